@@ -1,0 +1,34 @@
+// Builds the LanguageClient: the server (dist/server.js) over IPC, all languages on file and untitled
+// documents, and a middleware that drops inline-completion requests for switched-off languages.
+// Ghost text itself is the standard textDocument/inlineCompletion, registered by the client library.
+import * as path from 'node:path';
+import type * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { SECTION, type Settings } from '../server/settings';
+import { enableMap } from './config';
+import { skipInlineCompletion } from './gate';
+
+export function createClient(context: vscode.ExtensionContext, outputChannel: vscode.LogOutputChannel, settings: Settings): LanguageClient {
+  const module = path.join(context.extensionPath, 'dist', 'server.js');
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [{ scheme: 'file' }, { scheme: 'untitled' }],
+    outputChannel,
+    synchronize: { configurationSection: SECTION },
+    initializationOptions: {
+      // Workspace storage keeps one workspace's state apart from another's; global storage without a folder.
+      storagePath: (context.storageUri ?? context.globalStorageUri).fsPath,
+      extensionPath: context.extensionPath,
+      settings,
+    },
+    middleware: {
+      provideInlineCompletionItems: (document, position, ctx, token, next) =>
+        skipInlineCompletion(enableMap(), document.languageId) ? undefined : next(document, position, ctx, token),
+    },
+  };
+  // Id "statewise" makes the client honour `statewise.trace.server`.
+  return new LanguageClient('statewise', 'Statewise', serverOptions, clientOptions);
+}

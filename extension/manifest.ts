@@ -1,0 +1,45 @@
+// What package.json contributes: commands, keybindings, menus, and the configuration generated from
+// server/settings.ts. scripts/gen-package.ts writes it; test/extension/manifest.test.ts checks that
+// package.json is up to date. Pure: no vscode import.
+import { contributedProperties } from '../server/settings';
+
+/** Command ids; commands.ts implements each one. */
+export const COMMAND = {
+  toggle: 'statewise.toggle',
+  toggleLanguage: 'statewise.toggleLanguage',
+  trigger: 'statewise.trigger',
+  showLog: 'statewise.showLog',
+  rebuildWorkspace: 'statewise.rebuildWorkspace',
+  statusMenu: 'statewise.statusMenu',
+} as const;
+export type CommandId = (typeof COMMAND)[keyof typeof COMMAND];
+
+const TITLES: Record<CommandId, string> = {
+  'statewise.toggle': 'Enable/Disable Completions',
+  'statewise.toggleLanguage': 'Enable/Disable Completions for This Language',
+  'statewise.trigger': 'Trigger Inline Completion',
+  'statewise.showLog': 'Show Log',
+  'statewise.rebuildWorkspace': 'Rebuild Workspace State',
+  'statewise.statusMenu': 'Show Menu',
+};
+
+export function contributes(): Record<string, unknown> {
+  return {
+    configuration: { title: 'Statewise', properties: contributedProperties() },
+    commands: Object.values(COMMAND).map((command) => ({ command, title: TITLES[command], category: 'Statewise' })),
+    keybindings: [{ command: COMMAND.trigger, key: 'alt+\\', when: 'editorTextFocus' }],
+    menus: {
+      commandPalette: [
+        { command: COMMAND.toggleLanguage, when: 'editorIsOpen' },
+        { command: COMMAND.trigger, when: 'editorIsOpen' },
+      ],
+    },
+  };
+}
+
+/** package.json text with `contributes` regenerated; every other field and its position kept. */
+export function withContributes(packageJsonText: string): string {
+  const pkg = JSON.parse(packageJsonText) as Record<string, unknown>;
+  pkg.contributes = contributes();
+  return `${JSON.stringify(pkg, null, 2)}\n`;
+}

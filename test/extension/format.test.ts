@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fileOf, formatBytes, formatRequestLog, rebuildMessage } from '../../extension/format';
+
+const p = {
+  uri: 'file:///w/src/my%20file.ts', promptTokens: 120, cachedTokens: 96, generatedTokens: 12,
+  latencyMs: 41.7, ep: 'cpu', arch: 'hawk', outcome: 'ok' as const,
+};
+
+test('request log line', () => {
+  assert.equal(formatRequestLog(p), 'complete my file.ts prompt=120 cached=96 gen=12 42ms cpu hawk ok');
+  assert.equal(formatRequestLog({ ...p, outcome: 'cancelled' }, 'src/a.ts'), 'complete src/a.ts prompt=120 cached=96 gen=12 42ms cpu hawk cancelled');
+});
+
+test('fileOf', () => {
+  assert.equal(fileOf('untitled:Untitled-1'), 'untitled:Untitled-1');
+  assert.equal(fileOf('file:///a/b.py?x=1#L2'), 'b.py');
+  assert.equal(fileOf('file:///a/%E0%A4%A.ts'), '%E0%A4%A.ts');
+});
+
+test('bytes and the rebuild message', () => {
+  assert.equal(formatBytes(512), '512 B');
+  assert.equal(formatBytes(1536), '1.5 KB');
+  assert.equal(formatBytes(300 * 1024 * 1024), '300 MB');
+  assert.equal(rebuildMessage({ files: 1, bytes: 2048 }), 'Statewise: workspace state rebuilt from 1 file (2.0 KB).');
+  assert.equal(rebuildMessage({ files: 120, bytes: 10 }), 'Statewise: workspace state rebuilt from 120 files (10 B).');
+});
