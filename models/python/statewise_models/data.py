@@ -1,0 +1,161 @@
+"""Training and evaluation token streams from the package corpus (.corpus/*.jsonl).
+
+A "workspace sequence" is one package: its files in random order, each behind a path header
+(`<|file|>path\\n`), packages separated by `<|endoftext|>`. Half of the files get the PSM
+fill-in-the-middle transform in the layout the product uses at a cursor:
+
+    <|file|>path\\n PREFIX <|fim_suffix|> SUFFIX(next few lines) <|fim_middle|> MIDDLE <|fim_end|>
+
+The prefix is cut at a character (not token) boundary, as a cursor is; the suffix is truncated to a
+few lines as the product feeds it; the middle is the rest of the line, a few lines, or a short span.
+"""
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+
+import numpy as np
+
+from .tokenizer import SPECIAL
+
+
+def read_packages(path: str, limit_bytes: int | None = None) -> list[dict]:
+    out, total = [], 0
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            pkg = json.loads(line)
+            out.append(pkg)
+            total += sum(len(x["text"]) for x in pkg["files"])
+            if limit_bytes and total >= limit_bytes:
+                break
+    return out
+
+
+def file_header(path: str) -> str:
+    return path + "\n"
+
+
+def _line_end(text: str, pos: int) -> int:
+    e = text.find("\n", pos)
+    return len(text) if e < 0 else e
+
+
+def choose_fim_split(text: str, rng: random.Random) -> tuple[str, str, str]:
+    """Returns (prefix, middle, suffix_window)."""
+    n = len(text)
+    cursor = rng.randrange(0, n + 1)
+    r = rng.random()
+    if r < 0.4:  # rest of the current line
+        end = _line_end(text, cursor)
+    elif r < 0.7:  # to the end of a line 1..6 lines below
+        end = cursor
+        for _ in range(rng.randint(1, 6)):
+            end = _line_end(text, min(n, end + 1)) if end < n else n
+    else:  # a short span inside a line or across
+        end = min(n, cursor + rng.randint(0, 80))
+    prefix, middle, rest = text[:cursor], text[cursor:end], text[end:]
+    # The product feeds only the next few lines after the cursor, and at most ~300 chars.
+    keep_lines = rng.randint(1, 8)
+    cut = 0
+    for _ in range(keep_lines):
+        nxt = rest.find("\n", cut + 1 if cut else 0)
+        if nxt < 0:
+            cut = len(rest)
+            break
+        cut = nxt
+    suffix = rest[: min(cut, 300)]
+    return prefix, middle, suffix
+
+
+@dataclass
+class Piece:
+    special: int | None = None
+    text: str | None = None
+
+
+def package_pieces(pkg: dict, rng: random.Random, fim_rate: float) -> list[Piece]:
+    files = list(pkg["files"])
+    rng.shuffle(files)
+    pieces: list[Piece] = []
+    for f in files:
+        text = f["text"]
+        pieces.append(Piece(special=SPECIAL["file"]))
+        pieces.append(Piece(text=file_header(f["path"])))
+        if len(text) > 16 and rng.random() < fim_rate:
+            p, m, s = choose_fim_split(text, rng)
+            pieces += [
+                Piece(text=p),
+                Piece(special=SPECIAL["fim_suffix"]),
+                Piece(text=s),
+                Piece(special=SPECIAL["fim_middle"]),
+                Piece(text=m),
+                Piece(special=SPECIAL["fim_end"]),
+            ]
+        else:
+            pieces.append(Piece(text=text))
+    pieces.append(Piece(special=SPECIAL["endoftext"]))
+    return pieces
+
+
+def encode_pieces(tok, pieces: list[Piece], content_mask: bool = False):
+    texts = [p.text for p in pieces if p.text is not None and p.text != ""]
+    encs = tok.encode_batch(texts, add_special_tokens=False) if texts else []
+    out: list[np.ndarray] = []
+    masks: list[np.ndarray] = []
+    it = iter(encs)
+    for p in pieces:
+        if p.special is not None:
+            out.append(np.array([p.special], dtype=np.uint16))
+            masks.append(np.zeros(1, dtype=bool))
+        elif p.text:
+            ids = np.array(next(it).ids, dtype=np.uint16)
+            out.append(ids)
+            masks.append(np.full(len(ids), True))
+    toks = np.concatenate(out) if out else np.zeros(0, dtype=np.uint16)
+    if content_mask:
+        return toks, np.concatenate(masks) if masks else np.zeros(0, dtype=bool)
+    return toks
+
+
+def build_train_stream(tok, packages: list[dict], seed: int, fim_rate: float = 0.5) -> np.ndarray:
+    rng = random.Random(seed)
+    order = list(range(len(packages)))
+    rng.shuffle(order)
+    pieces: list[Piece] = []
+    for i in order:
+        pieces += package_pieces(packages[i], rng, fim_rate)
+    return encode_pieces(tok, pieces)
+
+
+def build_eval_stream(tok, packages: list[dict], max_bytes: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Plain (no FIM) held-out stream with a mask of content tokens and the content's UTF-8 bytes."""
+    pieces: list[Piece] = []
+    total = 0
+    for pkg in packages:
+        for f in pkg["files"]:
+            if total >= max_bytes:
+                break
+            pieces += [Piece(special=SPECIAL["file"]), Piece(text=file_header(f["path"]))]
+            # header tokens are not content: mark them by encoding separately below
+            pieces.append(Piece(text=f["text"]))
+            total += len(f["text"].encode("utf-8"))
+        pieces.append(Piece(special=SPECIAL["endoftext"]))
+        if total >= max_bytes:
+            break
+    texts = [p.text for p in pieces if p.text]
+    encs = tok.encode_batch(texts, add_special_tokens=False)
+    toks, mask = [], []
+    it = iter(encs)
+    is_header = False
+    for p in pieces:
+        if p.special is not None:
+            toks.append(np.array([p.special], dtype=np.uint16))
+            mask.append(np.zeros(1, dtype=bool))
+            is_header = p.special == SPECIAL["file"]
+        elif p.text:
+            ids = np.array(next(it).ids, dtype=np.uint16)
+            toks.append(ids)
+            mask.append(np.full(len(ids), not is_header))
+            is_header = False
+    return np.concatenate(toks), np.concatenate(mask), total

@@ -1,0 +1,196 @@
+"""Train a Statewise model on the package corpus, on one GPU, within a wall-clock budget.
+
+    python3 train.py --arch hawk --corpus ../../.corpus --tokenizer ../hawk/tokenizer.json \
+        --out /tmp/run --budget-s 480
+
+Stateful ("streaming") training: the batch holds B long token streams; each step trains on the next
+T tokens of every stream starting from the state the previous step ended in (detached), with random
+state resets so zero-state starts stay in distribution. This teaches the model to use a state
+carried across tens of thousands of tokens, as the product's workspace state is.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from statewise_models import tokenizer as toklib
+from statewise_models.data import build_eval_stream, build_train_stream, read_packages
+from statewise_models.hawk import Hawk, HawkConfig
+
+ARCHS = {"hawk": (Hawk, HawkConfig)}
+
+
+def log(msg: str):
+    print(f"[train {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def make_model(arch: str, overrides: dict):
+    cls, cfg_cls = ARCHS[arch]
+    cfg = cfg_cls(**overrides)
+    return cls(cfg)
+
+
+@torch.no_grad()
+def evaluate_bpb(model, toks: np.ndarray, mask: np.ndarray, byte_len: np.ndarray, seq: int, device, batch: int = 16) -> dict:
+    """Bits per byte of the content tokens (UTF-8 bytes of the scored tokens); each chunk of `seq`
+    tokens starts from the zero state."""
+    model.eval()
+    n = (len(toks) - 1) // seq
+    x_all = torch.from_numpy(toks[: n * seq + 1].astype(np.int64))
+    m_all = torch.from_numpy(mask[: n * seq + 1])
+    nll, count, covered = 0.0, 0, 0
+    blen = torch.from_numpy(byte_len.astype(np.int64)).to(device)
+    for i in range(0, n, batch):
+        idx = range(i, min(n, i + batch))
+        x = torch.stack([x_all[j * seq : j * seq + seq] for j in idx]).to(device)
+        y = torch.stack([x_all[j * seq + 1 : j * seq + seq + 1] for j in idx]).to(device)
+        m = torch.stack([m_all[j * seq + 1 : j * seq + seq + 1] for j in idx]).to(device)
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda"):
+            logits, _ = model(x, model.init_state(x.shape[0], device))
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="none")
+        nll += float((loss * m.reshape(-1)).sum())
+        count += int(m.sum())
+        covered += int((blen[y] * m).sum())
+    model.train()
+    return {"bits_per_byte": nll / math.log(2) / covered, "tokens": count, "bytes": covered, "nats_per_token": nll / count}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--arch", default="hawk")
+    ap.add_argument("--corpus", required=True)
+    ap.add_argument("--tokenizer", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--budget-s", type=float, default=480)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--seq", type=int, default=2048)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--reset-p", type=float, default=0.1)
+    ap.add_argument("--limit-bytes", type=int, default=0, help="read at most this much train text (smoke runs)")
+    ap.add_argument("--eval-bytes", type=int, default=3_000_000)
+    ap.add_argument("--config", default="{}", help="JSON overrides of the model config")
+    ap.add_argument("--seed", type=int, default=1234)
+    args = ap.parse_args()
+
+    os.makedirs(args.out, exist_ok=True)
+    torch.manual_seed(args.seed)
+    random.seed(args.seed)
+    device = torch.device("cuda")
+    torch.backends.cuda.matmul.allow_tf32 = True
+
+    t0 = time.time()
+    tok = toklib.load(args.tokenizer)
+    tok.encode_special_tokens = True
+    train_pk = read_packages(os.path.join(args.corpus, "train.jsonl"), args.limit_bytes or None)
+    held_pk = read_packages(os.path.join(args.corpus, "heldout.jsonl"))
+    stream = build_train_stream(tok, train_pk, seed=args.seed)
+    ev_toks, ev_mask, ev_bytes = build_eval_stream(tok, held_pk, args.eval_bytes)
+    train_bytes = sum(len(f["text"].encode("utf-8")) for p in train_pk for f in p["files"])
+    log(f"data: {len(train_pk)} packages, {train_bytes/1e6:.1f} MB, {len(stream)/1e6:.1f}M tokens "
+        f"({train_bytes/len(stream):.2f} bytes/token); eval {len(ev_toks)/1e6:.2f}M tokens {ev_bytes/1e6:.1f} MB; {time.time()-t0:.0f}s")
+
+    model = make_model(args.arch, json.loads(args.config)).to(device)
+    pc = model.param_count()
+    log(f"model {args.arch}: {pc}")
+
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "embed" not in n]
+    no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "embed" not in n)]
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=args.lr, betas=(0.9, 0.95), eps=1e-8, fused=True,
+    )
+
+    B, T = args.batch, args.seq
+    per_stream = len(stream) // B
+    streams = torch.from_numpy(stream[: per_stream * B].astype(np.int64)).view(B, per_stream).to(device)
+    steps_per_epoch = (per_stream - 1) // T
+    log(f"{B} streams x {per_stream} tokens: {steps_per_epoch} steps per epoch")
+
+    state = model.init_state(B, device)
+    total_steps = None
+    warmup = 100
+    step = 0
+    tokens_seen = 0
+    t_train = time.time()
+    losses = []
+    history = []
+    while True:
+        if total_steps is not None and step >= total_steps:
+            break
+        elapsed = time.time() - t_train
+        if step == 30:
+            per_step = elapsed / 30
+            total_steps = max(60, int(args.budget_s / per_step))
+            warmup = min(warmup, total_steps // 10)
+            log(f"{per_step*1000:.0f} ms/step, {B*T/per_step/1e6:.2f}M tok/s -> {total_steps} steps")
+        if total_steps is None:
+            lr = args.lr * min(1.0, (step + 1) / warmup)
+        elif step < warmup:
+            lr = args.lr * (step + 1) / warmup
+        else:
+            prog = (step - warmup) / max(1, total_steps - warmup)
+            lr = args.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * prog)))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        pos = (step % steps_per_epoch) * T
+        if pos == 0 and step > 0:  # new epoch: roll the streams so chunk boundaries move
+            shift = random.randrange(T)
+            streams = torch.roll(streams, shifts=-shift, dims=1)
+            state = model.init_state(B, device)
+        x = streams[:, pos : pos + T]
+        y = streams[:, pos + 1 : pos + T + 1]
+        with torch.autocast("cuda", dtype=torch.bfloat16):
+            logits, new_state = model(x, state)
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+        loss.backward()
+        gn = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        keep = (torch.rand(B, device=device) >= args.reset_p).float()
+        state = [s.detach() * keep.view(B, *([1] * (s.dim() - 1))) for s in new_state]
+        tokens_seen += B * T
+        step += 1
+        losses.append(loss.item() if step % 10 == 0 else None)
+        if step % 50 == 0:
+            lv = loss.item()
+            history.append({"step": step, "loss": lv, "lr": lr, "grad_norm": float(gn), "tokens": tokens_seen, "s": time.time() - t_train})
+            log(f"step {step}/{total_steps} loss {lv:.4f} gn {float(gn):.2f} lr {lr:.2e} tokens {tokens_seen/1e6:.1f}M")
+    train_s = time.time() - t_train
+    log(f"trained {step} steps, {tokens_seen/1e6:.1f}M tokens in {train_s:.0f}s")
+
+    # What ships: weights rounded to fp16.
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(p.half().float())
+    byte_len = np.array(toklib.token_byte_lengths(tok))
+    ev = evaluate_bpb(model, ev_toks, ev_mask, byte_len, T, device)
+    log(f"held-out: {ev}")
+
+    torch.save({"arch": args.arch, "config": model.cfg.to_dict(), "state_dict": model.state_dict()}, os.path.join(args.out, "model.pt"))
+    report = {
+        "arch": args.arch,
+        "config": model.cfg.to_dict(),
+        "params": pc,
+        "train": {
+            "steps": step, "batch": B, "seq": T, "tokens_seen": tokens_seen, "gpu_seconds": train_s,
+            "lr": args.lr, "reset_p": args.reset_p, "corpus_packages": len(train_pk), "corpus_bytes": train_bytes,
+            "corpus_tokens": int(len(stream)), "bytes_per_token": train_bytes / len(stream),
+            "device": torch.cuda.get_device_name(0), "torch": torch.__version__,
+        },
+        "heldout": ev,
+        "history": history,
+    }
+    with open(os.path.join(args.out, "train_report.json"), "w") as f:
+        json.dump(report, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
