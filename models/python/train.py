@@ -63,6 +63,14 @@ def evaluate_bpb(model, toks: np.ndarray, mask: np.ndarray, byte_len: np.ndarray
     return {"bits_per_byte": nll / math.log(2) / covered, "tokens": count, "bytes": covered, "nats_per_token": nll / count}
 
 
+def compile_parts(model):
+    """Fuse the elementwise-heavy pieces; the Triton scan stays outside the compiled regions."""
+    for layer in model.layers:
+        for mod in (layer.mlp, layer.norm1, layer.norm2):
+            mod.forward = torch.compile(mod.forward)
+        layer.rec.lru.coeffs = torch.compile(layer.rec.lru.coeffs)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--arch", default="hawk")
@@ -70,7 +78,7 @@ def main():
     ap.add_argument("--tokenizer", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--budget-s", type=float, default=480)
-    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--seq", type=int, default=2048)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--reset-p", type=float, default=0.1)
@@ -78,6 +86,7 @@ def main():
     ap.add_argument("--eval-bytes", type=int, default=3_000_000)
     ap.add_argument("--config", default="{}", help="JSON overrides of the model config")
     ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--compile", type=int, default=1, help="torch.compile the MLPs and gate maths")
     args = ap.parse_args()
 
     os.makedirs(args.out, exist_ok=True)
@@ -99,6 +108,8 @@ def main():
 
     model = make_model(args.arch, json.loads(args.config)).to(device)
     pc = model.param_count()
+    if args.compile:
+        compile_parts(model)
     log(f"model {args.arch}: {pc}")
 
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "embed" not in n]

@@ -83,14 +83,18 @@ class RGLRU(nn.Module):
         base = torch.sqrt(torch.empty(d_rnn).uniform_(0.81, 0.998))
         self.a_param = nn.Parameter(torch.log(1.0 / base - 1.0))
 
-    def forward(self, x: torch.Tensor, h0: torch.Tensor, mode: str) -> tuple[torch.Tensor, torch.Tensor]:
+    def coeffs(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per-step decay a_t and input b_t of h_t = a_t h_{t-1} + b_t."""
         xf = up(x)
         gx = torch.sigmoid(self.gate_x(xf))
         ga = torch.sigmoid(self.gate_a(xf))
         log_a = -LRU_C * ga * F.softplus(self.a_param.to(xf.dtype))
         a = torch.exp(log_a)
         mult = torch.sqrt(torch.clamp(1.0 - torch.exp(2.0 * log_a), min=1e-8))
-        b = mult * gx * xf
+        return a, mult * gx * xf
+
+    def forward(self, x: torch.Tensor, h0: torch.Tensor, mode: str) -> tuple[torch.Tensor, torch.Tensor]:
+        a, b = self.coeffs(x)
         if mode == "step":  # T == 1
             h = a * h0.unsqueeze(1) + b
         elif mode == "export":
@@ -205,7 +209,7 @@ class Hawk(nn.Module):
             x = x[:, -1]
         x = self.norm(x)
         logits = torch.matmul(x, self.embed.weight.to(x.dtype).t())
-        return logits.float(), new_state
+        return (logits if logits.dtype == torch.float64 else logits.float()), new_state
 
     def set_export_chunk(self, max_chunk: int):
         stages = doubling_stages(max_chunk)

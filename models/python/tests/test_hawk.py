@@ -86,6 +86,6 @@ def test_chunked_prefill_continues_state():
         full, full_state = m(toks, zero, mode="export", last_only=True)
         a, sa = m(toks[:, :17], zero, mode="export", last_only=True)
         b, sb = m(toks[:, 17:], sa, mode="export", last_only=True)
-    assert torch.allclose(full.double(), b, atol=1e-9)
+    assert torch.allclose(full.double(), b.double(), atol=1e-9)
     for x, y in zip(full_state, sb):
         assert torch.allclose(x.double(), y, atol=1e-9)
