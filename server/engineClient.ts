@@ -1,0 +1,272 @@
+// The parent side of server/engine/ipc.ts: forks the engine child process, sends typed requests,
+// routes responses, progress and log lines, and restarts the child when it dies.
+
+import { fork, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline';
+import { ENGINE_ERRORS, type FromEngine, type Method, type ProgressMessage, type RequestMap, type ToEngine } from './engine/ipc';
+
+export type LogLevel = 'info' | 'warn' | 'error';
+export type EngineLogger = (level: LogLevel, message: string) => void;
+export type Progress = Omit<ProgressMessage, 'kind' | 'id'>;
+export type ProgressListener = (progress: Progress) => void;
+
+/** An error the engine reported, or one the client raises; `name` is one of ENGINE_ERRORS or the engine's own. */
+export class EngineError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+export class CancelledError extends EngineError {
+  constructor(message = 'cancelled') {
+    super(ENGINE_ERRORS.cancelled, message);
+  }
+}
+
+export class EngineCrashedError extends EngineError {
+  constructor(message = 'the engine process exited') {
+    super(ENGINE_ERRORS.crashed, message);
+  }
+}
+
+/** Whether `e` is an error named `name` (works across our classes and plain engine errors). */
+export function isEngineError(e: unknown, name: string): boolean {
+  return typeof e === 'object' && e !== null && (e as { name?: unknown }).name === name;
+}
+
+/** What the language server and the CLI need from an engine; tests give a fake. */
+export interface EngineLike {
+  request<M extends Method>(method: M, params: RequestMap[M][0], signal?: AbortSignal, onProgress?: ProgressListener): Promise<RequestMap[M][1]>;
+  on(event: 'restarted', listener: (restarts: number) => void): unknown;
+  readonly pid: number | undefined;
+  readonly restarts: number;
+}
+
+export interface EngineClientOptions {
+  /** The engine bundle; default `engine.js` next to the running bundle. */
+  enginePath?: string;
+  logger?: EngineLogger;
+  /** Extra arguments for the child. */
+  args?: string[];
+  /** Node flags for the child; default none (the parent's flags are not passed on). */
+  execArgv?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Restarts allowed within a minute before the client gives up. Default 5. */
+  maxRestartsPerMinute?: number;
+  /** Delay before the first restart; doubles with each restart in the last minute. Default 250 ms. */
+  restartDelayMs?: number;
+  /** Longest delay between restarts. Default 5000 ms. */
+  maxRestartDelayMs?: number;
+}
+
+interface Pending {
+  method: Method;
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+  onProgress: ProgressListener | undefined;
+  cleanup: () => void;
+}
+
+const MINUTE = 60_000;
+
+/**
+ * Events: `restarted` (restarts) after a crashed child was replaced — the owner replays its state;
+ * `crashed` (code, signal) when the child exits unexpectedly; `failed` (message) when it gave up.
+ */
+export class EngineClient extends EventEmitter implements EngineLike {
+  private child: ChildProcess | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private restartCount = 0;
+  private readonly restartTimes: number[] = [];
+  private restartTimer: NodeJS.Timeout | undefined;
+  private disposed = false;
+  private gaveUp: string | undefined;
+  private readonly enginePath: string;
+  private readonly log: EngineLogger;
+
+  constructor(private readonly options: EngineClientOptions = {}) {
+    super();
+    this.enginePath = options.enginePath ?? path.join(__dirname, 'engine.js');
+    this.log = options.logger ?? (() => {});
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Times the child was restarted after a crash. */
+  get restarts(): number {
+    return this.restartCount;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined;
+  }
+
+  /** Forks the child (no-op when it runs). */
+  start(): void {
+    if (this.disposed || this.child) return;
+    this.gaveUp = undefined;
+    this.spawn();
+  }
+
+  request<M extends Method>(method: M, params: RequestMap[M][0], signal?: AbortSignal, onProgress?: ProgressListener): Promise<RequestMap[M][1]> {
+    if (this.disposed) return Promise.reject(new EngineCrashedError('the engine client was disposed'));
+    if (!this.child && !this.restartTimer && !this.gaveUp) this.start();
+    if (!this.child) return Promise.reject(new EngineCrashedError(this.gaveUp ?? 'the engine is restarting'));
+    if (signal?.aborted) return Promise.reject(new CancelledError());
+    const child = this.child!;
+    const id = this.nextId++;
+    return new Promise<RequestMap[M][1]>((resolve, reject) => {
+      const onAbort = (): void => {
+        if (this.pending.has(id)) this.send(child, { kind: 'cancel', id });
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(id, {
+        method,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        onProgress,
+        cleanup: () => signal?.removeEventListener('abort', onAbort),
+      });
+      if (!this.send(child, { kind: 'request', id, method, params } as ToEngine)) {
+        this.settle(id, undefined, new EngineCrashedError('could not send to the engine process'));
+      }
+    });
+  }
+
+  /** Kills the child; pending requests reject; no restart follows. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    const child = this.child;
+    this.child = undefined;
+    this.rejectAll(new EngineCrashedError('the engine client was disposed'));
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.kill();
+      const force = setTimeout(() => child.kill('SIGKILL'), 2000);
+      force.unref();
+      child.once('exit', () => clearTimeout(force));
+    }
+  }
+
+  private spawn(): void {
+    if (!existsSync(this.enginePath)) {
+      this.gaveUp = `the engine bundle is missing: ${this.enginePath} (run node scripts/build.mjs)`;
+      this.log('error', this.gaveUp);
+      this.emit('failed', this.gaveUp);
+      return;
+    }
+    const child = fork(this.enginePath, this.options.args ?? [], {
+      serialization: 'json',
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      execArgv: this.options.execArgv ?? [],
+      env: this.options.env ?? process.env,
+    });
+    this.child = child;
+    // The child's stdout must never reach ours: over --stdio it would corrupt the LSP stream.
+    for (const [stream, level] of [[child.stdout, 'info'], [child.stderr, 'warn']] as const) {
+      if (stream) createInterface({ input: stream }).on('line', (line) => this.log(level, `[engine] ${line}`));
+    }
+    child.on('message', (msg: FromEngine) => this.onMessage(msg));
+    child.on('error', (err) => {
+      this.log('error', `engine process error: ${err.message}`);
+      this.onExit(child, null, null);
+    });
+    child.on('exit', (code, signal) => this.onExit(child, code, signal));
+  }
+
+  private send(child: ChildProcess, msg: ToEngine): boolean {
+    if (!child.connected) return false;
+    try {
+      child.send(msg);
+      return true;
+    } catch (err) {
+      this.log('error', `engine send failed: ${(err as Error).message}`);
+      return false;
+    }
+  }
+
+  private onMessage(msg: FromEngine): void {
+    switch (msg.kind) {
+      case 'response':
+        if (msg.error) this.settle(msg.id, undefined, toError(msg.error));
+        else this.settle(msg.id, msg.result ?? null, undefined);
+        return;
+      case 'progress': {
+        const p = this.pending.get(msg.id);
+        try {
+          p?.onProgress?.({ done: msg.done, total: msg.total, tokens: msg.tokens });
+        } catch (err) {
+          this.log('error', `progress listener failed: ${(err as Error).message}`);
+        }
+        return;
+      }
+      case 'log':
+        this.log(msg.level, msg.message);
+        return;
+      default:
+        this.log('warn', `unknown message from the engine: ${JSON.stringify(msg).slice(0, 200)}`);
+    }
+  }
+
+  private settle(id: number, result: unknown, error: Error | undefined): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    p.cleanup();
+    if (error) p.reject(error);
+    else p.resolve(result);
+  }
+
+  private rejectAll(error: Error): void {
+    for (const id of [...this.pending.keys()]) this.settle(id, undefined, error);
+  }
+
+  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.child !== child) return; // already handled, or disposed
+    this.child = undefined;
+    const how = signal ? `signal ${signal}` : `code ${code}`;
+    this.rejectAll(new EngineCrashedError(`the engine process exited (${how})`));
+    if (this.disposed) return;
+    this.log('error', `engine process exited unexpectedly (${how})`);
+    this.emit('crashed', code, signal);
+    this.scheduleRestart();
+  }
+
+  private scheduleRestart(): void {
+    const now = Date.now();
+    while (this.restartTimes.length > 0 && now - this.restartTimes[0]! > MINUTE) this.restartTimes.shift();
+    const max = this.options.maxRestartsPerMinute ?? 5;
+    if (this.restartTimes.length >= max) {
+      this.gaveUp = `the engine crashed ${max + 1} times within a minute; not restarting it`;
+      this.log('error', this.gaveUp);
+      this.emit('failed', this.gaveUp);
+      return;
+    }
+    const base = this.options.restartDelayMs ?? 250;
+    const delay = Math.min(base * 2 ** this.restartTimes.length, this.options.maxRestartDelayMs ?? 5000);
+    this.restartTimes.push(now);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.disposed) return;
+      this.restartCount++;
+      this.spawn();
+      this.log('info', `engine restarted (pid ${this.child?.pid}, restart ${this.restartCount})`);
+      this.emit('restarted', this.restartCount);
+    }, delay);
+  }
+}
+
+function toError(e: { name: string; message: string }): EngineError {
+  if (e.name === ENGINE_ERRORS.cancelled) return new CancelledError(e.message);
+  if (e.name === ENGINE_ERRORS.crashed) return new EngineCrashedError(e.message);
+  return new EngineError(e.name, e.message);
+}
