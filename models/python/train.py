@@ -137,9 +137,12 @@ def main():
         if total_steps is not None and step >= total_steps:
             break
         elapsed = time.time() - t_train
-        if step == 30:
-            per_step = elapsed / 30
-            total_steps = max(60, int(args.budget_s / per_step))
+        if step == 10:
+            t_warm = time.time()
+        if step == 40:
+            per_step = (time.time() - t_warm) / 30
+            args.budget_s -= t_warm - t_train  # compile and warm-up time counts against the budget
+            total_steps = max(60, 40 + int((args.budget_s - 30 * per_step) / per_step))
             warmup = min(warmup, total_steps // 10)
             log(f"{per_step*1000:.0f} ms/step, {B*T/per_step/1e6:.2f}M tok/s -> {total_steps} steps")
         if total_steps is None:

@@ -1,0 +1,85 @@
+// A document as the model sees it: lines, each tokenized on its own ("\n" + line for every line but
+// the first). The tokenizer never lets a token span a line start, so the concatenation equals the
+// encoding of the whole text and an edit re-tokenizes only the lines it touches.
+import type { Position, TextEdit } from './ipc';
+
+export interface Encoder { encode(text: string): number[] }
+
+export class EngineDocument {
+  private lines: string[];
+  private lineTokens: (number[] | undefined)[];
+  version: number;
+
+  constructor(readonly uri: string, readonly path: string, text: string, version: number, private readonly enc: Encoder) {
+    this.lines = splitLines(text);
+    this.lineTokens = new Array(this.lines.length);
+    this.version = version;
+  }
+
+  get lineCount(): number { return this.lines.length; }
+  line(i: number): string { return this.lines[i]; }
+  text(): string { return this.lines.join('\n'); }
+
+  /** Applies LSP content changes in order (UTF-16 positions); a change without a range replaces all. */
+  apply(changes: readonly TextEdit[], version: number): void {
+    for (const c of changes) {
+      if (!c.range) {
+        this.lines = splitLines(c.text);
+        this.lineTokens = new Array(this.lines.length);
+        continue;
+      }
+      const s = this.clamp(c.range.start);
+      const e = this.clamp(c.range.end);
+      const head = this.lines[s.line].slice(0, s.character);
+      const tail = this.lines[e.line].slice(e.character);
+      const repl = splitLines(head + c.text.replace(/\r\n?/g, '\n') + tail);
+      this.lines.splice(s.line, e.line - s.line + 1, ...repl);
+      this.lineTokens.splice(s.line, e.line - s.line + 1, ...new Array<undefined>(repl.length));
+    }
+    this.version = version;
+  }
+
+  /** Whether a position lies inside the document. */
+  contains(p: Position): boolean {
+    return Number.isInteger(p.line) && Number.isInteger(p.character) && p.line >= 0 && p.character >= 0 &&
+      p.line < this.lines.length && p.character <= this.lines[p.line].length;
+  }
+
+  tokensOfLine(i: number): number[] {
+    let t = this.lineTokens[i];
+    if (!t) {
+      t = this.enc.encode(i === 0 ? this.lines[0] : '\n' + this.lines[i]);
+      this.lineTokens[i] = t;
+    }
+    return t;
+  }
+
+  /** Tokens of lines [0, line). */
+  tokensBeforeLine(line: number): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < line; i++) for (const t of this.tokensOfLine(i)) out.push(t);
+    return out;
+  }
+
+  /** Tokens of the cursor line up to the cursor (with the leading "\n" for lines after the first). */
+  linePrefixTokens(p: Position): number[] {
+    const text = this.lines[p.line].slice(0, p.character);
+    return this.enc.encode(p.line === 0 ? text : '\n' + text);
+  }
+
+  /** Text after the cursor: the rest of the line and the following lines, at most maxChars. */
+  suffixText(p: Position, maxChars: number): string {
+    let s = this.lines[p.line].slice(p.character);
+    for (let i = p.line + 1; i < this.lines.length && s.length < maxChars; i++) s += '\n' + this.lines[i];
+    return s.slice(0, maxChars);
+  }
+
+  private clamp(p: Position): Position {
+    const line = Math.max(0, Math.min(p.line, this.lines.length - 1));
+    return { line, character: Math.max(0, Math.min(p.character, this.lines[line].length)) };
+  }
+}
+
+export function splitLines(text: string): string[] {
+  return text.replace(/\r\n?/g, '\n').split('\n');
+}

@@ -1,0 +1,297 @@
+// The engine: one loaded model, the workspace (root) state, open documents and their checkpoints,
+// and the completion algorithm. Independent of IPC (main.ts wires it to the parent process).
+//
+// Token stream of a completion at a cursor (ARCHITECTURE.md, "The state cache"):
+//   [workspace root state] <|file|> path\n  doc lines before the cursor line   ← checkpoints
+//   cursor line up to the cursor  <|fim_suffix|> next lines (capped) <|fim_middle|>  → decode
+// The first part is found in the checkpoint store (longest cached prefix) and only the rest is fed,
+// so a keystroke costs the current line plus the suffix, whatever the file or workspace size.
+import * as ort from 'onnxruntime-node';
+import { join } from 'node:path';
+import { loadState, saveState } from '../workspace/persist';
+import { CheckpointStore, StreamHash } from './checkpoints';
+import { EngineDocument } from './document';
+import { badRequest, cancelled, notLoaded } from './errors';
+import type { CompleteParams, CompleteResult, EditParams, InfoResult, LoadParams, LoadResult, OpenParams, WorkspaceParams, WorkspaceResult } from './ipc';
+import { readManifest, type Manifest } from './manifest';
+import { ModelRunner, type State } from './model';
+import { sample, seededRng } from './sampler';
+import { CodeTokenizer, StreamDecoder } from './tokenizer';
+
+export type ShouldStop = () => boolean;
+type Log = (level: 'info' | 'warn' | 'error', msg: string) => void;
+
+interface Root { fingerprint: string; state: State; tokens: number; files: number; restored: boolean; ms: number }
+
+/** Lets background work (workspace ingestion, warming) yield to foreground requests. */
+class Priority {
+  private active = 0;
+  private waiters: (() => void)[] = [];
+  lastForeground = 0;
+  async foreground<T>(fn: () => Promise<T>): Promise<T> {
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.lastForeground = Date.now();
+      if (this.active === 0) for (const w of this.waiters.splice(0)) w();
+    }
+  }
+  /** Resolves when no foreground request runs. */
+  idle(): Promise<void> {
+    return this.active === 0 ? Promise.resolve() : new Promise((r) => this.waiters.push(r));
+  }
+}
+
+export class Engine {
+  private manifest?: Manifest;
+  private model?: ModelRunner;
+  private tok?: CodeTokenizer;
+  private loadParams?: LoadParams;
+  private root?: Root;
+  private workspaceGen = 0;
+  private readonly docs = new Map<string, EngineDocument>();
+  private readonly store = new CheckpointStore(256 * 2 ** 20);
+  private readonly priority = new Priority();
+
+  constructor(private readonly log: Log) {}
+
+  get loaded(): boolean { return !!this.model; }
+
+  async load(p: LoadParams): Promise<LoadResult> {
+    const t0 = performance.now();
+    const manifest = readManifest(p.modelDir);
+    const tok = CodeTokenizer.fromFile(join(p.modelDir, manifest.tokenizer));
+    if (tok.vocabSize > manifest.vocabSize) {
+      throw badRequest(`tokenizer has ${tok.vocabSize} tokens but manifest.json says vocabSize ${manifest.vocabSize}`);
+    }
+    const model = await ModelRunner.load(p.modelDir, manifest, p.ep, p.threads, (s) => this.log('info', s));
+    const old = this.model;
+    this.manifest = manifest;
+    this.tok = tok;
+    this.model = model;
+    this.loadParams = p;
+    this.root = undefined;
+    this.workspaceGen++;
+    this.store.clear();
+    this.store.setCap(p.maxStateMB * 2 ** 20);
+    for (const d of this.docs.values()) this.docs.set(d.uri, new EngineDocument(d.uri, d.path, d.text(), d.version, tok));
+    // a request may still be running on the old sessions: release them a little later
+    if (old) setTimeout(() => void old.release().catch(() => {}), 10_000).unref();
+    return {
+      arch: manifest.architecture, modelName: manifest.name, modelVersion: manifest.version, ep: model.ep,
+      epReason: model.epReason || `${model.ep} requested`, timings: model.timings, stateBytes: manifest.stateBytes,
+      loadMs: performance.now() - t0,
+    };
+  }
+
+  private need(): { m: Manifest; model: ModelRunner; tok: CodeTokenizer } {
+    if (!this.model || !this.manifest || !this.tok) throw notLoaded();
+    return { m: this.manifest, model: this.model, tok: this.tok };
+  }
+
+  private rootState(): State { return this.root?.state ?? this.need().model.zeroState(); }
+  private rootKey(): string { return `${this.manifest?.version}|${this.root?.fingerprint ?? 'empty'}`; }
+
+  // --- workspace ------------------------------------------------------------------------------
+
+  async setWorkspace(p: WorkspaceParams, shouldStop: ShouldStop, progress: (done: number, total: number, tokens: number) => void): Promise<WorkspaceResult> {
+    const { m, model, tok } = this.need();
+    const gen = ++this.workspaceGen;
+    const stop = () => shouldStop() || gen !== this.workspaceGen;
+    const t0 = performance.now();
+    if (this.root?.fingerprint === p.fingerprint) return this.summary(this.root);
+    const modelId = `${m.architecture}/${m.name}`;
+    if (p.persistDir) {
+      const saved = await loadState(p.persistDir, { modelId, modelVersion: m.version, fingerprint: p.fingerprint }, (s) => this.log('warn', s));
+      if (saved && this.matchesState(saved.tensors)) {
+        const state = new Map(saved.tensors.map((t) => [t.name, new ort.Tensor('float32', t.data, t.dims)]));
+        this.setRoot({ fingerprint: p.fingerprint, state, tokens: saved.meta.tokens, files: saved.meta.files ?? p.files.length, restored: true, ms: performance.now() - t0 });
+        progress(p.files.length, p.files.length, saved.meta.tokens);
+        this.log('info', `workspace state restored from ${p.persistDir} (${saved.meta.tokens} tokens)`);
+        return this.summary(this.root!);
+      }
+    }
+    let state = model.zeroState();
+    let tokens = 0;
+    for (let i = 0; i < p.files.length; i++) {
+      const f = p.files[i];
+      const ids = [m.specialTokens.file, ...tok.encode(f.path + '\n'), ...tok.encode(f.text)];
+      for (let at = 0; at < ids.length; ) {
+        await this.priority.idle();
+        const n = this.backgroundChunk();
+        const r = await model.feed(ids.slice(at, at + n), state, { shouldStop: stop, background: true });
+        state = r.state;
+        at += n;
+      }
+      tokens += ids.length;
+      progress(i + 1, p.files.length, tokens);
+    }
+    if (stop()) throw badRequest('workspace build superseded');
+    this.setRoot({ fingerprint: p.fingerprint, state, tokens, files: p.files.length, restored: false, ms: performance.now() - t0 });
+    if (p.persistDir) {
+      const tensors = m.state.map((s) => {
+        const t = state.get(s.name)!;
+        return { name: s.name, dims: [...t.dims], data: t.data as Float32Array };
+      });
+      await saveState(p.persistDir, { modelId, modelVersion: m.version, fingerprint: p.fingerprint, tokens, createdAt: new Date().toISOString(), files: p.files.length }, tensors)
+        .catch((e) => this.log('warn', `could not persist the workspace state: ${(e as Error).message}`));
+    }
+    return this.summary(this.root!);
+  }
+
+  private matchesState(tensors: { name: string; dims: number[] }[]): boolean {
+    const m = this.manifest!;
+    return m.state.every((s) => {
+      const t = tensors.find((x) => x.name === s.name);
+      return !!t && t.dims.join(',') === s.shape.join(',');
+    }) && tensors.length === m.state.length;
+  }
+
+  private setRoot(r: Root): void {
+    this.root = r;
+    this.store.clear(); // checkpoints of the old root can no longer match
+  }
+
+  private summary(r: Root): WorkspaceResult {
+    return { files: r.files, tokens: r.tokens, restored: r.restored, ms: r.ms };
+  }
+
+  private backgroundChunk(): number {
+    const max = this.need().m.graphs.prefill.maxTokens;
+    // Right after a keystroke, keep chunks short so the next request does not wait behind one.
+    return Date.now() - this.priority.lastForeground < 3000 ? Math.min(64, max) : max;
+  }
+
+  // --- documents ------------------------------------------------------------------------------
+
+  openDocument(p: OpenParams): { tokens: number } {
+    const { tok } = this.need();
+    const d = new EngineDocument(p.uri, p.path, p.text, p.version, tok);
+    this.docs.set(p.uri, d);
+    return { tokens: -1 };
+  }
+
+  editDocument(p: EditParams): { tokens: number } {
+    const d = this.docs.get(p.uri);
+    if (!d) throw badRequest(`document not open: ${p.uri}`);
+    d.apply(p.changes, p.version);
+    return { tokens: -1 };
+  }
+
+  closeDocument(uri: string): void { this.docs.delete(uri); }
+
+  private header(d: EngineDocument): number[] {
+    const { m, tok } = this.need();
+    return [m.specialTokens.file, ...tok.encode(d.path + '\n')];
+  }
+
+  /** Brings the state to the end of `tokens`, starting from the longest cached prefix, saving a
+   *  checkpoint every `interval` tokens and at the end. */
+  private async advance(tokens: readonly number[], shouldStop: ShouldStop, background: boolean): Promise<{ state: State; cached: number }> {
+    const { model } = this.need();
+    const seed = StreamHash.of(this.rootKey());
+    const hit = this.store.longestPrefix(seed, tokens);
+    let state = hit?.state ?? this.rootState();
+    let at = hit?.n ?? 0;
+    const cached = at;
+    if (at === tokens.length) return { state, cached };
+    const h = seed.clone();
+    for (let i = 0; i < at; i++) h.push(tokens[i]);
+    const interval = this.loadParams!.checkpointInterval;
+    while (at < tokens.length) {
+      if (background) await this.priority.idle();
+      const boundary = (Math.floor(at / interval) + 1) * interval;
+      const end = Math.min(tokens.length, boundary, at + (background ? this.backgroundChunk() : Infinity));
+      const r = await model.feed(tokens.slice(at, end), state, { shouldStop, background });
+      for (let i = at; i < end; i++) h.push(tokens[i]);
+      state = r.state;
+      at = end;
+      if (at === boundary || at === tokens.length) this.store.put(h.key(at), at, state);
+    }
+    return { state, cached };
+  }
+
+  async warm(uri: string, line: number | undefined, shouldStop: ShouldStop): Promise<{ fedTokens: number }> {
+    const d = this.docs.get(uri);
+    if (!d) throw badRequest(`document not open: ${uri}`);
+    const upto = Math.max(0, Math.min(line ?? d.lineCount, d.lineCount));
+    const tokens = [...this.header(d), ...d.tokensBeforeLine(upto)];
+    const r = await this.advance(tokens, shouldStop, true);
+    return { fedTokens: tokens.length - r.cached };
+  }
+
+  // --- completion -----------------------------------------------------------------------------
+
+  async complete(p: CompleteParams, shouldStop: ShouldStop): Promise<CompleteResult> {
+    return this.priority.foreground(() => this.completeNow(p, shouldStop));
+  }
+
+  private async completeNow(p: CompleteParams, shouldStop: ShouldStop): Promise<CompleteResult> {
+    const t0 = performance.now();
+    const { m, model, tok } = this.need();
+    const d = this.docs.get(p.uri);
+    if (!d) throw badRequest(`document not open: ${p.uri}`);
+    if (d.version !== p.version) throw badRequest(`document ${p.uri} is at version ${d.version}, request is for ${p.version}`);
+    const empty: CompleteResult = {
+      completions: [], promptTokens: 0, cachedTokens: 0, generatedTokens: 0, latencyMs: 0,
+      timings: { prefixMs: 0, suffixMs: 0, decodeMs: 0 }, ep: model.ep, arch: m.architecture,
+    };
+    if (!d.contains(p.position)) return { ...empty, latencyMs: performance.now() - t0 };
+
+    const prefix = [...this.header(d), ...d.tokensBeforeLine(p.position.line)];
+    const { state: lineState, cached } = await this.advance(prefix, shouldStop, false);
+    const t1 = performance.now();
+    const suffix = p.suffixMaxTokens > 0 ? tok.encode(d.suffixText(p.position, p.suffixMaxTokens * 8)).slice(0, p.suffixMaxTokens) : [];
+    const tail = [...d.linePrefixTokens(p.position), m.specialTokens.fim_suffix, ...suffix, m.specialTokens.fim_middle];
+    const fed = await model.feed(tail, lineState, { shouldStop });
+    const t2 = performance.now();
+
+    const stops = new Set([m.specialTokens.fim_end, m.specialTokens.endoftext, m.specialTokens.file]);
+    const banned = new Set([...tok.specialIds].filter((id) => !stops.has(id)));
+    const completions: string[] = [];
+    let generated = 0;
+    for (let k = 0; k < Math.max(1, p.n); k++) {
+      const temperature = k === 0 ? p.temperature : Math.max(p.temperature, 0.8);
+      const rng = seededRng(1234 + k);
+      const dec = new StreamDecoder(tok);
+      let logits = fed.logits!;
+      let state = fed.state;
+      for (let i = 0; i < p.maxTokens; i++) {
+        if (shouldStop()) throw cancelled();
+        const id = sample(logits, temperature, p.topP, rng, banned);
+        if (stops.has(id)) break;
+        dec.push(id);
+        generated++;
+        if (p.singleLine && dec.text.includes('\n')) break;
+        if (i + 1 < p.maxTokens) ({ logits, state } = await model.step(id, state));
+      }
+      const text = p.singleLine ? dec.text.split('\n')[0] : dec.text;
+      if (!completions.includes(text)) completions.push(text);
+    }
+    const t3 = performance.now();
+    return {
+      completions,
+      promptTokens: (this.root?.tokens ?? 0) + prefix.length + tail.length,
+      cachedTokens: (this.root?.tokens ?? 0) + cached,
+      generatedTokens: generated,
+      latencyMs: t3 - t0,
+      timings: { prefixMs: t1 - t0, suffixMs: t2 - t1, decodeMs: t3 - t2 },
+      ep: model.ep,
+      arch: m.architecture,
+    };
+  }
+
+  info(): InfoResult {
+    return {
+      arch: this.manifest?.architecture,
+      ep: this.model?.ep,
+      modelVersion: this.manifest?.version,
+      rssBytes: process.memoryUsage().rss,
+      stateCacheBytes: this.store.bytes,
+      checkpoints: this.store.size,
+      workspace: this.root ? { ...this.summary(this.root), fingerprint: this.root.fingerprint } : undefined,
+    };
+  }
+}

@@ -1,0 +1,112 @@
+// Messages between the language server (parent) and the engine (child process, server/engine/main.ts),
+// sent over Node's child-process IPC channel as JSON. The engine knows nothing about LSP; the server
+// knows nothing about tensors.
+
+import type { ExecutionProviderSetting } from '../settings';
+
+export interface Position { line: number; character: number }
+export interface TextEdit { range?: { start: Position; end: Position }; text: string }
+
+export interface LoadParams {
+  /** Folder with manifest.json. */
+  modelDir: string;
+  ep: ExecutionProviderSetting;
+  threads: number;
+  /** Memory cap for cached states (document checkpoints), MiB. */
+  maxStateMB: number;
+  /** Tokens between document checkpoints. */
+  checkpointInterval: number;
+}
+export interface LoadResult {
+  arch: string;
+  modelName: string;
+  modelVersion: string;
+  ep: string;
+  /** Why the provider in use was chosen (or why another failed). */
+  epReason: string;
+  timings: Record<string, number>;
+  stateBytes: number;
+  loadMs: number;
+}
+
+export interface WorkspaceParams {
+  /** Identifies this workspace content for this model (see server/workspace/fingerprint.ts). */
+  fingerprint: string;
+  /** Least relevant first, most relevant last. */
+  files: { path: string; text: string }[];
+  /** Folder to persist the workspace state to and restore it from; none: keep it in memory only. */
+  persistDir?: string;
+}
+export interface WorkspaceResult { files: number; tokens: number; restored: boolean; ms: number }
+
+export interface OpenParams { uri: string; path: string; text: string; version: number }
+export interface EditParams { uri: string; version: number; changes: TextEdit[] }
+
+export interface CompleteParams {
+  uri: string;
+  version: number;
+  position: Position;
+  /** Stop at the first newline (single-line mode). */
+  singleLine: boolean;
+  maxTokens: number;
+  suffixMaxTokens: number;
+  temperature: number;
+  topP: number;
+  /** Number of alternatives (forked states); the first is greedy when temperature is 0. */
+  n: number;
+}
+export interface CompleteResult {
+  completions: string[];
+  promptTokens: number;
+  cachedTokens: number;
+  generatedTokens: number;
+  latencyMs: number;
+  timings: { prefixMs: number; suffixMs: number; decodeMs: number };
+  ep: string;
+  arch: string;
+}
+
+export interface InfoResult {
+  arch?: string;
+  ep?: string;
+  modelVersion?: string;
+  rssBytes: number;
+  stateCacheBytes: number;
+  checkpoints: number;
+  workspace?: WorkspaceResult & { fingerprint: string };
+}
+
+export interface RequestMap {
+  load: [LoadParams, LoadResult];
+  setWorkspace: [WorkspaceParams, WorkspaceResult];
+  openDocument: [OpenParams, { tokens: number }];
+  editDocument: [EditParams, { tokens: number }];
+  closeDocument: [{ uri: string }, null];
+  /** Feed the document's prefix checkpoints in the background, up to a line. */
+  warm: [{ uri: string; line?: number }, { fedTokens: number }];
+  complete: [CompleteParams, CompleteResult];
+  info: [Record<string, never>, InfoResult];
+  /** Test hook: makes the engine exit abruptly after `afterMs`. */
+  crash: [{ afterMs: number }, null];
+}
+export type Method = keyof RequestMap;
+
+export interface RequestMessage<M extends Method = Method> { kind: 'request'; id: number; method: M; params: RequestMap[M][0] }
+export interface CancelMessage { kind: 'cancel'; id: number }
+export type ToEngine = RequestMessage | CancelMessage;
+
+export interface ResponseMessage { kind: 'response'; id: number; result?: unknown; error?: { name: string; message: string } }
+export interface ProgressMessage { kind: 'progress'; id: number; done: number; total: number; tokens: number }
+export interface LogMessage { kind: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+export type FromEngine = ResponseMessage | ProgressMessage | LogMessage;
+
+/** Error names the engine reports; the server maps them to status and log lines. */
+export const ENGINE_ERRORS = {
+  modelMissing: 'ModelMissingError',
+  modelCorrupt: 'ModelCorruptError',
+  manifestMismatch: 'ManifestMismatchError',
+  cancelled: 'CancelledError',
+  notLoaded: 'NotLoadedError',
+  badRequest: 'BadRequestError',
+  crashed: 'EngineCrashedError',
+} as const;
