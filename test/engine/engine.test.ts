@@ -1,0 +1,121 @@
+// The Engine on the real model: completions from cached checkpoints, cancellation, bad inputs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Engine } from '../../server/engine/engine';
+import type { CompleteParams } from '../../server/engine/ipc';
+import { modelDir, REPO } from '../helpers/models';
+
+const dir = modelDir('hawk');
+const load = { modelDir: dir, ep: 'cpu' as const, threads: 0, maxStateMB: 64, checkpointInterval: 128 };
+const text = readFileSync(join(REPO, 'server', 'engine', 'model.ts'), 'utf8');
+const req = (line: number, character: number, extra: Partial<CompleteParams> = {}): CompleteParams => ({
+  uri: 'file:///doc.ts', version: 1, position: { line, character }, singleLine: true, maxTokens: 12,
+  suffixMaxTokens: 32, temperature: 0, topP: 0.95, n: 1, ...extra,
+});
+const never = () => false;
+
+test('completion at a cursor: the second request on the same line reuses the line-start checkpoint', async () => {
+  const e = new Engine(() => {});
+  await e.load(load);
+  e.openDocument({ uri: 'file:///doc.ts', path: 'server/engine/model.ts', text, version: 1 });
+  const first = await e.complete(req(60, 4), never);
+  assert.equal(first.completions.length, 1);
+  assert.ok(first.promptTokens > 500);
+  const second = await e.complete(req(60, 6), never);
+  assert.ok(second.cachedTokens >= first.promptTokens - 80, `cached ${second.cachedTokens} of ${second.promptTokens}`);
+  assert.ok(second.timings.prefixMs < first.timings.prefixMs);
+  assert.ok(e.info().checkpoints > 1);
+});
+
+test('edits are applied and a stale version is refused', async () => {
+  const e = new Engine(() => {});
+  await e.load(load);
+  e.openDocument({ uri: 'file:///doc.ts', path: 'doc.ts', text: 'function add(a, b) {\n  return a', version: 1 });
+  e.editDocument({ uri: 'file:///doc.ts', version: 2, changes: [{ range: { start: { line: 1, character: 10 }, end: { line: 1, character: 10 } }, text: ' +' }] });
+  const r = await e.complete(req(1, 12, { version: 2 }), never);
+  assert.equal(r.completions.length, 1);
+  await assert.rejects(e.complete(req(1, 12, { version: 1 }), never), /version/);
+});
+
+test('a position past the end of the document gives an empty result', async () => {
+  const e = new Engine(() => {});
+  await e.load(load);
+  e.openDocument({ uri: 'file:///doc.ts', path: 'doc.ts', text: 'x = 1', version: 1 });
+  assert.deepEqual((await e.complete(req(5, 0), never)).completions, []);
+  assert.deepEqual((await e.complete(req(0, 99), never)).completions, []);
+});
+
+test('cancellation stops a request between steps with a CancelledError', async () => {
+  const e = new Engine(() => {});
+  await e.load(load);
+  e.openDocument({ uri: 'file:///doc.ts', path: 'doc.ts', text, version: 1 });
+  let calls = 0;
+  await assert.rejects(e.complete(req(100, 0, { singleLine: false, maxTokens: 64 }), () => ++calls > 3), { name: 'CancelledError' });
+  assert.ok(calls > 3);
+});
+
+test('alternatives: n > 1 gives distinct completions', async () => {
+  const e = new Engine(() => {});
+  await e.load(load);
+  e.openDocument({ uri: 'file:///doc.ts', path: 'doc.ts', text, version: 1 });
+  const r = await e.complete(req(80, 0, { n: 3, singleLine: false, maxTokens: 16 }), never);
+  assert.ok(r.completions.length >= 2, JSON.stringify(r.completions));
+  assert.equal(new Set(r.completions).size, r.completions.length);
+});
+
+test('workspace state: built with progress, persisted, restored, and completions start from it', async () => {
+  const persistDir = mkdtempSync(join(tmpdir(), 'sw-ws-'));
+  const files = [{ path: 'src/util.ts', text: 'export const ANSWER = 42;\nexport function twice(x: number) { return 2 * x; }\n' }];
+  const e = new Engine(() => {});
+  await e.load(load);
+  const progress: number[] = [];
+  const built = await e.setWorkspace({ fingerprint: 'f1', files, persistDir }, never, (d) => progress.push(d));
+  assert.equal(built.restored, false);
+  assert.ok(built.tokens > 20);
+  assert.deepEqual(progress, [1]);
+  e.openDocument({ uri: 'file:///doc.ts', path: 'doc.ts', text: 'import { twice } from "./util";\nconst y = tw', version: 1 });
+  const r = await e.complete(req(1, 12), never);
+  assert.ok(r.cachedTokens >= built.tokens);
+  const e2 = new Engine(() => {});
+  await e2.load(load);
+  const restored = await e2.setWorkspace({ fingerprint: 'f1', files, persistDir }, never, () => {});
+  assert.equal(restored.restored, true);
+  assert.equal(restored.tokens, built.tokens);
+  const logs: string[] = [];
+  const e3 = new Engine((_, m) => logs.push(m));
+  await e3.load(load);
+  const other = await e3.setWorkspace({ fingerprint: 'f2', files, persistDir }, never, () => {});
+  assert.equal(other.restored, false, 'another fingerprint is not restored');
+  assert.ok(logs.some((l) => /workspace state/.test(l)));
+});
+
+function brokenCopy(mutate: (d: string) => void): string {
+  const d = mkdtempSync(join(tmpdir(), 'sw-model-'));
+  cpSync(dir, d, { recursive: true, dereference: true });
+  mutate(d);
+  return d;
+}
+
+test('a missing model folder is a ModelMissingError', async () => {
+  const e = new Engine(() => {});
+  await assert.rejects(e.load({ ...load, modelDir: join(tmpdir(), 'no-such-model') }), { name: 'ModelMissingError' });
+});
+
+test('a corrupt ONNX file is a ModelCorruptError naming the model', async () => {
+  const d = brokenCopy((d) => writeFileSync(join(d, 'step.onnx'), 'not an onnx file'));
+  await assert.rejects(new Engine(() => {}).load({ ...load, modelDir: d }), { name: 'ModelCorruptError' });
+});
+
+test('a manifest that does not match the graph is a ManifestMismatchError naming the tensor', async () => {
+  const d = brokenCopy((d) => {
+    const m = JSON.parse(readFileSync(join(d, 'manifest.json'), 'utf8'));
+    m.state[0].shape = [1, 7];
+    writeFileSync(join(d, 'manifest.json'), JSON.stringify(m));
+  });
+  await assert.rejects(new Engine(() => {}).load({ ...load, modelDir: d }), (e: Error) => e.name === 'ManifestMismatchError' && /state_in/.test(e.message));
+  const d2 = brokenCopy((d) => writeFileSync(join(d, 'manifest.json'), '{ not json'));
+  await assert.rejects(new Engine(() => {}).load({ ...load, modelDir: d2 }), { name: 'ModelCorruptError' });
+});

@@ -1,0 +1,48 @@
+// Tokenizer parity with the Python tokenizer (fixture written at export), and the line-split property
+// the document model relies on.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CodeTokenizer, StreamDecoder } from '../../server/engine/tokenizer';
+import { modelDir } from '../helpers/models';
+
+const dir = modelDir('hawk');
+const tok = CodeTokenizer.fromFile(join(dir, 'tokenizer.json'));
+const fixture = JSON.parse(readFileSync(join(dir, 'tokenizer-parity.json'), 'utf8')) as { cases: { text: string; ids: number[] }[] };
+
+test('TypeScript ids equal the Python tokenizer ids on every fixture case', () => {
+  assert.ok(fixture.cases.length >= 10);
+  for (const c of fixture.cases) assert.deepEqual(tok.encode(c.text), c.ids, JSON.stringify(c.text.slice(0, 80)));
+});
+
+test('decode inverts encode, unicode included', () => {
+  for (const c of fixture.cases) assert.equal(tok.decode(c.ids), c.text);
+});
+
+test('special-token strings in text stay plain text', () => {
+  const ids = tok.encode('x = "<|fim_end|><|file|>"');
+  for (const id of ids) assert.ok(!tok.specialIds.has(id), `special id ${id} produced from plain text`);
+  assert.equal(tok.decode(ids), 'x = "<|fim_end|><|file|>"');
+});
+
+test('encoding line by line ("\\n" + line) equals encoding the whole text', () => {
+  const samples = [
+    ...fixture.cases.map((c) => c.text),
+    readFileSync(join(__dirname, '..', '..', 'server', 'engine', 'engine.ts'), 'utf8'),
+    'a  \n\n   \n\tb\r\n  c   \n',
+  ];
+  for (const text of samples) {
+    const lines = text.split('\n');
+    const byLine = lines.flatMap((l, i) => tok.encode(i === 0 ? l : '\n' + l));
+    assert.deepEqual(byLine, tok.encode(text));
+  }
+});
+
+test('the stream decoder holds back split UTF-8 sequences', () => {
+  const ids = tok.encode('日本語 😀 ok');
+  const d = new StreamDecoder(tok);
+  for (const id of ids) d.push(id);
+  assert.equal(d.text, '日本語 😀 ok');
+  assert.ok(!d.text.includes('\ufffd'));
+});

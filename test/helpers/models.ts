@@ -1,0 +1,14 @@
+// Where tests find the real trained models: $STATEWISE_MODELS_DIR or <repo>/models.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export const REPO = resolve(__dirname, '..', '..');
+export const MODELS_DIR = process.env.STATEWISE_MODELS_DIR ?? join(REPO, 'models');
+
+export function modelDir(arch = 'hawk'): string {
+  const dir = join(MODELS_DIR, arch);
+  if (!existsSync(join(dir, 'manifest.json'))) {
+    throw new Error(`model ${arch} not found in ${MODELS_DIR}: the trained models ship in models/; set STATEWISE_MODELS_DIR to use others`);
+  }
+  return dir;
+}
