@@ -1,0 +1,190 @@
+// Builds the workspace state: scans the first workspace folder, orders the files by relevance,
+// and streams them into the engine with progress (statewise/status and LSP work-done progress).
+// Rebuilt after a model load, when workspace settings change, when files change (debounced) and
+// on statewise/rebuildWorkspace (which also drops the persisted state).
+
+import * as path from 'node:path';
+import { DidChangeWatchedFilesNotification, type Connection } from 'vscode-languageserver/node';
+import { isEngineError, type EngineLike } from '../engineClient';
+import { ENGINE_ERRORS } from '../engine/ipc';
+import type { RebuildWorkspaceResult } from '../protocol';
+import type { Settings } from '../settings';
+import { workspaceFingerprint } from '../workspace/fingerprint';
+import { orderByRelevance } from '../workspace/order';
+import { deleteState } from '../workspace/persist';
+import { scanWorkspace, SKIPPED_DIRS } from '../workspace/scan';
+import { RebuildScheduler } from '../workspace/watch';
+import { relativeInside, uriToFsPath } from './docPath';
+import type { DocumentSync } from './documents';
+import type { Logger } from './logger';
+import type { ModelManager } from './model';
+import type { SettingsStore } from './settingsStore';
+import type { StatusReporter } from './status';
+
+export interface WorkspaceInfo {
+  /** First workspace folder (file-system path), if any. */
+  root?: string;
+  rootUri?: string;
+  /** initializationOptions.storagePath: where the workspace state is persisted. */
+  storagePath?: string;
+  /** initializationOptions.trusted; only `false` stops indexing. */
+  trusted: boolean;
+}
+
+export interface IndexerDeps {
+  connection: Connection;
+  engine: EngineLike;
+  status: StatusReporter;
+  log: Logger;
+  settings: SettingsStore;
+  documents: DocumentSync;
+  model: ModelManager;
+}
+
+export interface WorkspaceSummary { files: number; tokens: number; bytes: number; restored: boolean; fingerprint: string }
+
+const REBUILD_KEYS = ['workspace.enable', 'workspace.maxFileBytes', 'workspace.maxTotalBytes', 'workspace.persist'] as const;
+const ZERO: RebuildWorkspaceResult = { files: 0, bytes: 0 };
+
+export class WorkspaceIndexer {
+  private generation = 0;
+  private controller: AbortController | undefined;
+  private scheduler: RebuildScheduler | undefined;
+  private schedulerDelay = -1;
+  private last: WorkspaceSummary | undefined;
+  private untrustedLogged = false;
+
+  constructor(private readonly deps: IndexerDeps, private readonly ws: WorkspaceInfo) {
+    deps.connection.onDidChangeWatchedFiles((params) => {
+      for (const change of params.changes) this.fileChanged(change.uri);
+    });
+  }
+
+  /** What the engine holds now (undefined before the first build). */
+  get summary(): WorkspaceSummary | undefined {
+    return this.last;
+  }
+
+  /** Where the state of `arch` is kept on disk, or undefined when it is not persisted. */
+  persistDir(arch: string, settings: Settings = this.deps.settings.settings): string | undefined {
+    if (!settings['workspace.persist'] || !this.ws.storagePath) return undefined;
+    // One folder per architecture, so switching models does not discard the other's state.
+    return path.join(this.ws.storagePath, 'workspace-state', arch);
+  }
+
+  /** Registers a file watcher for the whole workspace when the client allows dynamic registration. */
+  async watch(canRegister: boolean): Promise<void> {
+    if (!this.ws.root) return;
+    if (!canRegister) {
+      this.deps.log.info('the client cannot register file watchers: the workspace state is rebuilt only on statewise/rebuildWorkspace');
+      return;
+    }
+    try {
+      await this.deps.connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*' }] });
+    } catch (err) {
+      this.deps.log.warn(`could not register file watchers: ${(err as Error).message}`);
+    }
+  }
+
+  /** A workspace file changed: schedule a rebuild (unless it lies in a folder the scan skips). */
+  fileChanged(uri: string): void {
+    const fsPath = uriToFsPath(uri);
+    if (!fsPath || !this.ws.root) return;
+    const rel = relativeInside(this.ws.root, fsPath);
+    if (rel === undefined || rel.split('/').some((part) => SKIPPED_DIRS.has(part))) return;
+    if (this.ws.storagePath && relativeInside(this.ws.storagePath, fsPath) !== undefined) return;
+    const delay = this.deps.settings.settings['workspace.rebuildDelayMs'];
+    if (!this.scheduler || delay !== this.schedulerDelay) {
+      this.scheduler?.dispose();
+      this.schedulerDelay = delay;
+      this.scheduler = new RebuildScheduler(delay, () => this.build().then(() => {}), undefined, (err) => this.deps.log.error(`workspace rebuild: ${String(err)}`));
+    }
+    this.scheduler.notifyChanged(rel);
+  }
+
+  /** Rebuilds when a setting that shapes the workspace state changed (model changes rebuild on load). */
+  settingsChanged(next: Settings, prev: Settings): void {
+    if (REBUILD_KEYS.some((k) => next[k] !== prev[k])) void this.build();
+  }
+
+  dispose(): void {
+    this.scheduler?.dispose();
+    this.controller?.abort();
+  }
+
+  /** Builds the workspace state for the loaded model; a newer build supersedes a running one. */
+  async build(opts: { dropPersisted?: boolean } = {}): Promise<RebuildWorkspaceResult> {
+    const gen = ++this.generation;
+    this.controller?.abort();
+    const controller = new AbortController();
+    this.controller = controller;
+    const { engine, status, log, settings: store, documents } = this.deps;
+    const settings = store.settings;
+    const model = this.deps.model.loaded;
+    if (!model) return ZERO;
+    if (!this.ws.trusted) {
+      if (!this.untrustedLogged) log.info('the workspace is not trusted: its files are not read into the model state');
+      this.untrustedLogged = true;
+      return ZERO;
+    }
+    const root = this.ws.root;
+    if (!root) return ZERO;
+    const persistDir = this.persistDir(model.result.arch, settings);
+    if (opts.dropPersisted) {
+      if (persistDir) await deleteState(persistDir).catch((err: Error) => log.warn(`could not delete ${persistDir}: ${err.message}`));
+      // The engine keeps a state whose fingerprint matches; an empty workspace makes it build anew.
+      await engine.request('setWorkspace', { fingerprint: 'statewise:empty', files: [] }).catch(() => {});
+    }
+    if (!settings['workspace.enable']) {
+      if (this.last) await engine.request('setWorkspace', { fingerprint: 'statewise:empty', files: [] }).catch(() => {});
+      this.last = undefined;
+      return ZERO;
+    }
+    const stale = (): boolean => gen !== this.generation;
+    const reporter = await this.deps.connection.window.createWorkDoneProgress();
+    reporter.begin('Statewise: indexing the workspace', 0, 'scanning files');
+    status.setIndexing(0, 'scanning files');
+    try {
+      const exclude = await store.filesExclude(this.ws.rootUri);
+      const scan = await scanWorkspace(root, { maxFileBytes: settings['workspace.maxFileBytes'], exclude }, (line) => log.info(`workspace: ${line}`), controller.signal);
+      if (stale()) return ZERO;
+      const inRoot = (uri: string): string | undefined => {
+        const p = uriToFsPath(uri);
+        return p === undefined ? undefined : relativeInside(root, p);
+      };
+      const active = documents.activeUri;
+      const hints = {
+        activePath: active === undefined ? undefined : inRoot(active),
+        recentPaths: documents.recentUris().map(inRoot).filter((p): p is string => p !== undefined),
+        now: Date.now(),
+      };
+      const { kept, dropped } = orderByRelevance(scan.files, hints, settings['workspace.maxTotalBytes']);
+      if (dropped.length > 0) log.info(`workspace: ${dropped.length} files left out by workspace.maxTotalBytes ${settings['workspace.maxTotalBytes']}`);
+      const fingerprint = workspaceFingerprint(kept, model.id);
+      const bytes = kept.reduce((n, f) => n + f.bytes, 0);
+      const result = await engine.request(
+        'setWorkspace',
+        { fingerprint, files: kept.map((f) => ({ path: f.path, text: f.text })), persistDir },
+        controller.signal,
+        (p) => {
+          if (stale()) return;
+          const pct = p.total > 0 ? (100 * p.done) / p.total : 100;
+          const detail = `${p.done}/${p.total} files`;
+          status.setIndexing(pct, detail);
+          reporter.report(Math.round(pct), detail);
+        },
+      );
+      if (stale()) return ZERO;
+      this.last = { files: result.files, tokens: result.tokens, bytes, restored: result.restored, fingerprint };
+      log.info(`workspace state: ${result.files} files, ${result.tokens} tokens, ${bytes} bytes${result.restored ? ', restored from disk' : ''} in ${Math.round(result.ms)} ms`);
+      return { files: kept.length, bytes };
+    } catch (err) {
+      if (stale() || controller.signal.aborted || isEngineError(err, ENGINE_ERRORS.cancelled)) return ZERO;
+      log.error(`workspace state not built: ${(err as Error).message}`);
+      return ZERO;
+    } finally {
+      reporter.done();
+      if (!stale()) status.clearIndexing();
+    }
+  }
+}

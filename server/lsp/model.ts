@@ -1,0 +1,117 @@
+// Which model the engine runs: finds the folder for the configured architecture, asks the engine to
+// load it, and loads again whenever the settings that shape a load change (no server restart).
+// A missing folder or a failed load gives an `error` status and no completions, never a crash.
+
+import type { EngineLike } from '../engineClient';
+import type { LoadParams, LoadResult } from '../engine/ipc';
+import type { Settings } from '../settings';
+import type { Logger } from './logger';
+import { findModelFolder, resolveModelsDir } from './modelDir';
+import type { StatusReporter } from './status';
+
+export interface LoadedModel {
+  result: LoadResult;
+  dir: string;
+  /** Names the model: architecture, name and version (workspace fingerprints). */
+  id: string;
+  /** Changes with every successful load (completion cache keys). */
+  loadId: number;
+}
+
+export type LoadListener = (model: LoadedModel) => void;
+
+export function loadParamsFor(settings: Settings, dir: string): LoadParams {
+  return {
+    modelDir: dir,
+    ep: settings['engine.executionProvider'],
+    threads: settings['engine.threads'],
+    maxStateMB: settings['engine.maxMemoryMB'],
+    checkpointInterval: settings['workspace.checkpointInterval'],
+  };
+}
+
+export class ModelManager {
+  private wantedKey: string | undefined;
+  private generation = 0;
+  private loadCount = 0;
+  private current: LoadedModel | undefined;
+  private failure: string | undefined;
+  private readonly listeners: LoadListener[] = [];
+  private pendingLoad: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly engine: EngineLike,
+    private readonly status: StatusReporter,
+    private readonly log: Logger,
+    private readonly where: { bundleDir: string; env: NodeJS.ProcessEnv },
+  ) {}
+
+  /** The model that answers now, or undefined while loading or after a failure. */
+  get loaded(): LoadedModel | undefined {
+    return this.current;
+  }
+
+  get error(): string | undefined {
+    return this.failure;
+  }
+
+  /** Called after each successful load (replay documents, rebuild the workspace state). */
+  onLoaded(listener: LoadListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Settles when the load started by the latest `apply` has settled. */
+  get settled(): Promise<void> {
+    return this.pendingLoad;
+  }
+
+  /**
+   * Loads the model the settings ask for, unless it is the one already loaded or loading.
+   * `force` loads again anyway (after an engine restart).
+   */
+  apply(settings: Settings, force = false): Promise<void> {
+    const modelsDir = resolveModelsDir(settings['model.path'], this.where.env, this.where.bundleDir);
+    const arch = settings['model.architecture'];
+    const folder = findModelFolder(modelsDir, arch);
+    const params = loadParamsFor(settings, folder.dir);
+    const key = JSON.stringify([folder.ok, params]);
+    if (!force && key === this.wantedKey) return this.pendingLoad;
+    this.wantedKey = key;
+    const gen = ++this.generation;
+    this.current = undefined;
+    this.failure = undefined;
+    if (!folder.ok) {
+      this.fail(folder.message, arch);
+      this.pendingLoad = Promise.resolve();
+      return this.pendingLoad;
+    }
+    this.status.setModel({ phase: 'loading', arch });
+    this.log.info(`loading ${arch} from ${folder.dir} (provider ${params.ep})`);
+    this.pendingLoad = this.engine.request('load', params).then(
+      (result) => {
+        if (gen !== this.generation) return;
+        this.current = { result, dir: folder.dir, id: `${result.arch}/${result.modelName}@${result.modelVersion}`, loadId: ++this.loadCount };
+        this.log.info(`loaded ${result.modelName} ${result.modelVersion} (${result.arch}) on ${result.ep} in ${Math.round(result.loadMs)} ms: ${result.epReason}`);
+        this.status.setModel({ phase: 'ready', arch: result.arch, ep: result.ep });
+        for (const l of this.listeners) {
+          try {
+            l(this.current);
+          } catch (err) {
+            this.log.error(`after load: ${(err as Error).message}`);
+          }
+        }
+      },
+      (err: Error) => {
+        if (gen !== this.generation) return;
+        this.fail(`${arch}: ${err.message}`, arch);
+      },
+    );
+    return this.pendingLoad;
+  }
+
+  private fail(message: string, arch: string): void {
+    this.failure = message;
+    this.log.error(message);
+    this.status.setModel({ phase: 'error', message, arch });
+  }
+}

@@ -1,0 +1,188 @@
+// The composition root of the language server: builds the parts and wires them to the connection.
+// Each part owns one concern: documents.ts (sync with the engine), settingsStore.ts, model.ts
+// (which model runs), indexer.ts (workspace state), completion.ts (ghost text), status.ts.
+
+import {
+  DidChangeConfigurationNotification, TextDocumentSyncKind, type Connection, type InitializeParams, type InitializeResult,
+} from 'vscode-languageserver/node';
+import type { EngineLike } from '../engineClient';
+import type { Timers } from '../completion/debounce';
+import { InfoRequest, RebuildWorkspaceRequest, type InfoResult, type RebuildWorkspaceResult } from '../protocol';
+import type { Settings } from '../settings';
+import { CompletionHandler } from './completion';
+import { uriToFsPath } from './docPath';
+import { DocumentSync } from './documents';
+import { WorkspaceIndexer, type WorkspaceInfo } from './indexer';
+import type { Logger } from './logger';
+import { ModelManager } from './model';
+import { SettingsStore } from './settingsStore';
+import { StatusReporter } from './status';
+
+export interface ServerOptions {
+  engine: EngineLike;
+  /** Folder of the running bundle; the default models folder is `<bundleDir>/../models`. */
+  bundleDir?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Timers for the completion debounce (tests). */
+  timers?: Timers;
+}
+
+interface InitOptions { settings?: unknown; storagePath?: string; trusted?: boolean }
+
+export interface StatewiseServer {
+  readonly settings: SettingsStore;
+  readonly model: ModelManager;
+  readonly documents: DocumentSync;
+  readonly status: StatusReporter;
+  readonly completion: CompletionHandler;
+  /** The indexer, once `initialize` has named the workspace. */
+  readonly indexer: WorkspaceIndexer | undefined;
+  /** Settles when the start-up work after `initialized` (settings, model load) has settled. */
+  readonly ready: Promise<void>;
+  dispose(): void;
+}
+
+function consoleLogger(connection: Connection): Logger {
+  return {
+    info: (m) => connection.console.info(m),
+    warn: (m) => connection.console.warn(m),
+    error: (m) => connection.console.error(m),
+  };
+}
+
+function allLanguagesOff(enable: Record<string, boolean>): boolean {
+  return Object.values(enable).every((on) => !on);
+}
+
+export function createServer(connection: Connection, options: ServerOptions): StatewiseServer {
+  const { engine } = options;
+  const log = consoleLogger(connection);
+  const status = new StatusReporter(connection);
+  const settings = new SettingsStore(connection, log);
+  let roots: string[] = [];
+  const documents = new DocumentSync(engine, log, () => roots);
+  const model = new ModelManager(engine, status, log, { bundleDir: options.bundleDir ?? __dirname, env: options.env ?? process.env });
+  let indexer: WorkspaceIndexer | undefined;
+  let settingsVersion = 0;
+  const completion = new CompletionHandler({
+    connection, engine, documents, settings, model, status, log, timers: options.timers,
+    contextVersion: () => `${model.loaded?.loadId ?? 0}|${indexer?.summary?.fingerprint ?? ''}|${settingsVersion}`,
+  });
+  let resolveReady!: () => void;
+  const ready = new Promise<void>((r) => (resolveReady = r));
+  let canRegisterConfiguration = false;
+  let canRegisterWatchers = false;
+  /** Set once `initialized` arrived: no work (and no notification) starts before it. */
+  let live = false;
+
+  documents.listen(connection);
+
+  connection.onInitialize((params: InitializeParams): InitializeResult => {
+    const init = (params.initializationOptions ?? {}) as InitOptions;
+    const folders = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: '' }] : []);
+    roots = folders.map((f) => uriToFsPath(f.uri)).filter((p): p is string => p !== undefined);
+    const ws: WorkspaceInfo = {
+      root: roots[0],
+      rootUri: folders[0]?.uri,
+      storagePath: typeof init.storagePath === 'string' && init.storagePath !== '' ? init.storagePath : undefined,
+      trusted: init.trusted !== false,
+    };
+    const caps = params.capabilities;
+    settings.canPull = caps.workspace?.configuration === true;
+    canRegisterConfiguration = caps.workspace?.didChangeConfiguration?.dynamicRegistration === true;
+    canRegisterWatchers = caps.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
+    if (init.settings !== undefined) settings.apply(init.settings);
+    indexer = new WorkspaceIndexer({ connection, engine, status, log, settings, documents, model }, ws);
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        inlineCompletionProvider: true,
+      },
+      serverInfo: { name: 'statewise', version: '0.1.0' },
+    };
+  });
+
+  connection.onInitialized(async () => {
+    live = true;
+    try {
+      if (canRegisterConfiguration) {
+        await connection.client.register(DidChangeConfigurationNotification.type, { section: 'statewise' }).catch(() => {});
+      }
+      await settings.pull();
+      status.setDisabled(allLanguagesOff(settings.settings.enable));
+      await indexer?.watch(canRegisterWatchers);
+      await model.apply(settings.settings);
+    } finally {
+      resolveReady();
+    }
+  });
+
+  connection.onDidChangeConfiguration((params) => {
+    if (settings.canPull) void settings.pull();
+    else if (params.settings && typeof params.settings === 'object') settings.apply((params.settings as Record<string, unknown>).statewise);
+  });
+
+  settings.onDidChange((next: Settings, prev: Settings) => {
+    settingsVersion++;
+    completion.cache.clear();
+    completion.debouncer.setDelay(next['completion.debounceMs']);
+    if (!live) return;
+    status.setDisabled(allLanguagesOff(next.enable));
+    void model.apply(next);
+    indexer?.settingsChanged(next, prev);
+  });
+
+  model.onLoaded(() => {
+    documents.attach();
+    void indexer?.build();
+  });
+
+  engine.on('restarted', () => {
+    log.warn('the engine restarted: loading the model and replaying the workspace and documents');
+    documents.detach();
+    completion.cancelAll();
+    void model.apply(settings.settings, true);
+  });
+
+  connection.languages.inlineCompletion.on((params, token) => completion.handle(params, token));
+
+  connection.onRequest(RebuildWorkspaceRequest.method, async (): Promise<RebuildWorkspaceResult> =>
+    (await indexer?.build({ dropPersisted: true })) ?? { files: 0, bytes: 0 });
+
+  connection.onRequest(InfoRequest.method, async (): Promise<InfoResult> => {
+    const loaded = model.loaded;
+    const info: InfoResult = {
+      state: status.current().state,
+      arch: loaded?.result.arch,
+      ep: loaded?.result.ep,
+      modelDir: loaded?.dir,
+      modelVersion: loaded?.result.modelVersion,
+      epReason: loaded?.result.epReason,
+    };
+    const ws = indexer?.summary;
+    if (ws) info.workspace = { files: ws.files, tokens: ws.tokens, bytes: ws.bytes, restored: ws.restored };
+    try {
+      const e = await engine.request('info', {});
+      info.engine = { pid: engine.pid ?? 0, rssBytes: e.rssBytes, stateCacheBytes: e.stateCacheBytes, restarts: engine.restarts };
+    } catch (err) {
+      log.warn(`engine info failed: ${(err as Error).message}`);
+    }
+    return info;
+  });
+
+  connection.onShutdown(() => {
+    indexer?.dispose();
+    completion.cancelAll();
+  });
+
+  return {
+    settings, model, documents, status, completion, ready,
+    get indexer() {
+      return indexer;
+    },
+    dispose() {
+      indexer?.dispose();
+      completion.cancelAll();
+    },
+  };
+}
