@@ -28,7 +28,7 @@ for l in open('$W/corpus/heldout.jsonl'):
         if 3000 < len(f['text']) < 20000:
             open('/tmp/sample.ts','w').write(f['text']); print('/tmp/sample.ts'); raise SystemExit
 ")
-python3 export_onnx.py --ckpt "$W/run/model.pt" --tokenizer "$TOK" --out "$W/export" --report "$W/run/train_report.json" --sample-text "$SAMPLE"
+python3 export_onnx.py --ckpt "$W/run/model.pt" --tokenizer "$TOK" --out "$W/export" --report "$W/run/train_report.json" --sample-text "$SAMPLE" && python3 eval_onnx.py --model-dir "$W/export" --heldout "$W/corpus/heldout.jsonl" --max-tokens 20000
 cp "$W/run/train_report.json" "$OUT/"
 (cd "$W/export" && tar cf - .) | split -b 15M - "$OUT/model.tar.part-"
 ls -la "$OUT"

@@ -239,7 +239,9 @@ def main():
     if os.path.abspath(args.tokenizer) != os.path.abspath(os.path.join(args.out, "tokenizer.json")):
         shutil.copy(args.tokenizer, os.path.join(args.out, "tokenizer.json"))
     log(f"int8 graphs written; weights {weight_files} " + str([os.path.getsize(os.path.join(args.out, w)) for w in weight_files]))
-    errs.update(check_graphs(args.out, "int8", 2e-3))
+    # int8 kernels quantize activations per call, so results depend slightly on how tokens are
+    # grouped into calls (measured ~1e-2 relative); the fp32 graphs above agree to 2e-4.
+    errs.update(check_graphs(args.out, "int8", 5e-2))
 
     # The fixture is what the shipped graphs compute (onnxruntime, CPU): the engine must match it.
     step, pre = session(os.path.join(args.out, "step.onnx")), session(os.path.join(args.out, "prefill.onnx"))
@@ -259,6 +261,9 @@ def main():
         "stateAbsSum": {n: float(np.abs(st2[n]).sum()) for n in state_names},
         "greedy": greedy,
         "tolerance": 1e-3,
+        # the shipped graphs agree with themselves across different groupings of tokens into
+        # calls (prefill(T) vs T steps, split prefills) within this relative error
+        "groupingTolerance": 5e-2,
         "text": tok.decode(ids),
     }
     with open(os.path.join(args.out, "fixture.json"), "w") as f:

@@ -13,6 +13,8 @@ const dir = modelDir('hawk');
 const manifest = readManifest(dir);
 const fx = JSON.parse(readFileSync(join(dir, 'fixture.json'), 'utf8')) as {
   tokens: number[]; chunks: number[]; logitsAfterFirstChunk: string; logitsAfterAll: string; greedy: number[]; tolerance: number;
+  /** int8 kernels quantize activations per call: results depend slightly on the grouping of tokens into calls. */
+  groupingTolerance?: number;
   stateAbsSum: Record<string, number>;
 };
 const f32 = (b64: string) => new Float32Array(new Uint8Array(Buffer.from(b64, 'base64')).buffer);
@@ -23,6 +25,7 @@ function relErr(a: Float32Array, b: Float32Array): number {
   for (let i = 0; i < a.length; i++) { d = Math.max(d, Math.abs(a[i] - b[i])); s = Math.max(s, Math.abs(b[i])); }
   return d / s;
 }
+const GROUP_TOL = fx.groupingTolerance ?? 1e-3;
 const absSum = (st: State, name: string) => (st.get(name)!.data as Float32Array).reduce((a, x) => a + Math.abs(x), 0);
 
 let runner: ModelRunner;
@@ -58,10 +61,11 @@ test('prefill of T tokens equals T single steps', async () => {
   let st = runner.zeroState();
   let lg: Float32Array | undefined;
   for (const id of ids) ({ logits: lg, state: st } = await runner.step(id, st));
-  assert.ok(relErr(lg!, pre.logits!) < 1e-3, `err ${relErr(lg!, pre.logits!)}`);
+  assert.ok(relErr(lg!, pre.logits!) < GROUP_TOL, `err ${relErr(lg!, pre.logits!)}`);
+  assert.equal(argmax(lg!), argmax(pre.logits!));
   for (const s of manifest.state) {
     const a = st.get(s.name)!.data as Float32Array, b = pre.state.get(s.name)!.data as Float32Array;
-    assert.ok(relErr(a, b) < 1e-3, `state ${s.name}`);
+    assert.ok(relErr(a, b) < GROUP_TOL, `state ${s.name}: ${relErr(a, b)}`);
   }
 });
 
@@ -70,7 +74,7 @@ test('prefill(a) then prefill(b) equals prefill(a+b), for several splits', async
   for (const split of [1, 7, 31, 63]) {
     const a = await runner.feed(fx.tokens.slice(0, split), runner.zeroState());
     const b = await runner.feed(fx.tokens.slice(split), a.state);
-    assert.ok(relErr(b.logits!, whole.logits!) < 1e-3, `split ${split}: ${relErr(b.logits!, whole.logits!)}`);
+    assert.ok(relErr(b.logits!, whole.logits!) < GROUP_TOL, `split ${split}: ${relErr(b.logits!, whole.logits!)}`);
   }
 });
 
@@ -80,5 +84,5 @@ test('prompts longer than one prefill chunk are split and continue the state', a
   const once = await runner.feed(ids, runner.zeroState());
   const a = await runner.feed(ids.slice(0, 100), runner.zeroState());
   const b = await runner.feed(ids.slice(100), a.state);
-  assert.ok(relErr(b.logits!, once.logits!) < 1e-3);
+  assert.ok(relErr(b.logits!, once.logits!) < GROUP_TOL, `err ${relErr(b.logits!, once.logits!)}`);
 });
