@@ -20,10 +20,10 @@ export function resolveModelsDir(settingPath: string, env: NodeJS.ProcessEnv, bu
 export type ModelFolder = { ok: true; dir: string } | { ok: false; dir: string; message: string };
 
 /** The folder of `arch` inside `modelsDir`, or why it cannot be used (missing folder or manifest). */
-export function findModelFolder(modelsDir: string, arch: string): ModelFolder {
+export function findModelFolder(modelsDir: string, arch: string, fix = `set statewise.model.path or ${MODELS_ENV}`): ModelFolder {
   const dir = path.join(modelsDir, arch);
   const where = `model '${arch}' not found in ${modelsDir}`;
-  const hint = `set statewise.model.path or ${MODELS_ENV} to a folder that holds ${arch}/manifest.json`;
+  const hint = `${fix} to a folder that holds ${arch}/manifest.json`;
   if (!isDir(dir)) return { ok: false, dir, message: `${where} (no folder ${dir}); ${hint}` };
   if (!existsSync(path.join(dir, 'manifest.json'))) return { ok: false, dir, message: `${where} (no manifest.json in ${dir}); ${hint}` };
   return { ok: true, dir };

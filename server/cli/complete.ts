@@ -1,0 +1,84 @@
+// statewise complete <file>:<line>:<col>: one completion at a position, as the editor would get it.
+
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { buildContext } from '../completion/context';
+import { postprocess } from '../completion/filters';
+import { decideMode } from '../completion/policy';
+import { ARCHITECTURES, defaultSettings, EXECUTION_PROVIDERS } from '../settings';
+import { offsetOf } from '../lsp/completion';
+import { relativeInside } from '../lsp/docPath';
+import { CliError, oneOf, parse, parseLocation, UsageError } from './args';
+import type { CliIO } from './io';
+import { languageOf } from './language';
+import { openSession } from './session';
+import { setWorkspace, workspaceFiles } from './workspace';
+
+export const COMPLETE_USAGE = 'statewise complete <file>:<line>:<col> [--workspace DIR] [--arch NAME] [--ep NAME] [--models DIR] [--json]';
+
+export async function completeCommand(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parse(args, {
+    workspace: { type: 'string' },
+    arch: { type: 'string', default: defaultSettings()['model.architecture'] },
+    ep: { type: 'string', default: 'auto' },
+    models: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  }, { min: 1, max: 1, names: '<file>:<line>:<col>' });
+  const loc = parseLocation(positionals[0]!);
+  const ep = oneOf('ep', values.ep!, EXECUTION_PROVIDERS);
+  const arch = values.arch!;
+  if (!/^[\w.-]+$/.test(arch)) throw new UsageError(`--arch must be a model folder name such as ${ARCHITECTURES.join(', ')}`);
+  const file = path.resolve(io.cwd, loc.file);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const languageId = languageOf(file);
+  const doc = TextDocument.create('file:///cli', languageId, 1, text);
+  const position = { line: loc.line - 1, character: loc.col - 1 };
+  const offset = offsetOf(doc, position);
+  if (offset === undefined) throw new UsageError(`${loc.file}:${loc.line}:${loc.col} is past the end of the file (${doc.lineCount} lines)`);
+  const wsDir = values.workspace === undefined ? undefined : path.resolve(io.cwd, values.workspace);
+  const docPath = (wsDir && relativeInside(wsDir, file)) || path.basename(file);
+
+  const session = await openSession(io, { models: values.models, arch, ep });
+  try {
+    const { engine, load } = session;
+    let workspace;
+    if (wsDir) {
+      const files = await workspaceFiles(wsDir, { activePath: docPath });
+      workspace = await setWorkspace(engine, load, files);
+    }
+    const uri = pathToFileURL(file).href;
+    await engine.request('openDocument', { uri, path: docPath, text, version: 1 });
+    const settings = defaultSettings();
+    const ctx = buildContext(text, offset, languageId);
+    const mode = decideMode(ctx, settings['completion.multiline']);
+    const started = performance.now();
+    const r = await engine.request('complete', {
+      uri, version: 1, position, singleLine: mode === 'single',
+      maxTokens: mode === 'single' ? settings['completion.maxSingleLineTokens'] : settings['completion.maxTokens'],
+      suffixMaxTokens: settings['completion.suffixMaxTokens'], temperature: settings['completion.temperature'],
+      topP: settings['completion.topP'], n: 1,
+    });
+    const wallMs = performance.now() - started;
+    const raw = r.completions[0] ?? '';
+    const completion = postprocess(raw, ctx, mode);
+    if (values.json) {
+      io.stdout(`${JSON.stringify({
+        completion, raw, mode, latencyMs: r.latencyMs, wallMs, arch: r.arch, ep: r.ep, model: `${load.modelName}@${load.modelVersion}`,
+        promptTokens: r.promptTokens, cachedTokens: r.cachedTokens, generatedTokens: r.generatedTokens, timings: r.timings,
+        workspace: workspace && { files: workspace.files, tokens: workspace.tokens },
+      }, null, 2)}\n`);
+    } else {
+      io.stdout(`${completion}\n`);
+    }
+    return 0;
+  } finally {
+    session.close();
+  }
+}

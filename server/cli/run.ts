@@ -1,0 +1,62 @@
+// The statewise CLI's dispatcher: subcommand, usage, exit codes (0 ok, 1 failure such as a
+// missing model, 2 bad arguments).
+
+import { BENCH_USAGE, benchCommand } from './bench';
+import { COMPLETE_USAGE, completeCommand } from './complete';
+import { CliError, UsageError } from './args';
+import type { CliIO } from './io';
+import { MODELS_USAGE, modelsCommand } from './models';
+
+export const HELP = `statewise: offline code completion from a small local recurrent model (the engine the editor uses).
+
+Usage:
+  ${COMPLETE_USAGE}
+      Prints the completion at a position (1-based line and column). --json adds latency, tokens,
+      architecture and execution provider.
+  ${MODELS_USAGE}
+      Lists the installed model folders and their manifests.
+  ${BENCH_USAGE}
+      Warm completion latency after one keystroke on ~1k/10k/100k-token documents, without and with
+      a workspace; prints a table and writes JSON (default bench-results/bench.json).
+  statewise --help
+
+Models are read from --models DIR, else $STATEWISE_MODELS_DIR, else the models/ folder beside the
+bundle. --arch picks the folder (default hawk); --ep the execution provider (auto, cpu, webgpu, ...).
+`;
+
+const COMMANDS: Record<string, { run: (args: string[], io: CliIO) => Promise<number>; usage: string }> = {
+  complete: { run: completeCommand, usage: COMPLETE_USAGE },
+  models: { run: modelsCommand, usage: MODELS_USAGE },
+  bench: { run: benchCommand, usage: BENCH_USAGE },
+};
+
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr(`statewise: unknown command ${JSON.stringify(name)}\n\n${HELP}`);
+    return 2;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    io.stdout(`Usage: ${command.usage}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(args, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(`statewise ${name}: ${err.message}\nUsage: ${command.usage}\n`);
+      return 2;
+    }
+    if (err instanceof CliError) {
+      io.stderr(`statewise ${name}: ${err.message}\n`);
+      return 1;
+    }
+    io.stderr(`statewise ${name}: ${(err as Error).name}: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
