@@ -18,6 +18,7 @@ import { languageEnabled } from '../settings';
 import type { DocumentSync } from './documents';
 import type { Logger } from './logger';
 import type { ModelManager } from './model';
+import { notify } from './notify';
 import type { SettingsStore } from './settingsStore';
 import type { StatusReporter } from './status';
 
@@ -170,6 +171,6 @@ export class CompletionHandler {
       arch: stats?.arch ?? loaded?.arch ?? '',
       outcome,
     };
-    void this.deps.connection.sendNotification(RequestLogNotification.method, params).catch(() => {});
+    notify(this.deps.connection, RequestLogNotification.method, params);
   }
 }

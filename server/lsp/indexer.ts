@@ -4,7 +4,7 @@
 // on statewise/rebuildWorkspace (which also drops the persisted state).
 
 import * as path from 'node:path';
-import { DidChangeWatchedFilesNotification, type Connection } from 'vscode-languageserver/node';
+import { DidChangeWatchedFilesNotification, type Connection, type WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import { isEngineError, type EngineLike } from '../engineClient';
 import { ENGINE_ERRORS } from '../engine/ipc';
 import type { RebuildWorkspaceResult } from '../protocol';
@@ -141,10 +141,11 @@ export class WorkspaceIndexer {
       return ZERO;
     }
     const stale = (): boolean => gen !== this.generation;
-    const reporter = await this.deps.connection.window.createWorkDoneProgress();
-    reporter.begin('Statewise: indexing the workspace', 0, 'scanning files');
     status.setIndexing(0, 'scanning files');
+    let reporter: WorkDoneProgressServerReporter | undefined;
     try {
+      reporter = await this.deps.connection.window.createWorkDoneProgress();
+      reporter.begin('Statewise: indexing the workspace', 0, 'scanning files');
       const exclude = await store.filesExclude(this.ws.rootUri);
       const scan = await scanWorkspace(root, { maxFileBytes: settings['workspace.maxFileBytes'], exclude }, (line) => log.info(`workspace: ${line}`), controller.signal);
       if (stale()) return ZERO;
@@ -171,7 +172,7 @@ export class WorkspaceIndexer {
           const pct = p.total > 0 ? (100 * p.done) / p.total : 100;
           const detail = `${p.done}/${p.total} files`;
           status.setIndexing(pct, detail);
-          reporter.report(Math.round(pct), detail);
+          reporter?.report(Math.round(pct), detail);
         },
       );
       if (stale()) return ZERO;
@@ -183,7 +184,11 @@ export class WorkspaceIndexer {
       log.error(`workspace state not built: ${(err as Error).message}`);
       return ZERO;
     } finally {
-      reporter.done();
+      try {
+        reporter?.done();
+      } catch {
+        // the connection is gone
+      }
       if (!stale()) status.clearIndexing();
     }
   }

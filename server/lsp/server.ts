@@ -43,10 +43,18 @@ export interface StatewiseServer {
 }
 
 function consoleLogger(connection: Connection): Logger {
+  /** Logging never throws (the connection may be gone while the engine still reports). */
+  const safe = (write: (m: string) => void) => (m: string): void => {
+    try {
+      write(m);
+    } catch {
+      // nowhere left to log to
+    }
+  };
   return {
-    info: (m) => connection.console.info(m),
-    warn: (m) => connection.console.warn(m),
-    error: (m) => connection.console.error(m),
+    info: safe((m) => connection.console.info(m)),
+    warn: safe((m) => connection.console.warn(m)),
+    error: safe((m) => connection.console.error(m)),
   };
 }
 

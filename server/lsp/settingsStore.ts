@@ -5,6 +5,7 @@
 import { MessageType, ShowMessageNotification, type Connection } from 'vscode-languageserver/node';
 import { SECTION, resolveSettings, type Settings } from '../settings';
 import type { Logger } from './logger';
+import { notify } from './notify';
 
 export type SettingsListener = (next: Settings, prev: Settings) => void;
 
@@ -34,7 +35,7 @@ export class SettingsStore {
       this.log.warn(w);
       if (!this.shown.has(w)) {
         this.shown.add(w);
-        void this.connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message: `Statewise: ${w}` }).catch(() => {});
+        notify(this.connection, ShowMessageNotification.method, { type: MessageType.Warning, message: `Statewise: ${w}` });
       }
     }
     const prev = this.current;

@@ -3,6 +3,7 @@
 
 import type { Connection } from 'vscode-languageserver/node';
 import { StatusNotification, type StatusParams } from '../protocol';
+import { notify } from './notify';
 
 export type ModelPhase = { phase: 'idle' } | { phase: 'loading'; arch: string } | { phase: 'ready'; arch: string; ep: string } | { phase: 'error'; message: string; arch?: string };
 
@@ -69,6 +70,6 @@ export class StatusReporter {
     const json = JSON.stringify(params);
     if (json === this.lastSent) return;
     this.lastSent = json;
-    void this.connection.sendNotification(StatusNotification.method, params).catch(() => {});
+    notify(this.connection, StatusNotification.method, params);
   }
 }

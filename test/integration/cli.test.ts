@@ -1,0 +1,41 @@
+// The statewise CLI bundle (dist/cli.js) with the real engine and model.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI_JS, MODELS_DIR, PATTERN_DOC, PATTERN_END, REPO, requireBuild } from './realEngine';
+
+function cli(...args: string[]) {
+  requireBuild();
+  return spawnSync(process.execPath, [CLI_JS, ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, STATEWISE_MODELS_DIR: MODELS_DIR }, timeout: 120_000 });
+}
+
+test('integration cli: complete --json reports the completion, latency and tokens', () => {
+  const file = join(tmpdir(), `statewise-cli-${process.pid}.ts`);
+  writeFileSync(file, PATTERN_DOC);
+  const r = cli('complete', `${file}:${PATTERN_END.line + 1}:${PATTERN_END.character + 1}`, '--ep', 'cpu', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as Record<string, unknown>;
+  for (const key of ['completion', 'latencyMs', 'arch', 'ep', 'promptTokens', 'cachedTokens', 'generatedTokens', 'timings']) assert.ok(key in out, key);
+  assert.equal(out.arch, 'hawk');
+  assert.equal(out.ep, 'cpu');
+  assert.ok((out.promptTokens as number) > 20);
+});
+
+test('integration cli: complete with a workspace folds it in', () => {
+  const r = cli('complete', 'server/settings.ts:100:3', '--workspace', 'server/completion', '--ep', 'cpu', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { workspace?: { files: number; tokens: number } };
+  assert.ok(out.workspace && out.workspace.files > 3 && out.workspace.tokens > 1000, JSON.stringify(out.workspace));
+});
+
+test('integration cli: models lists hawk as ok', () => {
+  const r = cli('models', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const { models } = JSON.parse(r.stdout) as { models: { folder: string; ok: boolean; architecture?: string }[] };
+  const hawk = models.find((m) => m.folder === 'hawk');
+  assert.ok(hawk?.ok, JSON.stringify(hawk));
+  assert.equal(hawk?.architecture, 'hawk');
+});
