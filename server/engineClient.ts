@@ -42,6 +42,8 @@ export function isEngineError(e: unknown, name: string): boolean {
 export interface EngineLike {
   request<M extends Method>(method: M, params: RequestMap[M][0], signal?: AbortSignal, onProgress?: ProgressListener): Promise<RequestMap[M][1]>;
   on(event: 'restarted', listener: (restarts: number) => void): unknown;
+  /** The client gave up restarting a crashing engine. */
+  on(event: 'failed', listener: (message: string) => void): unknown;
   readonly pid: number | undefined;
   readonly restarts: number;
 }

@@ -38,6 +38,8 @@ export class ModelManager {
   private failure: string | undefined;
   private readonly listeners: LoadListener[] = [];
   private pendingLoad: Promise<void> = Promise.resolve();
+  /** Architecture of the latest `apply`. */
+  private arch = '';
 
   constructor(
     private readonly engine: EngineLike,
@@ -72,6 +74,7 @@ export class ModelManager {
   apply(settings: Settings, force = false): Promise<void> {
     const modelsDir = resolveModelsDir(settings['model.path'], this.where.env, this.where.bundleDir);
     const arch = settings['model.architecture'];
+    this.arch = arch;
     const folder = findModelFolder(modelsDir, arch);
     const params = loadParamsFor(settings, folder.dir);
     const key = JSON.stringify([folder.ok, params]);
@@ -107,6 +110,14 @@ export class ModelManager {
       },
     );
     return this.pendingLoad;
+  }
+
+  /** The engine is gone for good: no model answers until the settings change. */
+  engineFailed(message: string): void {
+    this.generation++;
+    this.current = undefined;
+    this.wantedKey = undefined;
+    this.fail(message, this.arch);
   }
 
   private fail(message: string, arch: string): void {

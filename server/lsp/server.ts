@@ -25,6 +25,8 @@ export interface ServerOptions {
   env?: NodeJS.ProcessEnv;
   /** Timers for the completion debounce (tests). */
   timers?: Timers;
+  /** Clock for latencies, ms (tests). */
+  now?: () => number;
 }
 
 interface InitOptions { settings?: unknown; storagePath?: string; trusted?: boolean }
@@ -73,7 +75,7 @@ export function createServer(connection: Connection, options: ServerOptions): St
   let indexer: WorkspaceIndexer | undefined;
   let settingsVersion = 0;
   const completion = new CompletionHandler({
-    connection, engine, documents, settings, model, status, log, timers: options.timers,
+    connection, engine, documents, settings, model, status, log, timers: options.timers, now: options.now,
     contextVersion: () => `${model.loaded?.loadId ?? 0}|${indexer?.summary?.fingerprint ?? ''}|${settingsVersion}`,
   });
   let resolveReady!: () => void;
@@ -150,6 +152,12 @@ export function createServer(connection: Connection, options: ServerOptions): St
     documents.detach();
     completion.cancelAll();
     void model.apply(settings.settings, true);
+  });
+
+  engine.on('failed', (message: string) => {
+    documents.detach();
+    completion.cancelAll();
+    model.engineFailed(`the engine stopped: ${message}`);
   });
 
   connection.languages.inlineCompletion.on((params, token) => completion.handle(params, token));

@@ -322,3 +322,55 @@ test('lsp: statewise/info reports the model, workspace and engine', async (t) =>
   assert.deepEqual(info.workspace, { files: 1, tokens: 10, bytes: 20, restored: false });
   assert.deepEqual(info.engine, { pid: 4242, rssBytes: 1000, stateCacheBytes: 200, restarts: 0 });
 });
+
+test('lsp: an automatic trigger in the middle of code is skipped; a manual one is not', async (t) => {
+  const h = await startServer({ config: FAST });
+  t.after(() => h.dispose());
+  h.open('file:///mid.ts', 'const total = computeTotal(items, options);');
+  assert.deepEqual(await h.complete('file:///mid.ts', 0, 14), []);
+  assert.equal(h.engine.callsOf('complete').length, 0);
+  await h.complete('file:///mid.ts', 0, 14, 1);
+  assert.equal(h.engine.callsOf('complete').length, 1);
+});
+
+test('lsp: status turns slow when completions are slow, with the last latency', async (t) => {
+  let clock = 0;
+  const h = await startServer({ config: FAST, now: () => (clock += 2000) });
+  t.after(() => h.dispose());
+  h.open('file:///slow.ts', 'let s = ');
+  for (let i = 0; i < 3; i++) await h.complete('file:///slow.ts', 0, 8, 1);
+  await waitFor(() => h.lastStatus()?.state === 'slow', 'slow status');
+  assert.equal(h.lastStatus()?.lastLatencyMs, 2000);
+  assert.match(h.lastStatus()!.message, /slow: completions take ~2000 ms \(hawk on cpu\)/);
+});
+
+test('lsp: a document that becomes active again is warmed at the cursor line', async (t) => {
+  const h = await startServer({ config: FAST });
+  t.after(() => h.dispose());
+  h.open('file:///one.ts', 'let a = 1;\nlet b = ');
+  h.open('file:///two.ts', 'let c = ');
+  await h.complete('file:///two.ts', 0, 8);
+  const before = h.engine.callsOf('warm').length;
+  await h.complete('file:///one.ts', 1, 8);
+  const warms = h.engine.callsOf('warm').slice(before);
+  assert.deepEqual(warms, [{ uri: 'file:///one.ts', line: 1 }]);
+});
+
+test('lsp: workspace.persist false (or no storage path) keeps the state in memory only', async (t) => {
+  const ws = workspace({ 'a.ts': 'a\n' });
+  const h = await startServer({ config: { ...FAST, workspace: { persist: false } }, workspaceDir: ws, initializationOptions: { storagePath: `${ws}-storage` } });
+  t.after(() => h.dispose());
+  await waitFor(() => h.engine.callsOf('setWorkspace').length === 1, 'build');
+  assert.equal(h.engine.callsOf('setWorkspace')[0]!.persistDir, undefined);
+});
+
+test('lsp: an engine that keeps crashing gives an error status', async (t) => {
+  const h = await startServer({ config: FAST });
+  t.after(() => h.dispose());
+  h.engine.emit('failed', 'the engine crashed 6 times within a minute; not restarting it');
+  await waitFor(() => h.lastStatus()?.state === 'error', 'error status');
+  assert.match(h.lastStatus()!.message, /the engine stopped: .*not restarting/);
+  h.open('file:///f.ts', 'let f = ');
+  assert.deepEqual(await h.complete('file:///f.ts', 0, 8), []);
+  assert.equal(h.engine.callsOf('complete').length, 0);
+});

@@ -114,6 +114,8 @@ export interface HarnessOptions {
   initializationOptions?: Record<string, unknown>;
   workspaceDir?: string;
   capabilities?: ClientCapabilities;
+  /** Clock for completion latencies (ms). */
+  now?: () => number;
 }
 
 export interface Harness {
@@ -141,7 +143,7 @@ export async function startServer(opts: HarnessOptions = {}): Promise<Harness> {
   const engine = (opts.engine ?? new FakeEngine()) as FakeEngine;
   const modelsDir = opts.modelsDir ?? fakeModels('hawk');
   const connection = createConnection(ProposedFeatures.all, new StreamMessageReader(up), new StreamMessageWriter(down));
-  const server = createServer(connection, { engine, env: { STATEWISE_MODELS_DIR: modelsDir } });
+  const server = createServer(connection, { engine, env: { STATEWISE_MODELS_DIR: modelsDir }, now: opts.now });
   connection.listen();
 
   const client = createProtocolConnection(new StreamMessageReader(down), new StreamMessageWriter(up));
