@@ -129,7 +129,10 @@ export function createServer(connection: Connection, options: ServerOptions): St
 
   connection.onDidChangeConfiguration((params) => {
     if (settings.canPull) void settings.pull();
-    else if (params.settings && typeof params.settings === 'object') settings.apply((params.settings as Record<string, unknown>).statewise);
+    else {
+      const pushed = params.settings && typeof params.settings === 'object' ? (params.settings as Record<string, unknown>).statewise : undefined;
+      if (pushed !== undefined && pushed !== null) settings.apply(pushed);
+    }
   });
 
   settings.onDidChange((next: Settings, prev: Settings) => {

@@ -49,7 +49,8 @@ export class SettingsStore {
     if (!this.canPull) return;
     try {
       const raw: unknown = await this.connection.workspace.getConfiguration({ section: SECTION });
-      this.apply(raw);
+      // A client without a `statewise` section answers null: keep initializationOptions.settings.
+      if (raw !== null && raw !== undefined) this.apply(raw);
     } catch (err) {
       this.log.warn(`could not read the settings from the client: ${(err as Error).message}`);
     }

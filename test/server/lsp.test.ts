@@ -374,3 +374,24 @@ test('lsp: an engine that keeps crashing gives an error status', async (t) => {
   assert.deepEqual(await h.complete('file:///f.ts', 0, 8), []);
   assert.equal(h.engine.callsOf('complete').length, 0);
 });
+
+test('lsp: a client without a statewise section (null) keeps initializationOptions.settings', async (t) => {
+  const h = await startServer({
+    config: () => null as unknown as Record<string, unknown>,
+    initializationOptions: { settings: { 'completion.maxTokens': 9 } },
+  });
+  t.after(() => h.dispose());
+  h.configChanged();
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(h.server.settings.settings['completion.maxTokens'], 9);
+});
+
+test('lsp: a client that pushes settings in didChangeConfiguration is followed', async (t) => {
+  const h = await startServer({ capabilities: {}, initializationOptions: { settings: { 'completion.maxTokens': 9 } } });
+  t.after(() => h.dispose());
+  void h.client.sendNotification('workspace/didChangeConfiguration', { settings: { other: 1 } });
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(h.server.settings.settings['completion.maxTokens'], 9, 'no statewise section: unchanged');
+  void h.client.sendNotification('workspace/didChangeConfiguration', { settings: { statewise: { completion: { maxTokens: 5 } } } });
+  await waitFor(() => h.server.settings.settings['completion.maxTokens'] === 5, 'pushed settings');
+});
