@@ -262,6 +262,9 @@ test('lsp: indexing scans the workspace, reports progress and persists per archi
   const indexing = h.statuses.filter((s) => s.state === 'indexing');
   assert.ok(indexing.some((s) => s.progress === 100 && /2\/2 files/.test(s.message)), JSON.stringify(indexing));
   assert.ok(h.logs.some((l) => /skipped big\.ts: 3000 bytes > maxFileBytes 2048/.test(l)));
+  await waitFor(() => h.progress.some((p) => p.kind === 'end'), 'work-done progress end');
+  assert.deepEqual(h.progress.map((p) => p.kind), ['begin', 'report', 'report', 'end']);
+  assert.equal(h.progress[2]!.percentage, 100);
 });
 
 test('lsp: an untrusted workspace is not indexed, and says why', async (t) => {

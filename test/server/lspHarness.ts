@@ -128,6 +128,8 @@ export interface Harness {
   shown: { type: number; message: string }[];
   logs: string[];
   registrations: unknown[];
+  /** $/progress values (work-done progress: begin, report, end). */
+  progress: { kind: string; percentage?: number; message?: string }[];
   lastStatus(): StatusParams | undefined;
   open(uri: string, text: string, languageId?: string): void;
   change(uri: string, version: number, changes: { range?: { start: { line: number; character: number }; end: { line: number; character: number } }; text: string }[]): void;
@@ -152,6 +154,8 @@ export async function startServer(opts: HarnessOptions = {}): Promise<Harness> {
   const shown: { type: number; message: string }[] = [];
   const logs: string[] = [];
   const registrations: unknown[] = [];
+  const progress: { kind: string; percentage?: number; message?: string }[] = [];
+  client.onNotification('$/progress', (p: { value: { kind: string } }) => void progress.push(p.value));
   client.onNotification('statewise/status', (p: StatusParams) => void statuses.push(p));
   client.onNotification('statewise/requestLog', (p: RequestLogParams) => void requestLogs.push(p));
   client.onNotification('window/showMessage', (p: { type: number; message: string }) => void shown.push(p));
@@ -182,7 +186,7 @@ export async function startServer(opts: HarnessOptions = {}): Promise<Harness> {
 
   let versions = new Map<string, number>();
   return {
-    client, server, engine, init, statuses, requestLogs, shown, logs, registrations,
+    client, server, engine, init, statuses, requestLogs, shown, logs, registrations, progress,
     lastStatus: () => statuses[statuses.length - 1],
     open(uri, text, languageId = 'typescript') {
       versions.set(uri, 1);
