@@ -55,16 +55,10 @@ def choose_fim_split(text: str, rng: random.Random) -> tuple[str, str, str]:
     else:  # a short span inside a line or across
         end = min(n, cursor + rng.randint(0, 80))
     prefix, middle, rest = text[:cursor], text[cursor:end], text[end:]
-    # The product feeds only the next few lines after the cursor, and at most ~300 chars.
-    keep_lines = rng.randint(1, 8)
-    cut = 0
-    for _ in range(keep_lines):
-        nxt = rest.find("\n", cut + 1 if cut else 0)
-        if nxt < 0:
-            cut = len(rest)
-            break
-        cut = nxt
-    suffix = rest[: min(cut, 300)]
+    # The product feeds the rest of the cursor's line and the next few lines (a token budget, about
+    # 200 characters): keep the remainder of the line plus 0..8 following lines, at most 250 chars.
+    lines = rest.split("\n")
+    suffix = "\n".join(lines[: 1 + rng.randint(0, 8)])[:250]
     return prefix, middle, suffix
 
 
