@@ -40,6 +40,7 @@ CACHE = os.path.join(OUT, "cache")
 NPM_LIST = os.path.join(HERE, "npm_packages.txt")
 DEB_LIST = os.path.join(HERE, "debian_packages.txt")
 MANIFEST = os.path.join(HERE, "MANIFEST.json")
+REJECTED_CANDIDATES = os.path.join(HERE, "rejected_candidates.tsv")
 
 MiB = 1024 * 1024
 XZ_LIMIT = 48 * MiB            # both .xz files together
@@ -597,6 +598,19 @@ def tool_version(cmd):
         return "unavailable (%s)" % e
 
 
+def read_rejected_candidates():
+    out = []
+    if os.path.exists(REJECTED_CANDIDATES):
+        with open(REJECTED_CANDIDATES) as f:
+            for line in f:
+                if line.startswith("#") or not line.strip():
+                    continue
+                src, name, ver, lic, reason = line.rstrip("\n").split("\t")
+                out.append({"source": src, "name": name, "version": ver,
+                            "license": lic or None, "reason": reason})
+    return out
+
+
 def write_jsonl(path, recs):
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
@@ -825,6 +839,8 @@ def main():
             {"source": r["source"], "name": r["name"], "version": r["version"],
              "license": r.get("license"), "reason": r["reject"]}
             for r in recs if r.get("reject")],
+        # candidates examined when the lists were chosen (select_packages.py) and left out
+        "rejected_at_selection": read_rejected_candidates(),
     }
     tmp = MANIFEST + ".tmp"
     with open(tmp, "w") as f:

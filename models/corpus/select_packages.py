@@ -3,13 +3,15 @@
 
   select_packages.py npm-candidates TSV   popular npm names (name, version, downloads/month
                                           table) -> .corpus/select/npm_candidates.tsv
+  select_packages.py npm-candidates2 TSV  second round: scopes/packages that tend to publish
+                                          their TypeScript sources (appended)
   select_packages.py npm-analyze          download + filter every candidate with the same
                                           code as build_corpus.py -> .corpus/select/npm_analysis.jsonl
   select_packages.py deb-analyze NAMES    same for Debian packages (current candidate versions)
                                           -> .corpus/select/deb_analysis.jsonl
 
-The final lists (npm_packages.txt, debian_packages.txt) were then written from the
-analyses, in priority order (see README.md).
+  select_packages.py select DEB_NAMES     pick from the analyses and write npm_packages.txt,
+                                          debian_packages.txt and rejected_candidates.tsv
 """
 
 import concurrent.futures as cf
@@ -129,6 +131,79 @@ def npm_candidates(tsv):
             f.write("%s\t%s\t%d\n" % r)
     print(len(out), "candidates")
 
+# Second round: scopes / packages likely to publish their TypeScript sources
+TS_SCOPES = re.compile(r"^@(effect|tanstack|tiptap|lexical|docusaurus|wagmi|solana|noble|scure|supabase|"
+    r"azure|azure-rest|react-aria|react-spectrum|react-stately|react-types|internationalized|xterm|trpc|"
+    r"mswjs|ethersproject|apollo|urql|remix-run|react-router|coral-xyz|metamask|walletconnect|reown|"
+    r"chakra-ui|solid-primitives|lit-labs|nanostores|preact|microsoft|vscode|fluentui|glimmer|ember|"
+    r"codemirror|lezer|xstate|statelyai|zag-js|ark-ui|mantine|lit|shikijs|unocss|vue-macros|volar|"
+    r"vitest|storybook|graphql-codegen|graphql-tools|envelop|graphql-yoga|whatwg-node|pothos|prisma|"
+    r"mikro-orm|sapphire|discordjs|octokit|cloudflare|aws-amplify|firebase|angular|ionic|capacitor|"
+    r"nativescript|ngrx|stencil|builder\.io|qwik|solidjs|astrojs|tauri-apps|electron|jsonforms|rjsf|"
+    r"tsparticles|turf|deck\.gl|loaders\.gl|math\.gl|luma\.gl|visx|nivo|uppy|dnd-kit|use-gesture|"
+    r"react-spring|react-three|pmndrs|headlessui|vueuse|nuxt|nuxtjs|sveltejs|melt-ui|ai-sdk|langchain|"
+    r"modelcontextprotocol|mastra|openai|google|bufbuild|connectrpc|grpc|protobuf-ts|opentelemetry|"
+    r"sentry|datadog|slack|hono|fastify|nestjs|typegoose|typespec|autorest|azure-tools|changesets|"
+    r"manypkg|rushstack|eslint-community|stylistic|angular-eslint|nx|module-federation|rspack|umijs|"
+    r"ant-design|antv|ckeditor|blocknote|milkdown|udecode|excalidraw|pixi|babylonjs|effect-ts|"
+    r"sinclair|inversifyjs|loopback|feathersjs|adonisjs|ts-rest|zodios|orpc|hey-api|kubb|orval|"
+    r"redocly|scalar|stoplight|apidevtools|readme|mermaid-js|vercel|neondatabase|libsql|electric-sql|"
+    r"upstash|inngest|temporalio|liveblocks|hocuspocus|automerge|rocicorp|legendapp)/")
+TS_NAMES = re.compile(r"^(effect|viem|ox|abitype|wagmi|valibot|arktype|ts-pattern|type-fest|ts-essentials|"
+    r"utility-types|fp-ts|io-ts|monocle-ts|purify-ts|neverthrow|true-myth|typebox|superjson|devalue|"
+    r"seroval|hono|elysia|itty-router|kysely|drizzle-orm|remeda|es-toolkit|radash|ts-morph|ts-toolbelt|"
+    r"tslog|consola|citty|unstorage|ofetch|h3|nitropack|unimport|unplugin|magicast|pathe|ufo|defu|"
+    r"hookable|scule|mlly|pkg-types|c12|giget|nypm|ohash|unenv|destr|cookie-es|radix3|rou3|crossws|"
+    r"birpc|vite-node|tinyspy|tinybench|tinypool|loupe|msw|graphql-ws|graphql-sse|graphql-http|urql|"
+    r"wonka|solid-js|lit|lit-html|lit-element|preact|nanostores|zustand|jotai|valtio|xstate|mobx|immer|"
+    r"mutative|rxjs|ix|most|xstream|ramda|lodash-es|date-fns|luxon|dayjs|temporal-polyfill|chrono-node|"
+    r"rrule|cron-parser|croner|yaml|smol-toml|jsonc-parser|json5|ajv|zod|yup|joi|superstruct|runtypes|"
+    r"class-validator|class-transformer|reflect-metadata|inversify|tsyringe|typedi|awilix|mongodb|"
+    r"mongoose|pg|postgres|mysql2|ioredis|redis|bullmq|kafkajs|amqplib|nats|mqtt|ws|undici|axios|got|ky|"
+    r"openai|groq-sdk|cohere-ai|replicate|ollama|langchain|llamaindex|ai|maplibre-gl|mapbox-gl|leaflet|"
+    r"ol|cesium|three|postprocessing|three-mesh-bvh|camera-controls|maath|pixi\.js|phaser|matter-js|"
+    r"planck|cannon-es|excalibur|kaplay|babylonjs|playcanvas|p5|tone|howler|wavesurfer\.js|hls\.js|"
+    r"dashjs|shaka-player|video\.js|plyr|pdfjs-dist|pdf-lib|jspdf|pdfmake|docx|exceljs|papaparse|d3|"
+    r"vega|vega-lite|chart\.js|echarts|zrender|apexcharts|uplot|lightweight-charts|recharts|victory|"
+    r"mermaid|cytoscape|sigma|graphology.*|vis-network|konva|fabric|paper|two\.js|gsap|animejs|motion|"
+    r"framer-motion|popmotion|lottie-web|xterm|monaco-editor|codemirror|prismjs|highlight\.js|shiki|"
+    r"marked|markdown-it|remark|unified|micromark|mdast-util-.*|hast-util-.*|unist-util-.*|rehype-.*|"
+    r"remark-.*|turndown|dompurify|sanitize-html|linkifyjs|i18next|react-i18next|vue-i18n|"
+    r"intl-messageformat|messageformat|typesafe-i18n|lingui)$")
+SKIP_SCOPES = re.compile(r"^@(aws-sdk|aws-cdk|smithy|cdktf|pulumi|types)/")
+
+
+def npm_candidates2(tsv, per_scope=40, limit=2200):
+    have = set(l.split("\t")[0] for l in open(os.path.join(SEL, "npm_candidates.tsv")))
+    rows = []
+    with open(tsv) as f:
+        next(f)
+        for line in f:
+            p = line.rstrip("\n").split("\t")
+            if len(p) < 3 or p[0] in have or PLATFORM.search(p[0]) or SKIP_SCOPES.match(p[0]):
+                continue
+            try:
+                dl = int(p[2])
+            except ValueError:
+                continue
+            if dl >= 3000 and re.match(r"^\d+\.\d+\.\d+$", p[1]) and (
+                    TS_SCOPES.match(p[0]) or TS_NAMES.match(p[0])):
+                rows.append((p[0], p[1], dl))
+    rows.sort(key=lambda r: -r[2])
+    per, out = {}, []
+    for r in rows:
+        sc = r[0].split("/")[0] if r[0].startswith("@") else ""
+        if sc and per.get(sc, 0) >= per_scope:
+            continue
+        per[sc] = per.get(sc, 0) + 1
+        out.append(r)
+    out = out[:limit]
+    with open(os.path.join(SEL, "npm_candidates.tsv"), "a") as f:
+        for r in out:
+            f.write("%s\t%s\t%d\n" % r)
+    print(len(out), "more candidates")
+
+
 
 def summarize(rec):
     b = bc.pkg_bytes(rec) if not rec.get("reject") else {}
@@ -182,11 +257,123 @@ def deb_analyze(names_file):
             fo.write(json.dumps(summarize(rec)) + "\n")
 
 
+# ----------------------------------------------------------------------------- picking
+
+MiB = 1 << 20
+NPM_SKIP = {  # generated or data-heavy: API typings, icon sets, locale data, bundles
+    "googleapis", "aws-cdk-lib", "@pulumi/aws", "@formatjs/intl-displaynames",
+    "@formatjs/intl-listformat", "@mui/icons-material", "lucide-react", "@heroicons/react",
+    "next", "firebase-tools", "es-abstract", "@mui/x-charts", "core-js", "core-js-pure"}
+DEB_SKIP = {"python3-plotly"}  # generated validator classes
+DEB_LATER = set("""python3-mne python3-nipype python3-dipy python3-galpy python3-sunpy
+    python3-astroquery python3-photutils python3-pydicom python3-nibabel python3-vispy
+    python3-tables python3-xarray python3-biopython python3-skimage python3-numba python3-pysam
+    python3-pyfaidx python3-reproject python3-pyvo python3-emcee python3-lmfit
+    python3-uncertainties python3-meshio python3-pyrr python3-pywt python3-resampy
+    python3-soundfile python3-audioread python3-mido python3-pydub python3-pyproj
+    python3-geopandas python3-boto python3-openstacksdk python3-novaclient python3-keystoneauth1
+    python3-mpmath python3-dask python3-distributed python3-llvmlite python3-pyrle python3-onnx
+    python3-capstone python3-jieba python3-pint python3-cobra python3-sklearn python3-seaborn
+    python3-altair python3-patsy python3-healpy python3-iminuit""".split())
+
+
+def npm_select(ts_target=150, js_target=92, max_n=1000):
+    """TS-source packages (most downloaded first) up to ~ts_target MiB of TypeScript, the
+    most-used @types up to ~9%, then the most downloaded packages with >= 48 KiB of JS."""
+    rs = [json.loads(l) for l in open(os.path.join(SEL, "npm_analysis.jsonl"))]
+    ok = [r for r in rs if not r["reject"]]
+    ts = lambda r: r["bytes"].get("typescript", 0)
+    js = lambda r: r["bytes"].get("javascript", 0)
+    tot = lambda r: sum(r["bytes"].values())
+    real_ts = lambda r: ts(r) - r["dts"]
+
+    def bad(r):
+        return (r["name"] in NPM_SKIP or tot(r) > 8 * MiB or r["name"].startswith("@types/")
+                or (r["dts"] > 2 * MiB and r["dts"] > 0.8 * tot(r))  # generated typings
+                or r["name"].startswith("@azure/arm-"))
+    cands = sorted([r for r in ok if not bad(r)], key=lambda r: -r["downloads"])
+    got, sel = {"typescript": 0, "javascript": 0}, []
+
+    def add(r):
+        sel.append(r)
+        for k in got:
+            got[k] += r["bytes"].get(k, 0)
+    for r in [r for r in cands if r["ts_source"] and real_ts(r) >= 12 * 1024]:
+        if got["typescript"] >= (ts_target - 12) * MiB:
+            break
+        add(r)
+    types = 0
+    for r in sorted([r for r in ok if r["name"].startswith("@types/")], key=lambda r: -r["downloads"]):
+        if types > min(12 * MiB, 0.09 * ts_target * MiB):
+            break
+        if 8192 <= ts(r) <= 3 * MiB:
+            add(r)
+            types += ts(r)
+    names = {r["name"] for r in sel}
+    for r in cands:
+        if r["name"] in names or js(r) < 48 * 1024 or r["ts_source"]:
+            continue
+        if got["javascript"] >= js_target * MiB or len(sel) >= max_n:
+            break
+        add(r)
+    sel.sort(key=lambda r: -r["downloads"])
+    with open(os.path.join(bc.HERE, "npm_packages.txt"), "w") as f:
+        f.write("# npm packages (name@version), most downloaded first; python3 build_corpus.py reads them.\n"
+                "# Chosen with select_packages.py (see README.md): permissive license, real source in the tarball.\n")
+        for r in sel:
+            f.write("%s@%s\n" % (r["name"], r["version"]))
+    print(len(sel), "npm packages", {k: round(v / MiB, 1) for k, v in got.items()})
+
+
+def deb_select(candidates, py_target=94):
+    rs = [json.loads(l) for l in open(os.path.join(SEL, "deb_analysis.jsonl"))]
+    order = [l.strip() for l in open(candidates) if l.strip()]
+    ok = {r["name"]: r for r in rs if not r["reject"]}
+    first = [n for n in order if n in ok and n not in DEB_SKIP and n not in DEB_LATER]
+    later = [n for n in order if n in ok and n not in DEB_SKIP and n in DEB_LATER]
+    sel, cum = [], 0
+    for n in first + later:
+        if cum >= py_target * MiB:
+            break
+        sel.append(n)
+        cum += ok[n]["bytes"].get("python", 0)
+    with open(os.path.join(bc.HERE, "debian_packages.txt"), "w") as f:
+        f.write("# Debian bookworm packages (name=version), in priority order (last = dropped first if the\n"
+                "# compressed corpus is too big). Chosen with select_packages.py deb-analyze: permissive\n"
+                "# copyright only, general-purpose libraries first (see README.md).\n")
+        for n in sel:
+            f.write("%s=%s\n" % (n, ok[n]["version"]))
+    print(len(sel), "debian packages", round(cum / MiB, 1), "MiB")
+
+
+def write_rejected():
+    rows = []
+    for src, fn in (("npm", "npm_analysis.jsonl"), ("debian", "deb_analysis.jsonl")):
+        seen = set()
+        for l in open(os.path.join(SEL, fn)):
+            r = json.loads(l)
+            if r["reject"] and r["name"] not in seen:
+                seen.add(r["name"])
+                rows.append((src, r["name"], r["version"], (r.get("license") or "").replace("\t", " "),
+                             r["reject"].replace("\t", " ")))
+    rows.sort()
+    with open(bc.REJECTED_CANDIDATES, "w") as f:
+        f.write("# Candidates examined by select_packages.py and rejected (source, name, version, license, reason)\n")
+        for r in rows:
+            f.write("\t".join(r) + "\n")
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "npm-candidates":
         npm_candidates(sys.argv[2])
+    elif cmd == "npm-candidates2":
+        npm_candidates2(sys.argv[2])
     elif cmd == "npm-analyze":
         npm_analyze()
     elif cmd == "deb-analyze":
         deb_analyze(sys.argv[2])
+    elif cmd == "select":  # select DEB_CANDIDATES_FILE: write both lists + rejected_candidates.tsv
+        npm_select()
+        deb_select(sys.argv[2])
+        write_rejected()
