@@ -15,6 +15,7 @@ import { badRequest, cancelled, notLoaded } from './errors';
 import type { CompleteParams, CompleteResult, EditParams, InfoResult, LoadParams, LoadResult, OpenParams, WorkspaceParams, WorkspaceResult } from './ipc';
 import { readManifest, type Manifest } from './manifest';
 import { ModelRunner, type State } from './model';
+import { allowedTokens, restrict, splitHealTail } from './heal';
 import { sample, seededRng } from './sampler';
 import { CodeTokenizer, StreamDecoder } from './tokenizer';
 
@@ -244,12 +245,16 @@ export class Engine {
     const { state: lineState, cached } = await this.advance(prefix, shouldStop, false);
     const t1 = performance.now();
     const suffix = p.suffixMaxTokens > 0 ? tok.encode(d.suffixText(p.position, p.suffixMaxTokens * 8)).slice(0, p.suffixMaxTokens) : [];
-    const tail = [...d.linePrefixTokens(p.position), m.specialTokens.fim_suffix, ...suffix, m.specialTokens.fim_middle];
+    const lineText = d.line(p.position.line).slice(0, p.position.character);
+    const { kept, tail: heal } = splitHealTail(lineText);
+    const keptTokens = tok.encode((p.position.line > 0 ? '\n' : '') + kept);
+    const tail = [...keptTokens, m.specialTokens.fim_suffix, ...suffix, m.specialTokens.fim_middle];
     const fed = await model.feed(tail, lineState, { shouldStop });
     const t2 = performance.now();
 
     const stops = new Set([m.specialTokens.fim_end, m.specialTokens.endoftext, m.specialTokens.file]);
     const banned = new Set([...tok.specialIds].filter((id) => !stops.has(id)));
+    const healBytes = new TextEncoder().encode(heal);
     const completions: string[] = [];
     let generated = 0;
     for (let k = 0; k < Math.max(1, p.n); k++) {
@@ -258,16 +263,27 @@ export class Engine {
       const dec = new StreamDecoder(tok);
       let logits = fed.logits!;
       let state = fed.state;
-      for (let i = 0; i < p.maxTokens; i++) {
+      let covered = 0; // bytes of the healed fragment produced so far
+      for (let i = 0; i < p.maxTokens + 4; i++) {
         if (shouldStop()) throw cancelled();
-        const id = sample(logits, temperature, p.topP, rng, banned);
-        if (stops.has(id)) break;
+        let id: number;
+        if (covered < healBytes.length) {
+          const allowed = allowedTokens(tok.tokenBytes, healBytes.subarray(covered), banned);
+          if (allowed.length === 0) break;
+          id = sample(restrict(logits, allowed), temperature, p.topP, rng);
+          covered += tok.tokenBytes[id].length;
+        } else {
+          id = sample(logits, temperature, p.topP, rng, banned);
+          if (stops.has(id)) break;
+          generated++;
+        }
         dec.push(id);
-        generated++;
-        if (p.singleLine && dec.text.includes('\n')) break;
-        if (i + 1 < p.maxTokens) ({ logits, state } = await model.step(id, state));
+        const text = dec.text.slice(heal.length);
+        if (covered >= healBytes.length && (generated >= p.maxTokens || (p.singleLine && text.includes('\n')))) break;
+        ({ logits, state } = await model.step(id, state));
       }
-      const text = p.singleLine ? dec.text.split('\n')[0] : dec.text;
+      const out = dec.text.startsWith(heal) ? dec.text.slice(heal.length) : '';
+      const text = p.singleLine ? out.split('\n')[0] : out;
       if (!completions.includes(text)) completions.push(text);
     }
     const t3 = performance.now();

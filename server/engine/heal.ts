@@ -1,0 +1,35 @@
+// Token healing. A cursor usually sits inside a word ("cons|"), where the prompt's last token is an
+// unusual fragment the model rarely saw in training. We drop the word fragment from the prompt and
+// make the first generated tokens reproduce it: only tokens consistent with the fragment are allowed
+// until it is covered, then decoding is free. The fragment is removed from the returned text.
+
+const TAIL = /(?: ?[\p{L}\p{M}\p{N}_$]+| ?[^\s\p{L}\p{M}\p{N}_$]+)$/u;
+
+/** Splits a line prefix into (kept, fragment): the fragment is the trailing word or punctuation run
+ *  (with its leading space), at most `max` characters. */
+export function splitHealTail(linePrefix: string, max = 32): { kept: string; tail: string } {
+  const m = TAIL.exec(linePrefix);
+  if (!m || m[0].length > max) return { kept: linePrefix, tail: '' };
+  return { kept: linePrefix.slice(0, m.index), tail: m[0] };
+}
+
+/** Tokens allowed next while `remaining` bytes of the fragment are still to be produced. */
+export function allowedTokens(tokenBytes: readonly Uint8Array[], remaining: Uint8Array, banned: ReadonlySet<number>): number[] {
+  const out: number[] = [];
+  for (let id = 0; id < tokenBytes.length; id++) {
+    const b = tokenBytes[id];
+    if (b.length === 0 || banned.has(id)) continue;
+    const n = Math.min(b.length, remaining.length);
+    let ok = true;
+    for (let i = 0; i < n; i++) if (b[i] !== remaining[i]) { ok = false; break; }
+    if (ok) out.push(id);
+  }
+  return out;
+}
+
+/** Logits with everything but `allowed` set to -Infinity. */
+export function restrict(logits: Float32Array, allowed: readonly number[]): Float32Array {
+  const out = new Float32Array(logits.length).fill(-Infinity);
+  for (const id of allowed) out[id] = logits[id];
+  return out;
+}
