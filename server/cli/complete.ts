@@ -14,7 +14,7 @@ import { CliError, oneOf, parse, parseLocation, UsageError } from './args';
 import type { CliIO } from './io';
 import { languageOf } from './language';
 import { openSession } from './session';
-import { setWorkspace, workspaceFiles } from './workspace';
+import { cliStateDir, setWorkspace, workspaceFiles } from './workspace';
 
 export const COMPLETE_USAGE = 'statewise complete <file>:<line>:<col> [--workspace DIR] [--arch NAME] [--ep NAME] [--models DIR] [--json]';
 
@@ -41,7 +41,10 @@ export async function completeCommand(args: string[], io: CliIO): Promise<number
   const doc = TextDocument.create('file:///cli', languageId, 1, text);
   const position = { line: loc.line - 1, character: loc.col - 1 };
   const offset = offsetOf(doc, position);
-  if (offset === undefined) throw new UsageError(`${loc.file}:${loc.line}:${loc.col} is past the end of the file (${doc.lineCount} lines)`);
+  if (offset === undefined) {
+    const where = loc.line > doc.lineCount ? `the end of the file (${doc.lineCount} lines)` : `the end of line ${loc.line}`;
+    throw new UsageError(`${loc.file}:${loc.line}:${loc.col} is past ${where}`);
+  }
   const wsDir = values.workspace === undefined ? undefined : path.resolve(io.cwd, values.workspace);
   const docPath = (wsDir && relativeInside(wsDir, file)) || path.basename(file);
 
@@ -51,7 +54,7 @@ export async function completeCommand(args: string[], io: CliIO): Promise<number
     let workspace;
     if (wsDir) {
       const files = await workspaceFiles(wsDir, { activePath: docPath });
-      workspace = await setWorkspace(engine, load, files);
+      workspace = await setWorkspace(engine, load, files, cliStateDir(io.env, wsDir, load.arch));
     }
     const uri = pathToFileURL(file).href;
     await engine.request('openDocument', { uri, path: docPath, text, version: 1 });
@@ -72,7 +75,7 @@ export async function completeCommand(args: string[], io: CliIO): Promise<number
       io.stdout(`${JSON.stringify({
         completion, raw, mode, latencyMs: r.latencyMs, wallMs, arch: r.arch, ep: r.ep, model: `${load.modelName}@${load.modelVersion}`,
         promptTokens: r.promptTokens, cachedTokens: r.cachedTokens, generatedTokens: r.generatedTokens, timings: r.timings,
-        workspace: workspace && { files: workspace.files, tokens: workspace.tokens },
+        workspace: workspace && { files: workspace.files, tokens: workspace.tokens, restored: workspace.restored },
       }, null, 2)}\n`);
     } else {
       io.stdout(`${completion}\n`);

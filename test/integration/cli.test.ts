@@ -2,14 +2,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI_JS, MODELS_DIR, PATTERN_DOC, PATTERN_END, REPO, requireBuild } from './realEngine';
 
+const CACHE_DIR = mkdtempSync(join(tmpdir(), 'sw-cli-cache-'));
 function cli(...args: string[]) {
   requireBuild();
-  return spawnSync(process.execPath, [CLI_JS, ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, STATEWISE_MODELS_DIR: MODELS_DIR }, timeout: 120_000 });
+  return spawnSync(process.execPath, [CLI_JS, ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, STATEWISE_MODELS_DIR: MODELS_DIR, STATEWISE_CACHE_DIR: CACHE_DIR }, timeout: 120_000 });
 }
 
 test('integration cli: complete --json reports the completion, latency and tokens', () => {
@@ -27,8 +28,13 @@ test('integration cli: complete --json reports the completion, latency and token
 test('integration cli: complete with a workspace folds it in', () => {
   const r = cli('complete', 'server/settings.ts:100:3', '--workspace', 'server/completion', '--ep', 'cpu', '--json');
   assert.equal(r.status, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as { workspace?: { files: number; tokens: number } };
+  const out = JSON.parse(r.stdout) as { workspace?: { files: number; tokens: number; restored: boolean } };
   assert.ok(out.workspace && out.workspace.files > 3 && out.workspace.tokens > 1000, JSON.stringify(out.workspace));
+  const again = cli('complete', 'server/settings.ts:100:3', '--workspace', 'server/completion', '--ep', 'cpu', '--json');
+  assert.equal(again.status, 0, again.stderr);
+  const out2 = JSON.parse(again.stdout) as { workspace?: { tokens: number; restored: boolean } };
+  assert.equal(out2.workspace?.restored, true, 'the second run restores the persisted workspace state');
+  assert.equal(out2.workspace?.tokens, out.workspace!.tokens);
 });
 
 test('integration cli: models lists hawk as ok', () => {
