@@ -1,6 +1,7 @@
 // A document as the model sees it: lines, each tokenized on its own ("\n" + line for every line but
 // the first). The tokenizer never lets a token span a line start, so the concatenation equals the
 // encoding of the whole text and an edit re-tokenizes only the lines it touches.
+import { StreamHash } from './checkpoints';
 import type { Position, TextEdit } from './ipc';
 
 export interface Encoder { encode(text: string): number[] }
@@ -9,6 +10,12 @@ export class EngineDocument {
   private lines: string[];
   private lineTokens: (number[] | undefined)[];
   version: number;
+  // Rolling hash and token offset of the stream at each line start (valid for lines < `valid`), so
+  // the checkpoint at the cursor's line start is found without touching the rest of the document.
+  private startHash: StreamHash[] = [];
+  private startPos: number[] = [];
+  private valid = 0;
+  private seedKey = '';
 
   constructor(readonly uri: string, readonly path: string, text: string, version: number, private readonly enc: Encoder) {
     this.lines = splitLines(text);
@@ -26,9 +33,11 @@ export class EngineDocument {
       if (!c.range) {
         this.lines = splitLines(c.text);
         this.lineTokens = new Array(this.lines.length);
+        this.valid = 0;
         continue;
       }
       const s = this.clamp(c.range.start);
+      this.valid = Math.min(this.valid, s.line + 1);
       const e = this.clamp(c.range.end);
       const head = this.lines[s.line].slice(0, s.character);
       const tail = this.lines[e.line].slice(e.character);
@@ -52,6 +61,30 @@ export class EngineDocument {
       this.lineTokens[i] = t;
     }
     return t;
+  }
+
+  /** Stream position and hash at the start of `line`: seed, then `header`, then lines [0, line). */
+  lineStart(line: number, seedKey: string, header: readonly number[]): { pos: number; hash: StreamHash } {
+    if (seedKey !== this.seedKey) {
+      this.seedKey = seedKey;
+      this.valid = 0;
+    }
+    if (this.valid === 0) {
+      const h = StreamHash.of(seedKey);
+      for (const t of header) h.push(t);
+      this.startHash[0] = h;
+      this.startPos[0] = header.length;
+      this.valid = 1;
+    }
+    for (let i = this.valid; i <= line; i++) {
+      const h = this.startHash[i - 1].clone();
+      const toks = this.tokensOfLine(i - 1);
+      for (const t of toks) h.push(t);
+      this.startHash[i] = h;
+      this.startPos[i] = this.startPos[i - 1] + toks.length;
+    }
+    this.valid = Math.max(this.valid, line + 1);
+    return { pos: this.startPos[line], hash: this.startHash[line] };
   }
 
   /** Tokens of lines [0, line). */

@@ -241,8 +241,17 @@ export class Engine {
     };
     if (!d.contains(p.position)) return { ...empty, latencyMs: performance.now() - t0 };
 
-    const prefix = [...this.header(d), ...d.tokensBeforeLine(p.position.line)];
-    const { state: lineState, cached } = await this.advance(prefix, shouldStop, false);
+    // Fast path: the checkpoint at the start of the cursor's line (typing on a line hits it every
+    // time); otherwise the longest cached prefix of the whole stream.
+    const header = this.header(d);
+    const start = d.lineStart(p.position.line, this.rootKey(), header);
+    let lineState = this.store.get(start.hash.key(start.pos));
+    let cached = start.pos;
+    if (!lineState) {
+      const r = await this.advance([...header, ...d.tokensBeforeLine(p.position.line)], shouldStop, false);
+      lineState = r.state;
+      cached = r.cached;
+    }
     const t1 = performance.now();
     const suffix = p.suffixMaxTokens > 0 ? tok.encode(d.suffixText(p.position, p.suffixMaxTokens * 8)).slice(0, p.suffixMaxTokens) : [];
     const lineText = d.line(p.position.line).slice(0, p.position.character);
@@ -289,7 +298,7 @@ export class Engine {
     const t3 = performance.now();
     return {
       completions,
-      promptTokens: (this.root?.tokens ?? 0) + prefix.length + tail.length,
+      promptTokens: (this.root?.tokens ?? 0) + start.pos + tail.length,
       cachedTokens: (this.root?.tokens ?? 0) + cached,
       generatedTokens: generated,
       latencyMs: t3 - t0,

@@ -10,7 +10,10 @@ const TAIL = /(?: ?[\p{L}\p{M}\p{N}_$]+| ?[^\s\p{L}\p{M}\p{N}_$]+)$/u;
 export function splitHealTail(linePrefix: string, max = 32): { kept: string; tail: string } {
   const m = TAIL.exec(linePrefix);
   if (!m || m[0].length > max) return { kept: linePrefix, tail: '' };
-  return { kept: linePrefix.slice(0, m.index), tail: m[0] };
+  let at = m.index;
+  // A space that ends indentation belongs to the indentation pre-token ("\n    " + "cons"), not to the word.
+  if (m[0].startsWith(' ') && (at === 0 || /\s/.test(linePrefix[at - 1]))) at++;
+  return { kept: linePrefix.slice(0, at), tail: linePrefix.slice(at) };
 }
 
 /** Tokens allowed next while `remaining` bytes of the fragment are still to be produced. */

@@ -71,3 +71,23 @@ test('sampler: greedy is argmax; sampling respects top-p and bans', () => {
   assert.deepEqual([...seen].sort(), [1, 3], 'top-p 0.9 keeps only the two likely tokens');
   for (let i = 0; i < 50; i++) assert.notEqual(sample(logits, 1, 1, rng, new Set([1, 3])), 1);
 });
+
+test('line-start hashes match hashing the whole stream, and edits invalidate only later lines', () => {
+  const d = new EngineDocument('u', 'a.ts', 'ab\ncd\nef\ngh', 1, charEncoder);
+  const header = [1, 2];
+  const whole = (line: number) => {
+    const h = StreamHash.of('seed');
+    const toks = [...header, ...d.tokensBeforeLine(line)];
+    for (const t of toks) h.push(t);
+    return h.key(toks.length);
+  };
+  const key = (line: number) => { const s = d.lineStart(line, 'seed', header); return s.hash.key(s.pos); };
+  assert.equal(key(3), whole(3));
+  const before2 = key(2);
+  d.apply([{ range: { start: { line: 3, character: 0 }, end: { line: 3, character: 0 } }, text: 'X' }], 2);
+  assert.equal(key(2), before2, 'an edit below keeps the line-start hash');
+  d.apply([{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: 'Y' }], 3);
+  assert.notEqual(key(2), before2);
+  assert.equal(key(2), whole(2));
+  assert.notEqual(d.lineStart(2, 'other-seed', header).hash.key(0), d.lineStart(2, 'seed', header).hash.key(0));
+});
