@@ -11,11 +11,18 @@ if [ "$CMD" = start ]; then
   CORPUS_SRC=$2; BUDGET=$3; ARCH=${4:-hawk}
   T0=$(date +%s)
   nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
-  for f in train heldout; do xz -dc -T16 "$ROOT/$CORPUS_SRC/$f.jsonl.xz" > "$W/corpus/$f.jsonl"; done
+  case "$CORPUS_SRC" in /*) ;; *) CORPUS_SRC="$ROOT/$CORPUS_SRC" ;; esac
+  # the corpus may arrive in parts (a run carries at most 64 MiB): join train.jsonl.xz.part-* first
+  [ -f "$CORPUS_SRC/train.jsonl.xz" ] || cat "$CORPUS_SRC"/train.jsonl.xz.part-* > "$CORPUS_SRC/train.jsonl.xz"
+  for f in train heldout; do xz -dc -T16 "$CORPUS_SRC/$f.jsonl.xz" > "$W/corpus/$f.jsonl"; done
   ls -la "$W/corpus"
-  timeout 300 python3 -m pytest -q -x tests 2>&1 | tail -3
+  (timeout 300 python3 -m pytest -q tests 2>&1 || true) | tail -15 | tee "$OUT/pytest.log"
   mkdir -p "$W/tok"
-  python3 train_tokenizer.py --corpus "$W/corpus" --out "$W/tok/tokenizer.json" --sample-bytes 100000000 2>&1 | tee "$OUT/tokenizer.log"
+  if [ "$ARCH" != hawk ] && [ -f "$ROOT/models/hawk/tokenizer.json" ] && [ "${NEWTOK:-0}" != 1 ]; then
+    cp "$ROOT/models/hawk/tokenizer.json" "$W/tok/tokenizer.json"   # every architecture shares Hawk's tokenizer
+  else
+    python3 train_tokenizer.py --corpus "$W/corpus" --out "$W/tok/tokenizer.json" --sample-bytes 100000000 2>&1 | tee "$OUT/tokenizer.log"
+  fi
   cp "$W/tok/tokenizer.json" "$OUT/"
   setsid nohup python3 train.py --arch "$ARCH" --corpus "$W/corpus" --tokenizer "$W/tok/tokenizer.json" --out "$W/run" \
     --budget-s "$BUDGET" > "$W/train.log" 2>&1 < /dev/null &

@@ -27,9 +27,10 @@ import torch
 from onnx import TensorProto, helper, numpy_helper
 
 from statewise_models import tokenizer as toklib
+from statewise_models.griffin import Griffin, GriffinConfig
 from statewise_models.hawk import Hawk, HawkConfig
 
-ARCHS = {"hawk": (Hawk, HawkConfig)}
+ARCHS = {"hawk": (Hawk, HawkConfig), "griffin": (Griffin, GriffinConfig)}
 MAX_WEIGHT_FILE = 24 * 1024 * 1024
 FORMAT = "statewise-model/1"
 

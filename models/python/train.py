@@ -23,9 +23,10 @@ import torch.nn.functional as F
 
 from statewise_models import tokenizer as toklib
 from statewise_models.data import build_eval_stream, build_train_stream, read_packages
+from statewise_models.griffin import Griffin, GriffinConfig
 from statewise_models.hawk import Hawk, HawkConfig
 
-ARCHS = {"hawk": (Hawk, HawkConfig)}
+ARCHS = {"hawk": (Hawk, HawkConfig), "griffin": (Griffin, GriffinConfig)}
 
 
 def log(msg: str):
@@ -68,7 +69,9 @@ def compile_parts(model):
     for layer in model.layers:
         for mod in (layer.mlp, layer.norm1, layer.norm2):
             mod.forward = torch.compile(mod.forward)
-        layer.rec.lru.coeffs = torch.compile(layer.rec.lru.coeffs)
+        rec = getattr(layer, "rec", None) or getattr(layer, "mix", None)
+        if hasattr(rec, "lru"):
+            rec.lru.coeffs = torch.compile(rec.lru.coeffs)
 
 
 def main():
