@@ -1,7 +1,7 @@
-// `npm start`: builds, then runs Statewise on this repository with the bundled model, the way the
-// editor does: the workspace is folded into the model state (persisted, so later runs start warm)
-// and completions are asked for at cursors in the middle of typing a line. This is the headless face
-// of the product (same server-side pipeline and engine); the VS Code packaging is tracked separately.
+// `npm run demo`: the headless demo (`npm start` opens the editor). Builds, then runs Statewise on
+// this repository with the bundled model, the way the editor does: the workspace is folded into the
+// model state (persisted, so later runs start warm) and completions are asked for at cursors in the
+// middle of typing a line. Same server-side pipeline and engine as the extension.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
