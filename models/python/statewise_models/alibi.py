@@ -1,0 +1,194 @@
+"""ALiBi Transformer (Press et al. 2022): causal softmax attention with a per-head linear distance
+bias -m_h * (i - j) and no position embeddings anywhere (MODELS.md §1.3).
+
+State contract, per layer l: k, v [B, H, max_context, dh] and valid [B, max_context] (1.0 for filled
+slots). The KV cache is kept as a fixed-shape SHIFT REGISTER of max_context slots: each call
+concatenates its new keys/values after the cached ones and keeps the last max_context rows, so the
+oldest entries drop out. Slot positions are implicit (the last slot is the most recent token), so the
+ALiBi distances come from slot indices and the graph needs no position input. Unfilled slots carry
+valid = 0 and are masked additively with (valid - 1) * 1e4; the zero state is the empty cache.
+Queries also never look further back than max_context tokens inside one call (a band mask), so a
+parallel prefill of any length equals token-by-token decoding with the capped cache: the model
+behaves as a growing cache capped at max_context tokens (i.e. sliding-window attention with window
+max_context). Cost per call is O(T * (max_context + T)); for training from the zero state build the
+model with max_context = the training length (it has no parameters).
+
+`window_attention` and `AlibiAttention` are shared with Based's sliding-window layers.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn as nn
+
+from .hawk import RMSNorm, gelu_tanh, up
+
+MASK = 1e4  # additive mask magnitude (fp16-safe)
+
+
+def alibi_slopes(n: int) -> list[float]:
+    """Per-head slopes: 2^(-8h/n) for n a power of two; otherwise the power-of-two slopes for
+    c = 2^floor(log2 n) heads followed by the even-indexed slopes of the 2c-head sequence."""
+
+    def pow2(m: int) -> list[float]:
+        start = 2.0 ** (-8.0 / m)
+        return [start ** (i + 1) for i in range(m)]
+
+    c = 2 ** int(math.floor(math.log2(n)))
+    if c == n:
+        return pow2(n)
+    return pow2(c) + pow2(2 * c)[0::2][: n - c]
+
+
+def window_attention(q, k, v, k_state, v_state, valid, slopes, window: int):
+    """Causal softmax attention over a shift-register cache plus the new tokens, ALiBi-biased.
+
+    q, k, v [B, H, T, dh]; k_state, v_state [B, H, W, dh]; valid [B, W]; slopes [H]; W = window.
+    Query i sits at concatenated slot W + i and sees slots j with 0 <= (W + i) - j <= W that are
+    valid. Returns y [B, H, T, dh] and the new (k_state, v_state, valid): the last W slots.
+    Only dynamic Range ops (torch.arange of a shape) and constant slices depend on T.
+    """
+    cd = q.dtype
+    k_all = torch.cat([k_state.to(cd), k], dim=2)  # [B, H, W+T, dh]
+    v_all = torch.cat([v_state.to(cd), v], dim=2)
+    valid_all = torch.cat([valid.to(cd), torch.ones_like(q[:, 0, :, 0])], dim=1)  # [B, W+T]
+    # positions in float32 (exact integers); distances from slot indices
+    qi = torch.arange(q.shape[2], device=q.device).to(torch.float32) + float(window)
+    kj = torch.arange(k_all.shape[2], device=q.device).to(torch.float32)
+    dist = qi.unsqueeze(1) - kj.unsqueeze(0)  # [T, W+T]
+    band = ((dist >= 0.0) & (dist <= float(window))).to(torch.float32)
+    bias = -slopes.to(torch.float32).reshape(-1, 1, 1) * (dist * band).unsqueeze(0)  # [H, T, W+T]
+    bias = bias + ((band - 1.0) * MASK).unsqueeze(0)
+    logits = torch.matmul(q, k_all.transpose(-1, -2)) / math.sqrt(q.shape[-1])
+    logits = logits + bias.to(logits.dtype).unsqueeze(0)
+    logits = logits + ((valid_all - 1.0) * MASK).to(logits.dtype).unsqueeze(1).unsqueeze(1)
+    att = torch.softmax(logits, dim=-1)
+    y = torch.matmul(att.to(v_all.dtype), v_all)
+    new_k = up(k_all[:, :, -window:])
+    new_v = up(v_all[:, :, -window:])
+    new_valid = up(valid_all[:, -window:])
+    return y, new_k, new_v, new_valid
+
+
+class AlibiAttention(nn.Module):
+    """Multi-head softmax attention with ALiBi over a window-sized shift-register KV state."""
+
+    def __init__(self, d: int, n_heads: int, window: int):
+        super().__init__()
+        self.d, self.h, self.dh, self.window = d, n_heads, d // n_heads, window
+        self.qkv = nn.Linear(d, 3 * d, bias=False)
+        self.out = nn.Linear(d, d, bias=False)
+        self.register_buffer("slopes", torch.tensor(alibi_slopes(n_heads), dtype=torch.float32), persistent=False)
+
+    def state_shapes(self) -> list[tuple[str, list[int]]]:
+        return [("k", [self.h, self.window, self.dh]), ("v", [self.h, self.window, self.dh]), ("valid", [self.window])]
+
+    def forward(self, x, k_state, v_state, valid):
+        b = x.shape[0]
+        d, h, dh = self.d, self.h, self.dh
+        qkv = self.qkv(x)
+        q = up(qkv[..., 0:d]).reshape(b, -1, h, dh).transpose(1, 2)
+        k = up(qkv[..., d : 2 * d]).reshape(b, -1, h, dh).transpose(1, 2)
+        v = up(qkv[..., 2 * d : 3 * d]).reshape(b, -1, h, dh).transpose(1, 2)
+        y, nk, nv, nvalid = window_attention(q, k, v, k_state, v_state, valid, self.slopes, self.window)
+        y = y.transpose(1, 2).reshape(b, -1, d).to(x.dtype)
+        return self.out(y), [nk, nv, nvalid]
+
+
+@dataclass
+class AlibiConfig:
+    vocab_size: int = 16384
+    d_model: int = 384
+    n_layers: int = 8
+    n_heads: int = 6
+    mlp_mult: int = 4
+    # KV cache capacity (tokens) of the fixed-shape shift-register state; decode cap ~2x train length.
+    max_context: int = 4096
+    max_chunk: int = 256
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class MLP(nn.Module):
+    def __init__(self, d: int, mult: int):
+        super().__init__()
+        self.fc1 = nn.Linear(d, mult * d)
+        self.fc2 = nn.Linear(mult * d, d)
+
+    def forward(self, x):
+        return self.fc2(gelu_tanh(self.fc1(x)))
+
+
+class AlibiLayer(nn.Module):
+    def __init__(self, cfg: AlibiConfig):
+        super().__init__()
+        self.norm1 = RMSNorm(cfg.d_model)
+        self.attn = AlibiAttention(cfg.d_model, cfg.n_heads, cfg.max_context)
+        self.norm2 = RMSNorm(cfg.d_model)
+        self.mlp = MLP(cfg.d_model, cfg.mlp_mult)
+
+    def forward(self, x, states):
+        a, new = self.attn(self.norm1(x), states[0], states[1], states[2])
+        x = x + a
+        x = x + self.mlp(self.norm2(x))
+        return x, new
+
+
+class AlibiTransformer(nn.Module):
+    arch = "alibi"
+
+    def __init__(self, cfg: AlibiConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.embed = nn.Embedding(cfg.vocab_size, cfg.d_model)
+        self.layers = nn.ModuleList(AlibiLayer(cfg) for _ in range(cfg.n_layers))
+        self.norm = RMSNorm(cfg.d_model)
+        self._init_weights()
+
+    def _init_weights(self):
+        cfg = self.cfg
+        nn.init.normal_(self.embed.weight, std=1.0 / math.sqrt(cfg.d_model))
+        out_std_scale = 1.0 / math.sqrt(2 * cfg.n_layers)
+        for layer in self.layers:
+            for lin in (layer.attn.qkv, layer.mlp.fc1):
+                nn.init.normal_(lin.weight, std=1.0 / math.sqrt(lin.in_features))
+            for lin in (layer.attn.out, layer.mlp.fc2):
+                nn.init.normal_(lin.weight, std=out_std_scale / math.sqrt(lin.in_features))
+            for lin in (layer.mlp.fc1, layer.mlp.fc2):
+                nn.init.zeros_(lin.bias)
+
+    # --- the state contract -------------------------------------------------------------
+    def state_spec(self) -> list[tuple[str, list[int]]]:
+        spec = []
+        for i, layer in enumerate(self.layers):
+            for name, shape in layer.attn.state_shapes():
+                spec.append((f"{i}.{name}", shape))
+        return spec
+
+    def init_state(self, batch: int, device=None) -> list[torch.Tensor]:
+        return [torch.zeros(batch, *shape, device=device) for _, shape in self.state_spec()]
+
+    def forward(self, tokens: torch.Tensor, state: list[torch.Tensor], mode: str = "train", last_only: bool = False):
+        """tokens [B, T] -> (logits [B, T, V] or [B, V] when last_only, new state list).
+        One code path serves 'train', 'export' and 'step' (T == 1)."""
+        x = self.embed(tokens)
+        new_state: list[torch.Tensor] = []
+        for i, layer in enumerate(self.layers):
+            x, new = layer(x, state[3 * i : 3 * i + 3])
+            new_state += new
+        if last_only:
+            x = x[:, -1]
+        x = self.norm(x)
+        logits = torch.matmul(x, self.embed.weight.to(x.dtype).t())
+        return (logits if logits.dtype == torch.float64 else logits.float()), new_state
+
+    def set_export_chunk(self, max_chunk: int):
+        self.cfg.max_chunk = max_chunk  # nothing in the graph depends on it
+
+    def param_count(self) -> dict:
+        total = sum(p.numel() for p in self.parameters())
+        emb = self.embed.weight.numel()
+        return {"total": total, "embedding": emb, "non_embedding": total - emb}

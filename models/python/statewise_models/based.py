@@ -1,0 +1,215 @@
+"""Based (Arora et al. 2024): a mix of gated short convolutions, Taylor linear attention and
+sliding-window softmax attention (MODELS.md §1.2), each followed by a SwiGLU MLP (hidden 2D).
+
+Layer kinds (config `layout`, default "CLSCCCLSCC"):
+- C, "BaseConv": in_proj D->4D, split u1, u2 (2D each); y = out_proj(SiLU(causal depthwise conv
+  k=3 over u1) * u2). State: conv [B, 2, 2D] (the last 2 inputs of u1).
+- L, Taylor linear attention: H heads, q,k of d' = feature_dim, v of dv = D/H; phi(x) = [1,
+  x/d'^(1/4), vec(x (x) x)/(sqrt(2) sqrt(d'))] (size 1 + d' + d'^2), so phi(q).phi(k) = 1 + s + s^2/2
+  with s = q.k/sqrt(d'); y = phi(q) S / (phi(q).z + eps). State: S [B, H, F, dv], z [B, H, F].
+  Within one call the quadratic form P = tril * (1 + s + s^2/2) is used (MODELS.md §3.4 B with the
+  call as one chunk) plus the carried state phi(Q) S_prev; the step is the same code with T = 1.
+- S, sliding-window softmax attention: H heads x D/H, the current token plus `window` previous
+  ones, ALiBi biases instead of RoPE (no position input). State: k, v [B, H, W, dh] and valid
+  [B, W] (shift register; see alibi.window_attention).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .alibi import AlibiAttention
+from .hawk import RMSNorm, up
+
+CONV_K = 3
+
+
+@dataclass
+class BasedConfig:
+    vocab_size: int = 16384
+    d_model: int = 384
+    layout: str = "CLSCCCLSCC"
+    n_heads: int = 6
+    feature_dim: int = 16
+    window: int = 64  # previous tokens visible to a sliding-window query (plus the current one)
+    mlp_mult: int = 2
+    la_eps: float = 1e-6
+    max_chunk: int = 256
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def taylor_features(x: torch.Tensor) -> torch.Tensor:
+    """[..., d] -> [..., 1 + d + d*d] with phi(a).phi(b) = 1 + s + s^2/2, s = a.b/sqrt(d)."""
+    d = x.shape[-1]
+    one = torch.ones_like(x[..., 0:1])
+    lin = x * (float(d) ** -0.25)
+    quad = (x.unsqueeze(-1) * x.unsqueeze(-2)).flatten(-2) * (1.0 / (math.sqrt(2.0) * math.sqrt(float(d))))
+    return torch.cat([one, lin, quad], dim=-1)
+
+
+class BaseConv(nn.Module):
+    def __init__(self, cfg: BasedConfig):
+        super().__init__()
+        d = cfg.d_model
+        self.d2 = 2 * d
+        self.in_proj = nn.Linear(d, 4 * d)
+        self.conv_w = nn.Parameter(torch.randn(CONV_K, 2 * d) * math.sqrt(1.0 / CONV_K))
+        self.conv_b = nn.Parameter(torch.zeros(2 * d))
+        self.out_proj = nn.Linear(2 * d, d)
+
+    def state_shapes(self):
+        return [("conv", [CONV_K - 1, self.d2])]
+
+    def forward(self, x, conv_state):
+        u = self.in_proj(x)
+        u1, u2 = u[..., 0 : self.d2], u[..., self.d2 : 2 * self.d2]
+        xc = torch.cat([conv_state.to(u1.dtype), u1], dim=1)  # [B, T+2, 2D]
+        w = self.conv_w.to(u1.dtype)
+        # static slices only, so the exported graph takes any T (T == 1 included)
+        conv = xc[:, 0 : -(CONV_K - 1)] * w[0]
+        for j in range(1, CONV_K):
+            stop = j - (CONV_K - 1)
+            conv = conv + (xc[:, j:stop] if stop < 0 else xc[:, j:]) * w[j]
+        conv = conv + self.conv_b.to(u1.dtype)
+        new_conv = up(xc[:, -(CONV_K - 1) :])
+        return self.out_proj(F.silu(conv) * u2), [new_conv]
+
+
+class TaylorLinearAttention(nn.Module):
+    def __init__(self, cfg: BasedConfig):
+        super().__init__()
+        d, h, f = cfg.d_model, cfg.n_heads, cfg.feature_dim
+        self.d, self.h, self.f, self.dv = d, h, f, d // h
+        self.nf = 1 + f + f * f
+        self.eps = cfg.la_eps
+        self.q = nn.Linear(d, h * f, bias=False)
+        self.k = nn.Linear(d, h * f, bias=False)
+        self.v = nn.Linear(d, d, bias=False)
+        self.out = nn.Linear(d, d, bias=False)
+
+    def state_shapes(self):
+        return [("S", [self.h, self.nf, self.dv]), ("z", [self.h, self.nf])]
+
+    def forward(self, x, s0, z0):
+        b = x.shape[0]
+        h, f, dv = self.h, self.f, self.dv
+        q = up(self.q(x)).reshape(b, -1, h, f).transpose(1, 2)  # [B, H, T, f]
+        k = up(self.k(x)).reshape(b, -1, h, f).transpose(1, 2)
+        v = up(self.v(x)).reshape(b, -1, h, dv).transpose(1, 2)  # [B, H, T, dv]
+        s0 = s0.to(q.dtype)
+        z0 = z0.to(q.dtype)
+        s = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(float(f))  # [B, H, T, T]
+        idx = torch.arange(x.shape[1], device=x.device)
+        causal = (idx.unsqueeze(0) <= idx.unsqueeze(1)).to(s.dtype)  # [query i, key j]: j <= i
+        p = causal * (1.0 + s + 0.5 * s * s)
+        fq = taylor_features(q)  # [B, H, T, F]
+        fk = taylor_features(k)
+        num = torch.matmul(p, v) + torch.matmul(fq, s0)
+        den = p.sum(-1, keepdim=True) + torch.matmul(fq, z0.unsqueeze(-1))
+        y = num / (den + self.eps)
+        s1 = s0 + torch.matmul(fk.transpose(-1, -2), v)
+        z1 = z0 + fk.sum(2)
+        y = y.transpose(1, 2).reshape(b, -1, self.d).to(x.dtype)
+        return self.out(y), [up(s1), up(z1)]
+
+
+class SwiGLU(nn.Module):
+    def __init__(self, d: int, mult: int):
+        super().__init__()
+        self.gate = nn.Linear(d, mult * d)
+        self.up = nn.Linear(d, mult * d)
+        self.down = nn.Linear(mult * d, d)
+
+    def forward(self, x):
+        return self.down(F.silu(self.gate(x)) * self.up(x))
+
+
+class BasedLayer(nn.Module):
+    def __init__(self, cfg: BasedConfig, kind: str):
+        super().__init__()
+        self.kind = kind
+        self.norm1 = RMSNorm(cfg.d_model)
+        if kind == "C":
+            self.mixer = BaseConv(cfg)
+        elif kind == "L":
+            self.mixer = TaylorLinearAttention(cfg)
+        elif kind == "S":
+            self.mixer = AlibiAttention(cfg.d_model, cfg.n_heads, cfg.window)
+        else:
+            raise ValueError(f"unknown Based layer kind {kind!r}")
+        self.n_states = len(self.mixer.state_shapes())
+        self.norm2 = RMSNorm(cfg.d_model)
+        self.mlp = SwiGLU(cfg.d_model, cfg.mlp_mult)
+
+    def forward(self, x, states):
+        a, new = self.mixer(self.norm1(x), *states)
+        x = x + a
+        x = x + self.mlp(self.norm2(x))
+        return x, new
+
+
+class Based(nn.Module):
+    arch = "based"
+
+    def __init__(self, cfg: BasedConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.embed = nn.Embedding(cfg.vocab_size, cfg.d_model)
+        self.layers = nn.ModuleList(BasedLayer(cfg, kind) for kind in cfg.layout)
+        self.norm = RMSNorm(cfg.d_model)
+        self._init_weights()
+
+    def _init_weights(self):
+        nn.init.normal_(self.embed.weight, std=1.0 / math.sqrt(self.cfg.d_model))
+        out_std_scale = 1.0 / math.sqrt(2 * len(self.layers))
+        out_names = ("out_proj", "out", "down")
+        for layer in self.layers:
+            for mod in (layer.mixer, layer.mlp):
+                for name, lin in mod.named_children():
+                    if not isinstance(lin, nn.Linear):
+                        continue
+                    scale = out_std_scale if name in out_names else 1.0
+                    nn.init.normal_(lin.weight, std=scale / math.sqrt(lin.in_features))
+                    if lin.bias is not None:
+                        nn.init.zeros_(lin.bias)
+
+    # --- the state contract -------------------------------------------------------------
+    def state_spec(self) -> list[tuple[str, list[int]]]:
+        spec = []
+        for i, layer in enumerate(self.layers):
+            for name, shape in layer.mixer.state_shapes():
+                spec.append((f"{i}.{name}", shape))
+        return spec
+
+    def init_state(self, batch: int, device=None) -> list[torch.Tensor]:
+        return [torch.zeros(batch, *shape, device=device) for _, shape in self.state_spec()]
+
+    def forward(self, tokens: torch.Tensor, state: list[torch.Tensor], mode: str = "train", last_only: bool = False):
+        """tokens [B, T] -> (logits [B, T, V] or [B, V] when last_only, new state list).
+        One code path serves 'train', 'export' and 'step' (T == 1)."""
+        x = self.embed(tokens)
+        new_state: list[torch.Tensor] = []
+        pos = 0
+        for layer in self.layers:
+            x, new = layer(x, state[pos : pos + layer.n_states])
+            pos += layer.n_states
+            new_state += new
+        if last_only:
+            x = x[:, -1]
+        x = self.norm(x)
+        logits = torch.matmul(x, self.embed.weight.to(x.dtype).t())
+        return (logits if logits.dtype == torch.float64 else logits.float()), new_state
+
+    def set_export_chunk(self, max_chunk: int):
+        self.cfg.max_chunk = max_chunk  # nothing in the graph depends on it
+
+    def param_count(self) -> dict:
+        total = sum(p.numel() for p in self.parameters())
+        emb = self.embed.weight.numel()
+        return {"total": total, "embedding": emb, "non_embedding": total - emb}

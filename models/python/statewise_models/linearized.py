@@ -1,0 +1,212 @@
+"""Augmented linear attention (You et al., ICML 2024), FLASH/GAU-style simplified (MODELS.md §1.4).
+
+Each layer is x + W_o(gate * (local + global + conv)) on a pre-RMSNorm input (no separate MLP):
+- v = SiLU(W_v x), gate = SiLU(W_g x) (width e = expansion * D); z = SiLU(W_z x) (width s), from
+  which four per-dim scale/offset pairs give q_l, k_l (local branch) and q_g, k_g (global branch).
+- local: within groups of g tokens (aligned on the absolute position), weights ReLU(q_l.k_l / g)^2
+  with a causal in-group mask, applied to v.
+- global: q_g . S_prev, where S_prev = sum over COMPLETED earlier groups of k_g v^T / g.
+- conv: causal depthwise conv with K taps over v.
+
+State contract, per layer l (all fixed shapes):
+  s_prev [B, s, e]  sum of k_g v^T / g over completed groups
+  s_cur  [B, s, e]  the same sum over the tokens of the current (incomplete) group
+  kbuf   [B, g, s]  shift register of the last g tokens' k_l (last slot = most recent)
+  vbuf   [B, g, e]  the same for v
+  fill   [B, g]     1.0 on the slots that belong to the current group: always the last n slots,
+                    n = tokens already in the current group (0 <= n < g); all zeros = group start
+  conv   [B, K-1, e] the last K-1 inputs of the conv
+The position in the group is n = sum(fill), so the zero state is the start of a document and no
+host input is needed. Every call (any T, T == 1 included) runs the same code: token i of the call
+has the relative group index floor((n + i) / g) (0 = the group open at the call start); the
+intra-call part of both branches is a masked quadratic form, the carried part uses the state.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .hawk import RMSNorm, up
+
+
+@dataclass
+class LinearizedConfig:
+    vocab_size: int = 16384
+    d_model: int = 384
+    n_layers: int = 16
+    qk_dim: int = 128  # s
+    expansion: int = 2  # e = expansion * d_model
+    group: int = 64  # g
+    conv_k: int = 16  # K taps of the causal depthwise conv on v
+    max_chunk: int = 256
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class AugmentedGAU(nn.Module):
+    def __init__(self, cfg: LinearizedConfig):
+        super().__init__()
+        d = cfg.d_model
+        self.e, self.s, self.g, self.k = cfg.expansion * d, cfg.qk_dim, cfg.group, cfg.conv_k
+        e, s = self.e, self.s
+        self.proj = nn.Linear(d, 2 * e + s)  # [v | gate | z]
+        # rows: q_local, k_local, q_global, k_global
+        self.qk_scale = nn.Parameter(torch.ones(4, s) + 0.02 * torch.randn(4, s))
+        self.qk_offset = nn.Parameter(torch.zeros(4, s))
+        self.conv_w = nn.Parameter(torch.randn(self.k, e) * math.sqrt(0.01 / self.k))
+        self.out = nn.Linear(e, d)
+
+    def state_shapes(self):
+        e, s, g, k = self.e, self.s, self.g, self.k
+        return [
+            ("s_prev", [s, e]),
+            ("s_cur", [s, e]),
+            ("kbuf", [g, s]),
+            ("vbuf", [g, e]),
+            ("fill", [g]),
+            ("conv", [k - 1, e]),
+        ]
+
+    def forward(self, x, s_prev, s_cur, kbuf, vbuf, fill, conv_state):
+        e, s, g, K = self.e, self.s, self.g, self.k
+        gf = float(g)
+        hproj = self.proj(x)
+        v = up(F.silu(hproj[..., 0:e]))  # [B, T, e]
+        gate = F.silu(hproj[..., e : 2 * e])
+        z = up(F.silu(hproj[..., 2 * e : 2 * e + s]))  # [B, T, s]
+        cd = z.dtype
+        sc = self.qk_scale.to(cd)
+        of = self.qk_offset.to(cd)
+        ql, kl = z * sc[0] + of[0], z * sc[1] + of[1]
+        qg, kg = z * sc[2] + of[2], z * sc[3] + of[3]
+        s_prev = s_prev.to(cd)
+        s_cur = s_cur.to(cd)
+        kb = kbuf.to(cd)
+        vb = vbuf.to(cd)
+        fl = fill.to(cd)
+
+        # group bookkeeping in float32 (exact small integers)
+        n0 = fill.float().sum(-1, keepdim=True)  # [B, 1] tokens already in the open group
+        t = torch.arange(x.shape[1], device=x.device).to(torch.float32)  # [T]
+        a = n0 + t.unsqueeze(0)  # [B, T] position counted from the open group's start
+        grp = torch.floor(a / gf)  # [B, T] relative group index of each token
+        grp_end = torch.floor((a[:, -1:] + 1.0) / gf)  # [B, 1] group index of the next token
+        causal = (t.unsqueeze(0) <= t.unsqueeze(1)).unsqueeze(0)  # [1, T(query), T(key)]
+        same = grp.unsqueeze(2) == grp.unsqueeze(1)  # [B, T, T]
+        earlier = grp.unsqueeze(2) > grp.unsqueeze(1)  # key in an earlier group than the query
+        m_loc = (causal & same).to(cd)
+        m_glob = earlier.to(cd)
+        first = (grp == 0.0).to(cd)  # [B, T] tokens of the group open at the call start
+        closed0 = (grp_end >= 1.0).to(cd)  # [B, 1] that group gets completed in this call
+
+        # intra-call part of both branches
+        sl = torch.relu(torch.matmul(ql, kl.transpose(-1, -2)) / gf)
+        sg = torch.matmul(qg, kg.transpose(-1, -2)) / gf
+        w = m_loc * (sl * sl) + m_glob * sg  # [B, T, T]
+        y = torch.matmul(w, v)
+        # local branch over the buffered tokens of the open group (only for tokens still in it)
+        sb = torch.relu(torch.matmul(ql, kb.transpose(-1, -2)) / gf)  # [B, T, g]
+        wb = (sb * sb) * fl.unsqueeze(1) * first.unsqueeze(2)
+        y = y + torch.matmul(wb, vb)
+        # global branch from the carried state
+        y = y + torch.matmul(qg, s_prev) + (1.0 - first).unsqueeze(2) * torch.matmul(qg, s_cur)
+
+        # causal depthwise conv on v (static slices only)
+        vc = torch.cat([conv_state.to(cd), v], dim=1)  # [B, T+K-1, e]
+        cw = self.conv_w.to(cd)
+        conv = vc[:, 0 : -(K - 1)] * cw[0]
+        for j in range(1, K):
+            stop = j - (K - 1)
+            conv = conv + (vc[:, j:stop] if stop < 0 else vc[:, j:]) * cw[j]
+        y = y + conv
+        out = self.out(gate * y.to(gate.dtype))
+
+        # new state
+        w_prev = (grp < grp_end).to(cd)  # [B, T] tokens of groups completed by the call's end
+        w_cur = (grp == grp_end).to(cd)  # tokens of the group left open
+        kv_prev = torch.matmul((kg * w_prev.unsqueeze(-1)).transpose(-1, -2), v) / gf  # [B, s, e]
+        kv_cur = torch.matmul((kg * w_cur.unsqueeze(-1)).transpose(-1, -2), v) / gf
+        c3 = closed0.unsqueeze(-1)  # [B, 1, 1]
+        new_prev = s_prev + c3 * s_cur + kv_prev
+        new_cur = (1.0 - c3) * s_cur + kv_cur
+        new_kb = torch.cat([kb, kl], dim=1)[:, -g:]
+        new_vb = torch.cat([vb, v], dim=1)[:, -g:]
+        new_fill = torch.cat([fl * (1.0 - closed0), w_cur], dim=1)[:, -g:]
+        new_conv = vc[:, -(K - 1) :]
+        new = [up(new_prev), up(new_cur), up(new_kb), up(new_vb), up(new_fill), up(new_conv)]
+        return out, new
+
+
+class LinearizedLayer(nn.Module):
+    def __init__(self, cfg: LinearizedConfig):
+        super().__init__()
+        self.norm = RMSNorm(cfg.d_model)
+        self.mixer = AugmentedGAU(cfg)
+        self.n_states = len(self.mixer.state_shapes())
+
+    def forward(self, x, states):
+        a, new = self.mixer(self.norm(x), *states)
+        return x + a, new
+
+
+class Linearized(nn.Module):
+    arch = "linearized"
+
+    def __init__(self, cfg: LinearizedConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.embed = nn.Embedding(cfg.vocab_size, cfg.d_model)
+        self.layers = nn.ModuleList(LinearizedLayer(cfg) for _ in range(cfg.n_layers))
+        self.norm = RMSNorm(cfg.d_model)
+        self._init_weights()
+
+    def _init_weights(self):
+        cfg = self.cfg
+        nn.init.normal_(self.embed.weight, std=1.0 / math.sqrt(cfg.d_model))
+        out_std_scale = 1.0 / math.sqrt(2 * cfg.n_layers)
+        for layer in self.layers:
+            m = layer.mixer
+            nn.init.normal_(m.proj.weight, std=1.0 / math.sqrt(m.proj.in_features))
+            nn.init.zeros_(m.proj.bias)
+            nn.init.normal_(m.out.weight, std=out_std_scale / math.sqrt(m.out.in_features))
+            nn.init.zeros_(m.out.bias)
+
+    # --- the state contract -------------------------------------------------------------
+    def state_spec(self) -> list[tuple[str, list[int]]]:
+        spec = []
+        for i, layer in enumerate(self.layers):
+            for name, shape in layer.mixer.state_shapes():
+                spec.append((f"{i}.{name}", shape))
+        return spec
+
+    def init_state(self, batch: int, device=None) -> list[torch.Tensor]:
+        return [torch.zeros(batch, *shape, device=device) for _, shape in self.state_spec()]
+
+    def forward(self, tokens: torch.Tensor, state: list[torch.Tensor], mode: str = "train", last_only: bool = False):
+        """tokens [B, T] -> (logits [B, T, V] or [B, V] when last_only, new state list).
+        One code path serves 'train', 'export' and 'step' (T == 1)."""
+        x = self.embed(tokens)
+        new_state: list[torch.Tensor] = []
+        pos = 0
+        for layer in self.layers:
+            x, new = layer(x, state[pos : pos + layer.n_states])
+            pos += layer.n_states
+            new_state += new
+        if last_only:
+            x = x[:, -1]
+        x = self.norm(x)
+        logits = torch.matmul(x, self.embed.weight.to(x.dtype).t())
+        return (logits if logits.dtype == torch.float64 else logits.float()), new_state
+
+    def set_export_chunk(self, max_chunk: int):
+        self.cfg.max_chunk = max_chunk  # nothing in the graph depends on it
+
+    def param_count(self) -> dict:
+        total = sum(p.numel() for p in self.parameters())
+        emb = self.embed.weight.numel()
+        return {"total": total, "embedding": emb, "non_embedding": total - emb}

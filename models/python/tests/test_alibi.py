@@ -1,0 +1,143 @@
+"""Parity of the ALiBi Transformer: slopes; parallel forward == step-by-step decoding (crossing the
+cache cap); chunked export prefill continues the state; a naive full-attention reference."""
+import math
+
+import pytest
+import torch
+
+from statewise_models.alibi import AlibiConfig, AlibiTransformer, alibi_slopes
+
+SMALL = dict(vocab_size=300, d_model=48, n_layers=2, n_heads=6, mlp_mult=4, max_context=32, max_chunk=64)
+
+
+def small_model(**over):
+    torch.manual_seed(0)
+    m = AlibiTransformer(AlibiConfig(**{**SMALL, **over})).double()
+    with torch.no_grad():
+        for n, p in m.named_parameters():
+            if "scale" in n or "bias" in n:
+                p.normal_(0, 0.1)
+    return m
+
+
+def zero_state(m, b):
+    return [x.double() for x in m.init_state(b)]
+
+
+def prefix_state(m, lengths):
+    """State after a different number of random tokens per batch row (rows run separately)."""
+    g = torch.Generator().manual_seed(7)
+    rows = []
+    with torch.no_grad():
+        for n in lengths:
+            st = zero_state(m, 1)
+            if n > 0:
+                toks = torch.randint(0, SMALL["vocab_size"], (1, n), generator=g)
+                _, st = m(toks, st, mode="train")
+            rows.append(st)
+    return [torch.cat(xs, dim=0) for xs in zip(*rows)]
+
+
+def test_alibi_slopes():
+    assert alibi_slopes(6) == [1 / 4, 1 / 16, 1 / 64, 1 / 256, 1 / 2, 1 / 8]
+    assert alibi_slopes(8) == [2.0 ** -h for h in range(1, 9)]
+    want12 = [2.0 ** -h for h in range(1, 9)] + [2.0 ** -0.5, 2.0 ** -1.5, 2.0 ** -2.5, 2.0 ** -3.5]
+    got12 = alibi_slopes(12)
+    assert len(got12) == 12
+    for a, b in zip(got12, want12):
+        assert math.isclose(a, b, rel_tol=1e-12)
+
+
+def test_state_spec_shapes():
+    m = small_model()
+    st = m.init_state(3)
+    spec = m.state_spec()
+    assert len(st) == len(spec) == 3 * SMALL["n_layers"]
+    for x, (name, shape) in zip(st, spec):
+        assert list(x.shape) == [3] + list(shape), name
+    assert spec[0] == ("0.k", [6, 32, 8])
+    assert spec[2] == ("0.valid", [32])
+
+
+def naive_logits(m, toks, window):
+    """Full causal attention with bias -m_h (i - j), keys restricted to i - j <= window."""
+    x = m.embed(toks)
+    t = toks.shape[1]
+    i = torch.arange(t).unsqueeze(1)
+    j = torch.arange(t).unsqueeze(0)
+    allowed = (j <= i) & (i - j <= window)
+    for layer in m.layers:
+        att = layer.attn
+        h = layer.norm1(x)
+        d, nh, dh = att.d, att.h, att.dh
+        qkv = att.qkv(h)
+        q, k, v = (qkv[..., c * d : (c + 1) * d].reshape(toks.shape[0], t, nh, dh).transpose(1, 2) for c in range(3))
+        bias = -att.slopes.double().reshape(-1, 1, 1) * (i - j).double().unsqueeze(0)
+        lg = q @ k.transpose(-1, -2) / math.sqrt(dh) + bias
+        lg = lg.masked_fill(~allowed, float("-inf"))
+        y = torch.softmax(lg, -1) @ v
+        x = x + att.out(y.transpose(1, 2).reshape(toks.shape[0], t, d))
+        x = x + layer.mlp(layer.norm2(x))
+    return m.norm(x) @ m.embed.weight.t()
+
+
+@pytest.mark.parametrize("t", [20, 45])
+def test_matches_naive_attention(t):
+    m = small_model()
+    toks = torch.randint(0, 300, (2, t))
+    with torch.no_grad():
+        got, _ = m(toks, zero_state(m, 2), mode="train")
+        ref = naive_logits(m, toks, SMALL["max_context"])
+    assert torch.allclose(got, ref, atol=1e-9)
+
+
+def test_cap_irrelevant_below_cap():
+    m32 = small_model()
+    m64 = small_model(max_context=64)
+    m64.load_state_dict(m32.state_dict())
+    toks = torch.randint(0, 300, (2, 25))
+    with torch.no_grad():
+        a, _ = m32(toks, zero_state(m32, 2), mode="train")
+        b, _ = m64(toks, zero_state(m64, 2), mode="train")
+    assert torch.allclose(a, b, atol=1e-9)
+
+
+@pytest.mark.parametrize("prefix", [[0, 0], [5, 30]])
+def test_parallel_equals_steps(prefix):
+    m = small_model()
+    toks = torch.randint(0, 300, (2, 40))  # crosses the cap of 32 slots
+    st0 = prefix_state(m, prefix)
+    with torch.no_grad():
+        par, par_state = m(toks, st0, mode="train")
+        s = st0
+        outs = []
+        for t in range(toks.shape[1]):
+            lg, s = m(toks[:, t : t + 1], s, mode="step")
+            outs.append(lg)
+        seq = torch.cat(outs, dim=1)
+    assert torch.allclose(par, seq, atol=1e-9)
+    for x, y in zip(par_state, s):
+        assert torch.allclose(x, y, atol=1e-9)
+
+
+@pytest.mark.parametrize("cuts", [[1], [7], [31], [32], [33], [49], [3, 20], [10, 11, 45]])
+def test_chunked_prefill_continues_state(cuts):
+    m = small_model()
+    toks = torch.randint(0, 300, (2, 50))
+    st0 = prefix_state(m, [0, 13])
+    with torch.no_grad():
+        full, full_state = m(toks, st0, mode="export", last_only=True)
+        s = st0
+        bounds = [0] + cuts + [toks.shape[1]]
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            last, s = m(toks[:, a:b], s, mode="export", last_only=True)
+    assert torch.allclose(full, last, atol=1e-9)
+    for x, y in zip(full_state, s):
+        assert torch.allclose(x, y, atol=1e-9)
+
+
+def test_param_count_default():
+    m = AlibiTransformer(AlibiConfig())
+    d, v, f = 384, 16384, 4 * 384
+    layer = 2 * d + 3 * d * d + d * d + (d * f + f) + (f * d + d)
+    assert m.param_count()["total"] == v * d + 8 * layer + d == 20_469_120

@@ -1,0 +1,149 @@
+"""Parity of the augmented linear attention model: a naive per-token reference from the definition;
+parallel forward == step-by-step decoding from non-trivial states (different positions in the group
+per batch row); chunked export prefill continues the state for every split point."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+from statewise_models.linearized import Linearized, LinearizedConfig
+
+SMALL = dict(vocab_size=300, d_model=48, n_layers=2, qk_dim=16, expansion=2, group=4, conv_k=3, max_chunk=64)
+
+
+def small_model(**over):
+    torch.manual_seed(0)
+    m = Linearized(LinearizedConfig(**{**SMALL, **over})).double()
+    # non-trivial norms, biases, offsets and conv taps so the test exercises them
+    with torch.no_grad():
+        for n, p in m.named_parameters():
+            if "scale" in n and "qk_scale" not in n or "bias" in n or "qk_offset" in n:
+                p.normal_(0, 0.1)
+            if "conv_w" in n:
+                p.normal_(0, 0.3)
+    return m
+
+
+def zero_state(m, b):
+    return [x.double() for x in m.init_state(b)]
+
+
+def prefix_state(m, lengths, noise=True):
+    """State after a different number of random tokens per batch row, plus noise on every tensor
+    but `fill` (any values are legal there)."""
+    g = torch.Generator().manual_seed(7)
+    rows = []
+    with torch.no_grad():
+        for n in lengths:
+            st = zero_state(m, 1)
+            if n > 0:
+                toks = torch.randint(0, SMALL["vocab_size"], (1, n), generator=g)
+                _, st = m(toks, st, mode="train")
+            rows.append(st)
+    out = []
+    for (name, _), xs in zip(m.state_spec(), zip(*rows)):
+        x = torch.cat(xs, dim=0)
+        if noise and name.split(".")[1] != "fill":
+            x = x + 0.3 * torch.randn(x.shape, generator=g, dtype=x.dtype)
+        out.append(x)
+    return out
+
+
+def naive_mixer(mx, h):
+    e, s, g, K = mx.e, mx.s, mx.g, mx.k
+    p = mx.proj(h)
+    v, gate, z = F.silu(p[..., :e]), F.silu(p[..., e : 2 * e]), F.silu(p[..., 2 * e :])
+    ql, kl, qg, kg = (z * mx.qk_scale[r] + mx.qk_offset[r] for r in range(4))
+    outs = []
+    for t in range(h.shape[1]):
+        y = torch.zeros_like(v[:, 0])
+        for j in range(t + 1):
+            if j // g == t // g:  # local: same group, causal
+                w = torch.relu((ql[:, t] * kl[:, j]).sum(-1) / g) ** 2
+                y = y + w.unsqueeze(-1) * v[:, j]
+            else:  # global: completed earlier groups
+                y = y + ((qg[:, t] * kg[:, j]).sum(-1) / g).unsqueeze(-1) * v[:, j]
+        for lag in range(K):
+            if t - lag >= 0:
+                y = y + mx.conv_w[K - 1 - lag] * v[:, t - lag]
+        outs.append(gate[:, t] * y)
+    return mx.out(torch.stack(outs, dim=1))
+
+
+def test_matches_naive_definition():
+    m = small_model()
+    toks = torch.randint(0, 300, (2, 11))
+    with torch.no_grad():
+        got, _ = m(toks, zero_state(m, 2), mode="train")
+        x = m.embed(toks)
+        for layer in m.layers:
+            x = x + naive_mixer(layer.mixer, layer.norm(x))
+        ref = m.norm(x) @ m.embed.weight.t()
+    assert torch.allclose(got, ref, atol=1e-9)
+
+
+def test_state_spec_shapes():
+    m = small_model()
+    st = m.init_state(3)
+    spec = m.state_spec()
+    assert [n for n, _ in spec[:6]] == ["0.s_prev", "0.s_cur", "0.kbuf", "0.vbuf", "0.fill", "0.conv"]
+    assert [s for _, s in spec[:6]] == [[16, 96], [16, 96], [4, 16], [4, 96], [4], [2, 96]]
+    assert len(spec) == 6 * SMALL["n_layers"]
+    for x, (name, shape) in zip(st, spec):
+        assert list(x.shape) == [3] + list(shape), name
+
+
+@pytest.mark.parametrize("prefix", [[0, 0], [2, 7], [3, 4], [1, 11]])
+def test_parallel_equals_steps(prefix):
+    m = small_model()
+    toks = torch.randint(0, 300, (2, 14))  # crosses several group boundaries
+    st0 = prefix_state(m, prefix, noise=prefix != [0, 0])
+    with torch.no_grad():
+        par, par_state = m(toks, st0, mode="train")
+        s = st0
+        outs = []
+        for t in range(toks.shape[1]):
+            lg, s = m(toks[:, t : t + 1], s, mode="step")
+            outs.append(lg)
+        seq = torch.cat(outs, dim=1)
+    assert torch.allclose(par, seq, atol=1e-9)
+    for x, y in zip(par_state, s):
+        assert torch.allclose(x, y, atol=1e-9)
+
+
+def test_fill_tracks_position_in_group():
+    m = small_model()
+    toks = torch.randint(0, 300, (1, 10))
+    s = zero_state(m, 1)
+    with torch.no_grad():
+        for t in range(toks.shape[1]):
+            _, s = m(toks[:, t : t + 1], s, mode="step")
+            n = (t + 1) % SMALL["group"]
+            want = torch.zeros(1, SMALL["group"], dtype=torch.float64)
+            if n:
+                want[0, -n:] = 1.0
+            assert torch.equal(s[4], want)
+
+
+@pytest.mark.parametrize("prefix", [[0, 0], [1, 6]])
+def test_chunked_prefill_continues_state(prefix):
+    m = small_model()
+    toks = torch.randint(0, 300, (2, 19))
+    st0 = prefix_state(m, prefix, noise=prefix != [0, 0])
+    splits = [[c] for c in range(1, 19)] + [[2, 7], [4, 5, 17], [1, 2, 3, 12], [6, 14]]
+    with torch.no_grad():
+        full, full_state = m(toks, st0, mode="export", last_only=True)
+        for cuts in splits:
+            s = st0
+            bounds = [0] + cuts + [toks.shape[1]]
+            for a, b in zip(bounds[:-1], bounds[1:]):
+                last, s = m(toks[:, a:b], s, mode="export", last_only=True)
+            assert torch.allclose(full, last, atol=1e-9), cuts
+            for x, y in zip(full_state, s):
+                assert torch.allclose(x, y, atol=1e-9), cuts
+
+
+def test_param_count_default():
+    m = Linearized(LinearizedConfig())
+    d, v, e, s, k = 384, 16384, 768, 128, 16
+    layer = d + (d * (2 * e + s) + 2 * e + s) + 8 * s + k * e + (e * d + d)
+    assert m.param_count()["total"] == v * d + 16 * layer + d == 21_485_952
