@@ -44,12 +44,12 @@ class BasedConfig:
         return asdict(self)
 
 
-def taylor_features(x: torch.Tensor) -> torch.Tensor:
-    """[..., d] -> [..., 1 + d + d*d] with phi(a).phi(b) = 1 + s + s^2/2, s = a.b/sqrt(d)."""
-    d = x.shape[-1]
+def taylor_features(x: torch.Tensor, d: int) -> torch.Tensor:
+    """[B, H, T, d] -> [B, H, T, 1 + d + d*d] with phi(a).phi(b) = 1 + s + s^2/2, s = a.b/sqrt(d)."""
     one = torch.ones_like(x[..., 0:1])
     lin = x * (float(d) ** -0.25)
-    quad = (x.unsqueeze(-1) * x.unsqueeze(-2)).flatten(-2) * (1.0 / (math.sqrt(2.0) * math.sqrt(float(d))))
+    outer = x.unsqueeze(-1) * x.unsqueeze(-2)  # [B, H, T, d, d]
+    quad = outer.reshape(x.shape[0], x.shape[1], -1, d * d) * (1.0 / (math.sqrt(2.0) * math.sqrt(float(d))))
     return torch.cat([one, lin, quad], dim=-1)
 
 
@@ -108,8 +108,8 @@ class TaylorLinearAttention(nn.Module):
         idx = torch.arange(x.shape[1], device=x.device)
         causal = (idx.unsqueeze(0) <= idx.unsqueeze(1)).to(s.dtype)  # [query i, key j]: j <= i
         p = causal * (1.0 + s + 0.5 * s * s)
-        fq = taylor_features(q)  # [B, H, T, F]
-        fk = taylor_features(k)
+        fq = taylor_features(q, f)  # [B, H, T, F]
+        fk = taylor_features(k, f)
         num = torch.matmul(p, v) + torch.matmul(fq, s0)
         den = p.sum(-1, keepdim=True) + torch.matmul(fq, z0.unsqueeze(-1))
         y = num / (den + self.eps)

@@ -48,10 +48,10 @@ def prefix_state(m, lengths, noise=True):
 
 def test_taylor_features():
     g = torch.Generator().manual_seed(1)
-    a = torch.randn(5, 16, generator=g, dtype=torch.float64)
-    b = torch.randn(5, 16, generator=g, dtype=torch.float64)
-    fa, fb = taylor_features(a), taylor_features(b)
-    assert fa.shape == (5, 273)
+    a = torch.randn(2, 3, 5, 16, generator=g, dtype=torch.float64)
+    b = torch.randn(2, 3, 5, 16, generator=g, dtype=torch.float64)
+    fa, fb = taylor_features(a, 16), taylor_features(b, 16)
+    assert fa.shape == (2, 3, 5, 273)
     s = (a * b).sum(-1) / 4.0
     assert torch.allclose((fa * fb).sum(-1), 1 + s + s * s / 2, atol=1e-12)
 
