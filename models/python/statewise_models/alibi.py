@@ -61,7 +61,7 @@ def window_attention(q, k, v, k_state, v_state, valid, slopes, window: int):
     band = ((dist >= 0.0) & (dist <= float(window))).to(torch.float32)
     bias = -slopes.to(torch.float32).reshape(-1, 1, 1) * (dist * band).unsqueeze(0)  # [H, T, W+T]
     bias = bias + ((band - 1.0) * MASK).unsqueeze(0)
-    logits = torch.matmul(q, k_all.transpose(-1, -2)) / math.sqrt(q.shape[-1])
+    logits = up(torch.matmul(q, k_all.transpose(-1, -2))) / math.sqrt(q.shape[-1])  # softmax in fp32+
     logits = logits + bias.to(logits.dtype).unsqueeze(0)
     logits = logits + ((valid_all - 1.0) * MASK).to(logits.dtype).unsqueeze(1).unsqueeze(1)
     att = torch.softmax(logits, dim=-1)

@@ -104,7 +104,7 @@ class TaylorLinearAttention(nn.Module):
         v = up(self.v(x)).reshape(b, -1, h, dv).transpose(1, 2)  # [B, H, T, dv]
         s0 = s0.to(q.dtype)
         z0 = z0.to(q.dtype)
-        s = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(float(f))  # [B, H, T, T]
+        s = up(torch.matmul(q, k.transpose(-1, -2))) / math.sqrt(float(f))  # [B, H, T, T]
         idx = torch.arange(x.shape[1], device=x.device)
         causal = (idx.unsqueeze(0) <= idx.unsqueeze(1)).to(s.dtype)  # [query i, key j]: j <= i
         p = causal * (1.0 + s + 0.5 * s * s)

@@ -105,12 +105,12 @@ class AugmentedGAU(nn.Module):
         closed0 = (grp_end >= 1.0).to(cd)  # [B, 1] that group gets completed in this call
 
         # intra-call part of both branches
-        sl = torch.relu(torch.matmul(ql, kl.transpose(-1, -2)) / gf)
-        sg = torch.matmul(qg, kg.transpose(-1, -2)) / gf
+        sl = torch.relu(up(torch.matmul(ql, kl.transpose(-1, -2))) / gf)
+        sg = up(torch.matmul(qg, kg.transpose(-1, -2))) / gf
         w = m_loc * (sl * sl) + m_glob * sg  # [B, T, T]
         y = torch.matmul(w, v)
         # local branch over the buffered tokens of the open group (only for tokens still in it)
-        sb = torch.relu(torch.matmul(ql, kb.transpose(-1, -2)) / gf)  # [B, T, g]
+        sb = torch.relu(up(torch.matmul(ql, kb.transpose(-1, -2))) / gf)  # [B, T, g]
         wb = (sb * sb) * fl.unsqueeze(1) * first.unsqueeze(2)
         y = y + torch.matmul(wb, vb)
         # global branch from the carried state
