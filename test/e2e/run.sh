@@ -9,7 +9,9 @@ OUT=${E2E_OUT:-$ROOT/test-results/e2e}; rm -rf "$OUT"; mkdir -p "$OUT"
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/sw-e2e-XXXXXX")   # short: unix socket paths live under it
 mkdir -p "$RUN/ud/User" "$RUN/ext" "$RUN/ws" "$RUN/xdg" "$RUN/t"
 cp test/e2e/fixtures/* "$RUN/ws/"
-cp test/e2e/settings.json "$RUN/ud/User/settings.json"
+# User/ holds the window settings; machine-scoped ones (statewise.engine.*) are read from Machine/.
+mkdir -p "$RUN/ud/Machine"
+cp test/e2e/settings.json "$RUN/ud/User/settings.json"; cp test/e2e/settings.json "$RUN/ud/Machine/settings.json"
 PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 printf 'bind-addr: 127.0.0.1:%s\nauth: none\ncert: false\n' "$PORT" > "$RUN/config.yaml"
 
