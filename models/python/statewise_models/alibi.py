@@ -42,30 +42,42 @@ def alibi_slopes(n: int) -> list[float]:
     return pow2(c) + pow2(2 * c)[0::2][: n - c]
 
 
-def window_attention(q, k, v, k_state, v_state, valid, slopes, window: int):
+def window_attention(q, k, v, k_state, v_state, valid, slopes, window: int, use_cache: bool = True):
     """Causal softmax attention over a shift-register cache plus the new tokens, ALiBi-biased.
 
     q, k, v [B, H, T, dh]; k_state, v_state [B, H, W, dh]; valid [B, W]; slopes [H]; W = window.
     Query i sits at concatenated slot W + i and sees slots j with 0 <= (W + i) - j <= W that are
     valid. Returns y [B, H, T, dh] and the new (k_state, v_state, valid): the last W slots.
     Only dynamic Range ops (torch.arange of a shape) and constant slices depend on T.
+    use_cache=False (cheap training only): the incoming state counts as empty, so attention runs
+    over the T new keys alone; the returned state is the one an empty cache would give.
     """
     cd = q.dtype
-    k_all = torch.cat([k_state.to(cd), k], dim=2)  # [B, H, W+T, dh]
-    v_all = torch.cat([v_state.to(cd), v], dim=2)
-    valid_all = torch.cat([valid.to(cd), torch.ones_like(q[:, 0, :, 0])], dim=1)  # [B, W+T]
+    if use_cache:
+        k_state, v_state, valid = k_state.to(cd), v_state.to(cd), valid.to(cd)
+    else:
+        k_state, v_state = torch.zeros_like(k_state, dtype=cd), torch.zeros_like(v_state, dtype=cd)
+        valid = torch.zeros_like(valid, dtype=cd)
+    k_all = torch.cat([k_state, k], dim=2)  # [B, H, W+T, dh]
+    v_all = torch.cat([v_state, v], dim=2)
+    valid_all = torch.cat([valid, torch.ones_like(q[:, 0, :, 0])], dim=1)  # [B, W+T]
+    if use_cache:
+        k_att, v_att, offset = k_all, v_all, float(window)
+    else:
+        k_att, v_att, offset = k, v, 0.0
     # positions in float32 (exact integers); distances from slot indices
-    qi = torch.arange(q.shape[2], device=q.device).to(torch.float32) + float(window)
-    kj = torch.arange(k_all.shape[2], device=q.device).to(torch.float32)
-    dist = qi.unsqueeze(1) - kj.unsqueeze(0)  # [T, W+T]
+    qi = torch.arange(q.shape[2], device=q.device).to(torch.float32) + offset
+    kj = torch.arange(k_att.shape[2], device=q.device).to(torch.float32)
+    dist = qi.unsqueeze(1) - kj.unsqueeze(0)  # [T, W+T] (or [T, T] without the cache)
     band = ((dist >= 0.0) & (dist <= float(window))).to(torch.float32)
     bias = -slopes.to(torch.float32).reshape(-1, 1, 1) * (dist * band).unsqueeze(0)  # [H, T, W+T]
     bias = bias + ((band - 1.0) * MASK).unsqueeze(0)
-    logits = up(torch.matmul(q, k_all.transpose(-1, -2))) / math.sqrt(q.shape[-1])  # softmax in fp32+
+    logits = up(torch.matmul(q, k_att.transpose(-1, -2))) / math.sqrt(q.shape[-1])  # softmax in fp32+
     logits = logits + bias.to(logits.dtype).unsqueeze(0)
-    logits = logits + ((valid_all - 1.0) * MASK).to(logits.dtype).unsqueeze(1).unsqueeze(1)
+    if use_cache:
+        logits = logits + ((valid_all - 1.0) * MASK).to(logits.dtype).unsqueeze(1).unsqueeze(1)
     att = torch.softmax(logits, dim=-1)
-    y = torch.matmul(att.to(v_all.dtype), v_all)
+    y = torch.matmul(att.to(v_att.dtype), v_att)
     new_k = up(k_all[:, :, -window:])
     new_v = up(v_all[:, :, -window:])
     new_valid = up(valid_all[:, -window:])
@@ -85,14 +97,14 @@ class AlibiAttention(nn.Module):
     def state_shapes(self) -> list[tuple[str, list[int]]]:
         return [("k", [self.h, self.window, self.dh]), ("v", [self.h, self.window, self.dh]), ("valid", [self.window])]
 
-    def forward(self, x, k_state, v_state, valid):
+    def forward(self, x, k_state, v_state, valid, use_cache: bool = True):
         b = x.shape[0]
         d, h, dh = self.d, self.h, self.dh
         qkv = self.qkv(x)
         q = up(qkv[..., 0:d]).reshape(b, -1, h, dh).transpose(1, 2)
         k = up(qkv[..., d : 2 * d]).reshape(b, -1, h, dh).transpose(1, 2)
         v = up(qkv[..., 2 * d : 3 * d]).reshape(b, -1, h, dh).transpose(1, 2)
-        y, nk, nv, nvalid = window_attention(q, k, v, k_state, v_state, valid, self.slopes, self.window)
+        y, nk, nv, nvalid = window_attention(q, k, v, k_state, v_state, valid, self.slopes, self.window, use_cache)
         y = y.transpose(1, 2).reshape(b, -1, d).to(x.dtype)
         return self.out(y), [nk, nv, nvalid]
 
@@ -106,6 +118,9 @@ class AlibiConfig:
     mlp_mult: int = 4
     # KV cache capacity (tokens) of the fixed-shape shift-register state; decode cap ~2x train length.
     max_context: int = 4096
+    # False: 'train' mode ignores the incoming cache (plain causal attention within the batch,
+    # O(T^2) instead of O(T (max_context + T))); 'export' and 'step' always use it.
+    train_cache: bool = True
     max_chunk: int = 256
 
     def to_dict(self) -> dict:
@@ -130,8 +145,8 @@ class AlibiLayer(nn.Module):
         self.norm2 = RMSNorm(cfg.d_model)
         self.mlp = MLP(cfg.d_model, cfg.mlp_mult)
 
-    def forward(self, x, states):
-        a, new = self.attn(self.norm1(x), states[0], states[1], states[2])
+    def forward(self, x, states, use_cache: bool = True):
+        a, new = self.attn(self.norm1(x), states[0], states[1], states[2], use_cache)
         x = x + a
         x = x + self.mlp(self.norm2(x))
         return x, new
@@ -173,11 +188,13 @@ class AlibiTransformer(nn.Module):
 
     def forward(self, tokens: torch.Tensor, state: list[torch.Tensor], mode: str = "train", last_only: bool = False):
         """tokens [B, T] -> (logits [B, T, V] or [B, V] when last_only, new state list).
-        One code path serves 'train', 'export' and 'step' (T == 1)."""
+        One code path serves 'train', 'export' and 'step' (T == 1); with cfg.train_cache False,
+        'train' treats the incoming state as empty (see AlibiConfig)."""
         x = self.embed(tokens)
         new_state: list[torch.Tensor] = []
+        use_cache = mode != "train" or self.cfg.train_cache
         for i, layer in enumerate(self.layers):
-            x, new = layer(x, state[3 * i : 3 * i + 3])
+            x, new = layer(x, state[3 * i : 3 * i + 3], use_cache)
             new_state += new
         if last_only:
             x = x[:, -1]

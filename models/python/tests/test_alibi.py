@@ -102,6 +102,23 @@ def test_cap_irrelevant_below_cap():
     assert torch.allclose(a, b, atol=1e-9)
 
 
+@pytest.mark.parametrize("t", [20, 45])
+def test_train_without_cache_equals_empty_cache(t):
+    """train_cache=False: 'train' ignores the incoming state, i.e. acts as from the empty cache."""
+    m = small_model()
+    m_nc = small_model(train_cache=False)
+    m_nc.load_state_dict(m.state_dict())
+    toks = torch.randint(0, 300, (2, t))
+    with torch.no_grad():
+        ref, ref_state = m(toks, zero_state(m, 2), mode="export")
+        got, got_state = m_nc(toks, prefix_state(m_nc, [5, 30]), mode="train")
+        exp_nc, _ = m_nc(toks, zero_state(m_nc, 2), mode="export")
+    assert torch.allclose(got, ref, atol=1e-9)
+    assert torch.allclose(exp_nc, ref, atol=1e-9)
+    for x, y in zip(got_state, ref_state):
+        assert torch.allclose(x, y, atol=1e-9)
+
+
 @pytest.mark.parametrize("prefix", [[0, 0], [5, 30]])
 def test_parallel_equals_steps(prefix):
     m = small_model()
