@@ -19,8 +19,9 @@ need=()
 command -v g++ >/dev/null || need+=(build-essential)
 if [ ${#need[@]} -gt 0 ]; then
   echo "[e2e-setup] apt-get install ${need[*]} (~1.5 min)"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
 # 2. Node 24 for code-server only; the project stays on the machine's Node
@@ -42,7 +43,9 @@ if [ "$("$E2E/node/bin/node" -p "require('$CS_PKG').version" 2>/dev/null)" != "$
   "dependencies": { "code-server": "$CS_VER" },
   "allowScripts": { "code-server": true, "argon2": true } }
 JSON
-  (cd "$E2E/cs" && PATH="$E2E/node/bin:$PATH" npm_config_nodedir="$E2E/node" JOBS=max \
+  # Under `npm run`, npm_config_* from the outer npm (user_agent names Node 20, which code-server's
+  # postinstall checks; nodedir=/usr) would override the inner npm's own: drop them.
+  (cd "$E2E/cs" && for v in $(compgen -e | grep -i '^npm_'); do unset "$v"; done && PATH="$E2E/node/bin:$PATH" npm_config_nodedir="$E2E/node" JOBS=max \
     npm install --no-audit --no-fund > "$E2E/cs-install.log" 2>&1) || { tail -40 "$E2E/cs-install.log"; exit 1; }
 fi
 
