@@ -31,7 +31,7 @@ from statewise_models.griffin import Griffin, GriffinConfig
 from statewise_models.hawk import Hawk, HawkConfig
 
 ARCHS = {"hawk": (Hawk, HawkConfig), "griffin": (Griffin, GriffinConfig)}
-MAX_WEIGHT_FILE = 24 * 1024 * 1024
+MAX_WEIGHT_FILE = 23 * 1024 * 1024
 FORMAT = "statewise-model/1"
 
 

@@ -5,11 +5,16 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CodeTokenizer, StreamDecoder } from '../../server/engine/tokenizer';
-import { modelDir } from '../helpers/models';
+import { modelDir, shippedArchs } from '../helpers/models';
 
 const dir = modelDir('hawk');
 const tok = CodeTokenizer.fromFile(join(dir, 'tokenizer.json'));
 const fixture = JSON.parse(readFileSync(join(dir, 'tokenizer-parity.json'), 'utf8')) as { cases: { text: string; ids: number[] }[] };
+
+test('every shipped model uses the same tokenizer as hawk', () => {
+  const hawk = readFileSync(join(dir, 'tokenizer.json'), 'utf8');
+  for (const arch of shippedArchs()) assert.equal(readFileSync(join(modelDir(arch), 'tokenizer.json'), 'utf8'), hawk, arch);
+});
 
 test('TypeScript ids equal the Python tokenizer ids on every fixture case', () => {
   assert.ok(fixture.cases.length >= 10);

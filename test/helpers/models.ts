@@ -1,5 +1,5 @@
 // Where tests find the real trained models: $STATEWISE_MODELS_DIR or <repo>/models.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const REPO = resolve(__dirname, '..', '..');
@@ -11,4 +11,11 @@ export function modelDir(arch = 'hawk'): string {
     throw new Error(`model ${arch} not found in ${MODELS_DIR}: the trained models ship in models/; set STATEWISE_MODELS_DIR to use others`);
   }
   return dir;
+}
+
+/** Architectures shipped in models/ (folders with a manifest.json); hawk must be among them. */
+export function shippedArchs(): string[] {
+  const archs = readdirSync(MODELS_DIR).filter((d) => existsSync(join(MODELS_DIR, d, 'manifest.json'))).sort();
+  if (!archs.includes('hawk')) throw new Error(`no hawk model in ${MODELS_DIR}`);
+  return archs;
 }

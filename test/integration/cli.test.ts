@@ -45,3 +45,11 @@ test('integration cli: models lists hawk as ok', () => {
   assert.ok(hawk?.ok, JSON.stringify(hawk));
   assert.equal(hawk?.architecture, 'hawk');
 });
+
+test('integration cli: --arch picks the model that answers (griffin)', () => {
+  const r = cli('complete', 'server/settings.ts:100:3', '--arch', 'griffin', '--ep', 'cpu', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { arch: string; model: string };
+  assert.equal(out.arch, 'griffin');
+  assert.match(out.model, /^griffin-s@/);
+});
