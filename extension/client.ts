@@ -8,7 +8,7 @@ import { SECTION, type Settings } from '../server/settings';
 import { enableMap } from './config';
 import { skipInlineCompletion } from './gate';
 
-export function createClient(context: vscode.ExtensionContext, outputChannel: vscode.LogOutputChannel, settings: Settings): LanguageClient {
+export function createClient(context: vscode.ExtensionContext, outputChannel: vscode.LogOutputChannel, settings: Settings, trusted: boolean): LanguageClient {
   const module = path.join(context.extensionPath, 'dist', 'server.js');
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc },
@@ -23,6 +23,8 @@ export function createClient(context: vscode.ExtensionContext, outputChannel: vs
       storagePath: (context.storageUri ?? context.globalStorageUri).fsPath,
       extensionPath: context.extensionPath,
       settings,
+      // Workspace Trust: an untrusted workspace's files are not read into the model state.
+      trusted,
     },
     middleware: {
       provideInlineCompletionItems: (document, position, ctx, token, next) =>

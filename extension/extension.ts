@@ -33,7 +33,7 @@ export function activate(context: vscode.ExtensionContext): StatewiseApi {
   const ready = new Promise<void>((resolve, reject) => { markReady = resolve; markFailed = reject; });
   ready.catch(() => undefined); // Nobody has to await it; the failure is shown in the status bar.
 
-  const c = (client = createClient(context, log, settings));
+  const c = (client = createClient(context, log, settings, vscode.workspace.isTrusted));
   c.onNotification(StatusNotification.method, (p: StatusParams) => {
     statusBar.update(p);
     if (p.state === 'ready' || p.state === 'slow') markReady();
@@ -48,6 +48,11 @@ export function activate(context: vscode.ExtensionContext): StatewiseApi {
   });
 
   context.subscriptions.push(log, statusBar, ...registerCommands({ client: c, statusBar, log }));
+  // Trust granted later: restart the server so it starts indexing (trust is passed at initialize).
+  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => {
+    log.info('workspace trusted: restarting the server to index the workspace');
+    void c.restart().catch((err: unknown) => log.error(`restart failed: ${String(err)}`));
+  }));
   c.start().catch((err: unknown) => {
     const reason = err instanceof Error ? err.message : String(err);
     log.error(`The Statewise server did not start: ${reason}`);
