@@ -3,14 +3,17 @@
 // make the first generated tokens reproduce it: only tokens consistent with the fragment are allowed
 // until it is covered, then decoding is free. The fragment is removed from the returned text.
 
-const TAIL = /(?: ?[\p{L}\p{M}\p{N}_$]+| ?[^\s\p{L}\p{M}\p{N}_$]+)$/u;
+const TAIL = /(?: ?[\p{L}\p{M}\p{N}_$]+| ?[^\s\p{L}\p{M}\p{N}_$]+|[^\S\n]+)$/u;
 
 /** Splits a line prefix into (kept, fragment): the fragment is the trailing word or punctuation run
- *  (with its leading space), at most `max` characters. */
+ *  (with its leading space), or trailing spaces after code; at most `max` characters. */
 export function splitHealTail(linePrefix: string, max = 32): { kept: string; tail: string } {
   const m = TAIL.exec(linePrefix);
   if (!m || m[0].length > max) return { kept: linePrefix, tail: '' };
   let at = m.index;
+  // Trailing spaces after code ("f(a, ") are healed too: a lone space token rarely precedes a word in
+  // training ("f(a," + " b"). Indentation alone (a line of spaces) is left as it is.
+  if (/^[^\S\n]+$/.test(m[0])) return at === 0 ? { kept: linePrefix, tail: '' } : { kept: linePrefix.slice(0, at), tail: m[0] };
   // A space that ends indentation belongs to the indentation pre-token ("\n    " + "cons"), not to the word.
   if (m[0].startsWith(' ') && (at === 0 || /\s/.test(linePrefix[at - 1]))) at++;
   return { kept: linePrefix.slice(0, at), tail: linePrefix.slice(at) };

@@ -7,7 +7,9 @@ test('the trailing word or punctuation run (with its leading space) is the fragm
   const cases: [string, string, string][] = [
     ['    cons', '    ', 'cons'],
     ['  get loade', '  get', ' loade'],
-    ['foo(bar, ', 'foo(bar, ', ''],
+    ['foo(bar, ', 'foo(bar,', ' '],
+    ['    ', '    ', ''],
+    ['x =  ', 'x =', '  '],
     ['x = a.', 'x = a', '.'],
     ['if (a ==', 'if (a', ' =='],
     ['naïve_var', '', 'naïve_var'],
