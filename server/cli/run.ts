@@ -5,6 +5,7 @@ import { BENCH_USAGE, benchCommand } from './bench';
 import { COMPLETE_USAGE, completeCommand } from './complete';
 import { CliError, UsageError } from './args';
 import type { CliIO } from './io';
+import { EVAL_USAGE, evalCommand } from './evaluate';
 import { MODELS_USAGE, modelsCommand } from './models';
 
 export const HELP = `statewise: offline code completion from a small local recurrent model (the engine the editor uses).
@@ -18,6 +19,9 @@ Usage:
   ${BENCH_USAGE}
       Warm completion latency after one keystroke on ~1k/10k/100k-token documents, without and with
       a workspace; prints a table and writes JSON (default bench-results/bench.json).
+  ${EVAL_USAGE}
+      Bits per byte of the files under the model (each file from the zero state behind its path
+      header), with xz -9 on the same bytes as a reference.
   statewise --help
 
 Models are read from --models DIR, else $STATEWISE_MODELS_DIR, else the models/ folder beside the
@@ -28,6 +32,7 @@ const COMMANDS: Record<string, { run: (args: string[], io: CliIO) => Promise<num
   complete: { run: completeCommand, usage: COMPLETE_USAGE },
   models: { run: modelsCommand, usage: MODELS_USAGE },
   bench: { run: benchCommand, usage: BENCH_USAGE },
+  eval: { run: evalCommand, usage: EVAL_USAGE },
 };
 
 export async function runCli(argv: string[], io: CliIO): Promise<number> {

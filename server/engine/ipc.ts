@@ -66,6 +66,20 @@ export interface CompleteResult {
   arch: string;
 }
 
+export interface ScoreParams {
+  /** Each file is scored from the zero state behind its `<|file|>path` header; the header is not scored. */
+  files: { path: string; text: string }[];
+}
+export interface ScoreResult {
+  /** Natural-log loss summed over the content tokens of all files. */
+  nats: number;
+  tokens: number;
+  /** UTF-8 bytes of the scored content. */
+  bytes: number;
+  bitsPerByte: number;
+  ms: number;
+}
+
 export interface InfoResult {
   arch?: string;
   ep?: string;
@@ -86,6 +100,8 @@ export interface RequestMap {
   warm: [{ uri: string; line?: number }, { fedTokens: number }];
   complete: [CompleteParams, CompleteResult];
   info: [Record<string, never>, InfoResult];
+  /** Held-out loss of text under the model (needs the manifest's `score` graph). */
+  score: [ScoreParams, ScoreResult];
   /** Test hook: makes the engine exit abruptly after `afterMs`. */
   crash: [{ afterMs: number }, null];
 }

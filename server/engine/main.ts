@@ -26,6 +26,7 @@ async function handle(req: RequestMessage): Promise<unknown> {
     case 'warm': { const w = p as { uri: string; line?: number }; return engine.warm(w.uri, w.line, stop); }
     case 'complete': return engine.complete(p, stop);
     case 'info': return engine.info();
+    case 'score': return engine.score(p, stop);
     case 'crash': setTimeout(() => process.exit(70), (p as { afterMs: number }).afterMs); return null;
     default: throw new EngineError(ENGINE_ERRORS.badRequest, `unknown method ${String(req.method)}`);
   }

@@ -133,6 +133,25 @@ export class ModelRunner {
     return { logits, state };
   }
 
+  private scoreSession?: Promise<ort.InferenceSession>;
+
+  /** Runs the all-positions `score` graph on up to graphs.score.maxTokens tokens: logits [T, V]. */
+  async scoreChunk(dir: string, ids: readonly number[], state: State): Promise<{ logits: Float32Array; state: State }> {
+    const g = this.manifest.graphs.score;
+    if (!g) throw modelCorrupt(`model ${dir}: manifest.json names no score graph`);
+    this.scoreSession ??= createSession(dir, g.file, 'cpu', 0);
+    const sess = await this.scoreSession;
+    const m = this.manifest;
+    const feeds: Record<string, ort.Tensor> = {
+      [m.inputs.tokens]: new ort.Tensor('int64', BigInt64Array.from(ids, (x) => BigInt(x)), [1, ids.length]),
+    };
+    for (const s of m.state) feeds[s.input] = state.get(s.name)!;
+    const out = await sess.run(feeds);
+    const next = new Map<string, ort.Tensor>();
+    for (const s of m.state) next.set(s.name, out[s.output]);
+    return { logits: out[m.outputs.logits].data as Float32Array, state: next };
+  }
+
   async release(): Promise<void> {
     const all = new Set([this.decode.step, this.decode.prefill, this.ingest.step, this.ingest.prefill]);
     await Promise.all([...all].map((s) => s.release()));

@@ -91,3 +91,10 @@ test('line-start hashes match hashing the whole stream, and edits invalidate onl
   assert.equal(key(2), whole(2));
   assert.notEqual(d.lineStart(2, 'other-seed', header).hash.key(0), d.lineStart(2, 'seed', header).hash.key(0));
 });
+
+test('log-softmax loss is stable and exact', async () => {
+  const { logSoftmaxLoss } = await import('../../server/engine/engine');
+  assert.ok(Math.abs(logSoftmaxLoss(new Float32Array([0, 0]), 1) - Math.LN2) < 1e-9);
+  assert.ok(Math.abs(logSoftmaxLoss(new Float32Array([1000, 0]), 0)) < 1e-9);
+  assert.ok(Math.abs(logSoftmaxLoss(new Float32Array([1000, 0]), 1) - 1000) < 1e-6);
+});

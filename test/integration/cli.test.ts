@@ -53,3 +53,24 @@ test('integration cli: --arch picks the model that answers (griffin)', () => {
   assert.equal(out.arch, 'griffin');
   assert.match(out.model, /^griffin-s@/);
 });
+
+test('integration cli: eval bpb scores code far better than the same characters shuffled', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sw-eval-'));
+  const code = 'export function add(a: number, b: number): number {\n  return a + b;\n}\n\nexport function sub(a: number, b: number): number {\n  return a - b;\n}\n';
+  let seed = 7;
+  const shuffled = [...code].sort(() => ((seed = (seed * 16807) % 2147483647) / 2147483647) - 0.5).join('');
+  writeFileSync(join(dir, 'code.ts'), code);
+  writeFileSync(join(dir, 'noise.ts'), shuffled);
+  const score = (f: string) => {
+    const r = cli('eval', 'bpb', '--files', join(dir, f), '--json');
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as { bitsPerByte: number; bytes: number; tokens: number };
+  };
+  const a = score('code.ts');
+  const b = score('noise.ts');
+  assert.equal(a.bytes, Buffer.byteLength(code));
+  assert.ok(a.bitsPerByte > 0 && a.bitsPerByte < 2.5, `code: ${a.bitsPerByte}`);
+  assert.ok(b.bitsPerByte > a.bitsPerByte * 1.5, `noise ${b.bitsPerByte} vs code ${a.bitsPerByte}`);
+  const bad = cli('eval', 'recall');
+  assert.equal(bad.status, 2);
+});

@@ -1,0 +1,53 @@
+// statewise eval bpb --arch A --files F... : bits per byte of files under a model (each file scored
+// from the zero state behind its path header, as in training; the header is not scored). The xz -9
+// size of the same bytes is printed beside it as a reference point when xz is installed.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { EXECUTION_PROVIDERS } from '../settings';
+import { CliError, oneOf, parse, UsageError } from './args';
+import type { CliIO } from './io';
+import { openSession } from './session';
+
+export const EVAL_USAGE = 'statewise eval bpb --files F... [--arch NAME] [--ep NAME] [--models DIR] [--json]';
+
+export function xzBitsPerByte(texts: readonly string[]): number | undefined {
+  const input = Buffer.from(texts.join(''), 'utf8');
+  const r = spawnSync('xz', ['-9', '-c'], { input, maxBuffer: 1 << 30 });
+  if (r.status !== 0 || !r.stdout) return undefined;
+  return (8 * r.stdout.length) / input.length;
+}
+
+export async function evalCommand(args: string[], io: CliIO): Promise<number> {
+  const [metric, ...rest] = args;
+  if (metric !== 'bpb') throw new UsageError(metric ? `unknown metric ${JSON.stringify(metric)} (available: bpb)` : 'missing the metric (bpb)');
+  const { values, positionals } = parse(rest, {
+    files: { type: 'string', multiple: true },
+    arch: { type: 'string', default: 'hawk' },
+    ep: { type: 'string', default: 'cpu' },
+    models: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  }, { min: 0, max: Infinity, names: 'files' });
+  const names = [...((values.files as string[] | undefined) ?? []), ...positionals];
+  if (names.length === 0) throw new UsageError('give the files to score with --files F...');
+  const ep = oneOf('ep', values.ep as string, EXECUTION_PROVIDERS);
+  const files = names.map((f) => {
+    const abs = path.resolve(io.cwd, f);
+    try {
+      return { path: path.relative(io.cwd, abs).split(path.sep).join('/'), text: readFileSync(abs, 'utf8') };
+    } catch (err) {
+      throw new CliError(`cannot read ${abs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  });
+  const session = await openSession(io, { models: values.models as string | undefined, arch: values.arch as string, ep });
+  try {
+    const r = await session.engine.request('score', { files });
+    const xz = xzBitsPerByte(files.map((f) => f.text));
+    const out = { metric: 'bpb', arch: session.load.arch, model: `${session.load.modelName}@${session.load.modelVersion}`, files: files.length, bitsPerByte: r.bitsPerByte, tokens: r.tokens, bytes: r.bytes, xzBitsPerByte: xz, ms: r.ms };
+    if (values.json) io.stdout(`${JSON.stringify(out, null, 2)}\n`);
+    else io.stdout(`${out.arch}: ${r.bitsPerByte.toFixed(4)} bits/byte over ${r.bytes} bytes of ${files.length} files (${r.tokens} tokens, ${(r.ms / 1000).toFixed(1)} s)${xz === undefined ? '' : `; xz -9: ${xz.toFixed(4)}`}\n`);
+    return 0;
+  } finally {
+    session.close();
+  }
+}
