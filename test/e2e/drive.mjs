@@ -80,6 +80,38 @@ async function nothingForMarkdown() {
   return `no ghost text within 4 s after typing and after Alt+\\; status bar "$(circle-slash)${title}"`;
 }
 
+/** Switching the architecture from the status bar's menu (it writes statewise.model.architecture):
+ *  the status bar names the new model once it is loaded, and the next keystroke gets ghost text. */
+async function switchesArchitecture() {
+  await openAtEnd('shapes.ts'); // a TypeScript editor: the status bar shows the model, not "disabled"
+  const tSwitch = Date.now();
+  await page.locator(STATUS).first().click();
+  const input = '.quick-input-widget input';
+  await page.waitForSelector(input);
+  await page.keyboard.type('Switch architecture', { delay: 20 });
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.quick-input-widget .quick-input-list-entry:has-text("griffin")');
+  await page.keyboard.type('griffin', { delay: 20 });
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`${STATUS}:has-text("griffin") .codicon-check`, { timeout: 120_000 });
+  const status = (await page.locator(STATUS).first().innerText()).trim();
+  const readyMs = Date.now() - tSwitch;
+  const saved = JSON.parse(fs.readFileSync(process.env.USER_SETTINGS, 'utf8'))['statewise.model.architecture'];
+  if (saved !== 'griffin') throw new Error(`user settings hold statewise.model.architecture = ${JSON.stringify(saved)}`);
+  await page.click(`${EDITOR} .view-lines`);
+  await page.keyboard.press('Control+End');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('export function neg(p: Point): Point {', { delay: 40 });
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('return ', { delay: 40 });
+  try { await page.waitForSelector(GHOST, { timeout: 15_000 }); }
+  catch { await page.keyboard.press('Alt+Backslash'); await page.waitForSelector(GHOST, { timeout: 15_000 }); }
+  const ghost = await ghostText();
+  await page.screenshot({ path: path.join(OUT, 'arch-griffin.png') });
+  if (!ghost.trim()) throw new Error('the ghost text is empty');
+  return `status "${status}" ${readyMs} ms after the menu pick; ghost text ${JSON.stringify(ghost)}`;
+}
+
 try {
   await page.goto(CS_URL);
   await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
@@ -87,7 +119,7 @@ try {
   // Typing before the provider is registered is never re-queried (E2E.md, gotcha 6): wait for ready.
   await page.waitForSelector(`${STATUS} .codicon-check`, { timeout: 120_000 });
   log(`ready: "${await page.locator(STATUS).first().innerText()}"`);
-  for (const [name, fn] of [['TypeScript: ghost text, Tab, save', completesTypeScript], ['markdown: disabled', nothingForMarkdown]]) {
+  for (const [name, fn] of [['TypeScript: ghost text, Tab, save', completesTypeScript], ['markdown: disabled', nothingForMarkdown], ['settings: architecture switch', switchesArchitecture]]) {
     try { log(`ok   ${name}: ${await fn()}`); results.push(true); }
     catch (e) {
       log(`FAIL ${name}: ${e.message}`); results.push(false);
@@ -100,7 +132,7 @@ try {
 } finally {
   await ctx.close();
 }
-const passed = results.filter(Boolean).length, failed = Math.max(results.length, 2) - passed;
+const passed = results.filter(Boolean).length, failed = Math.max(results.length, 3) - passed;
 const summary = `e2e: ${passed} passed, ${failed} failed`;
 fs.writeFileSync(path.join(OUT, 'summary.txt'), `${summary}\n`);
 log(`total ${secs()}`);

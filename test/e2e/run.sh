@@ -32,7 +32,7 @@ trap cleanup EXIT
 for _ in $(seq 1 300); do curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 
 set +e
-CS_URL="http://127.0.0.1:$PORT/?folder=$RUN/ws" WS="$RUN/ws" OUT_DIR="$OUT" CHROMIUM_PROFILE="$RUN/chromium" \
+CS_URL="http://127.0.0.1:$PORT/?folder=$RUN/ws" WS="$RUN/ws" OUT_DIR="$OUT" CHROMIUM_PROFILE="$RUN/chromium" USER_SETTINGS="$RUN/ud/User/settings.json" \
   node test/e2e/drive.mjs
 rc=$?
 set -e
