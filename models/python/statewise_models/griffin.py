@@ -19,6 +19,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .alibi import alibi_slopes
 from .hawk import CONV_WIDTH, MLP, RecurrentBlock, RMSNorm, doubling_stages, up
 
 
@@ -40,18 +41,6 @@ class GriffinConfig:
 
     def is_attention(self, i: int) -> bool:
         return i % 3 == 2
-
-
-def alibi_slopes(n: int) -> list[float]:
-    """ALiBi head slopes; for n not a power of two, the power-of-two set below n followed by every
-    other slope of the next power of two (MODELS.md §1.3)."""
-
-    def pow2(k: int) -> list[float]:
-        start = 2 ** (-8 / k)
-        return [start ** (i + 1) for i in range(k)]
-
-    c = 2 ** math.floor(math.log2(n))
-    return (pow2(c) + pow2(2 * c)[0::2][: n - c]) if c != n else pow2(n)
 
 
 class LocalMQA(nn.Module):
