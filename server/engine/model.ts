@@ -93,7 +93,8 @@ export class ModelRunner {
     return new Map(this.manifest.state.map((s) => [s.name, new ort.Tensor('float32', new Float32Array(s.shape.reduce((a, b) => a * b, 1)), s.shape)]));
   }
 
-  private async run(sess: ort.InferenceSession, ids: readonly number[], state: State): Promise<{ logits: Float32Array; state: State }> {
+  /** One graph call; logits of the last position, or of every position ([T, V]) with `allLogits`. */
+  private async run(sess: ort.InferenceSession, ids: readonly number[], state: State, allLogits = false): Promise<{ logits: Float32Array; state: State }> {
     const m = this.manifest;
     const feeds: Record<string, ort.Tensor> = {
       [m.inputs.tokens]: new ort.Tensor('int64', BigInt64Array.from(ids, (x) => BigInt(x)), [1, ids.length]),
@@ -103,7 +104,7 @@ export class ModelRunner {
     const next = new Map<string, ort.Tensor>();
     for (const s of m.state) next.set(s.name, out[s.output]);
     const lg = out[m.outputs.logits].data as Float32Array;
-    return { logits: lg.length > m.vocabSize ? lg.subarray(lg.length - m.vocabSize) : lg, state: next };
+    return { logits: !allLogits && lg.length > m.vocabSize ? lg.subarray(lg.length - m.vocabSize) : lg, state: next };
   }
 
   /** One decode step. */
@@ -140,20 +141,12 @@ export class ModelRunner {
     const g = this.manifest.graphs.score;
     if (!g) throw modelCorrupt(`model ${dir}: manifest.json names no score graph`);
     this.scoreSession ??= createSession(dir, g.file, 'cpu', 0);
-    const sess = await this.scoreSession;
-    const m = this.manifest;
-    const feeds: Record<string, ort.Tensor> = {
-      [m.inputs.tokens]: new ort.Tensor('int64', BigInt64Array.from(ids, (x) => BigInt(x)), [1, ids.length]),
-    };
-    for (const s of m.state) feeds[s.input] = state.get(s.name)!;
-    const out = await sess.run(feeds);
-    const next = new Map<string, ort.Tensor>();
-    for (const s of m.state) next.set(s.name, out[s.output]);
-    return { logits: out[m.outputs.logits].data as Float32Array, state: next };
+    return this.run(await this.scoreSession, ids, state, true);
   }
 
   async release(): Promise<void> {
     const all = new Set([this.decode.step, this.decode.prefill, this.ingest.step, this.ingest.prefill]);
+    if (this.scoreSession) all.add(await this.scoreSession);
     await Promise.all([...all].map((s) => s.release()));
   }
 }
