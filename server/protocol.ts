@@ -50,3 +50,42 @@ export interface RequestLogParams {
   arch: string;
   outcome: 'ok' | 'empty' | 'cancelled' | 'error' | 'cache';
 }
+
+/**
+ * ↩️ `statewise/ask`: a question about a file (or a selection in it), answered by the model that
+ * completes. The answer streams through `statewise/askProgress` notifications carrying the request's
+ * `askId`; the response carries the whole answer. Cancel with the standard `$/cancelRequest`: the
+ * response then holds the partial answer with `cancelled: true`.
+ */
+export const AskRequest = { method: 'statewise/ask' } as const;
+export interface AskParams {
+  /** Client-chosen id that the progress notifications repeat. */
+  askId: string;
+  /** Document URI (open or on disk). */
+  uri: string;
+  question: string;
+  /** Ask about this range of the document only (the whole file stays in context). */
+  selection?: { start: { line: number; character: number }; end: { line: number; character: number } };
+  /** Earlier turns of this conversation about the same file, oldest first. */
+  history?: { question: string; answer: string }[];
+  maxTokens?: number;
+}
+export interface AskResult {
+  answer: string;
+  cancelled: boolean;
+  /** Tokens of the file (its `<|file|>` header included). */
+  fileTokens: number;
+  /** Of the prompt's tokens, how many came from cached states. */
+  cachedTokens: number;
+  promptTokens: number;
+  generatedTokens: number;
+  /** Time to the first answer token and to the end, ms. */
+  firstTokenMs: number;
+  latencyMs: number;
+  arch: string;
+  ep: string;
+}
+
+/** ⬅️ `statewise/askProgress`: the answer so far (`text` is the whole answer up to now). */
+export const AskProgressNotification = { method: 'statewise/askProgress' } as const;
+export interface AskProgressParams { askId: string; text: string; tokens: number }
