@@ -6,12 +6,14 @@ import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
-import { ENGINE_ERRORS, type FromEngine, type Method, type ProgressMessage, type RequestMap, type ToEngine } from './engine/ipc';
+import { ENGINE_ERRORS, type EngineAskParams, type EngineAskResult, type FromEngine, type Method, type ProgressMessage, type RequestMap, type ToEngine } from './engine/ipc';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 export type EngineLogger = (level: LogLevel, message: string) => void;
 export type Progress = Omit<ProgressMessage, 'kind' | 'id'>;
 export type ProgressListener = (progress: Progress) => void;
+/** The answer so far of a streaming request: the whole text up to now and its token count. */
+export type PartialListener = (text: string, tokens: number) => void;
 
 /** An error the engine reported, or one the client raises; `name` is one of ENGINE_ERRORS or the engine's own. */
 export class EngineError extends Error {
@@ -41,6 +43,9 @@ export function isEngineError(e: unknown, name: string): boolean {
 /** What the language server and the CLI need from an engine; tests give a fake. */
 export interface EngineLike {
   request<M extends Method>(method: M, params: RequestMap[M][0], signal?: AbortSignal, onProgress?: ProgressListener): Promise<RequestMap[M][1]>;
+  /** A question about a file; `onPartial` sees the answer as it grows. Aborting `signal` ends it
+   *  early: the result then holds the partial answer with `cancelled: true`. */
+  ask(params: EngineAskParams, onPartial?: PartialListener, signal?: AbortSignal): Promise<EngineAskResult>;
   on(event: 'restarted', listener: (restarts: number) => void): unknown;
   /** The client gave up restarting a crashing engine. */
   on(event: 'failed', listener: (message: string) => void): unknown;
@@ -70,6 +75,7 @@ interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
   onProgress: ProgressListener | undefined;
+  onPartial?: PartialListener;
   cleanup: () => void;
 }
 
@@ -118,6 +124,14 @@ export class EngineClient extends EventEmitter implements EngineLike {
   }
 
   request<M extends Method>(method: M, params: RequestMap[M][0], signal?: AbortSignal, onProgress?: ProgressListener): Promise<RequestMap[M][1]> {
+    return this.call(method, params, signal, onProgress, undefined);
+  }
+
+  ask(params: EngineAskParams, onPartial?: PartialListener, signal?: AbortSignal): Promise<EngineAskResult> {
+    return this.call('ask', params, signal, undefined, onPartial);
+  }
+
+  private call<M extends Method>(method: M, params: RequestMap[M][0], signal: AbortSignal | undefined, onProgress: ProgressListener | undefined, onPartial: PartialListener | undefined): Promise<RequestMap[M][1]> {
     if (this.disposed) return Promise.reject(new EngineCrashedError('the engine client was disposed'));
     if (!this.child && !this.restartTimer && !this.gaveUp) this.start();
     if (!this.child) return Promise.reject(new EngineCrashedError(this.gaveUp ?? 'the engine is restarting'));
@@ -134,6 +148,7 @@ export class EngineClient extends EventEmitter implements EngineLike {
         resolve: resolve as (value: unknown) => void,
         reject,
         onProgress,
+        onPartial,
         cleanup: () => signal?.removeEventListener('abort', onAbort),
       });
       if (!this.send(child, { kind: 'request', id, method, params } as ToEngine)) {
@@ -208,6 +223,15 @@ export class EngineClient extends EventEmitter implements EngineLike {
           p?.onProgress?.({ done: msg.done, total: msg.total, tokens: msg.tokens });
         } catch (err) {
           this.log('error', `progress listener failed: ${(err as Error).message}`);
+        }
+        return;
+      }
+      case 'partial': {
+        const p = this.pending.get(msg.id);
+        try {
+          p?.onPartial?.(msg.text, msg.tokens);
+        } catch (err) {
+          this.log('error', `partial listener failed: ${(err as Error).message}`);
         }
         return;
       }

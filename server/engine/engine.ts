@@ -9,15 +9,17 @@
 import * as ort from 'onnxruntime-node';
 import { join } from 'node:path';
 import { loadState, saveState } from '../workspace/persist';
+import { ask, type AskHost, type OnPartial } from './ask';
 import { CheckpointStore, StreamHash } from './checkpoints';
 import { EngineDocument } from './document';
 import { badRequest, cancelled, notLoaded } from './errors';
-import type { CompleteParams, CompleteResult, EditParams, InfoResult, LoadParams, LoadResult, OpenParams, ScoreParams, ScoreResult, WorkspaceParams, WorkspaceResult } from './ipc';
+import type { CompleteParams, CompleteResult, EditParams, EngineAskParams, EngineAskResult, InfoResult, LoadParams, LoadResult, OpenParams, ScoreParams, ScoreResult, WorkspaceParams, WorkspaceResult } from './ipc';
 import { readManifest, type Manifest } from './manifest';
 import { ModelRunner, type State } from './model';
-import { allowedTokens, restrict, splitHealTail } from './heal';
-import { sample, seededRng } from './sampler';
-import { CodeTokenizer, StreamDecoder } from './tokenizer';
+import { decode } from './decode';
+import { splitHealTail } from './heal';
+import { seededRng } from './sampler';
+import { CodeTokenizer } from './tokenizer';
 
 export type ShouldStop = () => boolean;
 type Log = (level: 'info' | 'warn' | 'error', msg: string) => void;
@@ -53,6 +55,8 @@ export class Engine {
   private root?: Root;
   private workspaceGen = 0;
   private readonly docs = new Map<string, EngineDocument>();
+  /** Documents of recent asks about files that are not open (a few, most recent last). */
+  private readonly askDocs = new Map<string, { text: string; doc: EngineDocument }>();
   private readonly store = new CheckpointStore(256 * 2 ** 20);
   private readonly priority = new Priority();
 
@@ -76,6 +80,7 @@ export class Engine {
     this.root = undefined;
     this.workspaceGen++;
     this.store.clear();
+    this.askDocs.clear();
     this.store.setCap(p.maxStateMB * 2 ** 20);
     for (const d of this.docs.values()) this.docs.set(d.uri, new EngineDocument(d.uri, d.path, d.text(), d.version, tok));
     // a request may still be running on the old sessions: release them a little later
@@ -94,6 +99,8 @@ export class Engine {
 
   private rootState(): State { return this.root?.state ?? this.need().model.zeroState(); }
   private rootKey(): string { return `${this.manifest?.version}|${this.root?.fingerprint ?? 'empty'}`; }
+  /** The key of the zero state: the root key when there is no workspace state (checkpoints shared). */
+  private zeroKey(): string { return `${this.manifest?.version}|empty`; }
 
   // --- workspace ------------------------------------------------------------------------------
 
@@ -190,11 +197,13 @@ export class Engine {
 
   /** Brings the state to the end of `tokens`, starting from the longest cached prefix, saving a
    *  checkpoint every `interval` tokens and at the end. */
-  private async advance(tokens: readonly number[], shouldStop: ShouldStop, background: boolean): Promise<{ state: State; cached: number }> {
+  private async advance(
+    tokens: readonly number[], shouldStop: ShouldStop, background: boolean, base: { key: string; state: () => State } = { key: this.rootKey(), state: () => this.rootState() },
+  ): Promise<{ state: State; cached: number }> {
     const { model } = this.need();
-    const seed = StreamHash.of(this.rootKey());
+    const seed = StreamHash.of(base.key);
     const hit = this.store.longestPrefix(seed, tokens);
-    let state = hit?.state ?? this.rootState();
+    let state = hit?.state ?? base.state();
     let at = hit?.n ?? 0;
     const cached = at;
     if (at === tokens.length) return { state, cached };
@@ -268,30 +277,14 @@ export class Engine {
     let generated = 0;
     for (let k = 0; k < Math.max(1, p.n); k++) {
       const temperature = k === 0 ? p.temperature : Math.max(p.temperature, 0.8);
-      const rng = seededRng(1234 + k);
-      const dec = new StreamDecoder(tok);
-      let logits = fed.logits!;
-      let state = fed.state;
-      let covered = 0; // bytes of the healed fragment produced so far
-      for (let i = 0; i < p.maxTokens + 4; i++) {
-        if (shouldStop()) throw cancelled();
-        let id: number;
-        if (covered < healBytes.length) {
-          const allowed = allowedTokens(tok.tokenBytes, healBytes.subarray(covered), banned);
-          if (allowed.length === 0) break;
-          id = sample(restrict(logits, allowed), temperature, p.topP, rng);
-          covered += tok.tokenBytes[id].length;
-        } else {
-          id = sample(logits, temperature, p.topP, rng, banned);
-          if (stops.has(id)) break;
-          generated++;
-        }
-        dec.push(id);
-        const text = dec.text.slice(heal.length);
-        if (covered >= healBytes.length && (generated >= p.maxTokens || (p.singleLine && text.includes('\n')))) break;
-        ({ logits, state } = await model.step(id, state));
-      }
-      const out = dec.text.startsWith(heal) ? dec.text.slice(heal.length) : '';
+      const r = await decode(model, tok, {
+        logits: fed.logits!, state: fed.state, maxTokens: p.maxTokens, stops, banned, temperature, topP: p.topP,
+        rng: seededRng(1234 + k), heal: healBytes, shouldStop,
+        onToken: (text) => p.singleLine && text.slice(heal.length).includes('\n'),
+      });
+      if (r.stop === 'cancelled') throw cancelled();
+      generated += r.generated;
+      const out = r.text.startsWith(heal) ? r.text.slice(heal.length) : '';
       const text = p.singleLine ? out.split('\n')[0] : out;
       if (!completions.includes(text)) completions.push(text);
     }
@@ -306,6 +299,32 @@ export class Engine {
       ep: model.ep,
       arch: m.architecture,
     };
+  }
+
+  // --- ask ------------------------------------------------------------------------------------
+
+  async ask(p: EngineAskParams, shouldStop: ShouldStop, onPartial: OnPartial): Promise<EngineAskResult> {
+    const { m, model, tok } = this.need();
+    if (typeof p.question !== 'string' || p.question.trim() === '') throw badRequest('ask: the question is empty');
+    const host: AskHost = {
+      manifest: m, model, tok,
+      document: (q) => {
+        const open = q.uri === undefined ? undefined : this.docs.get(q.uri);
+        if (open && open.version === q.version && open.path === q.path) return open;
+        if (typeof q.text !== 'string') throw badRequest(`ask: ${q.uri ?? q.path} is not open at version ${q.version} and no text was given`);
+        // A file that is not open: keep its line tokens for the next question about the same text.
+        const key = `${q.uri ?? ''}|${q.path}`;
+        const known = this.askDocs.get(key);
+        if (known && known.text === q.text) return known.doc;
+        const doc = new EngineDocument(q.uri ?? `ask:${q.path}`, q.path, q.text, q.version ?? 0, tok);
+        this.askDocs.delete(key);
+        this.askDocs.set(key, { text: q.text, doc });
+        if (this.askDocs.size > 4) this.askDocs.delete(this.askDocs.keys().next().value!);
+        return doc;
+      },
+      advanceFromZero: (tokens, stop) => this.advance(tokens, stop, false, { key: this.zeroKey(), state: () => model.zeroState() }),
+    };
+    return this.priority.foreground(() => ask(host, p, shouldStop, onPartial));
   }
 
   // --- evaluation -----------------------------------------------------------------------------

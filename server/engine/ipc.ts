@@ -80,6 +80,41 @@ export interface ScoreResult {
   ms: number;
 }
 
+/**
+ * A question about a file (models/ask-format.json). The file is the open document `uri` when the
+ * engine has it at `version`; otherwise `path` and `text` (a file only on disk, or a race with an edit).
+ */
+export interface EngineAskParams {
+  uri?: string;
+  version?: number;
+  /** The file's path header (workspace-relative). */
+  path: string;
+  text?: string;
+  question: string;
+  /** The selected text, when the question is about a selection. */
+  selection?: string;
+  /** Earlier turns about the same file, oldest first. */
+  history?: { question: string; answer: string }[];
+  /** Default: answerMaxTokens of ask-format.json. */
+  maxTokens?: number;
+}
+export interface EngineAskResult {
+  answer: string;
+  cancelled: boolean;
+  /** Why decoding ended: 'end' (<|end|>), 'endoftext', 'maxTokens', 'cancelled'. */
+  stop: 'end' | 'endoftext' | 'maxTokens' | 'cancelled';
+  /** Tokens of the file part (its `<|file|>` header included). */
+  fileTokens: number;
+  /** Of the prompt's tokens, how many came from cached states. */
+  cachedTokens: number;
+  promptTokens: number;
+  generatedTokens: number;
+  firstTokenMs: number;
+  latencyMs: number;
+  ep: string;
+  arch: string;
+}
+
 export interface InfoResult {
   arch?: string;
   ep?: string;
@@ -102,6 +137,8 @@ export interface RequestMap {
   info: [Record<string, never>, InfoResult];
   /** Held-out loss of text under the model (needs the manifest's `score` graph). */
   score: [ScoreParams, ScoreResult];
+  /** Answers a question about a file; the answer so far streams as `partial` messages. */
+  ask: [EngineAskParams, EngineAskResult];
   /** Test hook: makes the engine exit abruptly after `afterMs`. */
   crash: [{ afterMs: number }, null];
 }
@@ -113,8 +150,10 @@ export type ToEngine = RequestMessage | CancelMessage;
 
 export interface ResponseMessage { kind: 'response'; id: number; result?: unknown; error?: { name: string; message: string } }
 export interface ProgressMessage { kind: 'progress'; id: number; done: number; total: number; tokens: number }
+/** The text generated so far by a streaming request (ask): the whole text, not a delta. */
+export interface PartialMessage { kind: 'partial'; id: number; text: string; tokens: number }
 export interface LogMessage { kind: 'log'; level: 'info' | 'warn' | 'error'; message: string }
-export type FromEngine = ResponseMessage | ProgressMessage | LogMessage;
+export type FromEngine = ResponseMessage | ProgressMessage | PartialMessage | LogMessage;
 
 /** Error names the engine reports; the server maps them to status and log lines. */
 export const ENGINE_ERRORS = {

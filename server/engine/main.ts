@@ -27,6 +27,7 @@ async function handle(req: RequestMessage): Promise<unknown> {
     case 'complete': return engine.complete(p, stop);
     case 'info': return engine.info();
     case 'score': return engine.score(p, stop);
+    case 'ask': return engine.ask(p, stop, (text, tokens) => send({ kind: 'partial', id: req.id, text, tokens }));
     case 'crash': setTimeout(() => process.exit(70), (p as { afterMs: number }).afterMs); return null;
     default: throw new EngineError(ENGINE_ERRORS.badRequest, `unknown method ${String(req.method)}`);
   }

@@ -1,13 +1,15 @@
 // The composition root of the language server: builds the parts and wires them to the connection.
 // Each part owns one concern: documents.ts (sync with the engine), settingsStore.ts, model.ts
-// (which model runs), indexer.ts (workspace state), completion.ts (ghost text), status.ts.
+// (which model runs), indexer.ts (workspace state), completion.ts (ghost text), ask.ts (statewise/ask),
+// status.ts.
 
 import {
   DidChangeConfigurationNotification, TextDocumentSyncKind, type Connection, type InitializeParams, type InitializeResult,
 } from 'vscode-languageserver/node';
 import type { EngineLike } from '../engineClient';
 import type { Timers } from '../completion/debounce';
-import { InfoRequest, RebuildWorkspaceRequest, type InfoResult, type RebuildWorkspaceResult } from '../protocol';
+import { AskRequest, InfoRequest, RebuildWorkspaceRequest, type AskParams, type InfoResult, type RebuildWorkspaceResult } from '../protocol';
+import { AskHandler } from './ask';
 import type { Settings } from '../settings';
 import { CompletionHandler } from './completion';
 import { uriToFsPath } from './docPath';
@@ -164,6 +166,9 @@ export function createServer(connection: Connection, options: ServerOptions): St
   });
 
   connection.languages.inlineCompletion.on((params, token) => completion.handle(params, token));
+
+  const ask = new AskHandler({ connection, engine, documents, model, log });
+  connection.onRequest(AskRequest.method, (params: AskParams, token) => ask.handle(params, token));
 
   connection.onRequest(RebuildWorkspaceRequest.method, async (): Promise<RebuildWorkspaceResult> =>
     (await indexer?.build({ dropPersisted: true })) ?? { files: 0, bytes: 0 });

@@ -12,8 +12,8 @@ import {
   CancellationTokenSource, createProtocolConnection, InlineCompletionRequest, StreamMessageReader, StreamMessageWriter,
   type ClientCapabilities, type InitializeResult, type InlineCompletionItem, type ProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
-import type { EngineLike, Progress } from '../../server/engineClient';
-import type { LoadResult, Method, RequestMap } from '../../server/engine/ipc';
+import type { EngineLike, PartialListener, Progress } from '../../server/engineClient';
+import type { EngineAskParams, EngineAskResult, LoadResult, Method, RequestMap } from '../../server/engine/ipc';
 import { createServer, type StatewiseServer } from '../../server/lsp/server';
 import type { RequestLogParams, StatusParams } from '../../server/protocol';
 
@@ -55,6 +55,24 @@ export class FakeEngine extends EventEmitter implements EngineLike {
     const handler = (this.handlers[method] ?? DEFAULTS[method]) as Handler<M>;
     try {
       return Promise.resolve(handler(params, signal, onProgress));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** `ask` answers through this (default: "fake answer" in two partials). */
+  askHandler?: (params: EngineAskParams, onPartial: PartialListener | undefined, signal: AbortSignal | undefined) => EngineAskResult | Promise<EngineAskResult>;
+
+  ask(params: EngineAskParams, onPartial?: PartialListener, signal?: AbortSignal): Promise<EngineAskResult> {
+    this.calls.push({ method: 'ask', params: structuredClone(params), signal });
+    try {
+      if (this.askHandler) return Promise.resolve(this.askHandler(params, onPartial, signal));
+      onPartial?.('fake', 1);
+      onPartial?.('fake answer', 2);
+      return Promise.resolve({
+        answer: 'fake answer', cancelled: false, stop: 'end', fileTokens: 10, cachedTokens: 0, promptTokens: 14,
+        generatedTokens: 2, firstTokenMs: 1, latencyMs: 2, ep: 'cpu', arch: 'hawk',
+      });
     } catch (err) {
       return Promise.reject(err);
     }

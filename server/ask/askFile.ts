@@ -1,0 +1,30 @@
+// The file an Ask is about, when it is not open in the editor: read from disk, refused when it is
+// binary (a NUL byte or invalid UTF-8) or over the size cap. Shared by the language server and the CLI.
+import { readFile, stat } from 'node:fs/promises';
+import { decodeUtf8 } from '../workspace/content';
+
+/** Largest file an Ask reads (the whole file is fed to the model once, then cached). */
+export const ASK_MAX_FILE_BYTES = 1024 * 1024;
+
+export type AskFileVerdict = { ok: true; text: string } | { ok: false; reason: string };
+
+/** Judges a file's bytes. Pure. */
+export function askFileText(bytes: Uint8Array, maxBytes = ASK_MAX_FILE_BYTES): AskFileVerdict {
+  if (bytes.length > maxBytes) return { ok: false, reason: `the file is too large for Ask (${bytes.length} bytes; the limit is ${maxBytes})` };
+  if (bytes.includes(0)) return { ok: false, reason: 'the file is binary (it contains NUL bytes)' };
+  const text = decodeUtf8(bytes);
+  if (text === undefined) return { ok: false, reason: 'the file is not UTF-8 text' };
+  return { ok: true, text };
+}
+
+/** Reads and judges a file on disk. */
+export async function readAskFile(fsPath: string, maxBytes = ASK_MAX_FILE_BYTES): Promise<AskFileVerdict> {
+  try {
+    const s = await stat(fsPath);
+    if (!s.isFile()) return { ok: false, reason: `${fsPath} is not a file` };
+    if (s.size > maxBytes) return { ok: false, reason: `the file is too large for Ask (${s.size} bytes; the limit is ${maxBytes})` };
+    return askFileText(await readFile(fsPath), maxBytes);
+  } catch (err) {
+    return { ok: false, reason: `cannot read ${fsPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+  }
+}

@@ -1,0 +1,95 @@
+// Ask: a question about a file, answered by the completion model (layout: models/ask-format.json,
+// pieces: askPrompt.ts). Token stream:
+//
+//   [zero state] <|file|>path\n file text \n   ← document checkpoints (cached, content-keyed)
+//   history turns <|question|>q<|answer|>a<|end|> ...   ← checkpointed at their end too
+//   <|question|> question <|answer|>  → greedy decode until <|end|> / <|endoftext|> / maxTokens
+//
+// The ask starts from the ZERO state, not the workspace state: the model was trained on Q/A right
+// after a single file (qa.py), so the workspace in front of it would be context it never saw there,
+// and the file's checkpoints then stay valid while the workspace state is rebuilt. (Without a
+// workspace state the completion checkpoints start from the zero state too and are shared.)
+//
+// The file part is brought to its end by the engine's `advance` (longest cached prefix, checkpoints
+// every K tokens and at the end), keyed by a hash of the token stream: a second question about the
+// same unchanged file feeds only the question, and an edit makes the checkpoints after it unreachable.
+import { ASK_FORMAT, encodePieces, fileTokensFrom, questionText, specialIdOf, turnPieces } from './askPrompt';
+import { decode } from './decode';
+import type { EngineDocument } from './document';
+import { isCancelled } from './errors';
+import type { EngineAskParams, EngineAskResult } from './ipc';
+import type { Manifest } from './manifest';
+import type { ModelRunner, State } from './model';
+import { seededRng } from './sampler';
+import type { CodeTokenizer } from './tokenizer';
+
+export interface AskHost {
+  manifest: Manifest;
+  model: ModelRunner;
+  tok: CodeTokenizer;
+  /** The file as a line-tokenized document (the open one when it matches, else one from the text). */
+  document(p: EngineAskParams): EngineDocument;
+  /** The zero state brought to the end of `tokens` from the longest cached prefix; checkpoints saved. */
+  advanceFromZero(tokens: readonly number[], shouldStop: () => boolean): Promise<{ state: State; cached: number }>;
+}
+
+export type OnPartial = (text: string, tokens: number) => void;
+
+export async function ask(host: AskHost, p: EngineAskParams, shouldStop: () => boolean, onPartial: OnPartial): Promise<EngineAskResult> {
+  const t0 = performance.now();
+  const { manifest: m, model, tok } = host;
+  const f = ASK_FORMAT;
+  const specialId = specialIdOf(f, m.specialTokens);
+  const encode = (s: string) => tok.encode(s);
+  const doc = host.document(p);
+  const file = fileTokensFrom(f, doc.path, doc.tokensBeforeLine(doc.lineCount), encode, specialId);
+  const turns = encodePieces(turnPieces(f, questionText(f, p.question, p.selection), p.history), encode, specialId);
+  const questionStart = turns.lastIndexOf(specialId(f.specialTokens.question));
+  const history = turns.slice(0, questionStart);
+  const question = turns.slice(questionStart);
+  const result = (over: Partial<EngineAskResult>): EngineAskResult => ({
+    answer: '', cancelled: false, stop: 'maxTokens', fileTokens: file.length, cachedTokens: 0,
+    promptTokens: file.length + turns.length, generatedTokens: 0, firstTokenMs: performance.now() - t0,
+    latencyMs: performance.now() - t0, ep: model.ep, arch: m.architecture, ...over,
+  });
+
+  let state: State;
+  let logits: Float32Array;
+  let cached: number;
+  try {
+    // Two steps so that the state right after the file is a checkpoint of its own (whatever K is),
+    // and the one after the history too (a follow-up question feeds only the newest turn).
+    const afterFile = await host.advanceFromZero(file, shouldStop);
+    const afterHistory = history.length > 0 ? await host.advanceFromZero([...file, ...history], shouldStop) : afterFile;
+    cached = Math.max(afterFile.cached, afterHistory.cached);
+    const fed = await model.feed(question, afterHistory.state, { shouldStop });
+    state = fed.state;
+    logits = fed.logits!;
+  } catch (e) {
+    if (isCancelled(e)) return result({ cancelled: true, stop: 'cancelled' });
+    throw e;
+  }
+
+  const { end, endoftext } = m.specialTokens;
+  const stops = new Set([end, endoftext]);
+  let firstTokenMs: number | undefined;
+  const r = await decode(model, tok, {
+    logits, state, maxTokens: p.maxTokens ?? f.answerMaxTokens, stops,
+    banned: new Set([...tok.specialIds].filter((id) => !stops.has(id))),
+    temperature: 0, topP: 1, rng: seededRng(1), shouldStop,
+    onToken: (text, generated) => {
+      firstTokenMs ??= performance.now() - t0;
+      onPartial(text, generated);
+    },
+  });
+  const latencyMs = performance.now() - t0;
+  return result({
+    answer: r.text,
+    cancelled: r.stop === 'cancelled',
+    stop: r.stop === 'stop' ? (r.stopId === end ? 'end' : 'endoftext') : r.stop === 'cancelled' ? 'cancelled' : 'maxTokens',
+    cachedTokens: cached,
+    generatedTokens: r.generated,
+    firstTokenMs: firstTokenMs ?? latencyMs,
+    latencyMs,
+  });
+}

@@ -1,0 +1,134 @@
+// The Ask prompt as pieces (special tokens and text), built from models/ask-format.json, the one
+// layout shared with training (models/python/statewise_models/qa.py). Pure: no model, no I/O.
+//
+//   <|file|>{path}\n{text}\n  then per earlier turn  <|question|>{q}<|answer|>{a}<|end|>
+//   then  <|question|>{question}<|answer|>   → decode until <|end|>
+//
+// Text pieces are encoded one by one, never across a special token, as the training data is
+// (data.py encode_pieces). A template's text is cut into pieces at its placeholders: each
+// placeholder with the literal text after it ("{path}\n", "{text}\n") is one piece, so the file's
+// path header is encoded apart from its text, as data.py's file_header piece is.
+// tokenizer.ts encodes "\n" always as the start of a pre-token, so encode(text + "\n") equals
+// encode(text) + encode("\n"): the engine feeds the file from its line-tokenized document and
+// appends the "\n" (tested in test/engine/askPrompt.test.ts against models/ask-parity.json).
+import format from '../../models/ask-format.json';
+
+export interface AskFormat {
+  file: string;
+  turn: string;
+  selection: string;
+  specialTokens: Record<string, string>;
+  answerMaxTokens: number;
+}
+
+export const ASK_FORMAT: AskFormat = format;
+
+export type Piece = { special: string } | { text: string };
+export interface Turn { question: string; answer: string }
+export interface AskInput {
+  path: string;
+  text: string;
+  question: string;
+  /** Selected text of the file, if the question is about a selection. */
+  selection?: string;
+  history?: readonly Turn[];
+}
+
+const TOKEN = /(<\|[A-Za-z0-9_]+\|>|\{[A-Za-z]+\})/;
+
+/** Fills a template: special-token strings become special pieces, each placeholder with the literal
+ *  text up to the next placeholder or special token becomes one text piece. Empty text is dropped. */
+export function fillTemplate(template: string, values: Record<string, string>, specials: ReadonlySet<string>): Piece[] {
+  const out: Piece[] = [];
+  let text: string | undefined;
+  const flush = () => {
+    if (text) out.push({ text });
+    text = undefined;
+  };
+  for (const part of template.split(TOKEN)) {
+    if (part === '') continue;
+    if (specials.has(part)) {
+      flush();
+      out.push({ special: part });
+    } else if (/^\{[A-Za-z]+\}$/.test(part)) {
+      const name = part.slice(1, -1);
+      if (!(name in values)) throw new Error(`ask-format template has an unknown placeholder ${part}`);
+      flush();
+      text = values[name];
+    } else {
+      text = (text ?? '') + part;
+    }
+  }
+  flush();
+  return out;
+}
+
+/** The question as the model sees it: with the selection's template when there is a selection. */
+export function questionText(f: AskFormat, question: string, selection?: string): string {
+  if (selection === undefined || selection === '') return question;
+  return fillTemplate(f.selection, { question, selection }, new Set()).map((p) => ('text' in p ? p.text : '')).join('');
+}
+
+function specialsOf(f: AskFormat): Set<string> {
+  return new Set(Object.values(f.specialTokens));
+}
+
+/** The file part: `<|file|>{path}\n{text}\n`. */
+export function filePieces(f: AskFormat, path: string, text: string): Piece[] {
+  return fillTemplate(f.file, { path, text }, specialsOf(f));
+}
+
+/** Earlier turns, then the new question up to and including `<|answer|>` (the turn template cut
+ *  right after the answer's opening token). */
+export function turnPieces(f: AskFormat, question: string, history: readonly Turn[] = []): Piece[] {
+  const specials = specialsOf(f);
+  const out: Piece[] = [];
+  for (const t of history) out.push(...fillTemplate(f.turn, { question: t.question, answer: t.answer }, specials));
+  const open = f.turn.slice(0, f.turn.indexOf('{answer}'));
+  out.push(...fillTemplate(open, { question }, specials));
+  return out;
+}
+
+/** The whole prompt. */
+export function askPieces(f: AskFormat, input: AskInput): Piece[] {
+  return [...filePieces(f, input.path, input.text), ...turnPieces(f, questionText(f, input.question, input.selection), input.history)];
+}
+
+/** Token ids of pieces: special pieces by their string's id, text pieces encoded one by one. */
+export function encodePieces(pieces: readonly Piece[], encode: (text: string) => number[], specialId: (token: string) => number): number[] {
+  const out: number[] = [];
+  for (const p of pieces) {
+    if ('special' in p) out.push(specialId(p.special));
+    else for (const id of encode(p.text)) out.push(id);
+  }
+  return out;
+}
+
+/** The special-token id for a token string, from the manifest's specialTokens (keyed by the same
+ *  names as ask-format.json's specialTokens). */
+export function specialIdOf(f: AskFormat, manifestSpecials: Record<string, number>): (token: string) => number {
+  const byString = new Map<string, number>();
+  for (const [name, str] of Object.entries(f.specialTokens)) {
+    const id = manifestSpecials[name];
+    if (Number.isInteger(id)) byString.set(str, id);
+  }
+  return (token) => {
+    const id = byString.get(token);
+    if (id === undefined) throw new Error(`the model's manifest has no special token for ${token}`);
+    return id;
+  };
+}
+
+/** Token ids of the file part given the file text's own tokens (`encode(text)`, e.g. a document's
+ *  cached line tokens): the template before `{text}`, then the text, then the literal after it.
+ *  Equals encodePieces(filePieces(...)) because "\n" always starts a pre-token (tested). */
+export function fileTokensFrom(
+  f: AskFormat, path: string, textTokens: readonly number[], encode: (text: string) => number[], specialId: (token: string) => number,
+): number[] {
+  const at = f.file.indexOf('{text}');
+  if (at < 0) throw new Error('ask-format file template has no {text}');
+  const after = f.file.slice(at + '{text}'.length);
+  if (TOKEN.test(after)) throw new Error('ask-format file template must end with plain text after {text}');
+  const before = encodePieces(fillTemplate(f.file.slice(0, at), { path }, new Set(Object.values(f.specialTokens))), encode, specialId);
+  return [...before, ...textTokens, ...encode(after)];
+}

@@ -1,0 +1,110 @@
+// statewise/ask: a question about a file, answered by the engine (server/engine/ask.ts). The file is
+// the open document (its text, and the engine's copy with its checkpoints) or, when it is not open,
+// the file on disk (binary and over-size files refused). The answer streams to the client as
+// statewise/askProgress notifications; $/cancelRequest ends it with the partial answer.
+
+import { ErrorCodes, LSPErrorCodes, ResponseError, type CancellationToken, type Connection } from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { ASK_MAX_FILE_BYTES, readAskFile } from '../ask/askFile';
+import { isEngineError, type EngineLike } from '../engineClient';
+import { ENGINE_ERRORS, type EngineAskParams } from '../engine/ipc';
+import { AskProgressNotification, type AskParams, type AskProgressParams, type AskResult } from '../protocol';
+import { uriToFsPath } from './docPath';
+import type { DocumentSync } from './documents';
+import type { Logger } from './logger';
+import type { ModelManager } from './model';
+import { notify } from './notify';
+
+export interface AskDeps {
+  connection: Connection;
+  engine: EngineLike;
+  documents: DocumentSync;
+  model: ModelManager;
+  log: Logger;
+}
+
+const invalid = (message: string) => new ResponseError(ErrorCodes.InvalidParams, message);
+
+/** Checks the shape of the client's params; returns a message for the first problem. Pure. */
+export function checkAskParams(p: unknown): string | undefined {
+  const a = p as Partial<AskParams> | null;
+  if (!a || typeof a !== 'object') return 'statewise/ask needs params';
+  if (typeof a.askId !== 'string') return 'askId must be a string';
+  if (typeof a.uri !== 'string' || a.uri === '') return 'uri must be a document URI';
+  if (typeof a.question !== 'string' || a.question.trim() === '') return 'question must be a non-empty string';
+  if (a.history !== undefined && (!Array.isArray(a.history) || a.history.some((t) => typeof t?.question !== 'string' || typeof t?.answer !== 'string'))) {
+    return 'history must be a list of { question, answer } strings';
+  }
+  if (a.maxTokens !== undefined && (!Number.isInteger(a.maxTokens) || a.maxTokens < 1 || a.maxTokens > 4096)) return 'maxTokens must be an integer in 1..4096';
+  return undefined;
+}
+
+/** The selected text of `text`, or undefined without a selection. Pure. */
+export function selectedText(text: string, selection: AskParams['selection']): string | undefined {
+  if (!selection) return undefined;
+  return TextDocument.create('file:///selection', 'plaintext', 0, text).getText(selection);
+}
+
+export class AskHandler {
+  constructor(private readonly deps: AskDeps) {}
+
+  async handle(params: AskParams, token: CancellationToken): Promise<AskResult> {
+    const problem = checkAskParams(params);
+    if (problem) throw invalid(problem);
+    const { engine, model, log, connection } = this.deps;
+    const loaded = model.loaded;
+    if (!loaded) throw new ResponseError(LSPErrorCodes.RequestFailed, 'no model is loaded yet (see the Statewise status)');
+    const file = await this.file(params.uri);
+    const req: EngineAskParams = {
+      ...file,
+      question: params.question,
+      selection: selectedText(file.text, params.selection),
+      history: params.history,
+      maxTokens: params.maxTokens,
+    };
+    const abort = new AbortController();
+    const sub = token.onCancellationRequested(() => abort.abort());
+    if (token.isCancellationRequested) abort.abort();
+    try {
+      const r = await engine.ask(req, (text, tokens) => {
+        const progress: AskProgressParams = { askId: params.askId, text, tokens };
+        notify(connection, AskProgressNotification.method, progress);
+      }, abort.signal);
+      log.info(`ask ${params.uri}: ${r.generatedTokens} tokens in ${Math.round(r.latencyMs)} ms (first ${Math.round(r.firstTokenMs)} ms; ${r.cachedTokens}/${r.promptTokens} prompt tokens cached; ${r.stop})`);
+      return {
+        answer: r.answer, cancelled: r.cancelled, fileTokens: r.fileTokens, cachedTokens: r.cachedTokens,
+        promptTokens: r.promptTokens, generatedTokens: r.generatedTokens, firstTokenMs: r.firstTokenMs,
+        latencyMs: r.latencyMs, arch: r.arch, ep: r.ep,
+      };
+    } catch (err) {
+      if (isEngineError(err, ENGINE_ERRORS.cancelled)) {
+        return {
+          answer: '', cancelled: true, fileTokens: 0, cachedTokens: 0, promptTokens: 0, generatedTokens: 0, firstTokenMs: 0,
+          latencyMs: 0, arch: loaded.result.arch, ep: loaded.result.ep,
+        };
+      }
+      log.warn(`ask ${params.uri}: ${(err as Error).name}: ${(err as Error).message}`);
+      throw new ResponseError(LSPErrorCodes.RequestFailed, `Ask failed: ${(err as Error).message}`);
+    } finally {
+      sub.dispose();
+    }
+  }
+
+  /** The open document (with its engine copy when attached), else the file on disk. */
+  private async file(uri: string): Promise<Pick<EngineAskParams, 'uri' | 'version' | 'path'> & { text: string }> {
+    const { documents } = this.deps;
+    const path = documents.pathOf(uri);
+    const doc = documents.get(uri);
+    if (doc) {
+      const text = doc.getText();
+      const bytes = Buffer.byteLength(text, 'utf8');
+      if (bytes > ASK_MAX_FILE_BYTES) throw invalid(`${path}: the file is too large for Ask (${bytes} bytes; the limit is ${ASK_MAX_FILE_BYTES})`);
+      return documents.attached ? { uri, version: doc.version, path, text } : { path, text };
+    }
+    const fsPath = uriToFsPath(uri);
+    if (fsPath === undefined) throw invalid(`${uri} is neither open nor a file: URI`);
+    const read = await readAskFile(fsPath);
+    if (!read.ok) throw invalid(`${path}: ${read.reason}`);
+    return { path, text: read.text };
+  }
+}
