@@ -1,29 +1,39 @@
 // Implements the commands package.json contributes (ids and titles live in manifest.ts).
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { RebuildWorkspaceRequest, type RebuildWorkspaceResult } from '../server/protocol';
+import { findModelFolder, resolveModelsDir } from '../server/lsp/modelDir';
 import { ARCHITECTURES, EXECUTION_PROVIDERS, languageEnabled } from '../server/settings';
+import type { AskPanel } from './askPanel';
 import { enableMap, readSettings, setEnableEntry, writeSetting } from './config';
 import { rebuildMessage } from './format';
 import { globallyEnabled } from './gate';
 import { COMMAND } from './manifest';
-import { menuEntries, type MenuAction, type MenuEntry } from './menu';
+import { architectureItems, menuEntries, type MenuAction, type MenuEntry } from './menu';
 import type { StatusBar } from './status';
 
 export interface CommandDeps {
   client: LanguageClient;
   statusBar: StatusBar;
   log: vscode.LogOutputChannel;
+  askPanel: AskPanel;
+  /** The extension's folder: the bundled models are in its models/ (as the server finds them). */
+  extensionPath: string;
 }
+
+/** Optional argument of the Ask commands (tests, keybindings): ask this question at once. */
+interface AskArgs { question?: string }
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const run: Record<MenuAction, () => Promise<unknown>> = {
     toggle: () => setEnableEntry('*', !globallyEnabled(enableMap())),
     toggleLanguage: () => toggleLanguage(deps.statusBar.activeLanguageId),
-    architecture: () => pick('model.architecture', ARCHITECTURES, 'Model architecture that answers'),
+    architecture: () => pickArchitecture(deps.extensionPath),
     executionProvider: () => pick('engine.executionProvider', EXECUTION_PROVIDERS, 'onnxruntime execution provider'),
     rebuildWorkspace: () => rebuildWorkspace(deps.client),
     showLog: async () => deps.log.show(true),
+    ask: async () => ask(deps.askPanel, false),
   };
   const reg = vscode.commands.registerCommand;
   return [
@@ -32,6 +42,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     reg(COMMAND.trigger, () => vscode.commands.executeCommand('editor.action.inlineSuggest.trigger')),
     reg(COMMAND.showLog, run.showLog),
     reg(COMMAND.rebuildWorkspace, run.rebuildWorkspace),
+    reg(COMMAND.askFile, (args?: AskArgs) => ask(deps.askPanel, false, args)),
+    reg(COMMAND.askSelection, (args?: AskArgs) => ask(deps.askPanel, true, args)),
     reg(COMMAND.statusMenu, async () => {
       const { settings } = readSettings();
       const entries = menuEntries({
@@ -52,6 +64,36 @@ async function toggleLanguage(languageId: string | undefined): Promise<void> {
     return;
   }
   await setEnableEntry(languageId, !languageEnabled(enableMap(), languageId));
+}
+
+/** Opens the Ask panel for the active editor's file (and its selection when asked for one). */
+async function ask(panel: AskPanel, withSelection: boolean, args?: AskArgs): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) {
+    void vscode.window.showInformationMessage('Statewise: open a file to ask about it.');
+    return;
+  }
+  const selection = withSelection && !editor.selection.isEmpty ? editor.selection : undefined;
+  panel.open({ uri: editor.document.uri, ...(selection ? { selection } : {}) }, typeof args?.question === 'string' ? args.question : undefined);
+}
+
+/** The architectures, those without a model folder shown with the reason and not selectable. */
+async function pickArchitecture(extensionPath: string): Promise<void> {
+  const { settings } = readSettings();
+  const current = settings['model.architecture'];
+  // Same folder the server resolves: model.path, else $STATEWISE_MODELS_DIR, else <extension>/models.
+  const modelsDir = resolveModelsDir(settings['model.path'], process.env, path.join(extensionPath, 'dist'));
+  const items = architectureItems(ARCHITECTURES, current, (arch) => {
+    const f = findModelFolder(modelsDir, arch);
+    return f.ok ? undefined : f.message;
+  }).map((i) => ({ ...i, ...(i.unavailable ? { detail: i.unavailable } : {}) }));
+  const chosen = await vscode.window.showQuickPick(items, { title: 'Statewise: Model architecture that answers', placeHolder: current });
+  if (!chosen || chosen.arch === current) return;
+  if (chosen.unavailable) {
+    void vscode.window.showWarningMessage(`Statewise: ${chosen.unavailable}`);
+    return;
+  }
+  await writeSetting('model.architecture', chosen.arch);
 }
 
 async function pick(key: 'model.architecture' | 'engine.executionProvider', options: readonly string[], title: string): Promise<void> {

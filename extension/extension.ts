@@ -3,8 +3,9 @@
 import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
 import {
-  RequestLogNotification, StatusNotification, type RequestLogParams, type StatusParams,
+  AskProgressNotification, RequestLogNotification, StatusNotification, type AskProgressParams, type RequestLogParams, type StatusParams,
 } from '../server/protocol';
+import { ASK_VIEW_TYPE, AskPanel } from './askPanel';
 import { createClient } from './client';
 import { registerCommands } from './commands';
 import { readSettings } from './config';
@@ -41,13 +42,22 @@ export function activate(context: vscode.ExtensionContext): StatewiseApi {
   c.onNotification(RequestLogNotification.method, (p: RequestLogParams) => {
     log.info(formatRequestLog(p, vscode.workspace.asRelativePath(vscode.Uri.parse(p.uri))));
   });
+  const askPanel = new AskPanel(c, log);
+  c.onNotification(AskProgressNotification.method, (p: AskProgressParams) => askPanel.onProgress(p));
   c.onDidChangeState((e) => {
     if (e.newState === State.Stopped && !stopping) {
       statusBar.update({ state: 'error', message: 'The Statewise server stopped. Run "Statewise: Show Log" for details.' });
     }
   });
 
-  context.subscriptions.push(log, statusBar, ...registerCommands({ client: c, statusBar, log }));
+  context.subscriptions.push(
+    log, statusBar, askPanel,
+    ...registerCommands({ client: c, statusBar, log, askPanel, extensionPath: context.extensionPath }),
+    // A panel left open when the window closed comes back with the conversation its webview saved.
+    vscode.window.registerWebviewPanelSerializer(ASK_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state: unknown) => askPanel.restore(panel, state),
+    }),
+  );
   // Trust granted later: restart the server so it starts indexing (trust is passed at initialize).
   context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => {
     log.info('workspace trusted: restarting the server to index the workspace');

@@ -1,10 +1,16 @@
 // One-line texts for the output channel and notifications. Pure, so the formats are unit-tested.
-import type { RebuildWorkspaceResult, RequestLogParams } from '../server/protocol';
+import type { AskResult, RebuildWorkspaceResult, RequestLogParams } from '../server/protocol';
 
 /** `complete src/a.ts prompt=120 cached=96 gen=12 42ms cpu hawk ok` */
 export function formatRequestLog(p: RequestLogParams, file: string = fileOf(p.uri)): string {
   return `complete ${file} prompt=${p.promptTokens} cached=${p.cachedTokens} gen=${p.generatedTokens} ` +
     `${Math.round(p.latencyMs)}ms ${p.ep} ${p.arch} ${p.outcome}`;
+}
+
+/** `ask src/a.ts file=24310 prompt=24330 cached=24310 gen=57 first=812ms 3204ms cpu hawk ok` */
+export function formatAskLog(r: AskResult, file: string): string {
+  return `ask ${file} file=${r.fileTokens} prompt=${r.promptTokens} cached=${r.cachedTokens} gen=${r.generatedTokens} ` +
+    `first=${Math.round(r.firstTokenMs)}ms ${Math.round(r.latencyMs)}ms ${r.ep} ${r.arch} ${r.cancelled ? 'cancelled' : 'ok'}`;
 }
 
 /** The last path segment of a URI, decoded; the URI itself when it has none. */

@@ -11,6 +11,8 @@ export const COMMAND = {
   showLog: 'statewise.showLog',
   rebuildWorkspace: 'statewise.rebuildWorkspace',
   statusMenu: 'statewise.statusMenu',
+  askFile: 'statewise.askFile',
+  askSelection: 'statewise.askSelection',
 } as const;
 export type CommandId = (typeof COMMAND)[keyof typeof COMMAND];
 
@@ -21,6 +23,8 @@ const TITLES: Record<CommandId, string> = {
   'statewise.showLog': 'Show Log',
   'statewise.rebuildWorkspace': 'Rebuild Workspace State',
   'statewise.statusMenu': 'Show Menu',
+  'statewise.askFile': 'Ask About This File',
+  'statewise.askSelection': 'Ask About the Selection',
 };
 
 export function contributes(): Record<string, unknown> {
@@ -32,6 +36,12 @@ export function contributes(): Record<string, unknown> {
       commandPalette: [
         { command: COMMAND.toggleLanguage, when: 'editorIsOpen' },
         { command: COMMAND.trigger, when: 'editorIsOpen' },
+        { command: COMMAND.askFile, when: 'editorIsOpen' },
+        { command: COMMAND.askSelection, when: 'editorHasSelection' },
+      ],
+      'editor/context': [
+        { command: COMMAND.askFile, when: '!editorHasSelection', group: 'statewise@1' },
+        { command: COMMAND.askSelection, when: 'editorHasSelection', group: 'statewise@1' },
       ],
     },
   };

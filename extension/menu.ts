@@ -1,9 +1,10 @@
-// The entries of the status bar's quick menu (`statewise.statusMenu`). Pure: commands.ts shows them
-// and runs the chosen action.
+// The entries of the status bar's quick menu (`statewise.statusMenu`) and of its architecture
+// picker. Pure: commands.ts shows them and runs the chosen action.
 import { globallyEnabled, type EnableMap } from './gate';
 import { languageEnabled } from '../server/settings';
 
-export type MenuAction = 'toggle' | 'toggleLanguage' | 'architecture' | 'executionProvider' | 'rebuildWorkspace' | 'showLog';
+export type MenuAction =
+  | 'toggle' | 'toggleLanguage' | 'architecture' | 'executionProvider' | 'rebuildWorkspace' | 'showLog' | 'ask';
 
 export interface MenuEntry {
   action: MenuAction;
@@ -36,5 +37,27 @@ export function menuEntries(s: MenuState): MenuEntry[] {
     { action: 'rebuildWorkspace', label: '$(refresh) Rebuild workspace state' },
     { action: 'showLog', label: '$(output) Show log' },
   );
+  if (s.languageId) entries.push({ action: 'ask', label: '$(comment-discussion) Ask about this file…' });
   return entries;
+}
+
+export interface ArchitectureItem {
+  arch: string;
+  label: string;
+  description?: string;
+  /** Why it cannot be picked (its model folder is missing); undefined when it can. */
+  unavailable?: string;
+}
+
+/**
+ * One item per architecture: installed ones selectable (the current one marked), the others
+ * listed with the reason, so the user sees what exists and what is missing.
+ * `missing(arch)` gives the reason an architecture's model folder cannot be used, or undefined.
+ */
+export function architectureItems(archs: readonly string[], current: string, missing: (arch: string) => string | undefined): ArchitectureItem[] {
+  return archs.map((arch) => {
+    const why = missing(arch);
+    if (why !== undefined) return { arch, label: `$(circle-slash) ${arch}`, description: 'not installed', unavailable: why };
+    return arch === current ? { arch, label: arch, description: 'current' } : { arch, label: arch };
+  });
 }

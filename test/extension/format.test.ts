@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fileOf, formatBytes, formatRequestLog, rebuildMessage } from '../../extension/format';
+import { fileOf, formatAskLog, formatBytes, formatRequestLog, rebuildMessage } from '../../extension/format';
 
 const p = {
   uri: 'file:///w/src/my%20file.ts', promptTokens: 120, cachedTokens: 96, generatedTokens: 12,
@@ -24,4 +24,13 @@ test('bytes and the rebuild message', () => {
   assert.equal(formatBytes(300 * 1024 * 1024), '300 MB');
   assert.equal(rebuildMessage({ files: 1, bytes: 2048 }), 'Statewise: workspace state rebuilt from 1 file (2.0 KB).');
   assert.equal(rebuildMessage({ files: 120, bytes: 10 }), 'Statewise: workspace state rebuilt from 120 files (10 B).');
+});
+
+test('ask log line', () => {
+  const r = {
+    answer: 'x', cancelled: false, fileTokens: 24310, cachedTokens: 24000, promptTokens: 24330, generatedTokens: 57,
+    firstTokenMs: 812.4, latencyMs: 3204.2, arch: 'hawk', ep: 'cpu',
+  };
+  assert.equal(formatAskLog(r, 'src/long.ts'), 'ask src/long.ts file=24310 prompt=24330 cached=24000 gen=57 first=812ms 3204ms cpu hawk ok');
+  assert.match(formatAskLog({ ...r, cancelled: true }, 'a'), / cancelled$/);
 });

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { menuEntries } from '../../extension/menu';
+import { architectureItems, menuEntries } from '../../extension/menu';
 
 const base = { architecture: 'hawk', executionProvider: 'auto' };
 
 test('menu with an editor: every action, current values shown', () => {
   const entries = menuEntries({ ...base, enable: { '*': true, markdown: false }, languageId: 'markdown' });
-  assert.deepEqual(entries.map((e) => e.action), ['toggle', 'toggleLanguage', 'architecture', 'executionProvider', 'rebuildWorkspace', 'showLog']);
+  assert.deepEqual(entries.map((e) => e.action), ['toggle', 'toggleLanguage', 'architecture', 'executionProvider', 'rebuildWorkspace', 'showLog', 'ask']);
   assert.match(entries[0]!.label, /Disable completions/);
   assert.match(entries[1]!.label, /Enable completions for markdown/);
   assert.equal(entries[2]!.description, 'hawk');
@@ -15,6 +15,15 @@ test('menu with an editor: every action, current values shown', () => {
 
 test('menu without an editor, globally off', () => {
   const entries = menuEntries({ ...base, enable: { '*': false } });
-  assert.ok(!entries.some((e) => e.action === 'toggleLanguage'));
+  assert.ok(!entries.some((e) => e.action === 'toggleLanguage' || e.action === 'ask'), 'no editor: nothing to ask about');
   assert.match(entries[0]!.label, /Enable completions/);
+});
+
+test('architectures: installed ones selectable, the current one marked, missing ones with the reason', () => {
+  const items = architectureItems(['hawk', 'griffin', 'based'], 'griffin', (a) => (a === 'based' ? 'no folder models/based' : undefined));
+  assert.deepEqual(items, [
+    { arch: 'hawk', label: 'hawk' },
+    { arch: 'griffin', label: 'griffin', description: 'current' },
+    { arch: 'based', label: '$(circle-slash) based', description: 'not installed', unavailable: 'no folder models/based' },
+  ]);
 });
