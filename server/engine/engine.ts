@@ -16,6 +16,7 @@ import { badRequest, cancelled, notLoaded } from './errors';
 import type { CompleteParams, CompleteResult, EditParams, EngineAskParams, EngineAskResult, InfoResult, LoadParams, LoadResult, OpenParams, ScoreParams, ScoreResult, WorkspaceParams, WorkspaceResult } from './ipc';
 import { readManifest, type Manifest } from './manifest';
 import { ModelRunner, type State } from './model';
+import { score } from './score';
 import { decode } from './decode';
 import { splitHealTail } from './heal';
 import { seededRng } from './sampler';
@@ -330,30 +331,8 @@ export class Engine {
   // --- evaluation -----------------------------------------------------------------------------
 
   async score(p: ScoreParams, shouldStop: ShouldStop): Promise<ScoreResult> {
-    const t0 = performance.now();
     const { m, model, tok } = this.need();
-    const max = m.graphs.score?.maxTokens ?? 1;
-    let nats = 0, tokens = 0, bytes = 0;
-    for (const f of p.files) {
-      const header = [m.specialTokens.file, ...tok.encode(f.path + '\n')];
-      const ids = [...header, ...tok.encode(f.text)];
-      let state = model.zeroState();
-      for (let at = 0; at < ids.length - 1; at += max) {
-        if (shouldStop()) throw cancelled();
-        const chunk = ids.slice(at, Math.min(at + max, ids.length - 1));
-        const r = await model.scoreChunk(this.loadParams!.modelDir, chunk, state);
-        state = r.state;
-        const v = m.vocabSize;
-        for (let i = 0; i < chunk.length; i++) {
-          const target = at + i + 1;
-          if (target < header.length) continue; // the header is context, not content
-          nats += logSoftmaxLoss(r.logits.subarray(i * v, (i + 1) * v), ids[target]);
-          tokens++;
-          bytes += tok.tokenBytes[ids[target]].length;
-        }
-      }
-    }
-    return { nats, tokens, bytes, bitsPerByte: bytes ? nats / Math.LN2 / bytes : 0, ms: performance.now() - t0 };
+    return score({ manifest: m, model, tok, modelDir: this.loadParams!.modelDir }, p, shouldStop);
   }
 
   info(): InfoResult {
@@ -369,11 +348,4 @@ export class Engine {
   }
 }
 
-/** -log softmax(logits)[target], computed stably. */
-export function logSoftmaxLoss(logits: Float32Array, target: number): number {
-  let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
-  let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
-  return Math.log(sum) + max - logits[target];
-}
+export { logSoftmaxLoss } from './score';

@@ -1,0 +1,60 @@
+// Held-out loss of text under the model (the `score` request): each file from the zero state behind
+// its `<|file|>path` header, through the all-positions score graph. With `scoreLastTokens` only the
+// file's last N content tokens are scored; the tokens before them are fed as context through the
+// prefill graph (last-position logits only, so long contexts cost no [T, V] logits).
+import { badRequest, cancelled } from './errors';
+import type { ScoreParams, ScoreResult } from './ipc';
+import type { Manifest } from './manifest';
+import type { ModelRunner } from './model';
+import type { CodeTokenizer } from './tokenizer';
+
+export interface ScoreHost { manifest: Manifest; model: ModelRunner; tok: CodeTokenizer; modelDir: string }
+
+/** Index of the first scored token in `[...header, ...content]`: the whole content, or its last `last` tokens. */
+export function firstScoredIndex(headerLength: number, contentLength: number, last: number | undefined): number {
+  if (last === undefined) return headerLength;
+  return headerLength + contentLength - Math.max(0, Math.min(contentLength, last));
+}
+
+export async function score(host: ScoreHost, p: ScoreParams, shouldStop: () => boolean): Promise<ScoreResult> {
+  const t0 = performance.now();
+  const { manifest: m, model, tok } = host;
+  const max = m.graphs.score?.maxTokens ?? 1;
+  const v = m.vocabSize;
+  let nats = 0, tokens = 0, bytes = 0;
+  for (const f of p.files) {
+    if (f.scoreLastTokens !== undefined && !(Number.isInteger(f.scoreLastTokens) && f.scoreLastTokens >= 0)) {
+      throw badRequest(`score: scoreLastTokens must be an integer >= 0, got ${JSON.stringify(f.scoreLastTokens)}`);
+    }
+    const header = [m.specialTokens.file, ...tok.encode(f.path + '\n')];
+    const content = tok.encode(f.text);
+    const ids = [...header, ...content];
+    const first = firstScoredIndex(header.length, content.length, f.scoreLastTokens);
+    // Tokens whose logits are not needed are fed as context: all before the one predicting `first`.
+    const contextEnd = f.scoreLastTokens === undefined ? 0 : Math.max(0, first - 1);
+    let state = contextEnd > 0 ? (await model.feed(ids.slice(0, contextEnd), model.zeroState(), { shouldStop })).state : model.zeroState();
+    for (let at = contextEnd; at < ids.length - 1; at += max) {
+      if (shouldStop()) throw cancelled();
+      const chunk = ids.slice(at, Math.min(at + max, ids.length - 1));
+      const r = await model.scoreChunk(host.modelDir, chunk, state);
+      state = r.state;
+      for (let i = 0; i < chunk.length; i++) {
+        const target = at + i + 1;
+        if (target < first) continue; // the header (and any context) is not scored
+        nats += logSoftmaxLoss(r.logits.subarray(i * v, (i + 1) * v), ids[target]);
+        tokens++;
+        bytes += tok.tokenBytes[ids[target]].length;
+      }
+    }
+  }
+  return { nats, tokens, bytes, bitsPerByte: bytes ? nats / Math.LN2 / bytes : 0, ms: performance.now() - t0 };
+}
+
+/** -log softmax(logits)[target], computed stably. */
+export function logSoftmaxLoss(logits: Float32Array, target: number): number {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
+  return Math.log(sum) + max - logits[target];
+}
