@@ -1,6 +1,7 @@
 // The statewise CLI's dispatcher: subcommand, usage, exit codes (0 ok, 1 failure such as a
 // missing model, 2 bad arguments).
 
+import { ASK_USAGE, askCommand } from './ask';
 import { BENCH_USAGE, benchCommand } from './bench';
 import { COMPLETE_USAGE, completeCommand } from './complete';
 import { CliError, UsageError } from './args';
@@ -14,6 +15,10 @@ Usage:
   ${COMPLETE_USAGE}
       Prints the completion at a position (1-based line and column). --json adds latency, tokens,
       architecture and execution provider.
+  ${ASK_USAGE}
+      Answers a question about a file, streaming the answer as it is generated (the file from the
+      zero state, then the question; stops at the answer's end token or --max-tokens, default 64).
+      --json prints one object at the end: answer, latencyMs, firstTokenMs, fileTokens, cachedTokens, ...
   ${MODELS_USAGE}
       Lists the installed model folders and their manifests.
   ${BENCH_USAGE}
@@ -30,6 +35,7 @@ bundle. --arch picks the folder (default hawk); --ep the execution provider (aut
 
 const COMMANDS: Record<string, { run: (args: string[], io: CliIO) => Promise<number>; usage: string }> = {
   complete: { run: completeCommand, usage: COMPLETE_USAGE },
+  ask: { run: askCommand, usage: ASK_USAGE },
   models: { run: modelsCommand, usage: MODELS_USAGE },
   bench: { run: benchCommand, usage: BENCH_USAGE },
   eval: { run: evalCommand, usage: EVAL_USAGE },

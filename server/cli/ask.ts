@@ -1,0 +1,63 @@
+// statewise ask FILE "QUESTION": a question about a file, answered by the model that completes
+// (server/engine/ask.ts). The answer streams to stdout as it is generated; --json prints one object
+// at the end instead.
+
+import * as path from 'node:path';
+import { readAskFile } from '../ask/askFile';
+import { ARCHITECTURES, defaultSettings, EXECUTION_PROVIDERS } from '../settings';
+import { CliError, oneOf, parse, UsageError } from './args';
+import type { CliIO } from './io';
+import { openSession } from './session';
+
+export const ASK_USAGE = 'statewise ask <file> "<question>" [--arch NAME] [--ep NAME] [--models DIR] [--max-tokens N] [--json]';
+
+export async function askCommand(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parse(args, {
+    arch: { type: 'string', default: defaultSettings()['model.architecture'] },
+    ep: { type: 'string', default: 'auto' },
+    models: { type: 'string' },
+    'max-tokens': { type: 'string' },
+    json: { type: 'boolean', default: false },
+  }, { min: 2, max: 2, names: '<file> and "<question>"' });
+  const [fileArg, question] = positionals as [string, string];
+  if (question.trim() === '') throw new UsageError('the question is empty');
+  const ep = oneOf('ep', values.ep!, EXECUTION_PROVIDERS);
+  const arch = values.arch!;
+  if (!/^[\w.-]+$/.test(arch)) throw new UsageError(`--arch must be a model folder name such as ${ARCHITECTURES.join(', ')}`);
+  let maxTokens: number | undefined;
+  if (values['max-tokens'] !== undefined) {
+    maxTokens = Number(values['max-tokens']);
+    if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > 4096) throw new UsageError(`--max-tokens must be an integer in 1..4096, got ${JSON.stringify(values['max-tokens'])}`);
+  }
+  const file = path.resolve(io.cwd, fileArg);
+  const read = await readAskFile(file);
+  if (!read.ok) throw new CliError(read.reason);
+  // The path header: relative to the working directory when the file lies under it, else its name.
+  const rel = path.relative(io.cwd, file);
+  const docPath = rel.startsWith('..') || path.isAbsolute(rel) ? path.basename(file) : rel.split(path.sep).join('/');
+
+  const session = await openSession(io, { models: values.models, arch, ep });
+  try {
+    let printed = '';
+    const started = performance.now();
+    const r = await session.engine.ask({ path: docPath, text: read.text, question, maxTokens }, values.json ? undefined : (text) => {
+      // `text` is the whole answer so far; print what is new
+      if (text.startsWith(printed)) io.stdout(text.slice(printed.length));
+      printed = text;
+    });
+    const wallMs = performance.now() - started;
+    if (values.json) {
+      io.stdout(`${JSON.stringify({
+        answer: r.answer, latencyMs: r.latencyMs, fileTokens: r.fileTokens, cachedTokens: r.cachedTokens,
+        firstTokenMs: r.firstTokenMs, promptTokens: r.promptTokens, generatedTokens: r.generatedTokens, stop: r.stop,
+        arch: r.arch, ep: r.ep, model: `${session.load.modelName}@${session.load.modelVersion}`, wallMs,
+      }, null, 2)}\n`);
+    } else {
+      if (r.answer.startsWith(printed)) io.stdout(r.answer.slice(printed.length));
+      io.stdout('\n');
+    }
+    return 0;
+  } finally {
+    session.close();
+  }
+}
