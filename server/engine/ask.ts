@@ -13,7 +13,7 @@
 // The file part is brought to its end by the engine's `advance` (longest cached prefix, checkpoints
 // every K tokens and at the end), keyed by a hash of the token stream: a second question about the
 // same unchanged file feeds only the question, and an edit makes the checkpoints after it unreachable.
-import { ASK_FORMAT, encodePieces, fileTokensFrom, questionText, specialIdOf, turnPieces } from './askPrompt';
+import { ASK_FORMAT, askTokens, specialIdOf } from './askPrompt';
 import { decode } from './decode';
 import type { EngineDocument } from './document';
 import { isCancelled } from './errors';
@@ -39,17 +39,14 @@ export async function ask(host: AskHost, p: EngineAskParams, shouldStop: () => b
   const t0 = performance.now();
   const { manifest: m, model, tok } = host;
   const f = ASK_FORMAT;
-  const specialId = specialIdOf(f, m.specialTokens);
-  const encode = (s: string) => tok.encode(s);
   const doc = host.document(p);
-  const file = fileTokensFrom(f, doc.path, doc.tokensBeforeLine(doc.lineCount), encode, specialId);
-  const turns = encodePieces(turnPieces(f, questionText(f, p.question, p.selection), p.history), encode, specialId);
-  const questionStart = turns.lastIndexOf(specialId(f.specialTokens.question));
-  const history = turns.slice(0, questionStart);
-  const question = turns.slice(questionStart);
+  const { file, history, question } = askTokens(f, {
+    path: doc.path, textTokens: doc.tokensBeforeLine(doc.lineCount), question: p.question, selection: p.selection, history: p.history,
+  }, (s) => tok.encode(s), specialIdOf(f, m.specialTokens));
+  const promptTokens = file.length + history.length + question.length;
   const result = (over: Partial<EngineAskResult>): EngineAskResult => ({
     answer: '', cancelled: false, stop: 'maxTokens', fileTokens: file.length, cachedTokens: 0,
-    promptTokens: file.length + turns.length, generatedTokens: 0, firstTokenMs: performance.now() - t0,
+    promptTokens, generatedTokens: 0, firstTokenMs: performance.now() - t0,
     latencyMs: performance.now() - t0, ep: model.ep, arch: m.architecture, ...over,
   });
 

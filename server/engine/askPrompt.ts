@@ -78,15 +78,20 @@ export function filePieces(f: AskFormat, path: string, text: string): Piece[] {
   return fillTemplate(f.file, { path, text }, specialsOf(f));
 }
 
-/** Earlier turns, then the new question up to and including `<|answer|>` (the turn template cut
- *  right after the answer's opening token). */
-export function turnPieces(f: AskFormat, question: string, history: readonly Turn[] = []): Piece[] {
+/** Earlier turns, each `<|question|>q<|answer|>a<|end|>`. */
+export function historyPieces(f: AskFormat, history: readonly Turn[] = []): Piece[] {
   const specials = specialsOf(f);
-  const out: Piece[] = [];
-  for (const t of history) out.push(...fillTemplate(f.turn, { question: t.question, answer: t.answer }, specials));
-  const open = f.turn.slice(0, f.turn.indexOf('{answer}'));
-  out.push(...fillTemplate(open, { question }, specials));
-  return out;
+  return history.flatMap((t) => fillTemplate(f.turn, { question: t.question, answer: t.answer }, specials));
+}
+
+/** The new question up to and including `<|answer|>` (the turn template cut right before {answer}). */
+export function questionPieces(f: AskFormat, question: string): Piece[] {
+  return fillTemplate(f.turn.slice(0, f.turn.indexOf('{answer}')), { question }, specialsOf(f));
+}
+
+/** Earlier turns, then the new question. */
+export function turnPieces(f: AskFormat, question: string, history: readonly Turn[] = []): Piece[] {
+  return [...historyPieces(f, history), ...questionPieces(f, question)];
 }
 
 /** The whole prompt. */
@@ -131,4 +136,25 @@ export function fileTokensFrom(
   if (TOKEN.test(after)) throw new Error('ask-format file template must end with plain text after {text}');
   const before = encodePieces(fillTemplate(f.file.slice(0, at), { path }, new Set(Object.values(f.specialTokens))), encode, specialId);
   return [...before, ...textTokens, ...encode(after)];
+}
+
+export interface AskTokens {
+  /** `<|file|>path\n text \n`: cached as document checkpoints. */
+  file: number[];
+  /** Earlier turns, each ending in `<|end|>`: checkpointed at their end. */
+  history: number[];
+  /** `<|question|> question <|answer|>`: fed per request. */
+  question: number[];
+}
+
+/** The prompt's token ids in the three parts the engine caches differently. `textTokens` is
+ *  encode(input.text), e.g. a document's cached line tokens. */
+export function askTokens(
+  f: AskFormat, input: Omit<AskInput, 'text'> & { textTokens: readonly number[] },
+  encode: (text: string) => number[], specialId: (token: string) => number,
+): AskTokens {
+  const file = fileTokensFrom(f, input.path, input.textTokens, encode, specialId);
+  const history = encodePieces(historyPieces(f, input.history), encode, specialId);
+  const question = encodePieces(questionPieces(f, questionText(f, input.question, input.selection)), encode, specialId);
+  return { file, history, question };
 }

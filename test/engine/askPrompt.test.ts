@@ -1,0 +1,58 @@
+// The Ask prompt builder against models/ask-parity.json (input -> pieces -> ids), the layout of
+// models/ask-format.json; the engine's document-token path gives the same ids.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ASK_FORMAT, askPieces, askTokens, encodePieces, fillTemplate, specialIdOf, type AskInput, type Piece } from '../../server/engine/askPrompt';
+import { EngineDocument } from '../../server/engine/document';
+import { readManifest } from '../../server/engine/manifest';
+import { CodeTokenizer } from '../../server/engine/tokenizer';
+import { modelDir, MODELS_DIR, shippedArchs } from '../helpers/models';
+
+interface Case { name: string; input: AskInput; pieces: Piece[]; ids: number[] }
+const fixture = JSON.parse(readFileSync(join(MODELS_DIR, 'ask-parity.json'), 'utf8')) as { tokenizer: string; cases: Case[] };
+const hawk = modelDir('hawk');
+const tok = CodeTokenizer.fromFile(join(hawk, 'tokenizer.json'));
+const specialId = specialIdOf(ASK_FORMAT, readManifest(hawk).specialTokens);
+const encode = (s: string) => tok.encode(s);
+
+test('ask-parity: the builder gives the fixture pieces for every case', () => {
+  assert.ok(fixture.cases.length >= 5);
+  for (const c of fixture.cases) assert.deepEqual(askPieces(ASK_FORMAT, c.input), c.pieces, c.name);
+});
+
+test('ask-parity: pieces encode to the fixture ids (special tokens are single ids)', () => {
+  for (const c of fixture.cases) assert.deepEqual(encodePieces(c.pieces, encode, specialId), c.ids, c.name);
+});
+
+test('ask-parity: the engine path (document line tokens + cached parts) gives the same ids', () => {
+  for (const c of fixture.cases) {
+    const doc = new EngineDocument('u', c.input.path, c.input.text, 1, tok);
+    const t = askTokens(ASK_FORMAT, { ...c.input, textTokens: doc.tokensBeforeLine(doc.lineCount) }, encode, specialId);
+    assert.deepEqual([...t.file, ...t.history, ...t.question], c.ids, c.name);
+    assert.equal(t.file[0], specialId('<|file|>'));
+    assert.equal(t.question[0], specialId('<|question|>'));
+    assert.equal(t.question[t.question.length - 1], specialId('<|answer|>'));
+    assert.equal(t.history.filter((id) => id === specialId('<|end|>')).length, c.input.history?.length ?? 0);
+  }
+});
+
+test('ask-format special tokens are special tokens of every shipped model, with the same ids', () => {
+  for (const arch of shippedArchs()) {
+    const m = readManifest(modelDir(arch));
+    const added = (JSON.parse(readFileSync(join(modelDir(arch), m.tokenizer), 'utf8')).added_tokens as { id: number; content: string }[]);
+    for (const [name, str] of Object.entries(ASK_FORMAT.specialTokens)) {
+      assert.ok(Number.isInteger(m.specialTokens[name]), `${arch}: manifest special ${name}`);
+      assert.equal(added.find((a) => a.content === str)?.id, m.specialTokens[name], `${arch}: ${str}`);
+    }
+  }
+});
+
+test('fillTemplate: placeholders with their trailing literal are one piece; unknown placeholders throw', () => {
+  const sp = new Set(['<|a|>']);
+  assert.deepEqual(fillTemplate('<|a|>{x}\n{y}!', { x: 'X', y: '' }, sp), [{ special: '<|a|>' }, { text: 'X\n' }, { text: '!' }]);
+  assert.deepEqual(fillTemplate('{x}<|a|>', { x: '' }, sp), [{ special: '<|a|>' }]);
+  assert.throws(() => fillTemplate('{z}', {}, sp), /unknown placeholder/);
+  assert.throws(() => specialIdOf(ASK_FORMAT, {})('<|file|>'), /no special token/);
+});
