@@ -1,0 +1,102 @@
+// Ask on the real model in process: the answer ends at <|end|> or maxTokens and streams; the second
+// question on the same file feeds only the question; an edit invalidates; cancellation is partial.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Engine } from '../../server/engine/engine';
+import { modelDir, REPO } from '../helpers/models';
+
+const load = { modelDir: modelDir('hawk'), ep: 'cpu' as const, threads: 0, maxStateMB: 64, checkpointInterval: 128 };
+const PATH = 'server/engine/model.ts';
+const text = readFileSync(join(REPO, PATH), 'utf8');
+const never = () => false;
+
+async function engine(): Promise<Engine> {
+  const e = new Engine(() => {});
+  await e.load(load);
+  return e;
+}
+
+test('ask: the answer streams and ends at <|end|>, <|endoftext|> or maxTokens', async () => {
+  const e = await engine();
+  const partials: { text: string; tokens: number }[] = [];
+  const r = await e.ask({ path: PATH, text, question: 'What does stateBytes return?', maxTokens: 12 }, never, (t, n) => partials.push({ text: t, tokens: n }));
+  assert.ok(['end', 'endoftext', 'maxTokens'].includes(r.stop), r.stop);
+  if (r.stop === 'maxTokens') assert.equal(r.generatedTokens, 12);
+  else assert.ok(r.generatedTokens < 12);
+  assert.equal(r.cancelled, false);
+  assert.equal(partials.length, r.generatedTokens);
+  for (let i = 1; i < partials.length; i++) assert.ok(partials[i]!.text.startsWith(partials[i - 1]!.text), 'each partial extends the last');
+  assert.equal(partials.at(-1)?.text ?? '', r.answer);
+  assert.ok(r.fileTokens > 500 && r.promptTokens > r.fileTokens, JSON.stringify(r));
+  assert.equal(r.cachedTokens, 0, 'nothing cached before the first question');
+  assert.ok(r.firstTokenMs > 0 && r.firstTokenMs <= r.latencyMs);
+  assert.equal(r.arch, 'hawk');
+  assert.equal(r.ep, 'cpu');
+  const def = await e.ask({ path: 'a.ts', text: 'x', question: 'q?' }, never, () => {});
+  assert.ok(def.generatedTokens <= 64 && (def.stop !== 'maxTokens' || def.generatedTokens === 64), 'default maxTokens: answerMaxTokens');
+});
+
+test('ask: a second question on the unchanged file starts from the cached file state and is faster to first token', async (t) => {
+  const e = await engine();
+  const first = await e.ask({ path: PATH, text, question: 'What does stateBytes return?', maxTokens: 4 }, never, () => {});
+  const second = await e.ask({ path: PATH, text, question: 'Which parameters does createSession take?', maxTokens: 4 }, never, () => {});
+  assert.equal(second.fileTokens, first.fileTokens);
+  assert.ok(second.cachedTokens >= second.fileTokens, `cached ${second.cachedTokens} of ${second.fileTokens} file tokens`);
+  assert.ok(second.firstTokenMs < first.firstTokenMs / 2, `first token ${first.firstTokenMs.toFixed(0)} ms, then ${second.firstTokenMs.toFixed(0)} ms`);
+  t.diagnostic(`ask ${PATH} (${first.fileTokens} file tokens): first token ${first.firstTokenMs.toFixed(0)} ms, second question ${second.firstTokenMs.toFixed(0)} ms`);
+  // An open document with the same path and text is the same token stream: its checkpoints are shared.
+  e.openDocument({ uri: 'file:///m.ts', path: PATH, text, version: 1 });
+  const open = await e.ask({ uri: 'file:///m.ts', version: 1, path: PATH, question: 'What does zeroState return?', maxTokens: 2 }, never, () => {});
+  assert.ok(open.cachedTokens >= open.fileTokens);
+});
+
+test('ask: an edit to the file invalidates the cached file state (checkpoints before the edit still count)', async () => {
+  const e = await engine();
+  const uri = 'file:///m.ts';
+  e.openDocument({ uri, path: PATH, text, version: 1 });
+  const q = { uri, path: PATH, question: 'What does stateBytes return?', maxTokens: 2 };
+  const before = await e.ask({ ...q, version: 1 }, never, () => {});
+  assert.ok((await e.ask({ ...q, version: 1 }, never, () => {})).cachedTokens >= before.fileTokens);
+  e.editDocument({ uri, version: 2, changes: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '// edited\n' }] });
+  const top = await e.ask({ ...q, version: 2 }, never, () => {});
+  assert.ok(top.fileTokens > before.fileTokens);
+  assert.ok(top.cachedTokens < 16, `an edit at the top leaves nothing but the header cached (${top.cachedTokens})`);
+  const lines = text.split('\n').length;
+  e.editDocument({ uri, version: 3, changes: [{ range: { start: { line: lines - 2, character: 0 }, end: { line: lines - 2, character: 0 } }, text: '// near the end\n' }] });
+  const bottom = await e.ask({ ...q, version: 3 }, never, () => {});
+  assert.ok(bottom.cachedTokens < bottom.fileTokens && bottom.cachedTokens >= bottom.fileTokens - 200, `cached ${bottom.cachedTokens} of ${bottom.fileTokens}`);
+  // A stale version without text is refused.
+  await assert.rejects(e.ask({ ...q, version: 1 }, never, () => {}), /not open at version/);
+});
+
+test('ask: cancellation returns the partial answer with cancelled: true', async () => {
+  const e = await engine();
+  let seen = 0;
+  let last = '';
+  const r = await e.ask({ path: PATH, text, question: 'What does stateBytes return?', maxTokens: 40 }, () => seen >= 3, (t) => { seen++; last = t; });
+  assert.equal(r.cancelled, true);
+  assert.equal(r.stop, 'cancelled');
+  assert.equal(r.generatedTokens, 3);
+  assert.equal(r.answer, last);
+  // Cancelled while the file is fed: an empty answer, and the checkpoints fed so far stay cached.
+  let calls = 0;
+  const early = await e.ask({ path: 'other.ts', text, question: 'q?' }, () => ++calls > 3, () => {});
+  assert.deepEqual([early.cancelled, early.answer, early.generatedTokens], [true, '', 0]);
+  const after = await e.ask({ path: 'other.ts', text, question: 'q?', maxTokens: 1 }, never, () => {});
+  assert.ok(after.cachedTokens > 0 && after.cachedTokens < after.fileTokens, `cached ${after.cachedTokens}`);
+});
+
+test('ask: a follow-up feeds only the newest turn; a selection is part of the question', async () => {
+  const e = await engine();
+  const a1 = await e.ask({ path: PATH, text, question: 'What does stateBytes return?', maxTokens: 3 }, never, () => {});
+  const history = [{ question: 'What does stateBytes return?', answer: a1.answer }];
+  const a2 = await e.ask({ path: PATH, text, question: 'And zeroState?', history, maxTokens: 3 }, never, () => {});
+  assert.ok(a2.cachedTokens >= a2.fileTokens);
+  const a3 = await e.ask({ path: PATH, text, question: 'And release?', history, maxTokens: 3 }, never, () => {});
+  assert.ok(a3.cachedTokens > a3.fileTokens, 'the state after the history is cached too');
+  const sel = await e.ask({ path: PATH, text, question: 'What does this do?', selection: 'export function stateBytes(s: State): number {', maxTokens: 1 }, never, () => {});
+  assert.ok(sel.promptTokens - sel.fileTokens > 15, 'the selection is in the prompt');
+  await assert.rejects(e.ask({ path: PATH, text, question: '  ' }, never, () => {}), { name: 'BadRequestError' });
+});
