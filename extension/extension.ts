@@ -18,6 +18,8 @@ export interface StatewiseApi {
   ready: Promise<void>;
   /** The last status shown in the status bar. */
   status(): StatusParams | undefined;
+  /** The inline-completion provider the language client registered for a document, if any. */
+  inlineCompletionProvider(document: vscode.TextDocument): vscode.InlineCompletionItemProvider | undefined;
 }
 
 let client: LanguageClient | undefined;
@@ -69,7 +71,11 @@ export function activate(context: vscode.ExtensionContext): StatewiseApi {
     statusBar.update({ state: 'error', message: `The Statewise server did not start: ${reason}` });
     markFailed(err);
   });
-  return { ready, status: () => statusBar.current };
+  return {
+    ready,
+    status: () => statusBar.current,
+    inlineCompletionProvider: (document) => c.getFeature('textDocument/inlineCompletion')?.getProvider(document),
+  };
 }
 
 export async function deactivate(): Promise<void> {
