@@ -1,15 +1,39 @@
-// statewise eval bpb --arch A --files F... : bits per byte of files under a model (each file scored
-// from the zero state behind its path header, as in training; the header is not scored). The xz -9
-// size of the same bytes is printed beside it as a reference point when xz is installed.
+// statewise eval METRIC: the dispatcher, and `eval bpb --arch A --files F...`: bits per byte of files
+// under a model (each file scored from the zero state behind its path header, as in training; the
+// header is not scored). The xz -9 size of the same bytes is printed beside it as a reference point
+// when xz is installed. The other metrics live in eval/.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { EXECUTION_PROVIDERS } from '../settings';
 import { CliError, oneOf, parse, UsageError } from './args';
 import type { CliIO } from './io';
+import { EXTRAPOLATION_USAGE, extrapolationCommand } from './eval/extrapolation';
+import { LINES_USAGE, linesCommand } from './eval/lines';
+import { QA_USAGE, qaCommand } from './eval/qa';
+import { RECALL_USAGE, recallCommand } from './eval/recall';
 import { openSession } from './session';
 
-export const EVAL_USAGE = 'statewise eval bpb --files F... [--arch NAME] [--ep NAME] [--models DIR] [--json]';
+export const BPB_USAGE = 'statewise eval bpb --files F... [--arch NAME] [--ep NAME] [--models DIR] [--json]';
+
+const METRICS: Record<string, { run: (args: string[], io: CliIO) => Promise<number>; usage: string }> = {
+  bpb: { run: bpbCommand, usage: BPB_USAGE },
+  lines: { run: linesCommand, usage: LINES_USAGE },
+  recall: { run: recallCommand, usage: RECALL_USAGE },
+  extrapolation: { run: extrapolationCommand, usage: EXTRAPOLATION_USAGE },
+  qa: { run: qaCommand, usage: QA_USAGE },
+};
+
+export const EVAL_USAGE = Object.values(METRICS).map((m) => m.usage).join('\n       ');
+
+export async function evalCommand(args: string[], io: CliIO): Promise<number> {
+  const [metric, ...rest] = args;
+  const names = Object.keys(METRICS).join(', ');
+  if (!metric) throw new UsageError(`missing the metric (${names})`);
+  const m = METRICS[metric];
+  if (!m) throw new UsageError(`unknown metric ${JSON.stringify(metric)} (available: ${names})`);
+  return m.run(rest, io);
+}
 
 export function xzBitsPerByte(texts: readonly string[]): number | undefined {
   const input = Buffer.from(texts.join(''), 'utf8');
@@ -18,10 +42,8 @@ export function xzBitsPerByte(texts: readonly string[]): number | undefined {
   return (8 * r.stdout.length) / input.length;
 }
 
-export async function evalCommand(args: string[], io: CliIO): Promise<number> {
-  const [metric, ...rest] = args;
-  if (metric !== 'bpb') throw new UsageError(metric ? `unknown metric ${JSON.stringify(metric)} (available: bpb)` : 'missing the metric (bpb)');
-  const { values, positionals } = parse(rest, {
+async function bpbCommand(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parse(args, {
     files: { type: 'string', multiple: true },
     arch: { type: 'string', default: 'hawk' },
     ep: { type: 'string', default: 'cpu' },

@@ -25,8 +25,12 @@ Usage:
       Warm completion latency after one keystroke on ~1k/10k/100k-token documents, without and with
       a workspace; prints a table and writes JSON (default bench-results/bench.json).
   ${EVAL_USAGE}
-      Bits per byte of the files under the model (each file from the zero state behind its path
-      header), with xz -9 on the same bytes as a reference.
+      bpb: bits per byte of the files under the model (each file from the zero state behind its path
+      header), with xz -9 on the same bytes as a reference. lines: next-line exact match and edit
+      similarity at random cursors. recall: exact-match recall of a defined constant across token
+      distances (same file, another workspace file, no definition). extrapolation: bits per byte of
+      the same tokens after 1x-8x the training length of context. qa: Ask accuracy by file length.
+      Without --files they run on the committed held-out sample (models/eval/).
   statewise --help
 
 Models are read from --models DIR, else $STATEWISE_MODELS_DIR, else the models/ folder beside the

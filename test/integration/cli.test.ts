@@ -71,6 +71,6 @@ test('integration cli: eval bpb scores code far better than the same characters 
   assert.equal(a.bytes, Buffer.byteLength(code));
   assert.ok(a.bitsPerByte > 0 && a.bitsPerByte < 2.5, `code: ${a.bitsPerByte}`);
   assert.ok(b.bitsPerByte > a.bitsPerByte * 1.5, `noise ${b.bitsPerByte} vs code ${a.bitsPerByte}`);
-  const bad = cli('eval', 'recall');
+  const bad = cli('eval', 'nonsense');
   assert.equal(bad.status, 2);
 });

@@ -1,0 +1,85 @@
+// What every `statewise eval` subcommand shares: its options, the model session, the output.
+import { join } from 'node:path';
+import type { ParseArgsConfig } from 'node:util';
+import { readManifest, type Manifest } from '../../engine/manifest';
+import { CodeTokenizer } from '../../engine/tokenizer';
+import { ARCHITECTURES, EXECUTION_PROVIDERS } from '../../settings';
+import { oneOf, parse, UsageError } from '../args';
+import type { CliIO } from '../io';
+import { openSession, type Session } from '../session';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export const COMMON_OPTIONS = {
+  arch: { type: 'string', default: 'hawk' },
+  ep: { type: 'string', default: 'cpu' },
+  models: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  seed: { type: 'string', default: '1' },
+  files: { type: 'string', multiple: true },
+} as const satisfies Options;
+
+export const COMMON_USAGE = '[--arch NAME] [--ep NAME] [--models DIR] [--seed N] [--json]';
+
+/** Parses the common options plus `extra`; arguments after the options are more --files. */
+export function parseEvalArgs<O extends Options>(args: string[], extra: O) {
+  const { values, positionals } = parse(args, { ...COMMON_OPTIONS, ...extra }, { min: 0, max: Infinity, names: 'files' });
+  const v = values as Record<string, string | boolean | string[] | undefined>;
+  const arch = v.arch as string;
+  if (!/^[\w.-]+$/.test(arch)) throw new UsageError(`--arch must be a model folder name such as ${ARCHITECTURES.join(', ')}`);
+  return {
+    values: v,
+    arch,
+    ep: oneOf('ep', v.ep as string, EXECUTION_PROVIDERS),
+    models: v.models as string | undefined,
+    json: v.json === true,
+    seed: intOption('seed', v.seed as string, 0),
+    files: [...((v.files as string[] | undefined) ?? []), ...positionals],
+  };
+}
+
+export function intOption(name: string, value: string | undefined, min: number, fallback?: number): number {
+  if (value === undefined) {
+    if (fallback === undefined) throw new UsageError(`missing --${name}`);
+    return fallback;
+  }
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+export function intList(name: string, value: string, min: number): number[] {
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) throw new UsageError(`--${name} needs a comma-separated list`);
+  return items.map((s) => intOption(name, s, min));
+}
+
+export async function withSession<T>(io: CliIO, o: { arch: string; ep: ReturnType<typeof parseEvalArgs>['ep']; models?: string }, fn: (s: Session) => Promise<T>): Promise<T> {
+  const session = await openSession(io, { models: o.models, arch: o.arch, ep: o.ep });
+  try {
+    return await fn(session);
+  } finally {
+    session.close();
+  }
+}
+
+export function modelLabel(s: Session): string {
+  return `${s.load.modelName}@${s.load.modelVersion}`;
+}
+
+/** --json: the object; otherwise the summary line(s). */
+export function report(io: CliIO, json: boolean, out: unknown, summary: string): number {
+  io.stdout(json ? `${JSON.stringify(out, null, 2)}\n` : summary.endsWith('\n') ? summary : `${summary}\n`);
+  return 0;
+}
+
+export function pct(x: number): string {
+  return `${(100 * x).toFixed(1)}%`;
+}
+
+/** The session's manifest and tokenizer, read in this process (for token accounting). */
+export function modelFiles(s: Session): { manifest: Manifest; tok: CodeTokenizer; count: (text: string) => number } {
+  const manifest = readManifest(s.modelDir);
+  const tok = CodeTokenizer.fromFile(join(s.modelDir, manifest.tokenizer));
+  return { manifest, tok, count: (text) => tok.encode(text).length };
+}
