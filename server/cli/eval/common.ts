@@ -17,9 +17,10 @@ export const COMMON_OPTIONS = {
   json: { type: 'boolean', default: false },
   seed: { type: 'string', default: '1' },
   files: { type: 'string', multiple: true },
+  'max-bytes': { type: 'string' },
 } as const satisfies Options;
 
-export const COMMON_USAGE = '[--arch NAME] [--ep NAME] [--models DIR] [--seed N] [--json]';
+export const COMMON_USAGE = '[--files F...] [--max-bytes N] [--arch NAME] [--ep NAME] [--models DIR] [--seed N] [--json]';
 
 /** Parses the common options plus `extra`; arguments after the options are more --files. */
 export function parseEvalArgs<O extends Options>(args: string[], extra: O) {
@@ -35,6 +36,8 @@ export function parseEvalArgs<O extends Options>(args: string[], extra: O) {
     json: v.json === true,
     seed: intOption('seed', v.seed as string, 0),
     files: [...((v.files as string[] | undefined) ?? []), ...positionals],
+    /** Only files up to this many UTF-8 bytes (quick runs); Infinity when not given. */
+    maxBytes: intOption('max-bytes', v['max-bytes'] as string | undefined, 1, Number.POSITIVE_INFINITY),
   };
 }
 

@@ -45,8 +45,15 @@ export function readEvalSet(file: string): EvalFile[] {
   return parseEvalSet((file.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8'), file);
 }
 
-/** --files F... (source files or eval sets), or the committed sample when none are given. */
-export function loadEvalFiles(io: CliIO, names: readonly string[]): EvalFile[] {
+/** --files F... (source files or eval sets), or the committed sample when none are given; only
+ *  files of at most `maxBytes` UTF-8 bytes. */
+export function loadEvalFiles(io: CliIO, names: readonly string[], maxBytes = Infinity): EvalFile[] {
+  const files = readAll(io, names).filter((f) => Buffer.byteLength(f.text) <= maxBytes);
+  if (files.length === 0) throw new CliError(`no eval file${maxBytes < Infinity ? ` of at most ${maxBytes} bytes` : ''}`);
+  return files;
+}
+
+function readAll(io: CliIO, names: readonly string[]): EvalFile[] {
   if (names.length === 0) {
     const file = defaultEvalSet(io);
     try {

@@ -8,7 +8,7 @@ import { COMMON_USAGE, intOption, modelFiles, modelLabel, parseEvalArgs, report,
 import { loadEvalFiles } from './evalSet';
 import { FACTORS, planRegions, windowText } from './windows';
 
-export const EXTRAPOLATION_USAGE = `statewise eval extrapolation [--files F...] [--max-windows N] [--train-length N] ${COMMON_USAGE}`;
+export const EXTRAPOLATION_USAGE = `statewise eval extrapolation [--max-windows N] [--train-length N] ${COMMON_USAGE}`;
 
 /** The manifest's trainLength, else its training.seq, else 2048. */
 export function trainLengthOf(m: Partial<Manifest>): number {
@@ -22,7 +22,7 @@ export async function extrapolationCommand(args: string[], io: CliIO): Promise<n
     'train-length': { type: 'string' },
   });
   const maxRegions = intOption('max-windows', o.values['max-windows'] as string, 1);
-  const files = loadEvalFiles(io, o.files);
+  const files = loadEvalFiles(io, o.files, o.maxBytes);
   return withSession(io, o, async (s) => {
     const t0 = performance.now();
     const { manifest, count } = modelFiles(s);

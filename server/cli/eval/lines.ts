@@ -9,7 +9,7 @@ import { completeLine } from './completeLine';
 import { loadEvalFiles, type EvalFile } from './evalSet';
 import { editSimilarity, normalizeLine } from './similarity';
 
-export const LINES_USAGE = `statewise eval lines [--files F...] [--samples N] [--per-sample] ${COMMON_USAGE}`;
+export const LINES_USAGE = `statewise eval lines [--samples N] [--per-sample] ${COMMON_USAGE}`;
 
 export type CursorKind = 'start' | 'mid';
 export interface Cursor { file: number; line: number; character: number; kind: CursorKind; truth: string }
@@ -84,7 +84,7 @@ export async function linesCommand(args: string[], io: CliIO): Promise<number> {
     'per-sample': { type: 'boolean', default: false },
   });
   const n = intOption('samples', o.values.samples as string, 1);
-  const files = loadEvalFiles(io, o.files);
+  const files = loadEvalFiles(io, o.files, o.maxBytes);
   const cursors = pickCursors(files, n, seededRng(o.seed));
   return withSession(io, o, async (s) => {
     const t0 = performance.now();

@@ -10,7 +10,7 @@ import type { CliIO } from '../io';
 import { COMMON_USAGE, intOption, modelFiles, modelLabel, parseEvalArgs, pct, report, withSession } from './common';
 import { loadEvalFiles } from './evalSet';
 
-export const QA_USAGE = `statewise eval qa [--qa FILE] [--files F...] [--samples N] [--per-sample] ${COMMON_USAGE}`;
+export const QA_USAGE = `statewise eval qa [--qa FILE] [--samples N] [--per-sample] ${COMMON_USAGE}`;
 
 export interface QaItem { path: string; kind: string; question: string; answer: string }
 export interface QaSample extends QaItem { bucket: string; fileTokens: number; got: string; exact: boolean; contains: boolean }
@@ -70,7 +70,7 @@ export async function qaCommand(args: string[], io: CliIO): Promise<number> {
   });
   const n = intOption('samples', o.values.samples as string, 1);
   const qaFile = o.values.qa === undefined ? path.join(io.bundleDir, '..', 'models', 'eval', 'qa.jsonl.gz') : path.resolve(io.cwd, o.values.qa as string);
-  const files = new Map(loadEvalFiles(io, o.files).map((f) => [f.path, f]));
+  const files = new Map(loadEvalFiles(io, o.files, o.maxBytes).map((f) => [f.path, f]));
   const items = readQa(qaFile).filter((q) => files.has(q.path));
   if (items.length === 0) throw new CliError(`no question in ${qaFile} is about the eval files`);
   return withSession(io, o, async (s) => {

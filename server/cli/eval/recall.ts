@@ -11,7 +11,7 @@ import { loadEvalFiles, type EvalFile } from './evalSet';
 import { editSimilarity } from './similarity';
 import { buildRecallCase, fillerFrom, recallKey, recalled, recalledLiteral, VARIANTS, type RecallCase, type Variant } from './recallPrompt';
 
-export const RECALL_USAGE = `statewise eval recall [--distances 512,2048,8192,32768] [--variants same,cross,control] [--samples N] [--files F...] [--per-sample] ${COMMON_USAGE}`;
+export const RECALL_USAGE = `statewise eval recall [--distances 512,2048,8192,32768] [--variants same,cross,control] [--samples N] [--per-sample] ${COMMON_USAGE}`;
 
 const LANGS = ['typescript', 'javascript', 'python'];
 
@@ -49,7 +49,7 @@ export async function recallCommand(args: string[], io: CliIO): Promise<number> 
   const variants = (o.values.variants as string).split(',').map((v) => v.trim()).filter(Boolean) as Variant[];
   for (const v of variants) if (!VARIANTS.includes(v)) throw new UsageError(`--variants: unknown ${JSON.stringify(v)} (available: ${VARIANTS.join(', ')})`);
   const n = intOption('samples', o.values.samples as string, 1);
-  const files = loadEvalFiles(io, o.files);
+  const files = loadEvalFiles(io, o.files, o.maxBytes);
   const byLang = new Map<string, EvalFile[]>();
   for (const f of files) if (LANGS.includes(f.lang)) byLang.set(f.lang, [...(byLang.get(f.lang) ?? []), f]);
   if (byLang.size === 0) throw new UsageError(`recall needs TypeScript, JavaScript or Python files for filler`);
