@@ -1,6 +1,9 @@
 // Drives Statewise in a real VS Code (code-server) through Debian chromium: ghost text appears after
 // typing in TypeScript, Tab accepts it and the saved file has it; a markdown file (off by default in
-// statewise.enable) gets none and the status bar says so. Waits on page state, not on fixed sleeps.
+// statewise.enable) gets none and the status bar says so; Alt+\ offers alternatives that Alt+] / Alt+[
+// cycle; the Ask panel streams an answer about a long file and cancels a follow-up; switching the
+// architecture changes the model. Waits on page state (the workbench's DOM and the Ask webview's), never
+// on fixed sleeps. Measured times go to test-results/e2e/metrics.json and the log.
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,6 +16,7 @@ const EDITOR = '.editor-instance .monaco-editor';
 const GHOST = `${EDITOR} .ghost-text-decoration, ${EDITOR} .ghost-text`;
 const STATUS = '.statusbar-item:has-text("Statewise")';
 const results = [];
+const metrics = {};
 
 const ctx = await chromium.launchPersistentContext(process.env.CHROMIUM_PROFILE, {
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -61,6 +65,7 @@ async function completesTypeScript() {
   const disk = fs.readFileSync(file, 'utf8');
   await page.screenshot({ path: path.join(OUT, 'ts-accepted.png') });
   if (!disk.includes(want)) throw new Error(`saved file lacks ${JSON.stringify(want)}:\n${disk}`);
+  metrics.keystrokeToGhostMs = ms;
   return `typed + ghost text saved; keystroke→ghost ${ms} ms`;
 }
 
@@ -112,6 +117,120 @@ async function switchesArchitecture() {
   return `status "${status}" ${readyMs} ms after the menu pick; ghost text ${JSON.stringify(ghost)}`;
 }
 
+/** Runs a command by its title from the command palette. */
+async function runCommand(title) {
+  await page.keyboard.press('F1');
+  await page.waitForSelector('.quick-input-widget input');
+  await page.keyboard.type(title, { delay: 10 });
+  await page.waitForSelector(`.quick-input-widget .quick-input-list-entry:has-text("${title}")`);
+  await page.keyboard.press('Enter');
+}
+
+/** "2/3" in the inline-suggestion toolbar (editor.inlineSuggest.showToolbar: always), or ''. */
+const HINT_COUNT = ".inlineSuggestionsHints .availableSuggestionCount";
+const hintCount = () => page.evaluate((sel) => document.querySelector(sel)?.textContent?.trim() ?? '', HINT_COUNT);
+
+/** Alt+\ asks for alternatives (forked states): the toolbar counts them, Alt+] and Alt+[ cycle. */
+async function cyclesAlternatives() {
+  await openAtEnd('shapes.ts');
+  await page.keyboard.type('export function perimeter(', { delay: 40 });
+  await page.keyboard.press('Alt+Backslash');
+  await page.waitForFunction((sel) => /^\d+\/([2-9]|\d\d+)$/.test(document.querySelector(sel)?.textContent?.trim() ?? ''), HINT_COUNT, { timeout: 30_000 });
+  const count = await hintCount();
+  const first = await ghostText();
+  await page.screenshot({ path: path.join(OUT, 'alternatives-1.png') });
+  await page.keyboard.press('Alt+]');
+  await page.waitForFunction(([sel, before]) => document.querySelector(sel)?.textContent?.trim() !== before, [HINT_COUNT, count], { timeout: 10_000 });
+  const next = await hintCount();
+  const second = await ghostText();
+  await page.screenshot({ path: path.join(OUT, 'alternatives-2.png') });
+  if (second === first) throw new Error(`Alt+] showed the same text ${JSON.stringify(first)} (${count} → ${next})`);
+  await page.keyboard.press('Alt+[');
+  await page.waitForFunction(([sel, want]) => document.querySelector(sel)?.textContent?.trim() === want, [HINT_COUNT, count], { timeout: 10_000 });
+  const back = await ghostText();
+  await page.keyboard.press('Escape');
+  if (back !== first) throw new Error(`Alt+[ did not return to ${JSON.stringify(first)}: ${JSON.stringify(back)}`);
+  metrics.alternatives = Number(count.split('/')[1]);
+  return `${count} → Alt+] ${next} (${JSON.stringify(first)} → ${JSON.stringify(second)}) → Alt+[ ${count}`;
+}
+
+/** The Ask panel's document: the webview's inner frame. */
+const askFrame = () => page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+const turn = (n, status = '') => `section.turn:nth-of-type(${n})${status ? `[data-status="${status}"]` : ''}`;
+
+/** Ask about a ≥ 2,000-line file: the answer streams into the panel (several partial renders), the
+ *  file's token count and the latency are shown; a follow-up is cancelled; the conversation survives
+ *  closing and reopening the panel. */
+async function asksAboutLongFile() {
+  const name = 'inventory.ts';
+  const lines = fs.readFileSync(path.join(WS, name), 'utf8').split('\n').length - 1;
+  if (lines < 2000) throw new Error(`${name} has ${lines} lines`);
+  await page.click(`.explorer-item:has-text("${name}")`);
+  await page.waitForSelector(`.tab.active:has-text("${name}")`);
+  await runCommand('Statewise: Ask About This File');
+  const wv = askFrame();
+  const input = wv.locator('#question');
+  await input.waitFor({ timeout: 30_000 });
+  // Record every render of the newest turn (status, answer length): streaming means several partial answers.
+  await wv.locator('body').evaluate(() => {
+    window.renders = [];
+    new MutationObserver(() => {
+      const t = [...document.querySelectorAll('section.turn')].pop();
+      if (t) window.renders.push([t.dataset.status, t.querySelector('.answer').textContent.length]);
+    }).observe(document.getElementById('transcript'), { childList: true, subtree: true });
+  });
+  await input.fill('What does this file do?');
+  const tAsk = Date.now();
+  await input.press('Enter');
+  await wv.locator(`${turn(1)} .answer`).filter({ hasText: /\S/ }).waitFor({ timeout: 240_000 });
+  const firstTextMs = Date.now() - tAsk;
+  await page.screenshot({ path: path.join(OUT, 'ask-streaming.png') });
+  await wv.locator(turn(1, 'done')).waitFor({ timeout: 120_000 });
+  const doneMs = Date.now() - tAsk;
+  const renders = await wv.locator('body').evaluate(() => window.renders);
+  const partial = new Set(renders.filter(([st, len]) => st === 'streaming' && len > 0).map(([, len]) => len));
+  if (partial.size < 2) throw new Error(`the answer did not stream: renders ${JSON.stringify(renders)}`);
+  const fileTokens = (await wv.locator('.file-tokens').innerText()).trim();
+  const stats = (await wv.locator(`${turn(1)} .stats`).innerText()).trim();
+  if (!/\d tokens$/.test(fileTokens) || !/first token \d[\d,]* ms/.test(stats)) throw new Error(`no token count or latency: "${fileTokens}" "${stats}"`);
+  await page.screenshot({ path: path.join(OUT, 'ask-answered.png') });
+
+  // Follow-up, cancelled. An edit at the top first makes the file's cached states stale, so the engine
+  // reads the file again and the Cancel click surely lands while the answer is in progress.
+  await page.click(`${EDITOR} .view-lines`);
+  await page.keyboard.press('Control+Home');
+  await page.keyboard.type('// edited before the follow-up\n');
+  await page.keyboard.press('Escape');
+  await input.fill('Which functions compute a total price?');
+  await input.press('Enter');
+  await wv.locator(`${turn(2, 'streaming')} [data-action="cancel"]`).click({ timeout: 30_000 });
+  const tCancel = Date.now();
+  await wv.locator(turn(2, 'cancelled')).waitFor({ timeout: 30_000 });
+  const cancelMs = Date.now() - tCancel;
+  await page.screenshot({ path: path.join(OUT, 'ask-cancelled.png') });
+  await wv.locator('body[data-busy="false"]').waitFor({ timeout: 5_000 }); // the form takes questions again
+
+  // Close the panel, ask again about the same file: both turns are back.
+  await page.click(`.tab:has-text("Ask: ${name}")`);
+  await runCommand('View: Close Editor');
+  await page.waitForSelector(`.tab:has-text("Ask: ${name}")`, { state: 'detached' });
+  await page.click(`${EDITOR} .view-lines`);
+  await runCommand('Statewise: Ask About This File');
+  await askFrame().locator(turn(2, 'cancelled')).waitFor({ timeout: 30_000 });
+  const turns = await askFrame().locator('section.turn').count();
+  await page.screenshot({ path: path.join(OUT, 'ask-reopened.png') });
+  if (turns !== 2) throw new Error(`${turns} turns after reopening the panel`);
+
+  // Leave the workbench as the next case expects it: no edits, no panel.
+  await page.click(`${EDITOR} .view-lines`);
+  await runCommand('File: Revert File');
+  await runCommand('View: Close All Editor Groups');
+  await page.waitForSelector('.tab', { state: 'detached' });
+  Object.assign(metrics, { askLines: lines, askFileTokens: fileTokens, askFirstTextMs: firstTextMs, askDoneMs: doneMs, askCancelMs: cancelMs, askRenders: renders.length });
+  return `${lines} lines (${fileTokens}): first text ${firstTextMs} ms, done ${doneMs} ms after Enter, ${partial.size} partial renders; ` +
+    `"${stats}"; follow-up cancelled ${cancelMs} ms after the click; 2 turns after reopening`;
+}
+
 try {
   await page.goto(CS_URL);
   await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
@@ -119,7 +238,14 @@ try {
   // Typing before the provider is registered is never re-queried (E2E.md, gotcha 6): wait for ready.
   await page.waitForSelector(`${STATUS} .codicon-check`, { timeout: 120_000 });
   log(`ready: "${await page.locator(STATUS).first().innerText()}"`);
-  for (const [name, fn] of [['TypeScript: ghost text, Tab, save', completesTypeScript], ['markdown: disabled', nothingForMarkdown], ['settings: architecture switch', switchesArchitecture]]) {
+  const cases = [
+    ['TypeScript: ghost text, Tab, save', completesTypeScript],
+    ['markdown: disabled', nothingForMarkdown],
+    ['Alt+\\: alternatives, Alt+] / Alt+[ cycle', cyclesAlternatives],
+    ['Ask: long file streams, follow-up cancelled', asksAboutLongFile],
+    ['settings: architecture switch', switchesArchitecture],
+  ];
+  for (const [name, fn] of cases) {
     try { log(`ok   ${name}: ${await fn()}`); results.push(true); }
     catch (e) {
       log(`FAIL ${name}: ${e.message}`); results.push(false);
@@ -132,7 +258,10 @@ try {
 } finally {
   await ctx.close();
 }
-const passed = results.filter(Boolean).length, failed = Math.max(results.length, 3) - passed;
+const passed = results.filter(Boolean).length, failed = Math.max(results.length, 5) - passed;
+fs.writeFileSync(path.join(OUT, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+if (metrics.keystrokeToGhostMs !== undefined) log(`keystroke→ghost text: ${metrics.keystrokeToGhostMs} ms`);
+if (metrics.askFirstTextMs !== undefined) log(`Ask (${metrics.askLines} lines): first text ${metrics.askFirstTextMs} ms, answer ${metrics.askDoneMs} ms, cancel ${metrics.askCancelMs} ms`);
 const summary = `e2e: ${passed} passed, ${failed} failed`;
 fs.writeFileSync(path.join(OUT, 'summary.txt'), `${summary}\n`);
 log(`total ${secs()}`);

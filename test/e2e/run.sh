@@ -9,6 +9,7 @@ OUT=${E2E_OUT:-$ROOT/test-results/e2e}; rm -rf "$OUT"; mkdir -p "$OUT"
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/sw-e2e-XXXXXX")   # short: unix socket paths live under it
 mkdir -p "$RUN/ud/User" "$RUN/ext" "$RUN/ws" "$RUN/xdg" "$RUN/t"
 cp test/e2e/fixtures/* "$RUN/ws/"
+node test/e2e/long-file.mjs "$RUN/ws/inventory.ts"   # the Ask case's long file (≥ 2,000 lines)
 # User/ holds the window settings; machine-scoped ones (statewise.engine.*) are read from Machine/.
 mkdir -p "$RUN/ud/Machine"
 cp test/e2e/settings.json "$RUN/ud/User/settings.json"; cp test/e2e/settings.json "$RUN/ud/Machine/settings.json"
