@@ -1,0 +1,91 @@
+// statewise eval lines / recall / extrapolation / qa through the CLI bundle with the real engine and
+// model, on the committed held-out sample (models/eval/), kept small: short files (--max-bytes) and
+// few samples.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI_JS, MODELS_DIR, REPO, requireBuild } from './realEngine';
+
+const SHORT = ['--max-bytes', '6000'];
+function evalJson<T>(...args: string[]): T {
+  requireBuild();
+  const r = spawnSync(process.execPath, [CLI_JS, 'eval', ...args, '--ep', 'cpu', '--json'], { cwd: REPO, encoding: 'utf8', env: { ...process.env, STATEWISE_MODELS_DIR: MODELS_DIR }, timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as T;
+}
+const inUnit = (x: number) => Number.isFinite(x) && x >= 0 && x <= 1;
+
+test('the held-out eval sets are committed and small', () => {
+  for (const f of ['heldout.jsonl.gz', 'qa.jsonl.gz']) assert.ok(existsSync(join(REPO, 'models', 'eval', f)), f);
+});
+
+test('eval lines: exact match and edit similarity in [0, 1], per sample on request, deterministic', () => {
+  type Out = { metric: string; arch: string; exactMatch: number; editSimilarity: number; samples: number; byKind: Record<string, { samples: number }>; perSample: { truth: string; completion: string; exact: boolean; similarity: number }[] };
+  const out = evalJson<Out>('lines', '--arch', 'hawk', '--samples', '4', '--seed', '7', '--per-sample', ...SHORT);
+  assert.equal(out.metric, 'lines');
+  assert.equal(out.arch, 'hawk');
+  assert.equal(out.samples, 4);
+  assert.ok(inUnit(out.exactMatch) && inUnit(out.editSimilarity), JSON.stringify(out));
+  assert.equal(out.byKind.start.samples + out.byKind.mid.samples, 4);
+  assert.equal(out.perSample.length, 4);
+  for (const s of out.perSample) {
+    assert.ok(inUnit(s.similarity));
+    assert.equal(s.exact, s.completion === s.truth);
+  }
+  const again = evalJson<Out>('lines', '--arch', 'hawk', '--samples', '4', '--seed', '7', '--per-sample', ...SHORT);
+  assert.deepEqual(again.perSample, out.perSample);
+});
+
+test('eval recall: accuracy per variant per distance, distances at least as asked', () => {
+  type Cell = { accuracy: number; editSimilarity: number; samples: number; meanDistance: number };
+  const out = evalJson<{ metric: string; distances: number[]; variants: string[]; results: Record<string, Record<string, Cell>> }>(
+    'recall', '--arch', 'hawk', '--distances', '32,160', '--samples', '1', ...SHORT);
+  assert.equal(out.metric, 'recall');
+  assert.deepEqual(out.distances, [32, 160]);
+  assert.deepEqual(Object.keys(out.results).sort(), ['control', 'cross', 'same']);
+  for (const v of ['same', 'cross', 'control']) {
+    for (const d of [32, 160]) {
+      const c = out.results[v][d];
+      assert.equal(c.samples, 1);
+      assert.ok(inUnit(c.accuracy) && inUnit(c.editSimilarity), JSON.stringify(c));
+      assert.ok(c.meanDistance >= d && c.meanDistance < d + 400, `${v} ${d}: ${c.meanDistance}`);
+    }
+  }
+  assert.equal(out.results.control[32].accuracy, 0, 'nothing to recall without the definition');
+});
+
+test('eval extrapolation: every window scores the same tokens; bits per byte plausible', () => {
+  type W = { factor: number; windowTokens: number; bitsPerByte: number; tokens: number; bytes: number };
+  const out = evalJson<{ metric: string; trainLength: number; regions: number; scoredTokens: number; windows: W[] }>(
+    'extrapolation', '--arch', 'hawk', '--train-length', '48', '--max-windows', '2', ...SHORT);
+  assert.equal(out.metric, 'extrapolation');
+  assert.equal(out.trainLength, 48);
+  assert.equal(out.regions, 2);
+  assert.deepEqual(out.windows.map((w) => w.factor), [1, 2, 4, 8]);
+  for (const w of out.windows) {
+    assert.equal(w.tokens, out.scoredTokens, `factor ${w.factor}`);
+    assert.equal(w.bytes, out.windows[0].bytes, `factor ${w.factor}`);
+    assert.ok(w.windowTokens <= w.factor * 48 && w.windowTokens >= (w.factor === 1 ? 24 : 0.9 * 48 * w.factor) - 48, `factor ${w.factor}: ${w.windowTokens}`);
+    assert.ok(w.bitsPerByte > 0.1 && w.bitsPerByte < 4, `factor ${w.factor}: ${w.bitsPerByte}`);
+  }
+  // the manifest's training length (2048) is the default; short files hold no 8 x 2048 window
+  const none = evalJson<{ trainLength: number; regions: number }>('extrapolation', '--arch', 'hawk', ...SHORT);
+  assert.deepEqual([none.trainLength, none.regions], [2048, 0]);
+  const r = spawnSync(process.execPath, [CLI_JS, 'eval', 'extrapolation', '--max-windows', '1', '--max-bytes', '100', '--ep', 'cpu'], { cwd: REPO, encoding: 'utf8', env: { ...process.env, STATEWISE_MODELS_DIR: MODELS_DIR } });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /no eval file of at most 100 bytes/);
+});
+
+test('eval qa: exact and contains match by bucket through the engine Ask', () => {
+  type Rate = { samples: number; exactMatch: number; containsMatch: number };
+  const out = evalJson<{ metric: string; samples: number; exactMatch: number; containsMatch: number; buckets: Record<string, Rate>; perSample: { question: string; answer: string; got: string; exact: boolean; contains: boolean }[] }>(
+    'qa', '--arch', 'hawk', '--samples', '1', '--per-sample', ...SHORT);
+  assert.equal(out.metric, 'qa');
+  assert.deepEqual(Object.keys(out.buckets), ['1k', '2k', '4k', '8k', '16k']);
+  assert.ok(out.samples >= 1 && out.samples <= 2, `${out.samples}`);
+  assert.ok(inUnit(out.exactMatch) && inUnit(out.containsMatch));
+  assert.ok(out.containsMatch >= out.exactMatch);
+  for (const s of out.perSample) assert.ok(s.question.length > 0 && s.answer.length > 0 && typeof s.got === 'string');
+});
