@@ -56,9 +56,25 @@ def usable(text: str) -> bool:
     return code >= 20
 
 
+def trained_on() -> set[str]:
+    """Packages in the train split of any shipped model (models/*/training-data.json): never eval data,
+    even when a later corpus build puts them in its held-out split."""
+    out: set[str] = set()
+    models = os.path.join(ROOT, "models")
+    for d in sorted(os.listdir(models)):
+        p = os.path.join(models, d, "training-data.json")
+        if os.path.exists(p):
+            with open(p, encoding="utf-8") as fh:
+                out |= {x["pkg"] for x in json.load(fh)["splits"]["train"]["list"]}
+    return out
+
+
 def pick_files(packages: list[dict], rng: random.Random) -> list[dict]:
     cands: dict[tuple[str, str], list[dict]] = {}
+    trained = trained_on()
     for pkg in packages:
+        if pkg["pkg"] in trained:
+            continue
         for f in pkg["files"]:
             if f["lang"] not in LANGS or SKIP_PATH.search(f["path"]):
                 continue
