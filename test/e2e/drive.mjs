@@ -117,13 +117,20 @@ async function switchesArchitecture() {
   return `status "${status}" ${readyMs} ms after the menu pick; ghost text ${JSON.stringify(ghost)}`;
 }
 
-/** Runs a command by its title from the command palette. */
+/** Runs a command by its exact title from the command palette (not the first fuzzy match). */
 async function runCommand(title) {
   await page.keyboard.press('F1');
   await page.waitForSelector('.quick-input-widget input');
   await page.keyboard.type(title, { delay: 10 });
-  await page.waitForSelector(`.quick-input-widget .quick-input-list-entry:has-text("${title}")`);
-  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget .quick-input-list-entry').filter({ has: page.getByText(title, { exact: true }) }).first().click();
+  await page.waitForSelector('.quick-input-widget', { state: 'hidden' });
+}
+
+/** Closes the Ask panel by its tab. */
+async function closeAskPanel(name) {
+  await page.click(`.tab:has-text("Ask: ${name}")`);
+  await runCommand('View: Close Editor');
+  await page.waitForSelector(`.tab:has-text("Ask: ${name}")`, { state: 'detached' });
 }
 
 /** "2/3" in the inline-suggestion toolbar (editor.inlineSuggest.showToolbar: always), or ''. */
@@ -132,8 +139,10 @@ const hintCount = () => page.evaluate((sel) => document.querySelector(sel)?.text
 
 /** Alt+\ asks for alternatives (forked states): the toolbar counts them, Alt+] and Alt+[ cycle. */
 async function cyclesAlternatives() {
+  // An empty line in a new function body: multi-line alternatives, sampled, differ.
   await openAtEnd('shapes.ts');
-  await page.keyboard.type('export function perimeter(', { delay: 40 });
+  await page.keyboard.type('export function perimeter(points: Point[]): number {', { delay: 30 });
+  await page.keyboard.press('Enter');
   await page.keyboard.press('Alt+Backslash');
   await page.waitForFunction((sel) => /^\d+\/([2-9]|\d\d+)$/.test(document.querySelector(sel)?.textContent?.trim() ?? ''), HINT_COUNT, { timeout: 30_000 });
   const count = await hintCount();
@@ -211,9 +220,7 @@ async function asksAboutLongFile() {
   await wv.locator('body[data-busy="false"]').waitFor({ timeout: 5_000 }); // the form takes questions again
 
   // Close the panel, ask again about the same file: both turns are back.
-  await page.click(`.tab:has-text("Ask: ${name}")`);
-  await runCommand('View: Close Editor');
-  await page.waitForSelector(`.tab:has-text("Ask: ${name}")`, { state: 'detached' });
+  await closeAskPanel(name);
   await page.click(`${EDITOR} .view-lines`);
   await runCommand('Statewise: Ask About This File');
   await askFrame().locator(turn(2, 'cancelled')).waitFor({ timeout: 30_000 });
@@ -224,8 +231,8 @@ async function asksAboutLongFile() {
   // Leave the workbench as the next case expects it: no edits, no panel.
   await page.click(`${EDITOR} .view-lines`);
   await runCommand('File: Revert File');
-  await runCommand('View: Close All Editor Groups');
-  await page.waitForSelector('.tab', { state: 'detached' });
+  await page.waitForSelector(`.tab.active:has-text("${name}"):not(.dirty)`);
+  await closeAskPanel(name);
   Object.assign(metrics, { askLines: lines, askFileTokens: fileTokens, askFirstTextMs: firstTextMs, askDoneMs: doneMs, askCancelMs: cancelMs, askRenders: renders.length });
   return `${lines} lines (${fileTokens}): first text ${firstTextMs} ms, done ${doneMs} ms after Enter, ${partial.size} partial renders; ` +
     `"${stats}"; follow-up cancelled ${cancelMs} ms after the click; 2 turns after reopening`;
