@@ -27,10 +27,7 @@ import torch
 from onnx import TensorProto, helper, numpy_helper
 
 from statewise_models import tokenizer as toklib
-from statewise_models.griffin import Griffin, GriffinConfig
-from statewise_models.hawk import Hawk, HawkConfig
-
-ARCHS = {"hawk": (Hawk, HawkConfig), "griffin": (Griffin, GriffinConfig)}
+from statewise_models.registry import load_checkpoint
 MAX_WEIGHT_FILE = 23 * 1024 * 1024
 FORMAT = "statewise-model/1"
 
@@ -69,7 +66,9 @@ def export_graph(model, graph: str, path: str, state_names: list[str]):
         dyn["logits"] = {1: "T"}
     # Constant folding on: MatMul weights become plain initializers that the quantizer can see.
     kwargs = dict(input_names=inputs, output_names=outputs, opset_version=17, do_constant_folding=True)
-    torch.onnx.export(wrapper, (ids, *state), path, dynamic_axes=dyn, dynamo=False, **kwargs)
+    if int(torch.__version__.split(".")[0]) >= 2:
+        kwargs["dynamo"] = False
+    torch.onnx.export(wrapper, (ids, *state), path, dynamic_axes=dyn, **kwargs)
     return inputs, outputs
 
 
@@ -92,7 +91,7 @@ def fp16_storage(m: onnx.ModelProto, min_elems: int = 1024) -> onnx.ModelProto:
     return m
 
 
-def quantize_nbits(m: onnx.ModelProto, bits: int = 8, block: int = 32) -> onnx.ModelProto:
+def _quantize_nbits_ort(m: onnx.ModelProto, bits: int = 8, block: int = 32) -> onnx.ModelProto:
     """Weight-only block quantization of every 2-D MatMul weight (MatMulNBits, symmetric). With
     accuracy level 4 the CPU kernel quantizes activations per row block, so a token's result does
     not depend on the other tokens in the call: prefill(T) still equals T single steps."""
@@ -102,6 +101,66 @@ def quantize_nbits(m: onnx.ModelProto, bits: int = 8, block: int = 32) -> onnx.M
     q = MatMulNBitsQuantizer(m, algo_config=cfg)
     q.process()
     return q.model.model
+
+
+def quantize_nbits_numpy(m: onnx.ModelProto, bits: int = 8, block: int = 32, min_elems: int = 4096) -> onnx.ModelProto:
+    """The same weight-only block quantization written out with numpy (MatMulNBits, symmetric, the
+    default zero point 2^(bits-1)), for machines without Python onnxruntime: every MatMul whose B is a
+    2-D float initializer with K a multiple of `block` becomes MatMulNBits(A, B_q, scales)."""
+    g = m.graph
+    inits = {i.name: i for i in g.initializer}
+    used_elsewhere: dict[str, int] = {}
+    for node in g.node:
+        for x in node.input:
+            used_elsewhere[x] = used_elsewhere.get(x, 0) + 1
+    new_nodes, drop = [], set()
+    zp = 1 << (bits - 1)
+    for node in g.node:
+        b = inits.get(node.input[1]) if node.op_type == "MatMul" and len(node.input) == 2 else None
+        arr = numpy_helper.to_array(b) if b is not None and b.data_type == TensorProto.FLOAT else None
+        if arr is None or arr.ndim != 2 or arr.size < min_elems or arr.shape[0] % block:
+            new_nodes.append(node)
+            continue
+        k, n = arr.shape
+        w = arr.T.reshape(n, k // block, block).astype(np.float32)  # [N, blocks, block]: column n's K values
+        amax = np.abs(w).max(axis=2, keepdims=True)
+        scale = np.where(amax > 0, amax / (zp - 1), 1.0).astype(np.float32)
+        q = (np.clip(np.rint(w / scale), -(zp - 1), zp - 1) + zp).astype(np.uint8)
+        if bits == 4:
+            q = (q[..., 0::2] | (q[..., 1::2] << 4)).astype(np.uint8)
+        name = node.input[1]
+        qi = numpy_helper.from_array(q, name + "_Q%d" % bits)
+        si = numpy_helper.from_array(scale.reshape(-1), name + "_scales")
+        g.initializer.extend([qi, si])
+        if used_elsewhere.get(name, 0) <= 1:
+            drop.add(name)
+        new_nodes.append(helper.make_node(
+            "MatMulNBits", [node.input[0], qi.name, si.name], list(node.output), name=(node.name or name) + "_Q%d" % bits,
+            domain="com.microsoft", K=k, N=n, bits=bits, block_size=block, accuracy_level=4))
+    del g.node[:]
+    g.node.extend(new_nodes)
+    keep = [i for i in g.initializer if i.name not in drop]
+    del g.initializer[:]
+    g.initializer.extend(keep)
+    if not any(o.domain == "com.microsoft" for o in m.opset_import):
+        m.opset_import.extend([helper.make_opsetid("com.microsoft", 1)])
+    return m
+
+
+def quantize_nbits(m: onnx.ModelProto, bits: int = 8, block: int = 32) -> onnx.ModelProto:
+    try:
+        import onnxruntime.quantization  # noqa: F401
+    except ImportError:
+        return quantize_nbits_numpy(m, bits, block)
+    return _quantize_nbits_ort(m, bits, block)
+
+
+def check_ops(m: onnx.ModelProto, graph: str) -> list[str]:
+    """The exported graphs must run as plain dataflow (MODELS.md §3): no Scan, Loop or If."""
+    ops = sorted({n.op_type for n in m.graph.node})
+    bad = [o for o in ops if o in ("Scan", "Loop", "If")]
+    assert not bad, f"{graph} contains control flow ops {bad}"
+    return ops
 
 
 def share_external(models: dict[str, onnx.ModelProto], out_dir: str) -> list[str]:
@@ -142,6 +201,10 @@ def share_external(models: dict[str, onnx.ModelProto], out_dir: str) -> list[str
     return names
 
 
+def text_of(path: str, fallback: str) -> str:
+    return open(path, encoding="utf-8").read() if path else fallback[:200]
+
+
 def b64(a: np.ndarray) -> str:
     return base64.b64encode(np.ascontiguousarray(a, dtype=np.float32).tobytes()).decode()
 
@@ -163,12 +226,13 @@ def main():
     ap.add_argument("--report", default="")
     ap.add_argument("--sample-text", required=True)
     ap.add_argument("--version", default=time.strftime("%Y%m%d.%H%M"))
+    ap.add_argument("--bits", type=int, default=8, choices=[4, 8])
+    ap.add_argument("--sample-ids", default="", help="token ids of --sample-text (JSON), where Python tokenizers is missing")
+    ap.add_argument("--sample-ids-text", default="", help="the text those 64 ids decode to")
     args = ap.parse_args()
 
     ck = torch.load(args.ckpt, map_location="cpu")
-    cls, cfg_cls = ARCHS[ck["arch"]]
-    model = cls(cfg_cls(**ck["config"]))
-    model.load_state_dict(ck["state_dict"])
+    model = load_checkpoint(ck)
     model.eval()
     with torch.no_grad():
         for p in model.parameters():
@@ -185,17 +249,25 @@ def main():
             export_graph(model, g, os.path.join(tmp, g), state_names)
     log("fp32 graphs exported")
 
-    import onnxruntime as ort
-
     def session(path, threads=4):
+        try:
+            import onnxruntime as ort
+        except ImportError:  # the CPU machine: onnxruntime-node through ort_run.mjs
+            from ort_node import NodeSession
+            return NodeSession(path, threads)
         so = ort.SessionOptions()
         so.intra_op_num_threads = threads
         return ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
 
-    tok = toklib.load(args.tokenizer)
-    tok.encode_special_tokens = True
     text = open(args.sample_text, encoding="utf-8").read()
-    ids = tok.encode(text, add_special_tokens=False).ids[:64]
+    try:
+        tok = toklib.load(args.tokenizer)
+        tok.encode_special_tokens = True
+        ids = tok.encode(text, add_special_tokens=False).ids[:64]
+    except ImportError:  # no Python `tokenizers` here: the ids come from the engine's tokenizer (tested identical)
+        tok = None
+        assert args.sample_ids, "without the tokenizers package, pass --sample-ids (the sample's token ids, JSON)"
+        ids = json.load(open(args.sample_ids))[:64]
     assert len(ids) == 64, "sample text too short"
     zero = {n: np.zeros([1, *shape], dtype=np.float32) for n, shape in spec}
 
@@ -228,7 +300,8 @@ def main():
         return e
 
     errs = check_graphs(tmp, "fp32", 2e-4)
-    graphs = {g: quantize_nbits(onnx.load(os.path.join(tmp, g))) for g in GRAPHS}
+    ops = {g: check_ops(onnx.load(os.path.join(tmp, g)), g) for g in GRAPHS}
+    graphs = {g: quantize_nbits(onnx.load(os.path.join(tmp, g)), args.bits) for g in GRAPHS}
     graphs = {g: fp16_storage(m) for g, m in graphs.items()}
     for f in os.listdir(args.out):
         if f.startswith("weights-") or f.endswith(".onnx"):
@@ -265,11 +338,14 @@ def main():
         # the shipped graphs agree with themselves across different groupings of tokens into
         # calls (prefill(T) vs T steps, split prefills) within this relative error
         "groupingTolerance": 5e-2,
-        "text": tok.decode(ids),
+        "text": tok.decode(ids) if tok else text_of(args.sample_ids_text, text),
     }
     with open(os.path.join(args.out, "fixture.json"), "w") as f:
         json.dump(fixture, f)
-    toklib.write_parity_fixture(tok, os.path.join(args.out, "tokenizer-parity.json"), iter([text[:4000]]))
+    if tok:
+        toklib.write_parity_fixture(tok, os.path.join(args.out, "tokenizer-parity.json"), iter([text[:4000]]))
+    else:  # the same tokenizer file as the folder it came from: its parity fixture holds
+        shutil.copy(os.path.join(os.path.dirname(os.path.abspath(args.tokenizer)), "tokenizer-parity.json"), os.path.join(args.out, "tokenizer-parity.json"))
 
     report = json.load(open(args.report)) if args.report else {}
     cfg = model.cfg.to_dict()
@@ -297,7 +373,8 @@ def main():
             for n, shape in spec
         ],
         "stateBytes": int(sum(4 * int(np.prod(shape)) for _, shape in spec)),
-        "weightsDtype": "int8 block-32 symmetric MatMul weights (MatMulNBits, accuracy level 4); embedding float16-stored",
+        "weightsDtype": f"int{args.bits} block-32 symmetric MatMul weights (MatMulNBits, accuracy level 4); embedding float16-stored",
+        "ops": ops["prefill.onnx"],
         "parity": errs,
         "training": report.get("train", {}),
         "heldout": report.get("heldout", {}),

@@ -23,20 +23,11 @@ import torch.nn.functional as F
 
 from statewise_models import tokenizer as toklib
 from statewise_models.data import build_eval_stream, build_train_stream, read_packages
-from statewise_models.griffin import Griffin, GriffinConfig
-from statewise_models.hawk import Hawk, HawkConfig
-
-ARCHS = {"hawk": (Hawk, HawkConfig), "griffin": (Griffin, GriffinConfig)}
+from statewise_models.registry import make_model
 
 
 def log(msg: str):
     print(f"[train {time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
-def make_model(arch: str, overrides: dict):
-    cls, cfg_cls = ARCHS[arch]
-    cfg = cfg_cls(**overrides)
-    return cls(cfg)
 
 
 @torch.no_grad()
@@ -54,7 +45,7 @@ def evaluate_bpb(model, toks: np.ndarray, mask: np.ndarray, byte_len: np.ndarray
         x = torch.stack([x_all[j * seq : j * seq + seq] for j in idx]).to(device)
         y = torch.stack([x_all[j * seq + 1 : j * seq + seq + 1] for j in idx]).to(device)
         m = torch.stack([m_all[j * seq + 1 : j * seq + seq + 1] for j in idx]).to(device)
-        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda"):
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
             logits, _ = model(x, model.init_state(x.shape[0], device))
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="none")
         nll += float((loss * m.reshape(-1)).sum())
@@ -64,11 +55,47 @@ def evaluate_bpb(model, toks: np.ndarray, mask: np.ndarray, byte_len: np.ndarray
     return {"bits_per_byte": nll / math.log(2) / covered, "tokens": count, "bytes": covered, "nats_per_token": nll / count}
 
 
+def sync_steps(folder: str, n: int, arch: str, mine: int, timeout_s: float = 90) -> int:
+    """Every run writes the step count it fits in its budget; all take the smallest (same tokens)."""
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, f"{arch}.steps.tmp"), "w") as f:
+        f.write(str(mine))
+    os.replace(os.path.join(folder, f"{arch}.steps.tmp"), os.path.join(folder, f"{arch}.steps"))
+    t0 = time.time()
+    while time.time() - t0 < timeout_s:
+        got = [f for f in os.listdir(folder) if f.endswith(".steps")]
+        if len(got) >= n:
+            break
+        time.sleep(0.5)
+    counts = [int(open(os.path.join(folder, f)).read()) for f in os.listdir(folder) if f.endswith(".steps")]
+    log(f"sync: step counts {counts} -> {min(counts)}")
+    return min(counts)
+
+
+def quantize_state_dict(sd: dict, block: int = 32) -> dict:
+    """int8 block-symmetric copy of the weights (blocks of `block` along the last dim, fp16 scales);
+    small and 1-D tensors stay fp16. About 1.06 bytes per parameter: what travels back from the GPU."""
+    out = {}
+    for k, v in sd.items():
+        v = v.detach().float().cpu()
+        if v.dim() >= 2 and v.numel() >= 4096:
+            last = v.shape[-1]
+            pad = (-last) % block
+            w = torch.nn.functional.pad(v, (0, pad)).reshape(-1, block)
+            scale = (w.abs().amax(dim=1, keepdim=True) / 127.0).clamp_min(1e-12)
+            q = torch.round(w / scale).clamp(-127, 127).to(torch.int8)
+            out[k] = {"q": q, "scale": scale.half(), "shape": list(v.shape), "pad": pad}
+        else:
+            out[k] = v.half()
+    return out
+
+
 def compile_parts(model):
     """Fuse the elementwise-heavy pieces; the Triton scan stays outside the compiled regions."""
     for layer in model.layers:
-        for mod in (layer.mlp, layer.norm1, layer.norm2):
-            mod.forward = torch.compile(mod.forward)
+        for name in ("mlp", "norm1", "norm2"):
+            if (mod := getattr(layer, name, None)) is not None:
+                mod.forward = torch.compile(mod.forward)
         rec = getattr(layer, "rec", None) or getattr(layer, "mix", None)
         if hasattr(rec, "lru"):
             rec.lru.coeffs = torch.compile(rec.lru.coeffs)
@@ -90,23 +117,36 @@ def main():
     ap.add_argument("--config", default="{}", help="JSON overrides of the model config")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--compile", type=int, default=1, help="torch.compile the MLPs and gate maths")
+    ap.add_argument("--qa-rate", type=float, default=0.4, help="share of non-FIM files followed by Ask turns")
+    ap.add_argument("--stream-npz", default="", help="token streams built once by prep_stream.py (several runs share them)")
+    ap.add_argument("--sync-dir", default="", help="runs that share this folder train the same number of steps: the smallest any of them fits in its budget")
+    ap.add_argument("--sync-n", type=int, default=1, help="how many runs share --sync-dir")
+    ap.add_argument("--device", default="cuda")
+    ap.add_argument("--max-steps", type=int, default=0, help="train exactly this many steps (the same token budget for every architecture); the LR schedule assumes it")
     args = ap.parse_args()
 
     os.makedirs(args.out, exist_ok=True)
     torch.manual_seed(args.seed)
     random.seed(args.seed)
-    device = torch.device("cuda")
+    device = torch.device(args.device)
     torch.backends.cuda.matmul.allow_tf32 = True
 
     t0 = time.time()
-    tok = toklib.load(args.tokenizer)
-    tok.encode_special_tokens = True
-    train_pk = read_packages(os.path.join(args.corpus, "train.jsonl"), args.limit_bytes or None)
-    held_pk = read_packages(os.path.join(args.corpus, "heldout.jsonl"))
-    stream = build_train_stream(tok, train_pk, seed=args.seed)
-    ev_toks, ev_mask, ev_bytes = build_eval_stream(tok, held_pk, args.eval_bytes)
-    train_bytes = sum(len(f["text"].encode("utf-8")) for p in train_pk for f in p["files"])
-    log(f"data: {len(train_pk)} packages, {train_bytes/1e6:.1f} MB, {len(stream)/1e6:.1f}M tokens "
+    if args.stream_npz:
+        z = np.load(args.stream_npz)
+        stream, ev_toks, ev_mask, ev_bytes = z["train"], z["eval"], z["eval_mask"], int(z["eval_bytes"])
+        train_info = json.loads(str(z["info"]))
+        train_pk_n, train_bytes = train_info["packages"], train_info["bytes"]
+    else:
+        tok = toklib.load(args.tokenizer)
+        tok.encode_special_tokens = True
+        train_pk = read_packages(os.path.join(args.corpus, "train.jsonl"), args.limit_bytes or None)
+        held_pk = read_packages(os.path.join(args.corpus, "heldout.jsonl"))
+        stream = build_train_stream(tok, train_pk, seed=args.seed, qa_rate=args.qa_rate)
+        ev_toks, ev_mask, ev_bytes = build_eval_stream(tok, held_pk, args.eval_bytes)
+        train_pk_n = len(train_pk)
+        train_bytes = sum(len(f["text"].encode("utf-8")) for p in train_pk for f in p["files"])
+    log(f"data: {train_pk_n} packages, {train_bytes/1e6:.1f} MB, {len(stream)/1e6:.1f}M tokens "
         f"({train_bytes/len(stream):.2f} bytes/token); eval {len(ev_toks)/1e6:.2f}M tokens {ev_bytes/1e6:.1f} MB; {time.time()-t0:.0f}s")
 
     model = make_model(args.arch, json.loads(args.config)).to(device)
@@ -119,7 +159,7 @@ def main():
     no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "embed" not in n)]
     opt = torch.optim.AdamW(
         [{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=args.lr, betas=(0.9, 0.95), eps=1e-8, fused=True,
+        lr=args.lr, betas=(0.9, 0.95), eps=1e-8, **({"fused": True} if device.type == "cuda" else {}),
     )
 
     B, T = args.batch, args.seq
@@ -129,8 +169,8 @@ def main():
     log(f"{B} streams x {per_stream} tokens: {steps_per_epoch} steps per epoch")
 
     state = model.init_state(B, device)
-    total_steps = None
-    warmup = 100
+    total_steps = args.max_steps or None
+    warmup = min(100, args.max_steps // 10) if args.max_steps else 100
     step = 0
     tokens_seen = 0
     t_train = time.time()
@@ -140,12 +180,14 @@ def main():
         if total_steps is not None and step >= total_steps:
             break
         elapsed = time.time() - t_train
-        if step == 10:
+        if step == 5:
             t_warm = time.time()
-        if step == 40:
-            per_step = (time.time() - t_warm) / 30
+        if step == 20 and not args.max_steps:
+            per_step = (time.time() - t_warm) / 15
             args.budget_s -= t_warm - t_train  # compile and warm-up time counts against the budget
-            total_steps = max(60, 40 + int((args.budget_s - 30 * per_step) / per_step))
+            total_steps = max(40, 20 + int((args.budget_s - 15 * per_step) / per_step))
+            if args.sync_dir:
+                total_steps = sync_steps(args.sync_dir, args.sync_n, args.arch, total_steps)
             warmup = min(warmup, total_steps // 10)
             log(f"{per_step*1000:.0f} ms/step, {B*T/per_step/1e6:.2f}M tok/s -> {total_steps} steps")
         if total_steps is None:
@@ -164,7 +206,7 @@ def main():
             state = model.init_state(B, device)
         x = streams[:, pos : pos + T]
         y = streams[:, pos + 1 : pos + T + 1]
-        with torch.autocast("cuda", dtype=torch.bfloat16):
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
             logits, new_state = model(x, state)
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
         loss.backward()
@@ -187,20 +229,21 @@ def main():
     with torch.no_grad():
         for p in model.parameters():
             p.copy_(p.half().float())
-    byte_len = np.array(toklib.token_byte_lengths(tok))
+    byte_len = np.array(toklib.token_byte_lengths_json(args.tokenizer))
     ev = evaluate_bpb(model, ev_toks, ev_mask, byte_len, T, device)
     log(f"held-out: {ev}")
 
     torch.save({"arch": args.arch, "config": model.cfg.to_dict(), "state_dict": model.state_dict()}, os.path.join(args.out, "model.pt"))
+    torch.save({"arch": args.arch, "config": model.cfg.to_dict(), "q8": quantize_state_dict(model.state_dict())}, os.path.join(args.out, "model-q8.pt"))
     report = {
         "arch": args.arch,
         "config": model.cfg.to_dict(),
         "params": pc,
         "train": {
             "steps": step, "batch": B, "seq": T, "tokens_seen": tokens_seen, "gpu_seconds": train_s,
-            "lr": args.lr, "reset_p": args.reset_p, "corpus_packages": len(train_pk), "corpus_bytes": train_bytes,
+            "lr": args.lr, "reset_p": args.reset_p, "corpus_packages": train_pk_n, "corpus_bytes": train_bytes,
             "corpus_tokens": int(len(stream)), "bytes_per_token": train_bytes / len(stream),
-            "device": torch.cuda.get_device_name(0), "torch": torch.__version__,
+            "device": torch.cuda.get_device_name(0) if device.type == "cuda" else "cpu", "torch": torch.__version__,
         },
         "heldout": ev,
         "history": history,

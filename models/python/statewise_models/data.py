@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import qa
 from .tokenizer import SPECIAL
 
 
@@ -45,6 +46,9 @@ def choose_fim_split(text: str, rng: random.Random) -> tuple[str, str, str]:
     """Returns (prefix, middle, suffix_window)."""
     n = len(text)
     cursor = rng.randrange(0, n + 1)
+    if rng.random() < 0.3:  # a cursor at the start of a line's code (after its indentation), as after Enter
+        start = text.rfind("\n", 0, cursor) + 1
+        cursor = start + len(text[start:_line_end(text, start)]) - len(text[start:_line_end(text, start)].lstrip(" \t"))
     r = rng.random()
     if r < 0.4:  # rest of the current line
         end = _line_end(text, cursor)
@@ -68,7 +72,22 @@ class Piece:
     text: str | None = None
 
 
-def package_pieces(pkg: dict, rng: random.Random, fim_rate: float) -> list[Piece]:
+def qa_pieces(path: str, text: str, rng: random.Random) -> list[Piece] | None:
+    """The file followed by 1-3 Ask turns about it (models/ask-format.json), or None without facts."""
+    try:
+        turns = qa.sample_turns(path, text, rng, rng.randint(1, 3))
+    except (RecursionError, ValueError, IndexError):  # a pattern gone wrong on odd input skips the file's turns
+        return None
+    if not turns:
+        return None
+    pieces = [Piece(text=text + "\n")]
+    for q, a in turns:
+        pieces += [Piece(special=SPECIAL["question"]), Piece(text=q), Piece(special=SPECIAL["answer"]),
+                   Piece(text=a), Piece(special=SPECIAL["end"])]
+    return pieces
+
+
+def package_pieces(pkg: dict, rng: random.Random, fim_rate: float, qa_rate: float = 0.0) -> list[Piece]:
     files = list(pkg["files"])
     rng.shuffle(files)
     pieces: list[Piece] = []
@@ -86,6 +105,8 @@ def package_pieces(pkg: dict, rng: random.Random, fim_rate: float) -> list[Piece
                 Piece(text=m),
                 Piece(special=SPECIAL["fim_end"]),
             ]
+        elif qa_rate > 0 and rng.random() < qa_rate and (turns := qa_pieces(f["path"], text, rng)):
+            pieces += turns
         else:
             pieces.append(Piece(text=text))
     pieces.append(Piece(special=SPECIAL["endoftext"]))
@@ -112,13 +133,13 @@ def encode_pieces(tok, pieces: list[Piece], content_mask: bool = False):
     return toks
 
 
-def build_train_stream(tok, packages: list[dict], seed: int, fim_rate: float = 0.5) -> np.ndarray:
+def build_train_stream(tok, packages: list[dict], seed: int, fim_rate: float = 0.5, qa_rate: float = 0.0) -> np.ndarray:
     rng = random.Random(seed)
     order = list(range(len(packages)))
     rng.shuffle(order)
     pieces: list[Piece] = []
     for i in order:
-        pieces += package_pieces(packages[i], rng, fim_rate)
+        pieces += package_pieces(packages[i], rng, fim_rate, qa_rate)
     return encode_pieces(tok, pieces)
 
 

@@ -111,3 +111,16 @@ def write_parity_fixture(tok, path: str, extra: Iterator[str] = iter(())):
     out = [{"text": t, "ids": tok.encode(t, add_special_tokens=False).ids} for t in cases]
     with open(path, "w") as f:
         json.dump({"cases": out}, f, ensure_ascii=False)
+
+
+def token_byte_lengths_json(path: str) -> list[int]:
+    """token_byte_lengths straight from tokenizer.json (no tokenizers package): with byte-level BPE
+    every character of a vocabulary entry stands for one byte."""
+    with open(path, encoding="utf-8") as f:
+        j = json.load(f)
+    vocab = j["model"]["vocab"]
+    size = max(max(vocab.values()), *(t["id"] for t in j.get("added_tokens", []))) + 1
+    out = [0] * size
+    for piece, i in vocab.items():
+        out[i] = 0 if i < len(SPECIAL_TOKENS) else len(piece)
+    return out

@@ -1,0 +1,42 @@
+// onnxruntime-node behind a line protocol, for export_onnx.py on machines without Python onnxruntime
+// (the CPU machine): one JSON request per stdin line {model, feeds: {name: {dims, type, b64}}, threads},
+// one JSON reply per stdout line {outputs: {name: {dims, b64}}} or {error}. Sessions are cached.
+import { createRequire } from 'node:module';
+import { createInterface } from 'node:readline';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(path.join(path.dirname(fileURLToPath(import.meta.url)), '../../package.json'));
+const ort = require('onnxruntime-node');
+const sessions = new Map();
+const Typed = { float32: Float32Array, int64: BigInt64Array };
+
+async function handle(req) {
+  let s = sessions.get(req.model);
+  if (!s) {
+    s = await ort.InferenceSession.create(req.model, { intraOpNumThreads: req.threads ?? 2, executionProviders: ['cpu'] });
+    sessions.set(req.model, s);
+  }
+  const feeds = {};
+  for (const [name, f] of Object.entries(req.feeds)) {
+    const buf = Buffer.from(f.b64, 'base64');
+    const T = Typed[f.type];
+    const data = new T(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+    feeds[name] = new ort.Tensor(f.type, data, f.dims);
+  }
+  const out = await s.run(feeds);
+  const outputs = {};
+  for (const name of s.outputNames) {
+    const t = out[name];
+    outputs[name] = { dims: t.dims, b64: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64') };
+  }
+  return { outputs, outputNames: s.outputNames };
+}
+
+const rl = createInterface({ input: process.stdin });
+for await (const line of rl) {
+  if (!line.trim()) continue;
+  let reply;
+  try { reply = await handle(JSON.parse(line)); } catch (e) { reply = { error: String(e?.stack ?? e) }; }
+  process.stdout.write(JSON.stringify(reply) + '\n');
+}

@@ -1,0 +1,51 @@
+"""The five architectures by name: one place that maps a name to its model and config classes."""
+from __future__ import annotations
+
+from .alibi import AlibiConfig, AlibiTransformer
+from .based import Based, BasedConfig
+from .griffin import Griffin, GriffinConfig
+from .hawk import Hawk, HawkConfig
+from .linearized import Linearized, LinearizedConfig
+
+ARCHS = {
+    "hawk": (Hawk, HawkConfig),
+    "griffin": (Griffin, GriffinConfig),
+    "based": (Based, BasedConfig),
+    "alibi": (AlibiTransformer, AlibiConfig),
+    "linearized": (Linearized, LinearizedConfig),
+}
+
+# What the shipped models use where it differs from the config defaults: ALiBi's KV cache is capped
+# at the training length (2,048 tokens, a 48 MiB state) so that its state stays cacheable.
+SHIPPED_OVERRIDES = {"alibi": {"max_context": 2048}}
+
+
+def make_model(arch: str, overrides: dict | None = None):
+    cls, cfg_cls = ARCHS[arch]
+    cfg = {**SHIPPED_OVERRIDES.get(arch, {}), **(overrides or {})}
+    return cls(cfg_cls(**cfg))
+
+
+def dequantize_state_dict(q8: dict) -> dict:
+    """Inverse of train.quantize_state_dict: float32 weights from the int8 blocks and their scales."""
+    import torch
+
+    out = {}
+    for k, v in q8.items():
+        if isinstance(v, dict):
+            w = v["q"].float() * v["scale"].float()
+            shape = v["shape"]
+            w = w.reshape(*shape[:-1], shape[-1] + v["pad"])[..., : shape[-1]]
+            out[k] = w.contiguous()
+        else:
+            out[k] = v.float()
+    return out
+
+
+def load_checkpoint(ck: dict):
+    """A model from train.py's model.pt (float weights) or model-q8.pt (int8 blocks)."""
+    cls, cfg_cls = ARCHS[ck["arch"]]
+    model = cls(cfg_cls(**ck["config"]))
+    sd = ck["state_dict"] if "state_dict" in ck else dequantize_state_dict(ck["q8"])
+    model.load_state_dict(sd)
+    return model

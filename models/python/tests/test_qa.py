@@ -1,0 +1,80 @@
+"""Synthetic Ask data: facts read off code, and the training layout of models/ask-format.json."""
+import random
+
+from statewise_models import qa
+from statewise_models.data import Piece, package_pieces
+from statewise_models.tokenizer import SPECIAL
+
+TS = """import { x } from './x';
+
+export const MAX_RETRIES = 5;
+const NAME = "statewise";
+
+export function add(a: number, b: number): number {
+  return a + b;
+}
+
+export function twice(n: number) {
+  const y = add(n, n);
+  return y;
+}
+
+class Box {
+  open(key: string) {
+    return twice(1);
+  }
+}
+"""
+
+PY = '''LIMIT = 1024
+
+
+def scale(x, factor=2):
+    return x * factor
+
+
+def run(items):
+    out = [scale(i) for i in items]
+    return out
+'''
+
+
+def by_name(syms):
+    return {s.name: s for s in syms}
+
+
+def test_typescript_facts():
+    s = by_name(qa.extract("src/a.ts", TS))
+    assert s["MAX_RETRIES"].kind == "constant" and s["MAX_RETRIES"].value == "5"
+    assert s["NAME"].value == '"statewise"'
+    assert s["add"].params == "a: number, b: number" and s["add"].returns == "a + b"
+    assert s["add"].callers == ["twice"]
+    assert s["twice"].callers == ["open"]
+    assert s["Box"].kind == "class"
+    assert s["open"].kind == "method" and s["open"].params == "key: string"
+
+
+def test_python_facts():
+    s = by_name(qa.extract("pkg/m.py", PY))
+    assert s["LIMIT"].value == "1024"
+    assert s["scale"].params == "x, factor=2" and s["scale"].returns == "x * factor"
+    assert s["scale"].callers == ["run"]
+    assert s["run"].callers == []
+    assert dict(qa.facts(s["run"]))["callers"] == "none"
+
+
+def test_questions_follow_the_format():
+    assert qa.question("value", "LIMIT") == "What is the value of LIMIT?"
+    turns = qa.sample_turns("pkg/m.py", PY, random.Random(0), 3)
+    assert 1 <= len(turns) <= 3
+    assert len({q for q, _ in turns}) == len(turns)
+
+
+def test_training_layout():
+    pkg = {"files": [{"path": "pkg/m.py", "text": PY}]}
+    pieces = package_pieces(pkg, random.Random(3), fim_rate=0.0, qa_rate=1.0)
+    specials = [p.special for p in pieces if p.special is not None]
+    assert specials[0] == SPECIAL["file"] and specials[-1] == SPECIAL["endoftext"]
+    assert pieces[1] == Piece(text="pkg/m.py\n") and pieces[2] == Piece(text=PY + "\n")
+    turn = specials[1:-1]
+    assert len(turn) % 3 == 0 and turn[:3] == [SPECIAL["question"], SPECIAL["answer"], SPECIAL["end"]]
