@@ -75,7 +75,8 @@ export function nextNonBlankLine(suffix: string): string | undefined {
 export function previousNonBlankLine(prefix: string): string | undefined {
   let end = prefix.lastIndexOf('\n');
   while (end >= 0) {
-    const nl = prefix.lastIndexOf('\n', end - 1);
+    // (lastIndexOf reads a negative start as 0: at end 0 it would find this same newline forever)
+    const nl = end > 0 ? prefix.lastIndexOf('\n', end - 1) : -1;
     const line = prefix.slice(nl + 1, end).replace(/\r$/, '');
     if (!isBlank(line)) return line;
     if (nl < 0) return undefined;
