@@ -69,8 +69,9 @@ export interface CompleteResult {
 export interface ScoreParams {
   /** Each file is scored from the zero state behind its `<|file|>path` header; the header is not scored.
    *  `scoreLastTokens`: score only the file's last N content tokens, the text before them being
-   *  context (an integer >= 0; absent: all of them). */
-  files: { path: string; text: string; scoreLastTokens?: number }[];
+   *  context (an integer >= 0; absent: all of them). `context`: files read first, each behind its
+   *  header as workspace files are, and not scored. */
+  files: { path: string; text: string; scoreLastTokens?: number; context?: { path: string; text: string }[] }[];
 }
 export interface ScoreResult {
   /** Natural-log loss summed over the content tokens of all files. */

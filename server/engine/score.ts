@@ -1,7 +1,8 @@
 // Held-out loss of text under the model (the `score` request): each file from the zero state behind
 // its `<|file|>path` header, through the all-positions score graph. With `scoreLastTokens` only the
-// file's last N content tokens are scored; the tokens before them are fed as context through the
-// prefill graph (last-position logits only, so long contexts cost no [T, V] logits).
+// file's last N content tokens are scored, and `context` files come first, each behind its header;
+// the unscored tokens are fed through the prefill graph (last-position logits only, so long
+// contexts cost no [T, V] logits).
 import { badRequest, cancelled } from './errors';
 import type { ScoreParams, ScoreResult } from './ipc';
 import type { Manifest } from './manifest';
@@ -26,12 +27,16 @@ export async function score(host: ScoreHost, p: ScoreParams, shouldStop: () => b
     if (f.scoreLastTokens !== undefined && !(Number.isInteger(f.scoreLastTokens) && f.scoreLastTokens >= 0)) {
       throw badRequest(`score: scoreLastTokens must be an integer >= 0, got ${JSON.stringify(f.scoreLastTokens)}`);
     }
-    const header = [m.specialTokens.file, ...tok.encode(f.path + '\n')];
+    const headerOf = (path: string) => [m.specialTokens.file, ...tok.encode(path + '\n')];
+    const context = (f.context ?? []).flatMap((c) => [...headerOf(c.path), ...tok.encode(c.text)]);
+    const header = [...context, ...headerOf(f.path)];
     const content = tok.encode(f.text);
     const ids = [...header, ...content];
     const first = firstScoredIndex(header.length, content.length, f.scoreLastTokens);
-    // Tokens whose logits are not needed are fed as context: all before the one predicting `first`.
-    const contextEnd = f.scoreLastTokens === undefined ? 0 : Math.max(0, first - 1);
+    // Tokens whose logits are not needed are fed as context: all before the one predicting `first`
+    // (a plain file goes through the score graph from its first token, as before).
+    const plain = f.scoreLastTokens === undefined && context.length === 0;
+    const contextEnd = plain ? 0 : Math.max(0, first - 1);
     let state = contextEnd > 0 ? (await model.feed(ids.slice(0, contextEnd), model.zeroState(), { shouldStop })).state : model.zeroState();
     for (let at = contextEnd; at < ids.length - 1; at += max) {
       if (shouldStop()) throw cancelled();

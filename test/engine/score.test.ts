@@ -48,6 +48,14 @@ test('score: scoreLastTokens scores exactly the last N tokens, and the text befo
   assert.ok(Math.abs(allByN.nats - all.nats) < 0.01 * all.nats, `${allByN.nats} vs ${all.nats}`);
   assert.ok(all.nats > suffix.nats);
 
+  // Context files come first behind their headers: the same tokens scored, cheaper when they hold them.
+  const withContext = await e.score({ files: [{ path: 'grid.ts', text: B, scoreLastTokens: n, context: [{ path: 'copy.ts', text: B }] }] }, never);
+  assert.equal(withContext.tokens, n);
+  assert.ok(withContext.nats < alone.nats * 0.95, `context ${withContext.nats} vs alone ${alone.nats}`);
+  const unrelated = await e.score({ files: [{ path: 'grid.ts', text: B, context: [{ path: 'area.ts', text: A }] }] }, never);
+  assert.equal(unrelated.tokens, n);
+  assert.ok(Math.abs(unrelated.nats - alone.nats) < 0.5 * alone.nats);
+
   const none = await e.score({ files: [{ path: 'grid.ts', text: A + B, scoreLastTokens: 0 }] }, never);
   assert.deepEqual([none.tokens, none.bytes, none.nats], [0, 0, 0]);
   await assert.rejects(e.score({ files: [{ path: 'x.ts', text: A, scoreLastTokens: -1 }] }, never), /scoreLastTokens/);

@@ -38,10 +38,10 @@ test('eval lines: exact match and edit similarity in [0, 1], per sample on reque
   assert.deepEqual(again.perSample, out.perSample);
 });
 
-test('eval recall: accuracy per variant per distance, distances at least as asked', () => {
-  type Cell = { accuracy: number; editSimilarity: number; samples: number; meanDistance: number };
+test('eval recall: accuracy (and --logprob) per variant per distance, distances at least as asked', () => {
+  type Cell = { accuracy: number; editSimilarity: number; samples: number; meanDistance: number; valueLogProb: number };
   const out = evalJson<{ metric: string; distances: number[]; variants: string[]; results: Record<string, Record<string, Cell>> }>(
-    'recall', '--arch', 'hawk', '--distances', '32,160', '--samples', '1', ...SHORT);
+    'recall', '--arch', 'hawk', '--distances', '32,160', '--samples', '1', '--logprob', ...SHORT);
   assert.equal(out.metric, 'recall');
   assert.deepEqual(out.distances, [32, 160]);
   assert.deepEqual(Object.keys(out.results).sort(), ['control', 'cross', 'same']);
@@ -51,6 +51,7 @@ test('eval recall: accuracy per variant per distance, distances at least as aske
       assert.equal(c.samples, 1);
       assert.ok(inUnit(c.accuracy) && inUnit(c.editSimilarity), JSON.stringify(c));
       assert.ok(c.meanDistance >= d && c.meanDistance < d + 400, `${v} ${d}: ${c.meanDistance}`);
+      assert.ok(Number.isFinite(c.valueLogProb) && c.valueLogProb < 0, `${v} ${d}: log-prob ${c.valueLogProb}`);
     }
   }
   assert.equal(out.results.control[32].accuracy, 0, 'nothing to recall without the definition');

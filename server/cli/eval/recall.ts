@@ -11,7 +11,7 @@ import { loadEvalFiles, type EvalFile } from './evalSet';
 import { editSimilarity } from './similarity';
 import { buildRecallCase, fillerFrom, recallKey, recalled, recalledLiteral, VARIANTS, type RecallCase, type Variant } from './recallPrompt';
 
-export const RECALL_USAGE = `statewise eval recall [--distances 512,2048,8192,32768] [--variants same,cross,control] [--samples N] [--per-sample] ${COMMON_USAGE}`;
+export const RECALL_USAGE = `statewise eval recall [--distances 512,2048,8192,32768] [--variants same,cross,control] [--samples N] [--logprob] [--per-sample] ${COMMON_USAGE}`;
 
 const LANGS = ['typescript', 'javascript', 'python'];
 
@@ -38,13 +38,23 @@ async function runCase(engine: EngineLike, c: RecallCase, fingerprint: string): 
   return completion;
 }
 
+/** Mean log-probability per token of the value right after the prompt, read left to right (the
+ *  score graph; the workspace files as context): informative where greedy recall is all zeros. */
+async function valueLogProb(engine: EngineLike, c: RecallCase, count: (t: string) => number): Promise<number> {
+  const n = count(c.document.text + c.value) - count(c.document.text);
+  const r = await engine.request('score', { files: [{ path: c.document.path, text: c.document.text + c.value, scoreLastTokens: n, context: c.workspace }] });
+  return r.tokens ? -r.nats / r.tokens : 0;
+}
+
 export async function recallCommand(args: string[], io: CliIO): Promise<number> {
   const o = parseEvalArgs(args, {
     distances: { type: 'string', default: '512,2048,8192,32768' },
     variants: { type: 'string', default: VARIANTS.join(',') },
     samples: { type: 'string', default: '4' },
     'per-sample': { type: 'boolean', default: false },
+    logprob: { type: 'boolean', default: false },
   });
+  const logprob = o.values.logprob === true;
   const distances = intList('distances', o.values.distances as string, 1);
   const variants = (o.values.variants as string).split(',').map((v) => v.trim()).filter(Boolean) as Variant[];
   for (const v of variants) if (!VARIANTS.includes(v)) throw new UsageError(`--variants: unknown ${JSON.stringify(v)} (available: ${VARIANTS.join(', ')})`);
@@ -57,11 +67,11 @@ export async function recallCommand(args: string[], io: CliIO): Promise<number> 
   return withSession(io, o, async (s) => {
     const t0 = performance.now();
     const { count } = modelFiles(s);
-    const results: Record<string, Record<string, { accuracy: number; editSimilarity: number; samples: number; meanDistance: number }>> = {};
-    const perSample: { variant: Variant; distance: number; lang: string; name: string; value: string; completion: string; correct: boolean }[] = [];
+    const results: Record<string, Record<string, { accuracy: number; editSimilarity: number; samples: number; meanDistance: number; valueLogProb?: number }>> = {};
+    const perSample: { variant: Variant; distance: number; lang: string; name: string; value: string; completion: string; correct: boolean; valueLogProb?: number }[] = [];
     for (const v of variants) results[v] = {};
     for (const d of distances) {
-      const hits = new Map(variants.map((v) => [v, { ok: 0, sim: 0, dist: 0 }]));
+      const hits = new Map(variants.map((v) => [v, { ok: 0, sim: 0, dist: 0, lp: 0 }]));
       for (let i = 0; i < n; i++) {
         for (const c of sampleCases(byLang, o.seed, d, i, variants, count)) {
           const completion = await runCase(s.engine, c, `recall:${o.seed}:${d}:${i}:${c.variant}`);
@@ -70,17 +80,22 @@ export async function recallCommand(args: string[], io: CliIO): Promise<number> 
           h.ok += correct ? 1 : 0;
           h.sim += editSimilarity(recalledLiteral(completion), c.value);
           h.dist += c.distance;
-          perSample.push({ variant: c.variant, distance: c.distance, lang: c.lang, name: c.name, value: c.value, completion, correct });
+          const lp = logprob ? await valueLogProb(s.engine, c, count) : undefined;
+          h.lp += lp ?? 0;
+          perSample.push({ variant: c.variant, distance: c.distance, lang: c.lang, name: c.name, value: c.value, completion, correct, ...(lp === undefined ? {} : { valueLogProb: lp }) });
         }
       }
-      for (const v of variants) results[v][d] = { accuracy: hits.get(v)!.ok / n, editSimilarity: hits.get(v)!.sim / n, samples: n, meanDistance: Math.round(hits.get(v)!.dist / n) };
+      for (const v of variants) {
+        const h = hits.get(v)!;
+        results[v][d] = { accuracy: h.ok / n, editSimilarity: h.sim / n, samples: n, meanDistance: Math.round(h.dist / n), ...(logprob ? { valueLogProb: h.lp / n } : {}) };
+      }
     }
     const out = {
       metric: 'recall', arch: s.load.arch, model: modelLabel(s), ep: s.load.ep, seed: o.seed, distances, variants, results,
       ms: Math.round(performance.now() - t0), ...(o.values['per-sample'] ? { perSample } : {}),
     };
-    const table = [`${out.arch} recall, ${n} samples per cell (exact match of the value; in brackets: edit similarity of the string typed):`, ['distance', ...variants].map((x) => x.padStart(14)).join(' ')];
-    for (const d of distances) table.push([String(d), ...variants.map((v) => `${pct(results[v][d].accuracy)} (${results[v][d].editSimilarity.toFixed(2)})`)].map((x) => x.padStart(14)).join(' '));
+    const table = [`${out.arch} recall, ${n} samples per cell (exact match of the value; in brackets: edit similarity of the string typed${logprob ? ', mean log-prob per value token' : ''}):`, ['distance', ...variants].map((x) => x.padStart(logprob ? 22 : 14)).join(' ')];
+    for (const d of distances) table.push([String(d), ...variants.map((v) => `${pct(results[v][d].accuracy)} (${results[v][d].editSimilarity.toFixed(2)}${logprob ? `, ${results[v][d].valueLogProb!.toFixed(2)}` : ''})`)].map((x) => x.padStart(logprob ? 22 : 14)).join(' '));
     return report(io, o.json, out, table.join('\n'));
   });
 }
