@@ -1,0 +1,95 @@
+"""The model table of models/README.md, from the shipped manifests and models/results/*.json
+(standard library only).
+
+    python3 models/python/results_table.py [ARCH,ARCH,...]
+
+Rows come from: models/ARCH/manifest.json (parameters, state, training), models/results/ARCH.json
+(the zoo run: PyTorch held-out bits per byte and extrapolation, GPU), models/results/eval-ARCH.json
+(scripts/eval-zoo.sh: the `statewise eval` commands through the shipped int8 graphs, CPU).
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+
+
+def load(path: str) -> dict | None:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return None
+
+
+def mib(n: float) -> str:
+    return f"{n / 1024:.0f} KiB" if n < 1 << 20 else f"{n / (1 << 20):.1f} MiB"
+
+
+def kv_per_token(m: dict) -> int | None:
+    """Bytes one token adds to a growing KV cache (softmax baseline), None for fixed-size states."""
+    if m["architecture"] != "alibi":
+        return None
+    c = m["config"]
+    return c["n_layers"] * 2 * c["d_model"] * 4
+
+
+def pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.0f} %"
+
+
+def row(arch: str) -> dict[str, str]:
+    m = load(os.path.join(ROOT, arch, "manifest.json"))
+    if m is None:
+        return {}
+    zoo = load(os.path.join(ROOT, "results", f"{arch}.json")) or {}
+    ev = load(os.path.join(ROOT, "results", f"eval-{arch}.json")) or {}
+    tr = m.get("training", {})
+    r: dict[str, str] = {"parameters": f"{m['params']['total'] / 1e6:.1f}M"}
+    kv = kv_per_token(m)
+    if kv:
+        cap = m["config"]["max_context"]
+        r["state at 1k / 32k tokens"] = f"{mib(kv * 1024)} / {mib(kv * 32768)} (shipped cap {cap:,}: {mib(m['stateBytes'])})"
+    else:
+        r["state at 1k / 32k tokens"] = f"{mib(m['stateBytes'])} (fixed)"
+    gpu = tr.get("gpu_seconds")
+    r["training tokens / GPU s"] = f"{tr.get('tokens_seen', 0) / 1e6:.1f}M / {gpu:.0f} s" if gpu else "–"
+    ho = zoo.get("heldout") or m.get("heldout") or {}
+    r["held-out bits/byte, PyTorch"] = f"{ho['bits_per_byte']:.4f} ({ho['bytes'] / 1e6:.1f} MB)" if ho else "–"
+    if b := ev.get("bpb"):
+        r["bits/byte, shipped int8 (xz -9)"] = f"{b['bitsPerByte']:.4f} ({b['xzBitsPerByte']:.4f})"
+    if ln := ev.get("lines"):
+        r["next line exact / edit sim."] = f"{pct(ln['exactMatch'])} / {ln['editSimilarity']:.3f} (n={ln['samples']})"
+    if rc := ev.get("recall"):
+        cells = []
+        for v in ("same", "cross", "control"):
+            res = rc["results"].get(v, {})
+            cells.append(v + " " + "/".join(pct(res[d]["accuracy"]) for d in sorted(res, key=int)))
+        n = next(iter(next(iter(rc["results"].values())).values()))["samples"]
+        r["recall at " + "/".join(str(d) for d in rc["distances"])] = "; ".join(cells) + f" (n={n})"
+    if qa := ev.get("qa"):
+        b = qa["buckets"]
+        r["Ask contains-match 1k/2k/4k/8k/16k"] = "/".join(pct(b[k]["containsMatch"]) for k in ("1k", "2k", "4k", "8k", "16k") if k in b) + f" (exact {pct(qa['exactMatch'])}, n={qa['samples']})"
+    if ex := zoo.get("extrapolation"):
+        r["bits/byte at 1x/2x/4x/8x train length, PyTorch"] = "/".join(f"{v:.3f}" for v in ex["bitsPerByte"].values())
+    if ex := ev.get("extrapolation"):
+        r["bits/byte at 1x/2x/4x/8x, int8 ONNX"] = "/".join(f"{w['bitsPerByte']:.3f}" for w in ex["windows"]) + f" ({ex['scoredTokens']} tokens)"
+    return r
+
+
+def main():
+    archs = (sys.argv[1] if len(sys.argv) > 1 else "hawk,griffin,based,alibi,linearized").split(",")
+    rows = {a: row(a) for a in archs}
+    keys: list[str] = []
+    for r in rows.values():
+        keys += [k for k in r if k not in keys]
+    print("| | " + " | ".join(archs) + " |")
+    print("|---|" + "---|" * len(archs))
+    for k in keys:
+        print(f"| {k} | " + " | ".join(rows[a].get(k, "–") for a in archs) + " |")
+
+
+if __name__ == "__main__":
+    main()
