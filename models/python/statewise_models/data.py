@@ -80,10 +80,18 @@ def qa_pieces(path: str, text: str, rng: random.Random) -> list[Piece] | None:
         return None
     if not turns:
         return None
-    pieces = [Piece(text=text + "\n")]
+    return ask_layout("", text, turns)[2:]
+
+
+def ask_layout(path: str, text: str, turns: list[tuple[str, str]], question: str | None = None) -> list[Piece]:
+    """models/ask-format.json as pieces: the file, answered turns, and optionally an open question
+    (what the engine feeds before decoding the answer)."""
+    pieces = [Piece(special=SPECIAL["file"]), Piece(text=file_header(path)), Piece(text=text + "\n")]
     for q, a in turns:
         pieces += [Piece(special=SPECIAL["question"]), Piece(text=q), Piece(special=SPECIAL["answer"]),
                    Piece(text=a), Piece(special=SPECIAL["end"])]
+    if question is not None:
+        pieces += [Piece(special=SPECIAL["question"]), Piece(text=question), Piece(special=SPECIAL["answer"])]
     return pieces
 
 

@@ -78,3 +78,24 @@ def test_training_layout():
     assert pieces[1] == Piece(text="pkg/m.py\n") and pieces[2] == Piece(text=PY + "\n")
     turn = specials[1:-1]
     assert len(turn) % 3 == 0 and turn[:3] == [SPECIAL["question"], SPECIAL["answer"], SPECIAL["end"]]
+
+
+def test_layout_matches_the_engine_fixture():
+    """models/ask-parity.json is what the engine's prompt builder produces (test/engine/askPrompt.test.ts)."""
+    import json
+    import os
+
+    from statewise_models.data import ask_layout
+    from statewise_models.tokenizer import SPECIAL_TOKENS
+
+    fx = json.load(open(os.path.join(os.path.dirname(__file__), "..", "..", "ask-parity.json")))
+    names = {SPECIAL[n.strip("<|>")]: n for n in SPECIAL_TOKENS}
+    for case in fx["cases"]:
+        inp = case["input"]
+        q = inp["question"]
+        if "selection" in inp:
+            q = qa.FORMAT["selection"].format(question=q, selection=inp["selection"])
+        turns = [(h["question"], h["answer"]) for h in inp.get("history", [])]
+        got = [{"special": names[p.special]} if p.special is not None else {"text": p.text}
+               for p in ask_layout(inp["path"], inp["text"], turns, q)]
+        assert got == case["pieces"], case["name"]
