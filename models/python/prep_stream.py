@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 
 import numpy as np
 
 from statewise_models import tokenizer as toklib
-from statewise_models.data import build_eval_stream, build_train_stream, read_packages
+from statewise_models.data import build_streams
 
 
 def main():
@@ -28,13 +27,9 @@ def main():
     t0 = time.time()
     tok = toklib.load(args.tokenizer)
     tok.encode_special_tokens = True
-    train_pk = read_packages(os.path.join(args.corpus, "train.jsonl"), args.limit_bytes or None)
-    held_pk = read_packages(os.path.join(args.corpus, "heldout.jsonl"))
-    stream = build_train_stream(tok, train_pk, seed=args.seed, qa_rate=args.qa_rate)
-    ev, mask, ev_bytes = build_eval_stream(tok, held_pk, args.eval_bytes)
-    info = {"packages": len(train_pk), "bytes": sum(len(f["text"].encode("utf-8")) for p in train_pk for f in p["files"]),
-            "qa_rate": args.qa_rate, "seed": args.seed}
-    np.savez(args.out, train=stream, eval=ev, eval_mask=mask, eval_bytes=np.array(ev_bytes), info=np.array(json.dumps(info)))
+    z = build_streams(tok, args.corpus, limit_bytes=args.limit_bytes, eval_bytes=args.eval_bytes, seed=args.seed, qa_rate=args.qa_rate)
+    stream, ev = z["train"], z["eval"]
+    np.savez(args.out, train=stream, eval=ev, eval_mask=z["eval_mask"], eval_bytes=np.array(z["eval_bytes"]), info=np.array(json.dumps(z["info"])))
     print(f"[prep] {len(stream)/1e6:.1f}M train tokens, {len(ev)/1e6:.2f}M eval tokens, {time.time()-t0:.0f}s", flush=True)
 
 

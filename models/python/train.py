@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from statewise_models import tokenizer as toklib
-from statewise_models.data import build_eval_stream, build_train_stream, read_packages
+from statewise_models.data import build_streams
 from statewise_models.registry import make_model
 
 
@@ -140,12 +140,9 @@ def main():
     else:
         tok = toklib.load(args.tokenizer)
         tok.encode_special_tokens = True
-        train_pk = read_packages(os.path.join(args.corpus, "train.jsonl"), args.limit_bytes or None)
-        held_pk = read_packages(os.path.join(args.corpus, "heldout.jsonl"))
-        stream = build_train_stream(tok, train_pk, seed=args.seed, qa_rate=args.qa_rate)
-        ev_toks, ev_mask, ev_bytes = build_eval_stream(tok, held_pk, args.eval_bytes)
-        train_pk_n = len(train_pk)
-        train_bytes = sum(len(f["text"].encode("utf-8")) for p in train_pk for f in p["files"])
+        z = build_streams(tok, args.corpus, limit_bytes=args.limit_bytes, eval_bytes=args.eval_bytes, seed=args.seed, qa_rate=args.qa_rate)
+        stream, ev_toks, ev_mask, ev_bytes = z["train"], z["eval"], z["eval_mask"], z["eval_bytes"]
+        train_pk_n, train_bytes = z["info"]["packages"], z["info"]["bytes"]
     log(f"data: {train_pk_n} packages, {train_bytes/1e6:.1f} MB, {len(stream)/1e6:.1f}M tokens "
         f"({train_bytes/len(stream):.2f} bytes/token); eval {len(ev_toks)/1e6:.2f}M tokens {ev_bytes/1e6:.1f} MB; {time.time()-t0:.0f}s")
 

@@ -182,3 +182,20 @@ def build_eval_stream(tok, packages: list[dict], max_bytes: int) -> tuple[np.nda
             mask.append(np.full(len(ids), not is_header))
             is_header = False
     return np.concatenate(toks), np.concatenate(mask), total
+
+
+def build_streams(tok, corpus_dir: str, *, limit_bytes: int = 0, eval_bytes: int = 3_000_000, seed: int = 1234,
+                  qa_rate: float = 0.4) -> dict:
+    """The training stream and the held-out evaluation stream of a corpus folder (train.jsonl,
+    heldout.jsonl), as train.py uses them and prep_stream.py saves them."""
+    import os
+
+    train_pk = read_packages(os.path.join(corpus_dir, "train.jsonl"), limit_bytes or None)
+    held_pk = read_packages(os.path.join(corpus_dir, "heldout.jsonl"))
+    ev, mask, ev_bytes = build_eval_stream(tok, held_pk, eval_bytes)
+    return {
+        "train": build_train_stream(tok, train_pk, seed=seed, qa_rate=qa_rate),
+        "eval": ev, "eval_mask": mask, "eval_bytes": ev_bytes,
+        "info": {"packages": len(train_pk), "bytes": sum(len(f["text"].encode("utf-8")) for p in train_pk for f in p["files"]),
+                 "qa_rate": qa_rate, "seed": seed},
+    }

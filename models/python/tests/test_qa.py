@@ -99,3 +99,30 @@ def test_layout_matches_the_engine_fixture():
         got = [{"special": names[p.special]} if p.special is not None else {"text": p.text}
                for p in ask_layout(inp["path"], inp["text"], turns, q)]
         assert got == case["pieces"], case["name"]
+
+
+class _CharTokenizer:
+    """A stand-in with the one method the stream builders use: one id per character."""
+
+    class _Enc:
+        def __init__(self, ids):
+            self.ids = ids
+
+    def encode_batch(self, texts, add_special_tokens=False):
+        return [self._Enc([16 + (ord(c) % 1000) for c in t]) for t in texts]
+
+
+def test_build_streams(tmp_path):
+    import json
+
+    from statewise_models.data import build_streams
+
+    pkgs = [{"pkg": f"p{i}", "files": [{"path": f"p{i}/m.py", "text": PY}, {"path": f"p{i}/a.ts", "text": TS}]} for i in range(6)]
+    (tmp_path / "train.jsonl").write_text("\n".join(json.dumps(p) for p in pkgs) + "\n")
+    (tmp_path / "heldout.jsonl").write_text(json.dumps(pkgs[0]) + "\n")
+    z = build_streams(_CharTokenizer(), str(tmp_path), eval_bytes=10_000, qa_rate=1.0)
+    train = z["train"].tolist()
+    assert train.count(SPECIAL["endoftext"]) == 6 and train.count(SPECIAL["file"]) == 12
+    assert train.count(SPECIAL["question"]) == train.count(SPECIAL["answer"]) >= 1
+    assert z["info"]["packages"] == 6 and z["eval_bytes"] == len((PY + TS).encode())
+    assert len(z["eval"]) == len(z["eval_mask"]) and not z["eval_mask"][0]
