@@ -5,7 +5,8 @@
 
 Rows come from: models/ARCH/manifest.json (parameters, state, training), models/results/ARCH.json
 (the zoo run: PyTorch held-out bits per byte and extrapolation, GPU), models/results/eval-ARCH.json
-(scripts/eval-zoo.sh: the `statewise eval` commands through the shipped int8 graphs, CPU).
+(scripts/eval-zoo.sh: the `statewise eval` commands through the shipped int8 graphs, CPU),
+models/results/bench-ARCH.json (`statewise bench --quick --keystrokes 5 --arch ARCH --ep cpu`).
 """
 from __future__ import annotations
 
@@ -72,6 +73,11 @@ def row(arch: str) -> dict[str, str]:
     if qa := ev.get("qa"):
         b = qa["buckets"]
         r["Ask contains-match 1k/2k/4k/8k/16k"] = "/".join(pct(b[k]["containsMatch"]) for k in ("1k", "2k", "4k", "8k", "16k") if k in b) + f" (exact {pct(qa['exactMatch'])}, n={qa['samples']})"
+    if bench := load(os.path.join(ROOT, "results", f"bench-{arch}.json")):
+        rows = {(r["targetTokens"], r["workspace"]): r for r in bench["rows"]}
+        cells = [f"{rows[(t, True)]['engineMs']['p50']:.0f} ms, {rows[(t, True)]['generatedTokensMean']:.1f} tok" for t in (1000, 10000) if (t, True) in rows]
+        peak = max(x["rssBytes"] for x in bench["rows"])
+        r["keystroke p50 at 1k / 10k-token doc + workspace; peak RSS (CPU)"] = " / ".join(cells) + f"; {mib(peak)} (n={bench['rows'][0]['keystrokes']})"
     if ex := zoo.get("extrapolation"):
         r["bits/byte at 1x/2x/4x/8x train length, PyTorch"] = "/".join(f"{v:.3f}" for v in ex["bitsPerByte"].values())
     if ex := ev.get("extrapolation"):
