@@ -126,11 +126,13 @@ async function runCommand(title) {
   await page.waitForSelector('.quick-input-widget', { state: 'hidden' });
 }
 
-/** Closes the Ask panel by its tab. */
+/** Closes the Ask panel with its tab's close button (a click, not keys: focus inside the webview
+ * could swallow the keys of a command palette). */
 async function closeAskPanel(name) {
-  await page.click(`.tab:has-text("Ask: ${name}")`);
-  await runCommand('View: Close Editor');
-  await page.waitForSelector(`.tab:has-text("Ask: ${name}")`, { state: 'detached' });
+  const tab = page.locator(`.tab:has-text("Ask: ${name}")`);
+  await tab.hover();
+  await tab.locator('.tab-actions a.action-label[aria-label^="Close"]').click();
+  await tab.waitFor({ state: 'detached' });
 }
 
 /** "2/3" in the inline-suggestion toolbar (editor.inlineSuggest.showToolbar: always), or ''. */
