@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from statewise_models import tokenizer as toklib
-from statewise_models.registry import ARCHS
+from statewise_models.registry import load_checkpoint
 
 
 def main():
@@ -38,12 +38,8 @@ def main():
     dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     ck = torch.load(args.ckpt, map_location="cpu")
     factors = [int(x) for x in args.factors.split(",")]
-    cfg = dict(ck["config"])
-    if ck["arch"] == "alibi":
-        cfg.update(max_context=max(factors) * args.train_len, train_cache=False)
-    cls, cfg_cls = ARCHS[ck["arch"]]
-    model = cls(cfg_cls(**cfg))
-    model.load_state_dict(ck["state_dict"])
+    uncapped = {"max_context": max(factors) * args.train_len, "train_cache": False} if ck["arch"] == "alibi" else None
+    model = load_checkpoint(ck, uncapped)
     model.to(dev).eval()
     z = np.load(args.stream_npz)
     toks, mask = z["eval"].astype(np.int64), z["eval_mask"]

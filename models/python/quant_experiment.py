@@ -11,7 +11,8 @@ import onnx
 import onnxruntime as ort
 import torch
 
-from export_onnx import ARCHS, export_graph
+from export_onnx import export_graph
+from statewise_models.registry import load_checkpoint
 from statewise_models import tokenizer as toklib
 
 
@@ -31,9 +32,7 @@ def main():
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     ck = torch.load(args.ckpt, map_location="cpu")
-    cls, cfg_cls = ARCHS[ck["arch"]]
-    model = cls(cfg_cls(**ck["config"]))
-    model.load_state_dict(ck["state_dict"])
+    model = load_checkpoint(ck)
     model.eval()
     model.set_export_chunk(model.cfg.max_chunk)
     names = [n for n, _ in model.state_spec()]

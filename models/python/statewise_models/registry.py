@@ -42,10 +42,11 @@ def dequantize_state_dict(q8: dict) -> dict:
     return out
 
 
-def load_checkpoint(ck: dict):
-    """A model from train.py's model.pt (float weights) or model-q8.pt (int8 blocks)."""
+def load_checkpoint(ck: dict, overrides: dict | None = None):
+    """A model from train.py's model.pt (float weights) or model-q8.pt (int8 blocks); `overrides`
+    change config fields that hold no weights (e.g. ALiBi's cache cap for evaluation)."""
     cls, cfg_cls = ARCHS[ck["arch"]]
-    model = cls(cfg_cls(**ck["config"]))
+    model = cls(cfg_cls(**{**ck["config"], **(overrides or {})}))
     sd = ck["state_dict"] if "state_dict" in ck else dequantize_state_dict(ck["q8"])
     model.load_state_dict(sd)
     return model
