@@ -6,6 +6,11 @@ import type { Position, TextEdit } from './ipc';
 
 export interface Encoder { encode(text: string): number[] }
 
+/** `<|file|>path\n`: the header in front of every file the model reads (workspace, document, score). */
+export function fileHeader(fileToken: number, tok: Encoder, path: string): number[] {
+  return [fileToken, ...tok.encode(path + '\n')];
+}
+
 export class EngineDocument {
   private lines: string[];
   private lineTokens: (number[] | undefined)[];

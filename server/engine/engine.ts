@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { loadState, saveState } from '../workspace/persist';
 import { ask, type AskHost, type OnPartial } from './ask';
 import { CheckpointStore, StreamHash } from './checkpoints';
-import { EngineDocument } from './document';
+import { EngineDocument, fileHeader } from './document';
 import { badRequest, cancelled, notLoaded } from './errors';
 import type { CompleteParams, CompleteResult, EditParams, EngineAskParams, EngineAskResult, InfoResult, LoadParams, LoadResult, OpenParams, ScoreParams, ScoreResult, WorkspaceParams, WorkspaceResult } from './ipc';
 import { readManifest, type Manifest } from './manifest';
@@ -99,9 +99,9 @@ export class Engine {
   }
 
   private rootState(): State { return this.root?.state ?? this.need().model.zeroState(); }
-  private rootKey(): string { return `${this.manifest?.version}|${this.root?.fingerprint ?? 'empty'}`; }
-  /** The key of the zero state: the root key when there is no workspace state (checkpoints shared). */
+  /** The key of the zero state; also the root key when there is no workspace state (checkpoints shared). */
   private zeroKey(): string { return `${this.manifest?.version}|empty`; }
+  private rootKey(): string { return this.root ? `${this.manifest?.version}|${this.root.fingerprint}` : this.zeroKey(); }
 
   // --- workspace ------------------------------------------------------------------------------
 
@@ -126,7 +126,7 @@ export class Engine {
     let tokens = 0;
     for (let i = 0; i < p.files.length; i++) {
       const f = p.files[i];
-      const ids = [m.specialTokens.file, ...tok.encode(f.path + '\n'), ...tok.encode(f.text)];
+      const ids = [...fileHeader(m.specialTokens.file, tok, f.path), ...tok.encode(f.text)];
       for (let at = 0; at < ids.length; ) {
         await this.priority.idle();
         const n = this.backgroundChunk();
@@ -193,7 +193,7 @@ export class Engine {
 
   private header(d: EngineDocument): number[] {
     const { m, tok } = this.need();
-    return [m.specialTokens.file, ...tok.encode(d.path + '\n')];
+    return fileHeader(m.specialTokens.file, tok, d.path);
   }
 
   /** Brings the state to the end of `tokens`, starting from the longest cached prefix, saving a
@@ -348,4 +348,3 @@ export class Engine {
   }
 }
 
-export { logSoftmaxLoss } from './score';

@@ -3,6 +3,7 @@
 // file's last N content tokens are scored, and `context` files come first, each behind its header;
 // the unscored tokens are fed through the prefill graph (last-position logits only, so long
 // contexts cost no [T, V] logits).
+import { fileHeader } from './document';
 import { badRequest, cancelled } from './errors';
 import type { ScoreParams, ScoreResult } from './ipc';
 import type { Manifest } from './manifest';
@@ -27,7 +28,7 @@ export async function score(host: ScoreHost, p: ScoreParams, shouldStop: () => b
     if (f.scoreLastTokens !== undefined && !(Number.isInteger(f.scoreLastTokens) && f.scoreLastTokens >= 0)) {
       throw badRequest(`score: scoreLastTokens must be an integer >= 0, got ${JSON.stringify(f.scoreLastTokens)}`);
     }
-    const headerOf = (path: string) => [m.specialTokens.file, ...tok.encode(path + '\n')];
+    const headerOf = (path: string) => fileHeader(m.specialTokens.file, tok, path);
     const context = (f.context ?? []).flatMap((c) => [...headerOf(c.path), ...tok.encode(c.text)]);
     const header = [...context, ...headerOf(f.path)];
     const content = tok.encode(f.text);

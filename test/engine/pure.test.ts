@@ -93,7 +93,7 @@ test('line-start hashes match hashing the whole stream, and edits invalidate onl
 });
 
 test('log-softmax loss is stable and exact', async () => {
-  const { logSoftmaxLoss } = await import('../../server/engine/engine');
+  const { logSoftmaxLoss } = await import('../../server/engine/score');
   assert.ok(Math.abs(logSoftmaxLoss(new Float32Array([0, 0]), 1) - Math.LN2) < 1e-9);
   assert.ok(Math.abs(logSoftmaxLoss(new Float32Array([1000, 0]), 0)) < 1e-9);
   assert.ok(Math.abs(logSoftmaxLoss(new Float32Array([1000, 0]), 1) - 1000) < 1e-6);
