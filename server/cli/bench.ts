@@ -145,7 +145,7 @@ export async function benchCommand(args: string[], io: CliIO): Promise<number> {
     out: { type: 'string', default: path.join('bench-results', 'bench.json') },
     quick: { type: 'boolean', default: false },
     keystrokes: { type: 'string' },
-    arch: { type: 'string', default: 'hawk' },
+    arch: { type: 'string', default: defaultSettings()['model.architecture'] },
     ep: { type: 'string', default: 'auto' },
     models: { type: 'string' },
   }, { min: 0, max: 0, names: '' });

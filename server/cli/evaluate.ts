@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { EXECUTION_PROVIDERS } from '../settings';
+import { defaultSettings, EXECUTION_PROVIDERS } from '../settings';
 import { CliError, oneOf, parse, UsageError } from './args';
 import type { CliIO } from './io';
 import { EXTRAPOLATION_USAGE, extrapolationCommand } from './eval/extrapolation';
@@ -45,7 +45,7 @@ export function xzBitsPerByte(texts: readonly string[]): number | undefined {
 async function bpbCommand(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parse(args, {
     files: { type: 'string', multiple: true },
-    arch: { type: 'string', default: 'hawk' },
+    arch: { type: 'string', default: defaultSettings()['model.architecture'] },
     ep: { type: 'string', default: 'cpu' },
     models: { type: 'string' },
     json: { type: 'boolean', default: false },

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { readManifest, type Manifest } from '../../engine/manifest';
 import { CodeTokenizer } from '../../engine/tokenizer';
-import { ARCHITECTURES, EXECUTION_PROVIDERS } from '../../settings';
+import { ARCHITECTURES, defaultSettings, EXECUTION_PROVIDERS } from '../../settings';
 import { oneOf, parse, UsageError } from '../args';
 import type { CliIO } from '../io';
 import { openSession, type Session } from '../session';
@@ -11,7 +11,7 @@ import { openSession, type Session } from '../session';
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 export const COMMON_OPTIONS = {
-  arch: { type: 'string', default: 'hawk' },
+  arch: { type: 'string', default: defaultSettings()['model.architecture'] },
   ep: { type: 'string', default: 'cpu' },
   models: { type: 'string' },
   json: { type: 'boolean', default: false },
