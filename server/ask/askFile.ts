@@ -1,10 +1,19 @@
 // The file an Ask is about, when it is not open in the editor: read from disk, refused when it is
-// binary (a NUL byte or invalid UTF-8) or over the size cap. Shared by the language server and the CLI.
+// binary (a NUL byte or invalid UTF-8) or over the size cap; and the answer-length bound. Shared by the
+// language server and the CLI.
 import { readFile, stat } from 'node:fs/promises';
 import { decodeUtf8 } from '../workspace/content';
 
 /** Largest file an Ask reads (the whole file is fed to the model once, then cached). */
 export const ASK_MAX_FILE_BYTES = 1024 * 1024;
+
+/** Most answer tokens an Ask may ask for. */
+export const ASK_MAX_ANSWER_TOKENS = 4096;
+
+/** Whether `n` is an allowed answer-token cap (an integer in 1..ASK_MAX_ANSWER_TOKENS). Pure. */
+export function validAnswerTokens(n: unknown): boolean {
+  return Number.isInteger(n) && (n as number) >= 1 && (n as number) <= ASK_MAX_ANSWER_TOKENS;
+}
 
 export type AskFileVerdict = { ok: true; text: string } | { ok: false; reason: string };
 

@@ -3,7 +3,7 @@
 // at the end instead.
 
 import * as path from 'node:path';
-import { readAskFile } from '../ask/askFile';
+import { ASK_MAX_ANSWER_TOKENS, readAskFile, validAnswerTokens } from '../ask/askFile';
 import { ARCHITECTURES, defaultSettings, EXECUTION_PROVIDERS } from '../settings';
 import { CliError, oneOf, parse, UsageError } from './args';
 import type { CliIO } from './io';
@@ -27,7 +27,7 @@ export async function askCommand(args: string[], io: CliIO): Promise<number> {
   let maxTokens: number | undefined;
   if (values['max-tokens'] !== undefined) {
     maxTokens = Number(values['max-tokens']);
-    if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > 4096) throw new UsageError(`--max-tokens must be an integer in 1..4096, got ${JSON.stringify(values['max-tokens'])}`);
+    if (!validAnswerTokens(maxTokens)) throw new UsageError(`--max-tokens must be an integer in 1..${ASK_MAX_ANSWER_TOKENS}, got ${JSON.stringify(values['max-tokens'])}`);
   }
   const file = path.resolve(io.cwd, fileArg);
   const read = await readAskFile(file);

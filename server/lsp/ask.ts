@@ -5,7 +5,7 @@
 
 import { ErrorCodes, LSPErrorCodes, ResponseError, type CancellationToken, type Connection } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { ASK_MAX_FILE_BYTES, readAskFile } from '../ask/askFile';
+import { ASK_MAX_ANSWER_TOKENS, ASK_MAX_FILE_BYTES, readAskFile, validAnswerTokens } from '../ask/askFile';
 import { isEngineError, type EngineLike } from '../engineClient';
 import { ENGINE_ERRORS, type EngineAskParams } from '../engine/ipc';
 import { AskProgressNotification, type AskParams, type AskProgressParams, type AskResult } from '../protocol';
@@ -35,7 +35,7 @@ export function checkAskParams(p: unknown): string | undefined {
   if (a.history !== undefined && (!Array.isArray(a.history) || a.history.some((t) => typeof t?.question !== 'string' || typeof t?.answer !== 'string'))) {
     return 'history must be a list of { question, answer } strings';
   }
-  if (a.maxTokens !== undefined && (!Number.isInteger(a.maxTokens) || a.maxTokens < 1 || a.maxTokens > 4096)) return 'maxTokens must be an integer in 1..4096';
+  if (a.maxTokens !== undefined && !validAnswerTokens(a.maxTokens)) return `maxTokens must be an integer in 1..${ASK_MAX_ANSWER_TOKENS}`;
   return undefined;
 }
 
