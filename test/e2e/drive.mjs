@@ -44,6 +44,18 @@ const ghostText = () => page.evaluate((editor) => {
   return (inline + more).replace(/\u00a0/g, ' ');
 }, EDITOR);
 
+/** The ghost text once it differs from `than` (the counter can change a frame before the text), or
+ *  the unchanged text after `ms`: callers then assert on it. */
+async function ghostTextOtherThan(than, ms = 5_000) {
+  const until = Date.now() + ms;
+  let text = await ghostText();
+  while (text === than && Date.now() < until) {
+    await page.waitForTimeout(100);
+    text = await ghostText();
+  }
+  return text;
+}
+
 async function completesTypeScript() {
   await openAtEnd('shapes.ts');
   const typed = 'export function scale(p: Point, ';
@@ -153,7 +165,7 @@ async function cyclesAlternatives() {
   await page.keyboard.press('Alt+]');
   await page.waitForFunction(([sel, before]) => document.querySelector(sel)?.textContent?.trim() !== before, [HINT_COUNT, count], { timeout: 10_000 });
   const next = await hintCount();
-  const second = await ghostText();
+  const second = await ghostTextOtherThan(first);
   await page.screenshot({ path: path.join(OUT, 'alternatives-2.png') });
   if (second === first) throw new Error(`Alt+] showed the same text ${JSON.stringify(first)} (${count} → ${next})`);
   await page.keyboard.press('Alt+[');
