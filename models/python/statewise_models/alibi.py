@@ -84,6 +84,53 @@ def window_attention(q, k, v, k_state, v_state, valid, slopes, window: int, use_
     return y, new_k, new_v, new_valid
 
 
+def alibi_band_bias(slopes, t_q: int, t_k: int, offset: int, window: int, device) -> torch.Tensor:
+    """[H, t_q, t_k] additive bias: -m_h * (i + offset - j) where 0 <= i + offset - j <= window, else
+    -MASK (the same numbers `window_attention` builds)."""
+    qi = torch.arange(t_q, device=device).to(torch.float32) + float(offset)
+    kj = torch.arange(t_k, device=device).to(torch.float32)
+    dist = qi.unsqueeze(1) - kj.unsqueeze(0)
+    band = ((dist >= 0.0) & (dist <= float(window))).to(torch.float32)
+    return -slopes.to(torch.float32).reshape(-1, 1, 1) * (dist * band).unsqueeze(0) + ((band - 1.0) * MASK).unsqueeze(0)
+
+
+def causal_attention_fast(q, k, v, slopes, window: int):
+    """Training only: what `window_attention(..., use_cache=False)` computes for y, through fused
+    scaled_dot_product_attention (torch >= 2) instead of a materialised float32 softmax."""
+    bias = alibi_band_bias(slopes, q.shape[2], k.shape[2], 0, window, q.device)
+    sdpa = getattr(torch.nn.functional, "scaled_dot_product_attention", None)
+    if sdpa is not None:
+        return sdpa(q, k, v, attn_mask=bias.to(q.dtype).unsqueeze(0))
+    logits = up(torch.matmul(q, k.transpose(-1, -2))) / math.sqrt(q.shape[-1]) + bias.unsqueeze(0)
+    return torch.matmul(torch.softmax(logits, dim=-1).to(v.dtype), v)
+
+
+def window_attention_blocked(q, k, v, k_state, v_state, valid, slopes, window: int):
+    """Training only: `window_attention` with the cache, computed block by block. Requires
+    T % window == 0. Query block j (window queries) can only see the window keys before it and its
+    own block, so each block attends to 2 * window keys instead of window + T: O(T * window)."""
+    b, h, t, dh = q.shape
+    w = window
+    nb = t // w
+    cd = q.dtype
+    k_all = torch.cat([k_state.to(cd), k], dim=2)  # [B, H, W+T, dh]
+    v_all = torch.cat([v_state.to(cd), v], dim=2)
+    valid_all = torch.cat([valid.to(cd), torch.ones_like(q[:, 0, :, 0])], dim=1)  # [B, W+T]
+    kb = k_all.reshape(b, h, nb + 1, w, dh)
+    vb = v_all.reshape(b, h, nb + 1, w, dh)
+    k2 = torch.cat([kb[:, :, :-1], kb[:, :, 1:]], dim=3)  # [B, H, nb, 2W, dh]: previous + own block
+    v2 = torch.cat([vb[:, :, :-1], vb[:, :, 1:]], dim=3)
+    va = valid_all.reshape(b, nb + 1, w)
+    val2 = torch.cat([va[:, :-1], va[:, 1:]], dim=2)  # [B, nb, 2W]
+    qb = q.reshape(b, h, nb, w, dh)
+    bias = alibi_band_bias(slopes, w, 2 * w, w, w, q.device)  # [H, W, 2W]: query i at slot W + i
+    logits = up(torch.matmul(qb, k2.transpose(-1, -2))) / math.sqrt(dh)  # [B, H, nb, W, 2W]
+    logits = logits + bias.unsqueeze(0).unsqueeze(2) + ((up(val2) - 1.0) * MASK).unsqueeze(1).unsqueeze(3)
+    att = torch.softmax(logits, dim=-1)
+    y = torch.matmul(att.to(cd), v2).reshape(b, h, t, dh)
+    return y, up(k_all[:, :, -w:]), up(v_all[:, :, -w:]), up(valid_all[:, -w:])
+
+
 class AlibiAttention(nn.Module):
     """Multi-head softmax attention with ALiBi over a window-sized shift-register KV state."""
 
@@ -97,14 +144,26 @@ class AlibiAttention(nn.Module):
     def state_shapes(self) -> list[tuple[str, list[int]]]:
         return [("k", [self.h, self.window, self.dh]), ("v", [self.h, self.window, self.dh]), ("valid", [self.window])]
 
-    def forward(self, x, k_state, v_state, valid, use_cache: bool = True):
-        b = x.shape[0]
+    def forward(self, x, k_state, v_state, valid, use_cache: bool = True, fast: bool = False):
+        """fast (training only): the same function through `causal_attention_fast` (no cache) or
+        `window_attention_blocked` (cache, T a multiple of the window), in the compute dtype."""
+        b, t = x.shape[0], x.shape[1]
         d, h, dh = self.d, self.h, self.dh
         qkv = self.qkv(x)
-        q = up(qkv[..., 0:d]).reshape(b, -1, h, dh).transpose(1, 2)
-        k = up(qkv[..., d : 2 * d]).reshape(b, -1, h, dh).transpose(1, 2)
-        v = up(qkv[..., 2 * d : 3 * d]).reshape(b, -1, h, dh).transpose(1, 2)
-        y, nk, nv, nvalid = window_attention(q, k, v, k_state, v_state, valid, self.slopes, self.window, use_cache)
+        lift = (lambda z: z) if fast else up
+        q = lift(qkv[..., 0:d]).reshape(b, -1, h, dh).transpose(1, 2)
+        k = lift(qkv[..., d : 2 * d]).reshape(b, -1, h, dh).transpose(1, 2)
+        v = lift(qkv[..., 2 * d : 3 * d]).reshape(b, -1, h, dh).transpose(1, 2)
+        if fast and not use_cache:
+            y = causal_attention_fast(q, k, v, self.slopes, self.window)
+            zeros = torch.zeros_like(k_state, dtype=q.dtype)
+            nk = up(torch.cat([zeros, k], dim=2)[:, :, -self.window :])
+            nv = up(torch.cat([zeros, v], dim=2)[:, :, -self.window :])
+            nvalid = up(torch.cat([torch.zeros_like(valid, dtype=q.dtype), torch.ones_like(q[:, 0, :, 0])], dim=1)[:, -self.window :])
+        elif fast and t % self.window == 0:
+            y, nk, nv, nvalid = window_attention_blocked(q, k, v, k_state, v_state, valid, self.slopes, self.window)
+        else:
+            y, nk, nv, nvalid = window_attention(up(q), up(k), up(v), k_state, v_state, valid, self.slopes, self.window, use_cache)
         y = y.transpose(1, 2).reshape(b, -1, d).to(x.dtype)
         return self.out(y), [nk, nv, nvalid]
 
@@ -145,8 +204,8 @@ class AlibiLayer(nn.Module):
         self.norm2 = RMSNorm(cfg.d_model)
         self.mlp = MLP(cfg.d_model, cfg.mlp_mult)
 
-    def forward(self, x, states, use_cache: bool = True):
-        a, new = self.attn(self.norm1(x), states[0], states[1], states[2], use_cache)
+    def forward(self, x, states, use_cache: bool = True, fast: bool = False):
+        a, new = self.attn(self.norm1(x), states[0], states[1], states[2], use_cache, fast)
         x = x + a
         x = x + self.mlp(self.norm2(x))
         return x, new
@@ -154,6 +213,8 @@ class AlibiLayer(nn.Module):
 
 class AlibiTransformer(nn.Module):
     arch = "alibi"
+    # train.py sets this: mode 'train' then takes the fused/blocked attention (same function)
+    fast_train = False
 
     def __init__(self, cfg: AlibiConfig):
         super().__init__()
@@ -193,8 +254,9 @@ class AlibiTransformer(nn.Module):
         x = self.embed(tokens)
         new_state: list[torch.Tensor] = []
         use_cache = mode != "train" or self.cfg.train_cache
+        fast = mode == "train" and self.fast_train
         for i, layer in enumerate(self.layers):
-            x, new = layer(x, state[3 * i : 3 * i + 3], use_cache)
+            x, new = layer(x, state[3 * i : 3 * i + 3], use_cache, fast)
             new_state += new
         if last_only:
             x = x[:, -1]

@@ -26,6 +26,7 @@ from .alibi import AlibiAttention
 from .hawk import RMSNorm, up
 
 CONV_K = 3
+LA_CHUNK = 64  # training-only chunk length of the linear attention (fast path)
 
 
 @dataclass
@@ -96,7 +97,7 @@ class TaylorLinearAttention(nn.Module):
     def state_shapes(self):
         return [("S", [self.h, self.nf, self.dv]), ("z", [self.h, self.nf])]
 
-    def forward(self, x, s0, z0):
+    def forward(self, x, s0, z0, fast: bool = False):
         b = x.shape[0]
         h, f, dv = self.h, self.f, self.dv
         q = up(self.q(x)).reshape(b, -1, h, f).transpose(1, 2)  # [B, H, T, f]
@@ -104,6 +105,10 @@ class TaylorLinearAttention(nn.Module):
         v = up(self.v(x)).reshape(b, -1, h, dv).transpose(1, 2)  # [B, H, T, dv]
         s0 = s0.to(q.dtype)
         z0 = z0.to(q.dtype)
+        if fast and x.shape[1] % LA_CHUNK == 0:
+            y, s1, z1 = self.chunked(q, k, v, s0, z0)
+            y = y.transpose(1, 2).reshape(b, -1, self.d).to(x.dtype)
+            return self.out(y), [up(s1), up(z1)]
         s = up(torch.matmul(q, k.transpose(-1, -2))) / math.sqrt(float(f))  # [B, H, T, T]
         idx = torch.arange(x.shape[1], device=x.device)
         causal = (idx.unsqueeze(0) <= idx.unsqueeze(1)).to(s.dtype)  # [query i, key j]: j <= i
@@ -117,6 +122,33 @@ class TaylorLinearAttention(nn.Module):
         z1 = z0 + fk.sum(2)
         y = y.transpose(1, 2).reshape(b, -1, self.d).to(x.dtype)
         return self.out(y), [up(s1), up(z1)]
+
+    def chunked(self, q, k, v, s0, z0):
+        """Training only: the same function in chunks of LA_CHUNK tokens (MODELS.md §3.4 B):
+        the quadratic form inside a chunk, the Taylor-feature state summed over earlier chunks
+        (exclusive prefix sum) for the rest. O(T * C) instead of O(T^2) memory."""
+        b, h, t, f = q.shape
+        c = LA_CHUNK
+        n = t // c
+        dv = v.shape[-1]
+        qc = q.reshape(b, h, n, c, f)
+        kc = k.reshape(b, h, n, c, f)
+        vc = v.reshape(b, h, n, c, dv)
+        s = up(torch.matmul(qc, kc.transpose(-1, -2))) / math.sqrt(float(f))  # [B, H, n, C, C]
+        causal = torch.tril(torch.ones(c, c, device=q.device, dtype=s.dtype))
+        p = causal * (1.0 + s + 0.5 * s * s)
+        fq = taylor_features(q, f).reshape(b, h, n, c, -1)  # [B, H, n, C, F]
+        fk = taylor_features(k, f).reshape(b, h, n, c, -1)
+        kv = up(torch.matmul(fk.transpose(-1, -2), vc))  # [B, H, n, F, dv]
+        kz = fk.sum(3)  # [B, H, n, F]
+        s_incl = torch.cumsum(kv, dim=2)
+        z_incl = torch.cumsum(kz, dim=2)
+        s_excl = s0.unsqueeze(2) + s_incl - kv  # state before each chunk
+        z_excl = z0.unsqueeze(2) + z_incl - kz
+        num = up(torch.matmul(p, vc)) + up(torch.matmul(fq, s_excl))
+        den = p.sum(-1, keepdim=True) + up(torch.matmul(fq, z_excl.unsqueeze(-1)))
+        y = (num / (den + self.eps)).reshape(b, h, t, dv)
+        return y, s0 + s_incl[:, :, -1], z0 + z_incl[:, :, -1]
 
 
 class SwiGLU(nn.Module):
@@ -147,8 +179,13 @@ class BasedLayer(nn.Module):
         self.norm2 = RMSNorm(cfg.d_model)
         self.mlp = SwiGLU(cfg.d_model, cfg.mlp_mult)
 
-    def forward(self, x, states):
-        a, new = self.mixer(self.norm1(x), *states)
+    def forward(self, x, states, fast: bool = False):
+        if fast and self.kind == "S":
+            a, new = self.mixer(self.norm1(x), *states, True, True)
+        elif fast and self.kind == "L":
+            a, new = self.mixer(self.norm1(x), *states, fast=True)
+        else:
+            a, new = self.mixer(self.norm1(x), *states)
         x = x + a
         x = x + self.mlp(self.norm2(x))
         return x, new
@@ -156,6 +193,8 @@ class BasedLayer(nn.Module):
 
 class Based(nn.Module):
     arch = "based"
+    # train.py sets this: mode 'train' then takes the chunked / blocked attention (same function)
+    fast_train = False
 
     def __init__(self, cfg: BasedConfig):
         super().__init__()
@@ -196,8 +235,9 @@ class Based(nn.Module):
         x = self.embed(tokens)
         new_state: list[torch.Tensor] = []
         pos = 0
+        fast = mode == "train" and self.fast_train
         for layer in self.layers:
-            x, new = layer(x, state[pos : pos + layer.n_states])
+            x, new = layer(x, state[pos : pos + layer.n_states], fast)
             pos += layer.n_states
             new_state += new
         if last_only:

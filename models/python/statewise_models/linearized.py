@@ -72,7 +72,9 @@ class AugmentedGAU(nn.Module):
             ("conv", [k - 1, e]),
         ]
 
-    def forward(self, x, s_prev, s_cur, kbuf, vbuf, fill, conv_state):
+    def forward(self, x, s_prev, s_cur, kbuf, vbuf, fill, conv_state, fast: bool = False):
+        if fast and x.shape[1] % self.g == 0:
+            return self.forward_aligned(x, s_prev, s_cur, kbuf, vbuf, conv_state)
         e, s, g, K = self.e, self.s, self.g, self.k
         gf = float(g)
         hproj = self.proj(x)
@@ -142,6 +144,47 @@ class AugmentedGAU(nn.Module):
         return out, new
 
 
+    def forward_aligned(self, x, s_prev, s_cur, kbuf, vbuf, conv_state):
+        """Training only: `forward` for a call that starts at a group boundary (fill all zeros, as
+        every train.py step does: the zero state and T a multiple of g) and spans whole groups.
+        Local attention runs per group block; the global branch reads the state summed over
+        earlier groups (exclusive prefix sum); the conv is a depthwise conv1d. O(T * g)."""
+        e, s, g, K = self.e, self.s, self.g, self.k
+        gf = float(g)
+        b, t = x.shape[0], x.shape[1]
+        n = t // g
+        hproj = self.proj(x)
+        v = up(F.silu(hproj[..., 0:e]))  # [B, T, e]
+        gate = F.silu(hproj[..., e : 2 * e])
+        z = up(F.silu(hproj[..., 2 * e : 2 * e + s]))
+        cd = z.dtype
+        sc = self.qk_scale.to(cd)
+        of = self.qk_offset.to(cd)
+        ql, kl = z * sc[0] + of[0], z * sc[1] + of[1]
+        qg, kg = z * sc[2] + of[2], z * sc[3] + of[3]
+        vb = v.reshape(b, n, g, e)
+        # local: ReLU^2 weights, causal inside each group
+        sl = torch.relu(up(torch.matmul(ql.reshape(b, n, g, s), kl.reshape(b, n, g, s).transpose(-1, -2))) / gf)
+        causal = torch.tril(torch.ones(g, g, device=x.device, dtype=cd))
+        y = up(torch.matmul(causal * (sl * sl), vb))  # [B, n, g, e]
+        # global: q_g . (s_prev + s_cur + sum over earlier groups of k_g v^T / g); the open group at
+        # the call start is group 0, which sees s_prev only (as `forward` with n = 0)
+        kv = up(torch.matmul(kg.reshape(b, n, g, s).transpose(-1, -2), vb)) / gf  # [B, n, s, e]
+        incl = torch.cumsum(kv, dim=1)
+        later = (torch.arange(n, device=x.device) > 0).to(cd).reshape(1, n, 1, 1)
+        s_before = s_prev.to(cd).unsqueeze(1) + later * s_cur.to(cd).unsqueeze(1) + incl - kv
+        y = y + up(torch.matmul(qg.reshape(b, n, g, s), s_before))
+        y = y.reshape(b, t, e)
+        vc = torch.cat([conv_state.to(cd), v], dim=1)  # [B, T+K-1, e]
+        conv = F.conv1d(vc.transpose(1, 2), self.conv_w.to(cd).t().unsqueeze(1), groups=e).transpose(1, 2)
+        y = y + conv
+        out = self.out(gate * y.to(gate.dtype))
+        new_prev = s_prev.to(cd) + s_cur.to(cd) + incl[:, -1]
+        zeros = torch.zeros(b, g, device=x.device, dtype=cd)
+        new = [up(new_prev), torch.zeros_like(up(new_prev)), up(kl[:, -g:]), up(v[:, -g:]), zeros, up(vc[:, -(K - 1) :])]
+        return out, new
+
+
 class LinearizedLayer(nn.Module):
     def __init__(self, cfg: LinearizedConfig):
         super().__init__()
@@ -149,13 +192,16 @@ class LinearizedLayer(nn.Module):
         self.mixer = AugmentedGAU(cfg)
         self.n_states = len(self.mixer.state_shapes())
 
-    def forward(self, x, states):
-        a, new = self.mixer(self.norm(x), *states)
+    def forward(self, x, states, fast: bool = False):
+        a, new = self.mixer(self.norm(x), *states, fast=fast)
         return x + a, new
 
 
 class Linearized(nn.Module):
     arch = "linearized"
+    # train.py sets this: mode 'train' then takes `AugmentedGAU.forward_aligned` (same function
+    # for calls that start at a group boundary, which train.py's calls always do)
+    fast_train = False
 
     def __init__(self, cfg: LinearizedConfig):
         super().__init__()
@@ -193,8 +239,9 @@ class Linearized(nn.Module):
         x = self.embed(tokens)
         new_state: list[torch.Tensor] = []
         pos = 0
+        fast = mode == "train" and self.fast_train
         for layer in self.layers:
-            x, new = layer(x, state[pos : pos + layer.n_states])
+            x, new = layer(x, state[pos : pos + layer.n_states], fast)
             pos += layer.n_states
             new_state += new
         if last_only:
