@@ -1,47 +1,62 @@
 #!/usr/bin/env bash
 # Train several architectures side by side on ONE GPU in ONE device call, with the same data and the
-# same number of steps (train.py --sync-dir), then measure extrapolation and pack int8 checkpoints.
-# ONNX export runs afterwards on the CPU machine (export_onnx.py), so only ~1.06 bytes per parameter
-# travel back.
+# same number of steps (train.py --sync-dir), then measure held-out bits per byte and extrapolation in
+# PyTorch and pack int8 checkpoints. ONNX export runs afterwards on the CPU machine (export_onnx.py),
+# so only ~1.06 bytes per parameter travel back.
 #
-#   bash models/python/device_zoo.sh CORPUS_DIR BUDGET_S "based alibi linearized" [DEADLINE_S]
+#   bash models/python/device_zoo.sh CORPUS_DIR BUDGET_S "hawk griffin based alibi linearized" DEADLINE_S "based alibi"
 #
-# CORPUS_DIR holds train.jsonl.xz and heldout.jsonl.xz (see models/corpus/). Everything is written
-# to $OUT: report.tar.xz (logs, train reports, extrapolation JSON) and
-# ckpt.tar.xz.part-* (model-q8.pt of each architecture). DEADLINE_S (default 215) bounds the whole
-# script: training is stopped and what exists is packed by then.
+# CORPUS_DIR holds train.jsonl.xz and heldout.jsonl.xz (models/python/zoo_subset.py). DEADLINE_S
+# bounds the whole script: training stops by then (train.py --stop-at) and what exists is packed.
+# Everything stays in /tmp/zoo/pack on the machine: report.tar.xz (logs, train reports,
+# extrapolation JSON) and ckpt-ARCH.part-* (model-q8.pt split in 15 MB parts). The last argument
+# names the architectures whose parts go to $OUT in this call (a call returns at most 64 MiB: two
+# checkpoints); fetch the others with device_zoo_fetch.sh in the next calls, while the machine is warm.
+# For a CPU smoke run of this script: PY (python), TRAIN_ARGS / EVAL_ARGS (appended to train.py /
+# eval_torch.py), and a streams.npz already in /tmp/zoo skips the corpus preparation.
 set -uo pipefail
-ROOT=$PWD; W=/tmp/zoo; OUT=${OUT:-/tmp/out}; mkdir -p "$W/corpus" "$W/logs" "$OUT"
-export PYTHONUNBUFFERED=1
-CORPUS=$1; BUDGET=$2; ARCHS=$3; DEADLINE=${4:-215}
+PY=${PY:-python3}; TRAIN_ARGS=${TRAIN_ARGS:-}; EVAL_ARGS=${EVAL_ARGS:-}
+ROOT=$PWD; W=/tmp/zoo; OUT=${OUT:-/tmp/out}; mkdir -p "$W/corpus" "$W/logs" "$W/pack" "$OUT"
+export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=3
+CORPUS=$1; BUDGET=$2; ARCHS=$3; DEADLINE=${4:-460}; RETURN=${5:-}
 case "$CORPUS" in /*) ;; *) CORPUS="$ROOT/$CORPUS" ;; esac
 T0=$(date +%s)
 left() { echo $(( DEADLINE - ($(date +%s) - T0) )); }
 cd "$ROOT/models/python"
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
-for f in train heldout; do xz -dc -T16 "$CORPUS/$f.jsonl.xz" > "$W/corpus/$f.jsonl" & done; wait
+$PY -c 'import torch; print("torch", torch.__version__, torch.cuda.is_available() and torch.cuda.get_device_name(0))'
 TOK=$ROOT/models/hawk/tokenizer.json
-timeout 90 python3 prep_stream.py --corpus "$W/corpus" --tokenizer "$TOK" --out "$W/streams.npz" --eval-bytes 1500000 2>&1 | tee "$W/logs/prep.log"
+[ -f "$W/streams.npz" ] || { for f in train heldout; do xz -dc -T16 "$CORPUS/$f.jsonl.xz" > "$W/corpus/$f.jsonl" & done; wait; }
+[ -f "$W/streams.npz" ] || timeout 120 $PY prep_stream.py --corpus "$W/corpus" --tokenizer "$TOK" --out "$W/streams.npz" --eval-bytes 3000000 2>&1 | tee "$W/logs/prep.log"
+echo "prepared at $(( $(date +%s) - T0 )) s"
 n=$(echo $ARCHS | wc -w)
-B=$(( $(left) - 85 )); [ "$B" -gt "$BUDGET" ] && B=$BUDGET
-echo "training budget $B s (asked $BUDGET), $(left) s left"
+# reserve: held-out eval + checkpoints (~25 s), extrapolation (~45 s), packing (~15 s)
+B=$(( $(left) - 95 )); [ "$B" -gt "$BUDGET" ] && B=$BUDGET
+STOP=$(( $(date +%s) + B + 20 ))
+echo "training budget $B s (asked $BUDGET), hard stop in $(( B + 20 )) s, $(left) s left"
 for a in $ARCHS; do
   cfg='{}'; [ "$a" = alibi ] && cfg='{"train_cache": false}'
-  timeout $(( $(left) - 25 )) python3 train.py --arch "$a" --corpus "$W/corpus" --tokenizer "$TOK" --stream-npz "$W/streams.npz" \
-    --out "$W/run-$a" --budget-s "$B" --batch 16 --compile 0 --sync-dir "$W/sync" --sync-n "$n" --config "$cfg" \
+  timeout $(( $(left) - 20 )) $PY train.py --arch "$a" --corpus "$W/corpus" --tokenizer "$TOK" --stream-npz "$W/streams.npz" \
+    --out "$W/run-$a" --budget-s "$B" --batch 16 --compile 1 --sync-dir "$W/sync" --sync-n "$n" --config "$cfg" --stop-at "$STOP" --budget-safety 0.85 $TRAIN_ARGS \
     > "$W/logs/train-$a.log" 2>&1 &
 done
 wait
-grep -hE "data:|model |ms/step|sync:|trained|held-out|Error|error" "$W"/logs/train-*.log | cut -c1-300
+grep -hE "data:|model |ms/step|sync:|deadline|trained|held-out|Error|error" "$W"/logs/train-*.log | cut -c1-300
 echo "trained at $(( $(date +%s) - T0 )) s"
+EX=$(( $(left) - 15 )); [ "$EX" -gt 60 ] && EX=60
 for a in $ARCHS; do
   [ -f "$W/run-$a/model.pt" ] || continue
-  timeout $(( $(left) - 12 )) python3 eval_torch.py --ckpt "$W/run-$a/model.pt" --stream-npz "$W/streams.npz" --tokenizer "$TOK" \
-    --out "$W/run-$a/extrapolation.json" > "$W/logs/extrap-$a.log" 2>&1 &
+  timeout "$EX" $PY eval_torch.py --ckpt "$W/run-$a/model.pt" --stream-npz "$W/streams.npz" --tokenizer "$TOK" \
+    --windows 8 --out "$W/run-$a/extrapolation.json" $EVAL_ARGS > "$W/logs/extrap-$a.log" 2>&1 &
 done
 wait
-cat "$W"/logs/extrap-*.log | tail -20
+cat "$W"/logs/extrap-*.log | grep -v Warning | tail -25
 echo "evaluated at $(( $(date +%s) - T0 )) s"
-(cd "$W" && tar cf - run-*/train_report.json run-*/extrapolation.json sync logs 2>/dev/null) | xz -T16 > "$OUT/report.tar.xz"
-(cd "$W" && tar cf - run-*/model-q8.pt 2>/dev/null) | xz -T16 -6 | split -b 15M - "$OUT/ckpt.tar.xz.part-"
-ls -la "$OUT"; echo "done at $(( $(date +%s) - T0 )) s"
+(cd "$W" && tar cf - run-*/train_report.json run-*/extrapolation.json sync logs 2>/dev/null) | xz -T16 > "$W/pack/report.tar.xz"
+for a in $ARCHS; do
+  [ -f "$W/run-$a/model-q8.pt" ] && split -b 15M "$W/run-$a/model-q8.pt" "$W/pack/ckpt-$a.part-"
+done
+(cd "$W/pack" && sha256sum ckpt-* > SHA256SUMS 2>/dev/null)
+cp "$W/pack/report.tar.xz" "$W/pack/SHA256SUMS" "$OUT/"
+for a in $RETURN; do cp "$W"/pack/ckpt-"$a".part-* "$OUT/" 2>/dev/null; done
+ls -la "$W/pack" "$OUT"; echo "done at $(( $(date +%s) - T0 )) s"

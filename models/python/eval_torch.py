@@ -40,6 +40,7 @@ def main():
     factors = [int(x) for x in args.factors.split(",")]
     uncapped = {"max_context": max(factors) * args.train_len, "train_cache": False} if ck["arch"] == "alibi" else None
     model = load_checkpoint(ck, uncapped)
+    model.fast_train = True  # windows from the zero state, multiples of 64 tokens: the fused/chunked forms
     model.to(dev).eval()
     z = np.load(args.stream_npz)
     toks, mask = z["eval"].astype(np.int64), z["eval_mask"]

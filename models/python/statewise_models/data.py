@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import qa
+from . import qa, recall
 from .tokenizer import SPECIAL
 
 
@@ -95,9 +95,11 @@ def ask_layout(path: str, text: str, turns: list[tuple[str, str]], question: str
     return pieces
 
 
-def package_pieces(pkg: dict, rng: random.Random, fim_rate: float, qa_rate: float = 0.0) -> list[Piece]:
+def package_pieces(pkg: dict, rng: random.Random, fim_rate: float, qa_rate: float = 0.0, recall_rate: float = 0.0) -> list[Piece]:
     files = list(pkg["files"])
     rng.shuffle(files)
+    if recall_rate > 0:
+        files = recall.add_recall_keys(files, rng, recall_rate)
     pieces: list[Piece] = []
     for f in files:
         text = f["text"]
@@ -141,13 +143,14 @@ def encode_pieces(tok, pieces: list[Piece], content_mask: bool = False):
     return toks
 
 
-def build_train_stream(tok, packages: list[dict], seed: int, fim_rate: float = 0.5, qa_rate: float = 0.0) -> np.ndarray:
+def build_train_stream(tok, packages: list[dict], seed: int, fim_rate: float = 0.5, qa_rate: float = 0.0,
+                       recall_rate: float = 0.0) -> np.ndarray:
     rng = random.Random(seed)
     order = list(range(len(packages)))
     rng.shuffle(order)
     pieces: list[Piece] = []
     for i in order:
-        pieces += package_pieces(packages[i], rng, fim_rate, qa_rate)
+        pieces += package_pieces(packages[i], rng, fim_rate, qa_rate, recall_rate)
     return encode_pieces(tok, pieces)
 
 
@@ -185,7 +188,7 @@ def build_eval_stream(tok, packages: list[dict], max_bytes: int) -> tuple[np.nda
 
 
 def build_streams(tok, corpus_dir: str, *, limit_bytes: int = 0, eval_bytes: int = 3_000_000, seed: int = 1234,
-                  qa_rate: float = 0.4) -> dict:
+                  qa_rate: float = 0.4, recall_rate: float = 0.0) -> dict:
     """The training stream and the held-out evaluation stream of a corpus folder (train.jsonl,
     heldout.jsonl), as train.py uses them and prep_stream.py saves them."""
     import os
@@ -194,8 +197,8 @@ def build_streams(tok, corpus_dir: str, *, limit_bytes: int = 0, eval_bytes: int
     held_pk = read_packages(os.path.join(corpus_dir, "heldout.jsonl"))
     ev, mask, ev_bytes = build_eval_stream(tok, held_pk, eval_bytes)
     return {
-        "train": build_train_stream(tok, train_pk, seed=seed, qa_rate=qa_rate),
+        "train": build_train_stream(tok, train_pk, seed=seed, qa_rate=qa_rate, recall_rate=recall_rate),
         "eval": ev, "eval_mask": mask, "eval_bytes": ev_bytes,
         "info": {"packages": len(train_pk), "bytes": sum(len(f["text"].encode("utf-8")) for p in train_pk for f in p["files"]),
-                 "qa_rate": qa_rate, "seed": seed},
+                 "qa_rate": qa_rate, "recall_rate": recall_rate, "seed": seed},
     }
