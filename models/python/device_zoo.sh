@@ -26,9 +26,10 @@ cd "$ROOT/models/python"
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
 $PY -c 'import torch; print("torch", torch.__version__, torch.cuda.is_available() and torch.cuda.get_device_name(0))'
 TOK=$ROOT/models/hawk/tokenizer.json
+timeout 60 $PY -m pytest -q tests > "$W/logs/pytest.log" 2>&1 &  # the parity tests under this torch, beside the preparation
 [ -f "$W/streams.npz" ] || { for f in train heldout; do xz -dc -T16 "$CORPUS/$f.jsonl.xz" > "$W/corpus/$f.jsonl" & done; wait; }
 [ -f "$W/streams.npz" ] || timeout 120 $PY prep_stream.py --corpus "$W/corpus" --tokenizer "$TOK" --out "$W/streams.npz" --eval-bytes 3000000 2>&1 | tee "$W/logs/prep.log"
-echo "prepared at $(( $(date +%s) - T0 )) s"
+echo "prepared at $(( $(date +%s) - T0 )) s"; tail -3 "$W/logs/pytest.log"
 n=$(echo $ARCHS | wc -w)
 # reserve: held-out eval + checkpoints (~25 s), extrapolation (~45 s), packing (~15 s)
 B=$(( $(left) - 95 )); [ "$B" -gt "$BUDGET" ] && B=$BUDGET
