@@ -8,10 +8,10 @@
 #
 # CORPUS_DIR holds train.jsonl.xz and heldout.jsonl.xz (models/python/zoo_subset.py). DEADLINE_S
 # bounds the whole script: training stops by then (train.py --stop-at) and what exists is packed.
-# Everything stays in /tmp/zoo/pack on the machine: report.tar.xz (logs, train reports,
-# extrapolation JSON) and ckpt-ARCH.part-* (model-q8.pt split in 15 MB parts). The last argument
-# names the architectures whose parts go to $OUT in this call (a call returns at most 64 MiB: two
-# checkpoints); fetch the others with device_zoo_fetch.sh in the next calls, while the machine is warm.
+# $OUT gets report.tar.xz (logs, train reports, extrapolation JSON) and ckpt.tar.xz.part-* (the
+# model-q8.pt of the architectures the last argument names: at most three fit the 64 MiB a call
+# returns); the others wait in /tmp/zoo/pack/rest.tar.xz.part-* for device_zoo_fetch.sh, which the
+# next call runs while the machine is still warm.
 # For a CPU smoke run of this script: PY (python), TRAIN_ARGS / EVAL_ARGS (appended to train.py /
 # eval_torch.py), and a streams.npz already in /tmp/zoo skips the corpus preparation.
 set -uo pipefail
@@ -38,7 +38,7 @@ echo "training budget $B s (asked $BUDGET), hard stop in $(( B + 20 )) s, $(left
 for a in $ARCHS; do
   cfg='{}'; [ "$a" = alibi ] && cfg='{"train_cache": false}'
   timeout $(( $(left) - 20 )) $PY train.py --arch "$a" --corpus "$W/corpus" --tokenizer "$TOK" --stream-npz "$W/streams.npz" \
-    --out "$W/run-$a" --budget-s "$B" --batch 16 --compile 1 --sync-dir "$W/sync" --sync-n "$n" --config "$cfg" --stop-at "$STOP" --budget-safety 0.85 $TRAIN_ARGS \
+    --out "$W/run-$a" --budget-s "$B" --batch 16 --compile 1 --sync-dir "$W/sync" --sync-n "$n" --config "$cfg" --stop-at "$STOP" --budget-safety 0.85 --q8-block 64 $TRAIN_ARGS \
     > "$W/logs/train-$a.log" 2>&1 &
 done
 wait
@@ -53,11 +53,12 @@ done
 wait
 cat "$W"/logs/extrap-*.log | grep -v Warning | tail -25
 echo "evaluated at $(( $(date +%s) - T0 )) s"
-(cd "$W" && tar cf - run-*/train_report.json run-*/extrapolation.json sync logs 2>/dev/null) | xz -T16 > "$W/pack/report.tar.xz"
-for a in $ARCHS; do
-  [ -f "$W/run-$a/model-q8.pt" ] && split -b 15M "$W/run-$a/model-q8.pt" "$W/pack/ckpt-$a.part-"
-done
-(cd "$W/pack" && sha256sum ckpt-* > SHA256SUMS 2>/dev/null)
-cp "$W/pack/report.tar.xz" "$W/pack/SHA256SUMS" "$OUT/"
-for a in $RETURN; do cp "$W"/pack/ckpt-"$a".part-* "$OUT/" 2>/dev/null; done
+(cd "$W" && tar cf - run-*/train_report.json run-*/extrapolation.json sync logs 2>/dev/null) | xz -T16 > "$OUT/report.tar.xz"
+# int8 checkpoints (block 64, ~1.03 bytes per parameter), xz'd in one stream and split under 16 MiB:
+# RETURN's go to $OUT now (three fit in 64 MiB), the rest wait in $W/pack for device_zoo_fetch.sh
+pack() { (cd "$W" && for a in $1; do [ -f "run-$a/model-q8.pt" ] && echo "run-$a/model-q8.pt"; done | tar cf - -T -) | xz -1 -T16 | split -b 16000000 - "$2"; }
+REST=$(for a in $ARCHS; do case " $RETURN " in *" $a "*) ;; *) echo "$a" ;; esac; done | xargs)
+[ -n "$RETURN" ] && pack "$RETURN" "$OUT/ckpt.tar.xz.part-"
+[ -n "$REST" ] && pack "$REST" "$W/pack/rest.tar.xz.part-"
+echo "returned now: $RETURN; left on the machine: $REST"
 ls -la "$W/pack" "$OUT"; echo "done at $(( $(date +%s) - T0 )) s"

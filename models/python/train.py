@@ -126,6 +126,7 @@ def main():
     ap.add_argument("--max-steps", type=int, default=0, help="train exactly this many steps (the same token budget for every architecture); the LR schedule assumes it")
     ap.add_argument("--fast", type=int, default=1, help="train through the models' training-only fast paths (fast_train: the same function, tests/test_fast_train.py)")
     ap.add_argument("--budget-safety", type=float, default=1.0, help="plan this share of the steps the budget seems to allow (runs sharing a GPU measure their speed while others may still be compiling)")
+    ap.add_argument("--q8-block", type=int, default=32, help="block length of model-q8.pt's int8 blocks (64 halves the scales' bytes)")
     ap.add_argument("--stop-at", type=float, default=0, help="unix time: stop training by then whatever the step count (a hard deadline; the report says how many steps ran)")
     args = ap.parse_args()
 
@@ -239,7 +240,7 @@ def main():
             p.copy_(p.half().float())
     # checkpoints and the report first: a deadline kill during the evaluation loses nothing else
     torch.save({"arch": args.arch, "config": model.cfg.to_dict(), "state_dict": model.state_dict()}, os.path.join(args.out, "model.pt"))
-    torch.save({"arch": args.arch, "config": model.cfg.to_dict(), "q8": quantize_state_dict(model.state_dict())}, os.path.join(args.out, "model-q8.pt"))
+    torch.save({"arch": args.arch, "config": model.cfg.to_dict(), "q8": quantize_state_dict(model.state_dict(), args.q8_block)}, os.path.join(args.out, "model-q8.pt"))
     report = {
         "arch": args.arch,
         "config": model.cfg.to_dict(),
