@@ -69,7 +69,7 @@ class LocalMQA(nn.Module):
         outside = ((dist < 0) | (dist > self.w)).to(dist.dtype)
         bias = -self.slopes.to(dist.dtype).view(1, -1, 1, 1) * dist.clamp(min=0) - 1e4 * outside  # [1, H, T, W+T]
         bias = bias + ((val - 1.0) * 1e4).to(dist.dtype).view(b, 1, 1, -1)
-        if mode == "train":
+        if mode == "train" and hasattr(F, "scaled_dot_product_attention"):  # fused (torch >= 2); else the same maths below
             kk = keys.unsqueeze(1).expand(b, self.h, keys.shape[1], self.dh)
             vv = vals.unsqueeze(1).expand(b, self.h, vals.shape[1], self.dh)
             y = F.scaled_dot_product_attention(q, kk, vv, attn_mask=bias.to(q.dtype))
