@@ -44,12 +44,12 @@ const ghostText = () => page.evaluate((editor) => {
   return (inline + more).replace(/\u00a0/g, ' ');
 }, EDITOR);
 
-/** The ghost text once it differs from `than` (the counter can change a frame before the text), or
- *  the unchanged text after `ms`: callers then assert on it. */
-async function ghostTextOtherThan(than, ms = 5_000) {
+/** The ghost text once `settled(text)` holds (the counter can change a frame before the text), or
+ *  the text as it is after `ms`: callers then assert on it. */
+async function ghostTextWhen(settled, ms = 5_000) {
   const until = Date.now() + ms;
   let text = await ghostText();
-  while (text === than && Date.now() < until) {
+  while (!settled(text) && Date.now() < until) {
     await page.waitForTimeout(100);
     text = await ghostText();
   }
@@ -165,12 +165,12 @@ async function cyclesAlternatives() {
   await page.keyboard.press('Alt+]');
   await page.waitForFunction(([sel, before]) => document.querySelector(sel)?.textContent?.trim() !== before, [HINT_COUNT, count], { timeout: 10_000 });
   const next = await hintCount();
-  const second = await ghostTextOtherThan(first);
+  const second = await ghostTextWhen((t) => t !== first);
   await page.screenshot({ path: path.join(OUT, 'alternatives-2.png') });
   if (second === first) throw new Error(`Alt+] showed the same text ${JSON.stringify(first)} (${count} → ${next})`);
   await page.keyboard.press('Alt+[');
   await page.waitForFunction(([sel, want]) => document.querySelector(sel)?.textContent?.trim() === want, [HINT_COUNT, count], { timeout: 10_000 });
-  const back = await ghostText();
+  const back = await ghostTextWhen((t) => t === first);
   await page.keyboard.press('Escape');
   if (back !== first) throw new Error(`Alt+[ did not return to ${JSON.stringify(first)}: ${JSON.stringify(back)}`);
   metrics.alternatives = Number(count.split('/')[1]);
