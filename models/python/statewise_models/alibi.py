@@ -65,13 +65,7 @@ def window_attention(q, k, v, k_state, v_state, valid, slopes, window: int, use_
         k_att, v_att, offset = k_all, v_all, float(window)
     else:
         k_att, v_att, offset = k, v, 0.0
-    # positions in float32 (exact integers); distances from slot indices
-    qi = torch.arange(q.shape[2], device=q.device).to(torch.float32) + offset
-    kj = torch.arange(k_att.shape[2], device=q.device).to(torch.float32)
-    dist = qi.unsqueeze(1) - kj.unsqueeze(0)  # [T, W+T] (or [T, T] without the cache)
-    band = ((dist >= 0.0) & (dist <= float(window))).to(torch.float32)
-    bias = -slopes.to(torch.float32).reshape(-1, 1, 1) * (dist * band).unsqueeze(0)  # [H, T, W+T]
-    bias = bias + ((band - 1.0) * MASK).unsqueeze(0)
+    bias = alibi_band_bias(slopes, q.shape[2], k_att.shape[2], offset, window, q.device)  # [H, T, W+T] (or [H, T, T])
     logits = up(torch.matmul(q, k_att.transpose(-1, -2))) / math.sqrt(q.shape[-1])  # softmax in fp32+
     logits = logits + bias.to(logits.dtype).unsqueeze(0)
     if use_cache:
@@ -84,9 +78,10 @@ def window_attention(q, k, v, k_state, v_state, valid, slopes, window: int, use_
     return y, new_k, new_v, new_valid
 
 
-def alibi_band_bias(slopes, t_q: int, t_k: int, offset: int, window: int, device) -> torch.Tensor:
+def alibi_band_bias(slopes, t_q: int, t_k: int, offset: float, window: int, device) -> torch.Tensor:
     """[H, t_q, t_k] additive bias: -m_h * (i + offset - j) where 0 <= i + offset - j <= window, else
-    -MASK (the same numbers `window_attention` builds)."""
+    -MASK. Positions in float32 (exact integers), distances from slot indices; only Range ops depend
+    on the lengths, so the exported graphs take any T."""
     qi = torch.arange(t_q, device=device).to(torch.float32) + float(offset)
     kj = torch.arange(t_k, device=device).to(torch.float32)
     dist = qi.unsqueeze(1) - kj.unsqueeze(0)
