@@ -42,6 +42,22 @@ def alibi_slopes(n: int) -> list[float]:
     return pow2(c) + pow2(2 * c)[0::2][: n - c]
 
 
+def cache_with(k, v, k_state, v_state, valid, use_cache: bool = True):
+    """The cache followed by the new tokens, in k's dtype: k_all, v_all [B, H, W+T, dh] and
+    valid_all [B, W+T]; use_cache=False takes the cache as empty (all slots invalid). The last W
+    slots of the three are the new state."""
+    cd = k.dtype
+    if use_cache:
+        k_state, v_state, valid = k_state.to(cd), v_state.to(cd), valid.to(cd)
+    else:
+        k_state, v_state = torch.zeros_like(k_state, dtype=cd), torch.zeros_like(v_state, dtype=cd)
+        valid = torch.zeros_like(valid, dtype=cd)
+    k_all = torch.cat([k_state, k], dim=2)
+    v_all = torch.cat([v_state, v], dim=2)
+    valid_all = torch.cat([valid, torch.ones_like(k[:, 0, :, 0])], dim=1)
+    return k_all, v_all, valid_all
+
+
 def window_attention(q, k, v, k_state, v_state, valid, slopes, window: int, use_cache: bool = True):
     """Causal softmax attention over a shift-register cache plus the new tokens, ALiBi-biased.
 
@@ -52,15 +68,7 @@ def window_attention(q, k, v, k_state, v_state, valid, slopes, window: int, use_
     use_cache=False (cheap training only): the incoming state counts as empty, so attention runs
     over the T new keys alone; the returned state is the one an empty cache would give.
     """
-    cd = q.dtype
-    if use_cache:
-        k_state, v_state, valid = k_state.to(cd), v_state.to(cd), valid.to(cd)
-    else:
-        k_state, v_state = torch.zeros_like(k_state, dtype=cd), torch.zeros_like(v_state, dtype=cd)
-        valid = torch.zeros_like(valid, dtype=cd)
-    k_all = torch.cat([k_state, k], dim=2)  # [B, H, W+T, dh]
-    v_all = torch.cat([v_state, v], dim=2)
-    valid_all = torch.cat([valid, torch.ones_like(q[:, 0, :, 0])], dim=1)  # [B, W+T]
+    k_all, v_all, valid_all = cache_with(k, v, k_state, v_state, valid, use_cache)
     if use_cache:
         k_att, v_att, offset = k_all, v_all, float(window)
     else:
@@ -108,9 +116,7 @@ def window_attention_blocked(q, k, v, k_state, v_state, valid, slopes, window: i
     w = window
     nb = t // w
     cd = q.dtype
-    k_all = torch.cat([k_state.to(cd), k], dim=2)  # [B, H, W+T, dh]
-    v_all = torch.cat([v_state.to(cd), v], dim=2)
-    valid_all = torch.cat([valid.to(cd), torch.ones_like(q[:, 0, :, 0])], dim=1)  # [B, W+T]
+    k_all, v_all, valid_all = cache_with(k, v, k_state, v_state, valid)
     kb = k_all.reshape(b, h, nb + 1, w, dh)
     vb = v_all.reshape(b, h, nb + 1, w, dh)
     k2 = torch.cat([kb[:, :, :-1], kb[:, :, 1:]], dim=3)  # [B, H, nb, 2W, dh]: previous + own block
@@ -151,10 +157,9 @@ class AlibiAttention(nn.Module):
         v = lift(qkv[..., 2 * d : 3 * d]).reshape(b, -1, h, dh).transpose(1, 2)
         if fast and not use_cache:
             y = causal_attention_fast(q, k, v, self.slopes, self.window)
-            zeros = torch.zeros_like(k_state, dtype=q.dtype)
-            nk = up(torch.cat([zeros, k], dim=2)[:, :, -self.window :])
-            nv = up(torch.cat([zeros, v], dim=2)[:, :, -self.window :])
-            nvalid = up(torch.cat([torch.zeros_like(valid, dtype=q.dtype), torch.ones_like(q[:, 0, :, 0])], dim=1)[:, -self.window :])
+            k_all, v_all, valid_all = cache_with(k, v, k_state, v_state, valid, use_cache=False)
+            w = self.window
+            nk, nv, nvalid = up(k_all[:, :, -w:]), up(v_all[:, :, -w:]), up(valid_all[:, -w:])
         elif fast and t % self.window == 0:
             y, nk, nv, nvalid = window_attention_blocked(q, k, v, k_state, v_state, valid, self.slopes, self.window)
         else:

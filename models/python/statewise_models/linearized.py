@@ -72,20 +72,25 @@ class AugmentedGAU(nn.Module):
             ("conv", [k - 1, e]),
         ]
 
+    def project(self, x):
+        """v [B, T, e] and gate (compute dtype) from one projection; z [B, T, s] gives the four
+        scaled and offset copies q_local, k_local, q_global, k_global. v and z in float32."""
+        e, s = self.e, self.s
+        hproj = self.proj(x)
+        v = up(F.silu(hproj[..., 0:e]))
+        gate = F.silu(hproj[..., e : 2 * e])
+        z = up(F.silu(hproj[..., 2 * e : 2 * e + s]))
+        sc = self.qk_scale.to(z.dtype)
+        of = self.qk_offset.to(z.dtype)
+        return v, gate, z * sc[0] + of[0], z * sc[1] + of[1], z * sc[2] + of[2], z * sc[3] + of[3]
+
     def forward(self, x, s_prev, s_cur, kbuf, vbuf, fill, conv_state, fast: bool = False):
         if fast and x.shape[1] % self.g == 0:
             return self.forward_aligned(x, s_prev, s_cur, kbuf, vbuf, conv_state)
         e, s, g, K = self.e, self.s, self.g, self.k
         gf = float(g)
-        hproj = self.proj(x)
-        v = up(F.silu(hproj[..., 0:e]))  # [B, T, e]
-        gate = F.silu(hproj[..., e : 2 * e])
-        z = up(F.silu(hproj[..., 2 * e : 2 * e + s]))  # [B, T, s]
-        cd = z.dtype
-        sc = self.qk_scale.to(cd)
-        of = self.qk_offset.to(cd)
-        ql, kl = z * sc[0] + of[0], z * sc[1] + of[1]
-        qg, kg = z * sc[2] + of[2], z * sc[3] + of[3]
+        v, gate, ql, kl, qg, kg = self.project(x)
+        cd = v.dtype
         s_prev = s_prev.to(cd)
         s_cur = s_cur.to(cd)
         kb = kbuf.to(cd)
@@ -143,7 +148,6 @@ class AugmentedGAU(nn.Module):
         new = [up(new_prev), up(new_cur), up(new_kb), up(new_vb), up(new_fill), up(new_conv)]
         return out, new
 
-
     def forward_aligned(self, x, s_prev, s_cur, kbuf, vbuf, conv_state):
         """Training only: `forward` for a call that starts at a group boundary (fill all zeros, as
         every train.py step does: the zero state and T a multiple of g) and spans whole groups.
@@ -153,15 +157,8 @@ class AugmentedGAU(nn.Module):
         gf = float(g)
         b, t = x.shape[0], x.shape[1]
         n = t // g
-        hproj = self.proj(x)
-        v = up(F.silu(hproj[..., 0:e]))  # [B, T, e]
-        gate = F.silu(hproj[..., e : 2 * e])
-        z = up(F.silu(hproj[..., 2 * e : 2 * e + s]))
-        cd = z.dtype
-        sc = self.qk_scale.to(cd)
-        of = self.qk_offset.to(cd)
-        ql, kl = z * sc[0] + of[0], z * sc[1] + of[1]
-        qg, kg = z * sc[2] + of[2], z * sc[3] + of[3]
+        v, gate, ql, kl, qg, kg = self.project(x)
+        cd = v.dtype
         vb = v.reshape(b, n, g, e)
         # local: ReLU^2 weights, causal inside each group
         sl = torch.relu(up(torch.matmul(ql.reshape(b, n, g, s), kl.reshape(b, n, g, s).transpose(-1, -2))) / gf)
