@@ -12,11 +12,16 @@
 # model-q8.pt of the architectures the last argument names: at most three fit the 64 MiB a call
 # returns); the others wait in /tmp/zoo/pack/rest.tar.xz.part-* for device_zoo_fetch.sh, which the
 # next call runs while the machine is still warm.
+# One training over two calls (the second must start while the machine is still warm, within ~30 s):
+#   EXTRA_S=430 bash models/python/device_zoo.sh CORPUS_DIR 0 "ARCHS" 570    # prepares, trains, pauses
+#   RESUME=1 bash models/python/device_zoo.sh CORPUS_DIR 0 "ARCHS" 585 "based alibi"   # finishes, evaluates, packs
+# The first plans the step count for its own training time plus EXTRA_S (the second call's training
+# time) and saves /tmp/zoo/run-*/resume.pt; the second continues from there (train.py --resume).
 # For a CPU smoke run of this script: PY (python), TRAIN_ARGS / EVAL_ARGS (appended to train.py /
 # eval_torch.py), and a streams.npz already in /tmp/zoo skips the corpus preparation.
 set -uo pipefail
-PY=${PY:-python3}; TRAIN_ARGS=${TRAIN_ARGS:-}; EVAL_ARGS=${EVAL_ARGS:-}
-ROOT=$PWD; W=/tmp/zoo; OUT=${OUT:-/tmp/out}; mkdir -p "$W/corpus" "$W/logs" "$W/pack" "$OUT"
+PY=${PY:-python3}; TRAIN_ARGS=${TRAIN_ARGS:-}; EVAL_ARGS=${EVAL_ARGS:-}; EXTRA_S=${EXTRA_S:-0}; RESUME=${RESUME:-0}; SAFETY=${SAFETY:-0.85}
+ROOT=$PWD; W=${ZOO_DIR:-/tmp/zoo}; OUT=${OUT:-/tmp/out}; mkdir -p "$W/corpus" "$W/logs" "$W/pack" "$OUT"
 export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=3
 CORPUS=$1; BUDGET=$2; ARCHS=$3; DEADLINE=${4:-460}; RETURN=${5:-}
 case "$CORPUS" in /*) ;; *) CORPUS="$ROOT/$CORPUS" ;; esac
@@ -26,24 +31,36 @@ cd "$ROOT/models/python"
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
 $PY -c 'import torch; print("torch", torch.__version__, torch.cuda.is_available() and torch.cuda.get_device_name(0))'
 TOK=$ROOT/models/hawk/tokenizer.json
-timeout 60 $PY -m pytest -q tests > "$W/logs/pytest.log" 2>&1 &  # the parity tests under this torch, beside the preparation
+[ "$RESUME" = 1 ] || timeout 60 $PY -m pytest -q tests > "$W/logs/pytest.log" 2>&1 &  # the parity tests under this torch, beside the preparation
 [ -f "$W/streams.npz" ] || { for f in train heldout; do xz -dc -T16 "$CORPUS/$f.jsonl.xz" > "$W/corpus/$f.jsonl" & done; wait; }
 [ -f "$W/streams.npz" ] || timeout 120 $PY prep_stream.py --corpus "$W/corpus" --tokenizer "$TOK" --out "$W/streams.npz" --eval-bytes 3000000 2>&1 | tee "$W/logs/prep.log"
 echo "prepared at $(( $(date +%s) - T0 )) s"; tail -3 "$W/logs/pytest.log"
 n=$(echo $ARCHS | wc -w)
-# reserve: held-out eval + checkpoints (~25 s), extrapolation (~45 s), packing (~15 s)
-B=$(( $(left) - 95 )); [ "$B" -gt "$BUDGET" ] && B=$BUDGET
-STOP=$(( $(date +%s) + B + 20 ))
-echo "training budget $B s (asked $BUDGET), hard stop in $(( B + 20 )) s, $(left) s left"
+if [ "$EXTRA_S" -gt 0 ]; then
+  # first of two calls: train until 25 s before the deadline, then save resume.pt (a few seconds)
+  B=$(( $(left) - 25 )); STOP=$(( $(date +%s) + B )); WHEN="--pause-at $STOP"
+  echo "training $B s now + $EXTRA_S s in the next call, pause in $B s"
+  B=$(( B + EXTRA_S ))
+else
+  # reserve: held-out eval + checkpoints (~25 s), extrapolation (~45 s), packing (~15 s)
+  B=$(( $(left) - 95 )); [ "$BUDGET" -gt 0 ] && [ "$B" -gt "$BUDGET" ] && B=$BUDGET
+  STOP=$(( $(date +%s) + B + 20 )); WHEN="--stop-at $STOP"
+  echo "training until $B s from now (asked $BUDGET), hard stop in $(( B + 20 )) s, $(left) s left"
+fi
 for a in $ARCHS; do
   cfg='{}'; [ "$a" = alibi ] && cfg='{"train_cache": false}'
-  timeout $(( $(left) - 20 )) $PY train.py --arch "$a" --corpus "$W/corpus" --tokenizer "$TOK" --stream-npz "$W/streams.npz" \
-    --out "$W/run-$a" --budget-s "$B" --batch 16 --compile 1 --sync-dir "$W/sync" --sync-n "$n" --config "$cfg" --stop-at "$STOP" --budget-safety 0.85 --q8-block 64 $TRAIN_ARGS \
-    > "$W/logs/train-$a.log" 2>&1 &
+  R=""; [ "$RESUME" = 1 ] && R="--resume $W/run-$a/resume.pt"
+  timeout $(( $(left) - 10 )) $PY train.py --arch "$a" --corpus "$W/corpus" --tokenizer "$TOK" --stream-npz "$W/streams.npz" \
+    --out "$W/run-$a" --budget-s "$B" --batch 16 --compile 1 --sync-dir "$W/sync" --sync-n "$n" --config "$cfg" $WHEN --budget-safety "$SAFETY" --q8-block 64 $R $TRAIN_ARGS \
+    >> "$W/logs/train-$a.log" 2>&1 &
 done
 wait
-grep -hE "data:|model |ms/step|sync:|deadline|trained|held-out|Error|error" "$W"/logs/train-*.log | cut -c1-300
+grep -hE "data:|model |ms/step|sync:|deadline|paused|resumed|trained|held-out|Error|error" "$W"/logs/train-*.log | cut -c1-300
 echo "trained at $(( $(date +%s) - T0 )) s"
+if [ "$EXTRA_S" -gt 0 ]; then
+  (cd "$W" && tar cf - sync logs) | xz -T16 > "$OUT/report-1.tar.xz"
+  ls -la "$W"/run-*/resume.pt; echo "paused at $(( $(date +%s) - T0 )) s: now the RESUME=1 call"; exit 0
+fi
 EX=$(( $(left) - 15 )); [ "$EX" -gt 60 ] && EX=60
 for a in $ARCHS; do
   [ -f "$W/run-$a/model.pt" ] || continue

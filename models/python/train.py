@@ -128,6 +128,9 @@ def main():
     ap.add_argument("--budget-safety", type=float, default=1.0, help="plan this share of the steps the budget seems to allow (runs sharing a GPU measure their speed while others may still be compiling)")
     ap.add_argument("--q8-block", type=int, default=32, help="block length of model-q8.pt's int8 blocks (64 halves the scales' bytes)")
     ap.add_argument("--stop-at", type=float, default=0, help="unix time: stop training by then whatever the step count (a hard deadline; the report says how many steps ran)")
+    ap.add_argument("--pause-at", type=float, default=0, help="unix time: by then save everything --resume needs to OUT/resume.pt and exit without finishing (one training over several device calls; --budget-s is the whole training's)")
+    ap.add_argument("--pause-step", type=int, default=0, help="pause (as --pause-at) after this many steps (tests)")
+    ap.add_argument("--resume", default="", help="a paused run's resume.pt: continue it with the same planned steps, LR schedule, data order, carried state and RNG")
     args = ap.parse_args()
 
     os.makedirs(args.out, exist_ok=True)
@@ -179,19 +182,50 @@ def main():
     warmup = min(100, args.max_steps // 10) if args.max_steps else 100
     step = 0
     tokens_seen = 0
-    t_train = time.time()
+    rolled = 0  # how far the streams have been rolled at epoch starts (resume re-applies it)
+    phases = []  # [steps, seconds] of each call a paused training ran in
     losses = []
     history = []
+    if args.resume:
+        ck = torch.load(args.resume, map_location=device)
+        assert ck["arch"] == args.arch and ck["batch"] == B and ck["seq"] == T, "resume.pt is from another run"
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        step, total_steps, warmup, tokens_seen, rolled = ck["step"], ck["total_steps"], ck["warmup"], ck["tokens_seen"], ck["rolled"]
+        phases, history = ck["phases"], ck["history"]
+        streams = torch.roll(streams, shifts=-rolled, dims=1)
+        state = [s.to(device) for s in ck["state"]]
+        random.setstate(ck["py_rng"])
+        torch.set_rng_state(ck["torch_rng"])
+        if device.type == "cuda" and ck.get("cuda_rng") is not None:
+            torch.cuda.set_rng_state(ck["cuda_rng"])
+        if total_steps is None:
+            raise SystemExit("resume.pt was saved before the step count was planned (step 20): start the run again")
+        log(f"resumed at step {step} of {total_steps} ({tokens_seen/1e6:.1f}M tokens, {len(phases)} earlier call(s))")
+    step0 = step
+    t_train = time.time()
     while True:
         if total_steps is not None and step >= total_steps:
             break
         if args.stop_at and time.time() > args.stop_at:
             log(f"deadline: stopping after {step} of {total_steps} steps")
             break
+        if (args.pause_at and time.time() > args.pause_at) or (args.pause_step and step >= args.pause_step):
+            phases.append([step - step0, time.time() - t_train])
+            torch.save({
+                "arch": args.arch, "batch": B, "seq": T, "model": model.state_dict(), "opt": opt.state_dict(),
+                "step": step, "total_steps": total_steps, "warmup": warmup, "tokens_seen": tokens_seen, "rolled": rolled,
+                "phases": phases, "history": history, "state": [s.detach().cpu() for s in state],
+                "py_rng": random.getstate(), "torch_rng": torch.get_rng_state(),
+                "cuda_rng": torch.cuda.get_rng_state() if device.type == "cuda" else None,
+            }, os.path.join(args.out, "resume.pt.tmp"))
+            os.replace(os.path.join(args.out, "resume.pt.tmp"), os.path.join(args.out, "resume.pt"))
+            log(f"paused after {step} of {total_steps} steps ({tokens_seen/1e6:.1f}M tokens): {os.path.join(args.out, 'resume.pt')}")
+            return
         elapsed = time.time() - t_train
         if step == 5:
             t_warm = time.time()
-        if step == 20 and not args.max_steps:
+        if step == 20 and not args.max_steps and total_steps is None:
             per_step = (time.time() - t_warm) / 15
             args.budget_s -= t_warm - t_train  # compile and warm-up time counts against the budget
             total_steps = max(40, 20 + int(args.budget_safety * (args.budget_s - 15 * per_step) / per_step))
@@ -212,6 +246,7 @@ def main():
         if pos == 0 and step > 0:  # new epoch: roll the streams so chunk boundaries move
             shift = random.randrange(T)
             streams = torch.roll(streams, shifts=-shift, dims=1)
+            rolled = (rolled + shift) % streams.shape[1]
             state = model.init_state(B, device)
         x = streams[:, pos : pos + T]
         y = streams[:, pos + 1 : pos + T + 1]
@@ -231,8 +266,9 @@ def main():
             lv = loss.item()
             history.append({"step": step, "loss": lv, "lr": lr, "grad_norm": float(gn), "tokens": tokens_seen, "s": time.time() - t_train})
             log(f"step {step}/{total_steps} loss {lv:.4f} gn {float(gn):.2f} lr {lr:.2e} tokens {tokens_seen/1e6:.1f}M")
-    train_s = time.time() - t_train
-    log(f"trained {step} steps, {tokens_seen/1e6:.1f}M tokens in {train_s:.0f}s")
+    phases.append([step - step0, time.time() - t_train])
+    train_s = sum(p[1] for p in phases)
+    log(f"trained {step} steps, {tokens_seen/1e6:.1f}M tokens in {train_s:.0f}s ({len(phases)} call(s))")
 
     # What ships: weights rounded to fp16.
     with torch.no_grad():
@@ -251,6 +287,7 @@ def main():
             "corpus_tokens": int(len(stream)), "bytes_per_token": train_bytes / len(stream),
             "device": torch.cuda.get_device_name(0) if device.type == "cuda" else "cpu", "torch": torch.__version__,
             "fast_paths": bool(args.fast), "compiled": bool(args.compile),
+            "calls": [{"steps": n, "seconds": round(sec, 1)} for n, sec in phases],
         },
         "heldout": None,
         "history": history,
