@@ -62,3 +62,22 @@ def test_resume_refuses_another_run(tmp_path):
            "--batch", "2", "--seq", "16", "--max-steps", "8", "--config", json.dumps(TINY["based"]), "--resume", str(tmp_path / "h" / "resume.pt")]
     r = subprocess.run(cmd, cwd=HERE, capture_output=True, text=True, timeout=300)
     assert r.returncode != 0 and "resume.pt is from another run" in r.stderr
+
+
+def test_fast_path_failure_falls_back_to_the_reference_forward(tmp_path):
+    """A fast path that raises at the first step (here: linearized's, made to raise) does not lose
+    the run: it goes on through the reference forward, says so, and the report records it."""
+    streams(tmp_path / "s.npz")
+    cfg = {"vocab_size": 300, "d_model": 32, "n_layers": 1, "qk_dim": 8, "group": 8, "conv_k": 3}
+    argv = ["train.py", "--arch", "linearized", "--corpus", str(tmp_path), "--tokenizer", TOKENIZER,
+            "--stream-npz", str(tmp_path / "s.npz"), "--out", str(tmp_path / "l"), "--device", "cpu", "--compile", "0",
+            "--batch", "2", "--seq", "16", "--max-steps", "3", "--config", json.dumps(cfg)]
+    code = ("import sys, runpy; from statewise_models import linearized as L\n"
+            "def boom(*a, **k): raise RuntimeError('no kernel for this')\n"
+            "L.AugmentedGAU.forward_aligned = boom\n"
+            f"sys.argv = {argv!r}; runpy.run_path('train.py', run_name='__main__')")
+    r = subprocess.run([sys.executable, "-c", code], cwd=HERE, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "fast path failed (RuntimeError: no kernel for this)" in r.stdout
+    rep = json.load(open(tmp_path / "l" / "train_report.json"))["train"]
+    assert rep["steps"] == 3 and rep["fast_paths"] is False
