@@ -22,7 +22,7 @@
 set -uo pipefail
 PY=${PY:-python3}; TRAIN_ARGS=${TRAIN_ARGS:-}; EVAL_ARGS=${EVAL_ARGS:-}; EXTRA_S=${EXTRA_S:-0}; RESUME=${RESUME:-0}; SAFETY=${SAFETY:-0.85}
 ROOT=$PWD; W=${ZOO_DIR:-/tmp/zoo}; OUT=${OUT:-/tmp/out}; mkdir -p "$W/corpus" "$W/logs" "$W/pack" "$OUT"
-export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=3
+export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=3 PYTORCH_CUDA_ALLOC_CONF=${PYTORCH_CUDA_ALLOC_CONF:-expandable_segments:True}
 CORPUS=$1; BUDGET=$2; ARCHS=$3; DEADLINE=${4:-460}; RETURN=${5:-}
 case "$CORPUS" in /*) ;; *) CORPUS="$ROOT/$CORPUS" ;; esac
 T0=$(date +%s)
@@ -31,7 +31,7 @@ cd "$ROOT/models/python"
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
 $PY -c 'import torch; print("torch", torch.__version__, torch.cuda.is_available() and torch.cuda.get_device_name(0))'
 TOK=$ROOT/models/hawk/tokenizer.json
-[ "$RESUME" = 1 ] || timeout 60 $PY -m pytest -q tests > "$W/logs/pytest.log" 2>&1 &  # the parity tests under this torch, beside the preparation
+[ "$RESUME" = 1 ] || timeout 60 nice -n 10 $PY -m pytest -q -x tests/test_fast_train.py tests/test_train_plan.py > "$W/logs/pytest.log" 2>&1 &  # the fast paths under this torch, beside the preparation
 [ -f "$W/streams.npz" ] || { for f in train heldout; do xz -dc -T16 "$CORPUS/$f.jsonl.xz" > "$W/corpus/$f.jsonl" & done; wait; }
 [ -f "$W/streams.npz" ] || timeout 120 $PY prep_stream.py --corpus "$W/corpus" --tokenizer "$TOK" --out "$W/streams.npz" --eval-bytes 3000000 2>&1 | tee "$W/logs/prep.log"
 echo "prepared at $(( $(date +%s) - T0 )) s"; tail -3 "$W/logs/pytest.log"
@@ -49,7 +49,14 @@ else
 fi
 for a in $ARCHS; do
   cfg='{}'; [ "$a" = alibi ] && cfg='{"train_cache": false}'
-  R=""; [ "$RESUME" = 1 ] && R="--resume $W/run-$a/resume.pt"
+  R=""
+  if [ "$RESUME" = 1 ]; then
+    if [ ! -f "$W/run-$a/resume.pt" ]; then
+      [ -f "$W/run-$a/model.pt" ] && echo "$a: finished in the first call" || echo "$a: no resume.pt and no model.pt (see logs/train-$a.log)"
+      continue
+    fi
+    R="--resume $W/run-$a/resume.pt"
+  fi
   timeout $(( $(left) - 10 )) $PY train.py --arch "$a" --corpus "$W/corpus" --tokenizer "$TOK" --stream-npz "$W/streams.npz" \
     --out "$W/run-$a" --budget-s "$B" --batch 16 --compile 1 --sync-dir "$W/sync" --sync-n "$n" --config "$cfg" $WHEN --budget-safety "$SAFETY" --q8-block 64 $R $TRAIN_ARGS \
     >> "$W/logs/train-$a.log" 2>&1 &

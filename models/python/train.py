@@ -23,6 +23,7 @@ import torch.nn.functional as F
 
 from statewise_models import tokenizer as toklib
 from statewise_models.data import build_streams
+from statewise_models.head import chunked_loss
 from statewise_models.registry import make_model
 
 
@@ -55,21 +56,46 @@ def evaluate_bpb(model, toks: np.ndarray, mask: np.ndarray, byte_len: np.ndarray
     return {"bits_per_byte": nll / math.log(2) / covered, "tokens": count, "bytes": covered, "nats_per_token": nll / count}
 
 
-def sync_steps(folder: str, n: int, arch: str, mine: int, timeout_s: float = 90) -> int:
-    """Every run writes the step count it fits in its budget; all take the smallest (same tokens)."""
-    os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, f"{arch}.steps.tmp"), "w") as f:
-        f.write(str(mine))
-    os.replace(os.path.join(folder, f"{arch}.steps.tmp"), os.path.join(folder, f"{arch}.steps"))
+def _wait_for(folder: str, suffix: str, n: int, timeout_s: float) -> list[str]:
     t0 = time.time()
-    while time.time() - t0 < timeout_s:
-        got = [f for f in os.listdir(folder) if f.endswith(".steps")]
-        if len(got) >= n:
-            break
-        time.sleep(0.5)
-    counts = [int(open(os.path.join(folder, f)).read()) for f in os.listdir(folder) if f.endswith(".steps")]
-    log(f"sync: step counts {counts} -> {min(counts)}")
-    return min(counts)
+    while True:
+        got = sorted(f for f in os.listdir(folder) if f.endswith(suffix))
+        if len(got) >= n or time.time() - t0 > timeout_s:
+            return got
+        time.sleep(0.2)
+
+
+def _put(folder: str, name: str, text: str):
+    with open(os.path.join(folder, name + ".tmp"), "w") as f:
+        f.write(text)
+    os.replace(os.path.join(folder, name + ".tmp"), os.path.join(folder, name))
+
+
+def sync_ready(folder: str, n: int, arch: str, timeout_s: float = 240):
+    """Barrier: every run sharing the GPU has compiled and warmed up, so the speeds measured next are
+    the speeds of all of them running together (a run that died never arrives; the wait times out)."""
+    os.makedirs(folder, exist_ok=True)
+    _put(folder, f"{arch}.ready", str(time.time()))
+    got = _wait_for(folder, ".ready", n, timeout_s)
+    log(f"sync: {len(got)} of {n} runs warm")
+
+
+def plan_shared_steps(step_s: list[float], seconds_left: float, safety: float) -> int:
+    """Steps that runs sharing one GPU can all still make in `seconds_left`, from each run's seconds per
+    step measured while all of them ran. Time-sliced, a run's shared step time is about the sum of all
+    runs' solo step times, whichever share each gets; so one step of every run together costs about the
+    mean of the shared times, and the faster runs, once done, leave the GPU to the slower."""
+    return int(safety * seconds_left / (sum(step_s) / len(step_s)))
+
+
+def sync_steps(folder: str, n: int, arch: str, step_s: float, seconds_left: float, safety: float, done: int, timeout_s: float = 120) -> int:
+    """Every run writes its measured step time and the time it has left; all plan the same step count."""
+    _put(folder, f"{arch}.speed", json.dumps({"step_s": step_s, "left_s": seconds_left}))
+    got = _wait_for(folder, ".speed", n, timeout_s)
+    runs = [json.load(open(os.path.join(folder, f))) for f in got]
+    total = done + plan_shared_steps([r["step_s"] for r in runs], min(r["left_s"] for r in runs), safety)
+    log(f"sync: {len(runs)} runs, shared ms/step {[round(1000 * r['step_s']) for r in runs]} -> {total} steps")
+    return total
 
 
 def quantize_state_dict(sd: dict, block: int = 32) -> dict:
@@ -120,12 +146,12 @@ def main():
     ap.add_argument("--qa-rate", type=float, default=0.4, help="share of non-FIM files followed by Ask turns")
     ap.add_argument("--recall-rate", type=float, default=0.35, help="share of files that define synthetic recall keys")
     ap.add_argument("--stream-npz", default="", help="token streams built once by prep_stream.py (several runs share them)")
-    ap.add_argument("--sync-dir", default="", help="runs that share this folder train the same number of steps: the smallest any of them fits in its budget")
+    ap.add_argument("--sync-dir", default="", help="runs that share this folder (and one GPU) wait for each other to be warm, measure their speeds together and train the same number of steps (plan_shared_steps)")
     ap.add_argument("--sync-n", type=int, default=1, help="how many runs share --sync-dir")
     ap.add_argument("--device", default="cuda")
     ap.add_argument("--max-steps", type=int, default=0, help="train exactly this many steps (the same token budget for every architecture); the LR schedule assumes it")
     ap.add_argument("--fast", type=int, default=1, help="train through the models' training-only fast paths (fast_train: the same function, tests/test_fast_train.py)")
-    ap.add_argument("--budget-safety", type=float, default=1.0, help="plan this share of the steps the budget seems to allow (runs sharing a GPU measure their speed while others may still be compiling)")
+    ap.add_argument("--budget-safety", type=float, default=1.0, help="plan this share of the steps the measured speed allows (the rest is margin for noise and the end of training)")
     ap.add_argument("--q8-block", type=int, default=32, help="block length of model-q8.pt's int8 blocks (64 halves the scales' bytes)")
     ap.add_argument("--stop-at", type=float, default=0, help="unix time: stop training by then whatever the step count (a hard deadline; the report says how many steps ran)")
     ap.add_argument("--pause-at", type=float, default=0, help="unix time: by then save everything --resume needs to OUT/resume.pt and exit without finishing (one training over several device calls; --budget-s is the whole training's)")
@@ -203,6 +229,7 @@ def main():
             raise SystemExit("resume.pt was saved before the step count was planned (step 20): start the run again")
         log(f"resumed at step {step} of {total_steps} ({tokens_seen/1e6:.1f}M tokens, {len(phases)} earlier call(s))")
     step0 = step
+    WARM, MEASURE = 10, 30  # compiled and warm by WARM; the speed is measured over WARM..MEASURE
     t_train = time.time()
     while True:
         if total_steps is not None and step >= total_steps:
@@ -223,14 +250,18 @@ def main():
             log(f"paused after {step} of {total_steps} steps ({tokens_seen/1e6:.1f}M tokens): {os.path.join(args.out, 'resume.pt')}")
             return
         elapsed = time.time() - t_train
-        if step == 5:
-            t_warm = time.time()
-        if step == 20 and not args.max_steps and total_steps is None:
-            per_step = (time.time() - t_warm) / 15
-            args.budget_s -= t_warm - t_train  # compile and warm-up time counts against the budget
-            total_steps = max(40, 20 + int(args.budget_safety * (args.budget_s - 15 * per_step) / per_step))
+        if step == WARM and total_steps is None:
             if args.sync_dir:
-                total_steps = sync_steps(args.sync_dir, args.sync_n, args.arch, total_steps)
+                sync_ready(args.sync_dir, args.sync_n, args.arch)
+            t_warm = time.time()
+        if step == MEASURE and total_steps is None:
+            per_step = (time.time() - t_warm) / (MEASURE - WARM)
+            left = args.budget_s - (time.time() - t_train)  # compile and warm-up time count against the budget
+            if args.sync_dir:
+                total_steps = sync_steps(args.sync_dir, args.sync_n, args.arch, per_step, left, args.budget_safety, step)
+            else:
+                total_steps = step + plan_shared_steps([per_step], left, args.budget_safety)
+            total_steps = max(total_steps, 2 * MEASURE)
             warmup = min(warmup, total_steps // 10)
             log(f"{per_step*1000:.0f} ms/step, {B*T/per_step/1e6:.2f}M tok/s -> {total_steps} steps")
         if total_steps is None:
@@ -252,8 +283,8 @@ def main():
         y = streams[:, pos + 1 : pos + T + 1]
         def forward_backward():
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
-                logits, new_state = model(x, state)
-            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+                h, new_state = model(x, state, hidden=True)
+                loss = chunked_loss(h, model.embed.weight, y)  # never the whole [B, T, V] logits
             loss.backward()
             return loss, new_state
 

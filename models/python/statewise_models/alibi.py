@@ -24,6 +24,7 @@ import torch
 import torch.nn as nn
 
 from .hawk import RMSNorm, gelu_tanh, up
+from .head import finish
 
 MASK = 1e4  # additive mask magnitude (fp16-safe)
 
@@ -247,7 +248,7 @@ class AlibiTransformer(nn.Module):
     def init_state(self, batch: int, device=None) -> list[torch.Tensor]:
         return [torch.zeros(batch, *shape, device=device) for _, shape in self.state_spec()]
 
-    def forward(self, tokens: torch.Tensor, state: list[torch.Tensor], mode: str = "train", last_only: bool = False):
+    def forward(self, tokens: torch.Tensor, state: list[torch.Tensor], mode: str = "train", last_only: bool = False, hidden: bool = False):
         """tokens [B, T] -> (logits [B, T, V] or [B, V] when last_only, new state list).
         One code path serves 'train', 'export' and 'step' (T == 1); with cfg.train_cache False,
         'train' treats the incoming state as empty (see AlibiConfig)."""
@@ -258,11 +259,7 @@ class AlibiTransformer(nn.Module):
         for i, layer in enumerate(self.layers):
             x, new = layer(x, state[3 * i : 3 * i + 3], use_cache, fast)
             new_state += new
-        if last_only:
-            x = x[:, -1]
-        x = self.norm(x)
-        logits = torch.matmul(x, self.embed.weight.to(x.dtype).t())
-        return (logits if logits.dtype == torch.float64 else logits.float()), new_state
+        return finish(self, x, new_state, last_only, hidden)
 
     def set_export_chunk(self, max_chunk: int):
         self.cfg.max_chunk = max_chunk  # nothing in the graph depends on it

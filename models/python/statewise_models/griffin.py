@@ -21,6 +21,7 @@ import torch.nn.functional as F
 
 from .alibi import alibi_slopes
 from .hawk import CONV_WIDTH, MLP, RecurrentBlock, RMSNorm, doubling_stages, up
+from .head import finish
 
 
 @dataclass
@@ -140,7 +141,7 @@ class Griffin(nn.Module):
     def init_state(self, batch: int, device=None) -> list[torch.Tensor]:
         return [torch.zeros(batch, *shape, device=device) for _, shape in self.state_spec()]
 
-    def forward(self, tokens, state, mode: str = "train", last_only: bool = False):
+    def forward(self, tokens, state, mode: str = "train", last_only: bool = False, hidden: bool = False):
         x = self.embed(tokens)
         new_state: list[torch.Tensor] = []
         at = 0
@@ -149,11 +150,7 @@ class Griffin(nn.Module):
             x, new = layer(x, state[at : at + n], mode)
             new_state += new
             at += n
-        if last_only:
-            x = x[:, -1]
-        x = self.norm(x)
-        logits = torch.matmul(x, self.embed.weight.to(x.dtype).t())
-        return (logits if logits.dtype == torch.float64 else logits.float()), new_state
+        return finish(self, x, new_state, last_only, hidden)
 
     def set_export_chunk(self, max_chunk: int):
         stages = doubling_stages(max_chunk)

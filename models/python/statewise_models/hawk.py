@@ -17,6 +17,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .head import finish
 from .scan import doubling_stages, scan_auto, scan_doubling
 
 CONV_WIDTH = 4
@@ -198,18 +199,14 @@ class Hawk(nn.Module):
     def init_state(self, batch: int, device=None) -> list[torch.Tensor]:
         return [torch.zeros(batch, *shape, device=device) for _, shape in self.state_spec()]
 
-    def forward(self, tokens: torch.Tensor, state: list[torch.Tensor], mode: str = "train", last_only: bool = False):
+    def forward(self, tokens: torch.Tensor, state: list[torch.Tensor], mode: str = "train", last_only: bool = False, hidden: bool = False):
         """tokens [B, T] -> (logits [B, T, V] or [B, V] when last_only, new state list)."""
         x = self.embed(tokens)
         new_state: list[torch.Tensor] = []
         for i, layer in enumerate(self.layers):
             x, conv, h = layer(x, state[2 * i], state[2 * i + 1], mode)
             new_state += [conv, h]
-        if last_only:
-            x = x[:, -1]
-        x = self.norm(x)
-        logits = torch.matmul(x, self.embed.weight.to(x.dtype).t())
-        return (logits if logits.dtype == torch.float64 else logits.float()), new_state
+        return finish(self, x, new_state, last_only, hidden)
 
     def set_export_chunk(self, max_chunk: int):
         stages = doubling_stages(max_chunk)

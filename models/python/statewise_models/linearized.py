@@ -31,6 +31,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .hawk import RMSNorm, up
+from .head import finish
 
 
 @dataclass
@@ -230,7 +231,7 @@ class Linearized(nn.Module):
     def init_state(self, batch: int, device=None) -> list[torch.Tensor]:
         return [torch.zeros(batch, *shape, device=device) for _, shape in self.state_spec()]
 
-    def forward(self, tokens: torch.Tensor, state: list[torch.Tensor], mode: str = "train", last_only: bool = False):
+    def forward(self, tokens: torch.Tensor, state: list[torch.Tensor], mode: str = "train", last_only: bool = False, hidden: bool = False):
         """tokens [B, T] -> (logits [B, T, V] or [B, V] when last_only, new state list).
         One code path serves 'train', 'export' and 'step' (T == 1)."""
         x = self.embed(tokens)
@@ -241,11 +242,7 @@ class Linearized(nn.Module):
             x, new = layer(x, state[pos : pos + layer.n_states], fast)
             pos += layer.n_states
             new_state += new
-        if last_only:
-            x = x[:, -1]
-        x = self.norm(x)
-        logits = torch.matmul(x, self.embed.weight.to(x.dtype).t())
-        return (logits if logits.dtype == torch.float64 else logits.float()), new_state
+        return finish(self, x, new_state, last_only, hidden)
 
     def set_export_chunk(self, max_chunk: int):
         self.cfg.max_chunk = max_chunk  # nothing in the graph depends on it

@@ -1,0 +1,68 @@
+"""The training loss through the chunked head equals the plain one, and runs sharing a GPU plan one
+step count together (train.py --sync-dir)."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from statewise_models.head import chunked_loss, tied_logits
+from statewise_models.registry import make_model
+from train import plan_shared_steps
+
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TOKENIZER = os.path.join(HERE, "..", "hawk", "tokenizer.json")
+
+
+def test_chunked_loss_equals_the_whole_logits_loss_and_its_gradients():
+    torch.manual_seed(0)
+    h = torch.randn(3, 37, 16, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(50, 16, dtype=torch.float64, requires_grad=True)
+    y = torch.randint(0, 50, (3, 37))
+    ref = F.cross_entropy(tied_logits(h, w).reshape(-1, 50), y.reshape(-1))
+    gh, gw = torch.autograd.grad(ref, (h, w))
+    for chunk in (5, 37, 64):
+        got = chunked_loss(h, w, y, chunk=chunk)
+        ch, cw = torch.autograd.grad(got, (h, w))
+        assert torch.allclose(got, ref, rtol=1e-12)
+        assert torch.allclose(ch, gh, atol=1e-12) and torch.allclose(cw, gw, atol=1e-12)
+
+
+def test_hidden_forward_then_head_is_the_logits_forward():
+    for arch, cfg in [("hawk", {"vocab_size": 64, "d_model": 16, "d_rnn": 16, "n_layers": 1, "n_gate_blocks": 2, "mlp_mult": 2}),
+                      ("based", {"vocab_size": 64, "d_model": 16, "layout": "CLS", "n_heads": 2, "feature_dim": 4, "window": 4})]:
+        torch.manual_seed(1)
+        m = make_model(arch, cfg).double()
+        x = torch.randint(0, 64, (2, 9))
+        s = [t.double() for t in m.init_state(2)]
+        logits, s1 = m(x, s)
+        h, s2 = m(x, s, hidden=True)
+        assert torch.allclose(tied_logits(h, m.embed.weight), logits, atol=1e-12)
+        assert all(torch.equal(a, b) for a, b in zip(s1, s2))
+
+
+def test_plan_shared_steps_uses_the_mean_shared_step_time():
+    # three runs measured at 0.25, 0.5 and 0.75 s a step while sharing: one step of all costs ~0.5 s
+    assert plan_shared_steps([0.25, 0.5, 0.75], 500.0, 1.0) == 1000
+    assert plan_shared_steps([0.2], 100.0, 0.5) == 250
+
+
+def test_runs_sharing_a_sync_dir_plan_the_same_steps(tmp_path):
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "s.npz", train=rng.integers(0, 300, 2 * 2000).astype(np.uint16), eval=rng.integers(0, 300, 65).astype(np.uint16),
+             eval_mask=np.ones(65, dtype=bool), eval_bytes=np.int64(200), info=np.array(json.dumps({"packages": 1, "bytes": 1000})))
+    cfgs = {"hawk": {"vocab_size": 300, "d_model": 16, "d_rnn": 16, "n_layers": 1, "n_gate_blocks": 2, "mlp_mult": 2},
+            "based": {"vocab_size": 300, "d_model": 16, "layout": "CLS", "n_heads": 2, "feature_dim": 4, "window": 8}}
+    procs = {a: subprocess.Popen([sys.executable, "train.py", "--arch", a, "--corpus", str(tmp_path), "--tokenizer", TOKENIZER,
+                                  "--stream-npz", str(tmp_path / "s.npz"), "--out", str(tmp_path / a), "--device", "cpu", "--compile", "0",
+                                  "--batch", "2", "--seq", "16", "--budget-s", "6", "--sync-dir", str(tmp_path / "sync"), "--sync-n", "2",
+                                  "--config", json.dumps(c)], cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             for a, c in cfgs.items()}
+    logs = {a: p.communicate(timeout=300)[0] for a, p in procs.items()}
+    assert all(p.returncode == 0 for p in procs.values()), logs
+    steps = {a: json.load(open(tmp_path / a / "train_report.json"))["train"]["steps"] for a in cfgs}
+    assert steps["hawk"] == steps["based"] >= 60, (steps, logs)
+    assert all("sync: 2 of 2 runs warm" in l and "sync: 2 runs" in l for l in logs.values()), logs
