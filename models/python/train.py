@@ -25,6 +25,7 @@ from statewise_models import tokenizer as toklib
 from statewise_models.data import build_streams
 from statewise_models.head import chunked_loss
 from statewise_models.registry import make_model
+from shared_gpu import Lockstep, plan_shared_steps, sync_ready, sync_steps
 
 
 def log(msg: str):
@@ -54,48 +55,6 @@ def evaluate_bpb(model, toks: np.ndarray, mask: np.ndarray, byte_len: np.ndarray
         covered += int((blen[y] * m).sum())
     model.train()
     return {"bits_per_byte": nll / math.log(2) / covered, "tokens": count, "bytes": covered, "nats_per_token": nll / count}
-
-
-def _wait_for(folder: str, suffix: str, n: int, timeout_s: float) -> list[str]:
-    t0 = time.time()
-    while True:
-        got = sorted(f for f in os.listdir(folder) if f.endswith(suffix))
-        if len(got) >= n or time.time() - t0 > timeout_s:
-            return got
-        time.sleep(0.2)
-
-
-def _put(folder: str, name: str, text: str):
-    with open(os.path.join(folder, name + ".tmp"), "w") as f:
-        f.write(text)
-    os.replace(os.path.join(folder, name + ".tmp"), os.path.join(folder, name))
-
-
-def sync_ready(folder: str, n: int, arch: str, timeout_s: float = 240):
-    """Barrier: every run sharing the GPU has compiled and warmed up, so the speeds measured next are
-    the speeds of all of them running together (a run that died never arrives; the wait times out)."""
-    os.makedirs(folder, exist_ok=True)
-    _put(folder, f"{arch}.ready", str(time.time()))
-    got = _wait_for(folder, ".ready", n, timeout_s)
-    log(f"sync: {len(got)} of {n} runs warm")
-
-
-def plan_shared_steps(step_s: list[float], seconds_left: float, safety: float) -> int:
-    """Steps that runs sharing one GPU can all still make in `seconds_left`, from each run's seconds per
-    step measured while all of them ran. Time-sliced, a run's shared step time is about the sum of all
-    runs' solo step times, whichever share each gets; so one step of every run together costs about the
-    mean of the shared times, and the faster runs, once done, leave the GPU to the slower."""
-    return int(safety * seconds_left / (sum(step_s) / len(step_s)))
-
-
-def sync_steps(folder: str, n: int, arch: str, step_s: float, seconds_left: float, safety: float, done: int, timeout_s: float = 120) -> int:
-    """Every run writes its measured step time and the time it has left; all plan the same step count."""
-    _put(folder, f"{arch}.speed", json.dumps({"step_s": step_s, "left_s": seconds_left}))
-    got = _wait_for(folder, ".speed", n, timeout_s)
-    runs = [json.load(open(os.path.join(folder, f))) for f in got]
-    total = done + plan_shared_steps([r["step_s"] for r in runs], min(r["left_s"] for r in runs), safety)
-    log(f"sync: {len(runs)} runs, shared ms/step {[round(1000 * r['step_s']) for r in runs]} -> {total} steps")
-    return total
 
 
 def quantize_state_dict(sd: dict, block: int = 32) -> dict:
@@ -230,14 +189,24 @@ def main():
         log(f"resumed at step {step} of {total_steps} ({tokens_seen/1e6:.1f}M tokens, {len(phases)} earlier call(s))")
     step0 = step
     WARM, MEASURE = 10, 30  # compiled and warm by WARM; the speed is measured over WARM..MEASURE
+    # runs sharing a GPU meet every 25 steps and stop or pause at the same step (the same token budget);
+    # the per-step limits below stay as a last resort (a pause then waits 12 s more for the barrier)
+    lock = Lockstep(args.sync_dir, args.sync_n, args.arch, call=len(phases)) if args.sync_dir else None
+    pause_hard = args.pause_at + (12 if lock and args.pause_at else 0)
     t_train = time.time()
     while True:
         if total_steps is not None and step >= total_steps:
             break
+        decision = "go"
+        if lock and total_steps is not None and lock.due(step):
+            decision = lock.decide(step, args.stop_at, args.pause_at)
+        if decision == "stop":
+            log(f"deadline (lockstep): stopping after {step} of {total_steps} steps")
+            break
         if args.stop_at and time.time() > args.stop_at:
             log(f"deadline: stopping after {step} of {total_steps} steps")
             break
-        if (args.pause_at and time.time() > args.pause_at) or (args.pause_step and step >= args.pause_step):
+        if decision == "pause" or (args.pause_at and time.time() > pause_hard) or (args.pause_step and step >= args.pause_step):
             phases.append([step - step0, time.time() - t_train])
             torch.save({
                 "arch": args.arch, "batch": B, "seq": T, "model": model.state_dict(), "opt": opt.state_dict(),

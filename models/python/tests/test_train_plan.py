@@ -1,9 +1,11 @@
 """The training loss through the chunked head equals the plain one, and runs sharing a GPU plan one
-step count together (train.py --sync-dir)."""
+step count together and stop or pause at the same step (train.py --sync-dir, shared_gpu.py)."""
 import json
 import os
 import subprocess
 import sys
+import threading
+import time
 
 import numpy as np
 import torch
@@ -11,7 +13,7 @@ import torch.nn.functional as F
 
 from statewise_models.head import chunked_loss, tied_logits
 from statewise_models.registry import make_model
-from train import plan_shared_steps
+from shared_gpu import Lockstep, plan_shared_steps
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOKENIZER = os.path.join(HERE, "..", "hawk", "tokenizer.json")
@@ -66,3 +68,64 @@ def test_runs_sharing_a_sync_dir_plan_the_same_steps(tmp_path):
     steps = {a: json.load(open(tmp_path / a / "train_report.json"))["train"]["steps"] for a in cfgs}
     assert steps["hawk"] == steps["based"] >= 60, (steps, logs)
     assert all("sync: 2 of 2 runs warm" in l and "sync: 2 runs" in l for l in logs.values()), logs
+
+
+def test_lockstep_runs_take_the_same_decision_at_the_same_step(tmp_path):
+    # three runs of different speeds; the deadline comes while they train: all stop at one barrier
+    folder, stop_at = str(tmp_path / "sync"), time.time() + 3.0
+    out = {}
+
+    def run(name, step_s):
+        lock, step = Lockstep(folder, 3, name, call=0, every=5, timeout_s=10, first_timeout_s=10), 0
+        while step < 10_000:
+            if lock.due(step):
+                d = lock.decide(step, stop_at, 0)
+                if d != "go":
+                    out[name] = (d, step, time.time())
+                    return
+            time.sleep(step_s)
+            step += 1
+        out[name] = ("end", step, time.time())
+
+    threads = [threading.Thread(target=run, args=(n, s)) for n, s in (("a", 0.004), ("b", 0.01), ("c", 0.02))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert {d for d, _, _ in out.values()} == {"stop"}, out
+    assert len({s for _, s, _ in out.values()}) == 1 and next(iter(out.values()))[1] > 0, out
+    assert all(t <= stop_at for _, _, t in out.values()), out  # decided before the deadline, not at it
+
+
+def test_a_resumed_call_meets_at_its_own_barriers(tmp_path):
+    folder = str(tmp_path / "sync")
+    first = [Lockstep(folder, 2, n, call=0, every=25, first_timeout_s=5) for n in ("a", "b")]
+    ts = [threading.Thread(target=l.arrive, args=(850,)) for l in first]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(10)
+    assert all(l.live == 2 for l in first)
+    # the second call: "a" alone at step 850 must not count the first call's files as "b" being there
+    again = Lockstep(folder, 2, "a", call=1, every=25, first_timeout_s=0.5)
+    again.arrive(850)
+    assert again.live == 1
+
+
+def test_a_deadline_stops_runs_sharing_a_gpu_at_the_same_step(tmp_path):
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "s.npz", train=rng.integers(0, 300, 2 * 2000).astype(np.uint16), eval=rng.integers(0, 300, 65).astype(np.uint16),
+             eval_mask=np.ones(65, dtype=bool), eval_bytes=np.int64(200), info=np.array(json.dumps({"packages": 1, "bytes": 1000})))
+    cfgs = {"hawk": {"vocab_size": 300, "d_model": 16, "d_rnn": 16, "n_layers": 1, "n_gate_blocks": 2, "mlp_mult": 2},
+            "based": {"vocab_size": 300, "d_model": 32, "layout": "CLSC", "n_heads": 2, "feature_dim": 4, "window": 8}}
+    stop_at = time.time() + 25  # planned for 300 s, stopped by the deadline long before
+    procs = {a: subprocess.Popen([sys.executable, "train.py", "--arch", a, "--corpus", str(tmp_path), "--tokenizer", TOKENIZER,
+                                  "--stream-npz", str(tmp_path / "s.npz"), "--out", str(tmp_path / a), "--device", "cpu", "--compile", "0",
+                                  "--batch", "2", "--seq", "16", "--budget-s", "300", "--sync-dir", str(tmp_path / "sync"), "--sync-n", "2",
+                                  "--stop-at", str(stop_at), "--config", json.dumps(c)], cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             for a, c in cfgs.items()}
+    logs = {a: p.communicate(timeout=300)[0] for a, p in procs.items()}
+    assert all(p.returncode == 0 for p in procs.values()), logs
+    reps = {a: json.load(open(tmp_path / a / "train_report.json"))["train"] for a in cfgs}
+    assert reps["hawk"]["steps"] == reps["based"]["steps"] < reps["hawk"]["planned_steps"], (reps, logs)
+    assert all("deadline (lockstep)" in l for l in logs.values()), logs
