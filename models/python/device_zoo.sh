@@ -12,6 +12,13 @@
 # model-q8.pt of the architectures the last argument names: at most three fit the 64 MiB a call
 # returns); the others wait in /tmp/zoo/pack/rest.tar.xz.part-* for device_zoo_fetch.sh, which the
 # next call runs while the machine is still warm.
+# The same budget over two independent calls (nothing needs the machine to stay warm between them):
+#   bash models/python/device_zoo.sh CORPUS_DIR 0 "based alibi linearized" 590 "based alibi linearized"
+#   STEPS=P [STOP_STEP=S] bash models/python/device_zoo.sh CORPUS_DIR 0 "hawk griffin" 590 "hawk griffin"
+# The first plans P steps for its runs (lockstep: a deadline stops them all at one step S <= P); the
+# second trains its runs on the same streams for exactly P planned steps (--max-steps, so the same LR
+# schedule), stopping at S where the first was cut short (--stop-step). Put the slowest architectures in
+# the first call: the second, fixed in steps, then needs less time than it has.
 # One training over two calls (the second must start while the machine is still warm, within ~30 s):
 #   EXTRA_S=430 bash models/python/device_zoo.sh CORPUS_DIR 0 "ARCHS" 570    # prepares, trains, pauses
 #   RESUME=1 bash models/python/device_zoo.sh CORPUS_DIR 0 "ARCHS" 585 "based alibi"   # finishes, evaluates, packs
@@ -20,7 +27,7 @@
 # For a CPU smoke run of this script: PY (python), TRAIN_ARGS / EVAL_ARGS (appended to train.py /
 # eval_torch.py), and a streams.npz already in /tmp/zoo skips the corpus preparation.
 set -uo pipefail
-PY=${PY:-python3}; TRAIN_ARGS=${TRAIN_ARGS:-}; EVAL_ARGS=${EVAL_ARGS:-}; EXTRA_S=${EXTRA_S:-0}; RESUME=${RESUME:-0}; SAFETY=${SAFETY:-0.85}
+PY=${PY:-python3}; TRAIN_ARGS=${TRAIN_ARGS:-}; EVAL_ARGS=${EVAL_ARGS:-}; EXTRA_S=${EXTRA_S:-0}; RESUME=${RESUME:-0}; STEPS=${STEPS:-0}; STOP_STEP=${STOP_STEP:-0}; SAFETY=${SAFETY:-0.85}
 ROOT=$PWD; W=${ZOO_DIR:-/tmp/zoo}; OUT=${OUT:-/tmp/out}; mkdir -p "$W/corpus" "$W/logs" "$W/pack" "$OUT"
 export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=3 PYTORCH_CUDA_ALLOC_CONF=${PYTORCH_CUDA_ALLOC_CONF:-expandable_segments:True}
 CORPUS=$1; BUDGET=$2; ARCHS=$3; DEADLINE=${4:-460}; RETURN=${5:-}
@@ -32,7 +39,8 @@ nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
 $PY -c 'import torch; print("torch", torch.__version__, torch.cuda.is_available() and torch.cuda.get_device_name(0))'
 TOK=$ROOT/models/hawk/tokenizer.json
 [ "$RESUME" = 1 ] || timeout 60 nice -n 10 $PY -m pytest -q -x tests/test_fast_train.py tests/test_train_plan.py > "$W/logs/pytest.log" 2>&1 &  # the fast paths under this torch, beside the preparation
-[ -f "$W/streams.npz" ] || { for f in train heldout; do xz -dc -T16 "$CORPUS/$f.jsonl.xz" > "$W/corpus/$f.jsonl" & done; wait; }
+echo "torch checked at $(( $(date +%s) - T0 )) s"
+[ -f "$W/streams.npz" ] || { for f in train heldout; do xz -dc -T16 "$CORPUS/$f.jsonl.xz" > "$W/corpus/$f.jsonl" & done; wait; echo "corpus unpacked at $(( $(date +%s) - T0 )) s"; }
 [ -f "$W/streams.npz" ] || timeout 120 $PY prep_stream.py --corpus "$W/corpus" --tokenizer "$TOK" --out "$W/streams.npz" --eval-bytes 3000000 2>&1 | tee "$W/logs/prep.log"
 echo "prepared at $(( $(date +%s) - T0 )) s"; tail -3 "$W/logs/pytest.log"
 n=$(echo $ARCHS | wc -w)
@@ -47,6 +55,8 @@ else
   STOP=$(( $(date +%s) + B + 20 )); WHEN="--stop-at $STOP"
   echo "training until $B s from now (asked $BUDGET), hard stop in $(( B + 20 )) s, $(left) s left"
 fi
+FIXED=""; [ "$STEPS" -gt 0 ] && FIXED="--max-steps $STEPS"; [ "$STOP_STEP" -gt 0 ] && FIXED="$FIXED --stop-step $STOP_STEP"
+[ -n "$FIXED" ] && echo "fixed steps: $FIXED"
 for a in $ARCHS; do
   cfg='{}'; [ "$a" = alibi ] && cfg='{"train_cache": false}'
   R=""
@@ -58,19 +68,19 @@ for a in $ARCHS; do
     R="--resume $W/run-$a/resume.pt"
   fi
   timeout $(( $(left) - 10 )) $PY train.py --arch "$a" --corpus "$W/corpus" --tokenizer "$TOK" --stream-npz "$W/streams.npz" \
-    --out "$W/run-$a" --budget-s "$B" --batch 16 --compile 1 --sync-dir "$W/sync" --sync-n "$n" --config "$cfg" $WHEN --budget-safety "$SAFETY" --q8-block 64 $R $TRAIN_ARGS \
+    --out "$W/run-$a" --budget-s "$B" --batch 16 --compile 1 --sync-dir "$W/sync" --sync-n "$n" --config "$cfg" $WHEN --budget-safety "$SAFETY" --q8-block 64 $FIXED $R $TRAIN_ARGS \
     >> "$W/logs/train-$a.log" 2>&1 &
 done
 wait
-grep -hE "data:|model |ms/step|sync:|deadline|paused|resumed|trained|held-out|Error|error" "$W"/logs/train-*.log | cut -c1-300
+grep -hE "data:|model |ms/step|sync:|deadline|stop step|lockstep|paused|resumed|trained|held-out|Error|error" "$W"/logs/train-*.log | cut -c1-300
 echo "trained at $(( $(date +%s) - T0 )) s"
 if [ "$EXTRA_S" -gt 0 ]; then
   (cd "$W" && tar cf - sync logs) | xz -T16 > "$OUT/report-1.tar.xz"
   ls -la "$W"/run-*/resume.pt; echo "paused at $(( $(date +%s) - T0 )) s: now the RESUME=1 call"; exit 0
 fi
-EX=$(( $(left) - 15 )); [ "$EX" -gt 60 ] && EX=60
+EX=$(( $(left) - 15 )); [ "$EX" -gt 60 ] && EX=60; [ "$EX" -lt 5 ] && { echo "no time left for the extrapolation runs"; EX=0; }
 for a in $ARCHS; do
-  [ -f "$W/run-$a/model.pt" ] || continue
+  [ -f "$W/run-$a/model.pt" ] && [ "$EX" -gt 0 ] || continue
   timeout "$EX" $PY eval_torch.py --ckpt "$W/run-$a/model.pt" --stream-npz "$W/streams.npz" --tokenizer "$TOK" \
     --windows 8 --out "$W/run-$a/extrapolation.json" $EVAL_ARGS > "$W/logs/extrap-$a.log" 2>&1 &
 done

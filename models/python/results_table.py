@@ -85,6 +85,27 @@ def row(arch: str) -> dict[str, str]:
     return r
 
 
+def budget_line(trains: dict[str, dict]) -> str:
+    """Whether the table compares equal training budgets: the same tokens (steps x batch x length) and the
+    same token streams (train_report's stream_sha1, where recorded) for every architecture."""
+    if not trains:
+        return "training budget: no training records"
+    tokens = {a: t.get("tokens_seen") for a, t in trains.items()}
+    shas = {a: t.get("stream_sha1") for a, t in trains.items()}
+    parts = [f"{a} {(n or 0) / 1e6:.1f}M" for a, n in tokens.items()]
+    same_tokens = len(set(tokens.values())) == 1
+    known = {v for v in shas.values() if v}
+    same_streams = len(known) == 1 and all(shas.values())
+    if same_tokens and same_streams:
+        return f"training budget: the same for all ({parts[0].split()[1]} tokens each, streams {known.pop()})"
+    why = []
+    if not same_tokens:
+        why.append("tokens " + ", ".join(parts))
+    if not same_streams:
+        why.append("streams " + ", ".join(f"{a} {v or 'unrecorded'}" for a, v in shas.items()))
+    return "training budget: NOT the same — " + "; ".join(why)
+
+
 def main():
     archs = (sys.argv[1] if len(sys.argv) > 1 else "hawk,griffin,based,alibi,linearized").split(",")
     rows = {a: row(a) for a in archs}
@@ -95,6 +116,13 @@ def main():
     print("|---|" + "---|" * len(archs))
     for k in keys:
         print(f"| {k} | " + " | ".join(rows[a].get(k, "–") for a in archs) + " |")
+    trains = {}
+    for a in archs:
+        zoo = load(os.path.join(ROOT, "results", f"{a}.json")) or {}
+        m = load(os.path.join(ROOT, a, "manifest.json")) or {}
+        trains[a] = {**m.get("training", {}), **zoo.get("train", {})}
+    print()
+    print(budget_line(trains))
 
 
 if __name__ == "__main__":

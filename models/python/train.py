@@ -11,6 +11,7 @@ carried across tens of thousands of tokens, as the product's workspace state is.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -114,6 +115,7 @@ def main():
     ap.add_argument("--q8-block", type=int, default=32, help="block length of model-q8.pt's int8 blocks (64 halves the scales' bytes)")
     ap.add_argument("--stop-at", type=float, default=0, help="unix time: stop training by then whatever the step count (a hard deadline; the report says how many steps ran)")
     ap.add_argument("--pause-at", type=float, default=0, help="unix time: by then save everything --resume needs to OUT/resume.pt and exit without finishing (one training over several device calls; --budget-s is the whole training's)")
+    ap.add_argument("--stop-step", type=int, default=0, help="stop after this many steps, the LR schedule still that of --max-steps: repeats, in another device call, a run a deadline stopped early (the same tokens and schedule)")
     ap.add_argument("--pause-step", type=int, default=0, help="pause (as --pause-at) after this many steps (tests)")
     ap.add_argument("--resume", default="", help="a paused run's resume.pt: continue it with the same planned steps, LR schedule, data order, carried state and RNG")
     args = ap.parse_args()
@@ -200,6 +202,9 @@ def main():
         decision = "go"
         if lock and total_steps is not None and lock.due(step):
             decision = lock.decide(step, args.stop_at, args.pause_at)
+        if args.stop_step and step >= args.stop_step:
+            log(f"stop step: stopping after {step} of {total_steps} steps")
+            break
         if decision == "stop":
             log(f"deadline (lockstep): stopping after {step} of {total_steps} steps")
             break
@@ -297,7 +302,7 @@ def main():
         "train": {
             "steps": step, "planned_steps": total_steps, "batch": B, "seq": T, "tokens_seen": tokens_seen, "gpu_seconds": train_s,
             "lr": args.lr, "reset_p": args.reset_p, "corpus_packages": train_pk_n, "corpus_bytes": train_bytes,
-            "corpus_tokens": int(len(stream)), "bytes_per_token": train_bytes / len(stream),
+            "corpus_tokens": int(len(stream)), "stream_sha1": hashlib.sha1(np.ascontiguousarray(stream).tobytes()).hexdigest()[:16], "bytes_per_token": train_bytes / len(stream),
             "device": torch.cuda.get_device_name(0) if device.type == "cuda" else "cpu", "torch": torch.__version__,
             "fast_paths": bool(model.fast_train), "compiled": bool(args.compile),
             "calls": [{"steps": n, "seconds": round(sec, 1)} for n, sec in phases],

@@ -1,6 +1,7 @@
 """The training loss through the chunked head equals the plain one, and runs sharing a GPU plan one
 step count together and stop or pause at the same step (train.py --sync-dir, shared_gpu.py)."""
 import json
+import math
 import os
 import subprocess
 import sys
@@ -129,3 +130,25 @@ def test_a_deadline_stops_runs_sharing_a_gpu_at_the_same_step(tmp_path):
     reps = {a: json.load(open(tmp_path / a / "train_report.json"))["train"] for a in cfgs}
     assert reps["hawk"]["steps"] == reps["based"]["steps"] < reps["hawk"]["planned_steps"], (reps, logs)
     assert all("deadline (lockstep)" in l for l in logs.values()), logs
+
+
+def test_stop_step_keeps_the_planned_schedule(tmp_path):
+    # the second call of a split zoo run: exactly the first call's plan, cut where the first was cut
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "s.npz", train=rng.integers(0, 300, 2 * 2000).astype(np.uint16), eval=rng.integers(0, 300, 65).astype(np.uint16),
+             eval_mask=np.ones(65, dtype=bool), eval_bytes=np.int64(200), info=np.array(json.dumps({"packages": 1, "bytes": 1000})))
+    cfg = {"vocab_size": 300, "d_model": 16, "d_rnn": 16, "n_layers": 1, "n_gate_blocks": 2, "mlp_mult": 2}
+    r = subprocess.run([sys.executable, "train.py", "--arch", "hawk", "--corpus", str(tmp_path), "--tokenizer", TOKENIZER,
+                        "--stream-npz", str(tmp_path / "s.npz"), "--out", str(tmp_path / "h"), "--device", "cpu", "--compile", "0",
+                        "--batch", "2", "--seq", "16", "--max-steps", "120", "--stop-step", "75", "--config", json.dumps(cfg)],
+                       cwd=HERE, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    rep = json.load(open(tmp_path / "h" / "train_report.json"))
+    assert rep["train"]["steps"] == 75 and rep["train"]["planned_steps"] == 120, rep["train"]
+    assert "stop step: stopping after 75 of 120 steps" in r.stdout
+    assert len(rep["train"]["stream_sha1"]) == 16
+    # the LR at step 50 is the 120-step cosine's (warmup 12), not a 75-step one's
+    lr50 = rep["history"][0]["lr"]
+    assert rep["history"][0]["step"] == 50
+    want = 2e-3 * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * (49 - 12) / (120 - 12))))
+    assert abs(lr50 - want) < 1e-12, (lr50, want)
