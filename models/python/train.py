@@ -199,12 +199,12 @@ def main():
     while True:
         if total_steps is not None and step >= total_steps:
             break
-        decision = "go"
-        if lock and total_steps is not None and lock.due(step):
-            decision = lock.decide(step, args.stop_at, args.pause_at)
         if args.stop_step and step >= args.stop_step:
             log(f"stop step: stopping after {step} of {total_steps} steps")
             break
+        decision = "go"
+        if lock and total_steps is not None and lock.due(step):
+            decision = lock.decide(step, args.stop_at, args.pause_at)
         if decision == "stop":
             log(f"deadline (lockstep): stopping after {step} of {total_steps} steps")
             break

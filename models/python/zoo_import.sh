@@ -9,8 +9,8 @@
 # brought back: report.tar.xz and ckpt.tar.xz.part-* (and rest.tar.xz.part-* from device_zoo_fetch.sh).
 # MODELS_OUT (default models) and RESULTS_OUT (default models/results) move the outputs elsewhere (the
 # smoke test writes to a scratch folder); PY is a python with torch and onnx (Debian: /usr/bin/python3).
-# It stops with a clear message when an architecture's checkpoint or report is missing, and says when the
-# five were not trained on the same token streams or the same number of tokens.
+# It stops with a clear message when an architecture's checkpoint or report is missing, and prints
+# results_table.budget_line: whether the runs had the same tokens and token streams.
 # Then: npm run build; node --import tsx --test test/engine/onnx-parity.test.ts;
 #       bash scripts/eval-zoo.sh "ARCHS"; python3 models/python/results_table.py
 set -euo pipefail
@@ -37,14 +37,14 @@ for a in $ARCHS; do
   done
   [ -n "${RUN[$a]:-}" ] || { echo "zoo_import: no model-q8.pt with a train_report.json for $a in $RET (did its call return it?)" >&2; exit 1; }
 done
-"$PY" - "$ARCHS" "${RUN[@]}" <<'EOF'
+(cd "$ROOT/models/python" && "$PY" - "$ARCHS" "${RUN[@]}") <<'EOF'
 import json, os, sys
+from results_table import budget_line
 archs, runs = sys.argv[1].split(), sys.argv[2:]
 tr = {a: json.load(open(os.path.join(r, "train_report.json")))["train"] for a, r in zip(archs, runs)}
 for a, t in tr.items():
     print(f"{a}: {t['steps']} of {t['planned_steps']} planned steps, {t['tokens_seen'] / 1e6:.1f}M tokens, streams {t.get('stream_sha1')}, {t['device']}")
-if len({t["tokens_seen"] for t in tr.values()}) > 1 or len({t.get("stream_sha1") for t in tr.values()}) > 1:
-    print("zoo_import: WARNING: these runs are NOT one training budget (tokens or streams differ); the table will say so")
+print("zoo_import: " + budget_line(tr))
 EOF
 
 # 3. the parity sample: the text the shipped fixtures use, tokenized by the engine's tokenizer

@@ -20,6 +20,22 @@ HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOKENIZER = os.path.join(HERE, "..", "hawk", "tokenizer.json")
 
 
+TINY_HAWK = {"vocab_size": 300, "d_model": 16, "d_rnn": 16, "n_layers": 1, "n_gate_blocks": 2, "mlp_mult": 2}
+
+
+def _tiny_streams(tmp_path):
+    """A streams.npz of random tokens (vocabulary 300) for CPU runs of train.py."""
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "s.npz", train=rng.integers(0, 300, 2 * 2000).astype(np.uint16), eval=rng.integers(0, 300, 65).astype(np.uint16),
+             eval_mask=np.ones(65, dtype=bool), eval_bytes=np.int64(200), info=np.array(json.dumps({"packages": 1, "bytes": 1000})))
+
+
+def _train_cmd(tmp_path, arch, *rest):
+    """train.py on the CPU, uncompiled, 2 streams x 16 tokens, on _tiny_streams, into tmp_path/arch."""
+    return [sys.executable, "train.py", "--arch", arch, "--corpus", str(tmp_path), "--tokenizer", TOKENIZER, "--stream-npz", str(tmp_path / "s.npz"),
+            "--out", str(tmp_path / arch), "--device", "cpu", "--compile", "0", "--batch", "2", "--seq", "16", *rest]
+
+
 def test_chunked_loss_equals_the_whole_logits_loss_and_its_gradients():
     torch.manual_seed(0)
     h = torch.randn(3, 37, 16, dtype=torch.float64, requires_grad=True)
@@ -54,15 +70,11 @@ def test_plan_shared_steps_uses_the_mean_shared_step_time():
 
 
 def test_runs_sharing_a_sync_dir_plan_the_same_steps(tmp_path):
-    rng = np.random.default_rng(0)
-    np.savez(tmp_path / "s.npz", train=rng.integers(0, 300, 2 * 2000).astype(np.uint16), eval=rng.integers(0, 300, 65).astype(np.uint16),
-             eval_mask=np.ones(65, dtype=bool), eval_bytes=np.int64(200), info=np.array(json.dumps({"packages": 1, "bytes": 1000})))
-    cfgs = {"hawk": {"vocab_size": 300, "d_model": 16, "d_rnn": 16, "n_layers": 1, "n_gate_blocks": 2, "mlp_mult": 2},
+    _tiny_streams(tmp_path)
+    cfgs = {"hawk": TINY_HAWK,
             "based": {"vocab_size": 300, "d_model": 16, "layout": "CLS", "n_heads": 2, "feature_dim": 4, "window": 8}}
-    procs = {a: subprocess.Popen([sys.executable, "train.py", "--arch", a, "--corpus", str(tmp_path), "--tokenizer", TOKENIZER,
-                                  "--stream-npz", str(tmp_path / "s.npz"), "--out", str(tmp_path / a), "--device", "cpu", "--compile", "0",
-                                  "--batch", "2", "--seq", "16", "--budget-s", "6", "--sync-dir", str(tmp_path / "sync"), "--sync-n", "2",
-                                  "--config", json.dumps(c)], cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    procs = {a: subprocess.Popen(_train_cmd(tmp_path, a, "--budget-s", "6", "--sync-dir", str(tmp_path / "sync"), "--sync-n", "2",
+                                  "--config", json.dumps(c)), cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
              for a, c in cfgs.items()}
     logs = {a: p.communicate(timeout=300)[0] for a, p in procs.items()}
     assert all(p.returncode == 0 for p in procs.values()), logs
@@ -114,16 +126,12 @@ def test_a_resumed_call_meets_at_its_own_barriers(tmp_path):
 
 
 def test_a_deadline_stops_runs_sharing_a_gpu_at_the_same_step(tmp_path):
-    rng = np.random.default_rng(0)
-    np.savez(tmp_path / "s.npz", train=rng.integers(0, 300, 2 * 2000).astype(np.uint16), eval=rng.integers(0, 300, 65).astype(np.uint16),
-             eval_mask=np.ones(65, dtype=bool), eval_bytes=np.int64(200), info=np.array(json.dumps({"packages": 1, "bytes": 1000})))
-    cfgs = {"hawk": {"vocab_size": 300, "d_model": 16, "d_rnn": 16, "n_layers": 1, "n_gate_blocks": 2, "mlp_mult": 2},
+    _tiny_streams(tmp_path)
+    cfgs = {"hawk": TINY_HAWK,
             "based": {"vocab_size": 300, "d_model": 32, "layout": "CLSC", "n_heads": 2, "feature_dim": 4, "window": 8}}
     stop_at = time.time() + 25  # planned for 300 s, stopped by the deadline long before
-    procs = {a: subprocess.Popen([sys.executable, "train.py", "--arch", a, "--corpus", str(tmp_path), "--tokenizer", TOKENIZER,
-                                  "--stream-npz", str(tmp_path / "s.npz"), "--out", str(tmp_path / a), "--device", "cpu", "--compile", "0",
-                                  "--batch", "2", "--seq", "16", "--budget-s", "300", "--sync-dir", str(tmp_path / "sync"), "--sync-n", "2",
-                                  "--stop-at", str(stop_at), "--config", json.dumps(c)], cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    procs = {a: subprocess.Popen(_train_cmd(tmp_path, a, "--budget-s", "300", "--sync-dir", str(tmp_path / "sync"), "--sync-n", "2",
+                                  "--stop-at", str(stop_at), "--config", json.dumps(c)), cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
              for a, c in cfgs.items()}
     logs = {a: p.communicate(timeout=300)[0] for a, p in procs.items()}
     assert all(p.returncode == 0 for p in procs.values()), logs
@@ -134,16 +142,11 @@ def test_a_deadline_stops_runs_sharing_a_gpu_at_the_same_step(tmp_path):
 
 def test_stop_step_keeps_the_planned_schedule(tmp_path):
     # the second call of a split zoo run: exactly the first call's plan, cut where the first was cut
-    rng = np.random.default_rng(0)
-    np.savez(tmp_path / "s.npz", train=rng.integers(0, 300, 2 * 2000).astype(np.uint16), eval=rng.integers(0, 300, 65).astype(np.uint16),
-             eval_mask=np.ones(65, dtype=bool), eval_bytes=np.int64(200), info=np.array(json.dumps({"packages": 1, "bytes": 1000})))
-    cfg = {"vocab_size": 300, "d_model": 16, "d_rnn": 16, "n_layers": 1, "n_gate_blocks": 2, "mlp_mult": 2}
-    r = subprocess.run([sys.executable, "train.py", "--arch", "hawk", "--corpus", str(tmp_path), "--tokenizer", TOKENIZER,
-                        "--stream-npz", str(tmp_path / "s.npz"), "--out", str(tmp_path / "h"), "--device", "cpu", "--compile", "0",
-                        "--batch", "2", "--seq", "16", "--max-steps", "120", "--stop-step", "75", "--config", json.dumps(cfg)],
+    _tiny_streams(tmp_path)
+    r = subprocess.run(_train_cmd(tmp_path, "hawk", "--max-steps", "120", "--stop-step", "75", "--config", json.dumps(TINY_HAWK)),
                        cwd=HERE, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
-    rep = json.load(open(tmp_path / "h" / "train_report.json"))
+    rep = json.load(open(tmp_path / "hawk" / "train_report.json"))
     assert rep["train"]["steps"] == 75 and rep["train"]["planned_steps"] == 120, rep["train"]
     assert "stop step: stopping after 75 of 120 steps" in r.stdout
     assert len(rep["train"]["stream_sha1"]) == 16
