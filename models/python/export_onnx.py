@@ -227,6 +227,9 @@ def main():
     ap.add_argument("--sample-text", required=True)
     ap.add_argument("--version", default=time.strftime("%Y%m%d.%H%M"))
     ap.add_argument("--bits", type=int, default=8, choices=[4, 8])
+    ap.add_argument("--completion-layout", default="plain", choices=["plain", "fim", "suffix-first"],
+                    help="how the engine prompts completions with this model (manifest completion.layout); "
+                         "choose by measurement: statewise eval lines --layout product,plain,fim,suffix-first")
     ap.add_argument("--sample-ids", default="", help="token ids of --sample-text (JSON), where Python tokenizers is missing")
     ap.add_argument("--sample-ids-text", default="", help="the text those 64 ids decode to")
     args = ap.parse_args()
@@ -378,6 +381,7 @@ def main():
         "parity": errs,
         "training": report.get("train", {}),
         "heldout": report.get("heldout", {}),
+        "completion": {"layout": args.completion_layout},
     }
     with open(os.path.join(args.out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)

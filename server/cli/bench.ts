@@ -6,7 +6,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, platform } from 'node:os';
 import * as path from 'node:path';
+import { buildContext } from '../completion/context';
 import { LatencyWindow } from '../completion/latency';
+import { buildCompletionRequest } from '../completion/request';
 import type { EngineClient } from '../engineClient';
 import type { CompleteResult, LoadResult } from '../engine/ipc';
 import { defaultSettings, EXECUTION_PROVIDERS } from '../settings';
@@ -66,11 +68,11 @@ interface RunContext {
 }
 
 function completeAtEnd(ctx: RunContext, uri: string, version: number, text: string): Promise<CompleteResult> {
-  const s = ctx.settings;
-  return ctx.engine.request('complete', {
-    uri, version, position: endOf(text), singleLine: true, maxTokens: s['completion.maxSingleLineTokens'],
-    suffixMaxTokens: s['completion.suffixMaxTokens'], temperature: 0, topP: s['completion.topP'], n: 1,
+  const position = endOf(text);
+  const { params } = buildCompletionRequest({
+    uri, version, position, ctx: buildContext(text, text.length, 'javascript'), settings: ctx.settings, manual: false,
   });
+  return ctx.engine.request('complete', params);
 }
 
 async function runOne(ctx: RunContext, uri: string, text0: string, rootTokens: number): Promise<Omit<BenchRow, 'targetTokens' | 'workspace' | 'workspaceFiles' | 'workspaceTokens'>> {
@@ -123,7 +125,7 @@ async function charsPerToken(engine: EngineClient, ctx: RunContext, source: stri
   const sample = documentOf(source, 40_000);
   const uri = 'file:///bench/calibrate.js';
   await engine.request('openDocument', { uri, path: 'calibrate.js', text: sample, version: 1 });
-  const r = await completeAtEnd({ ...ctx, settings: { ...ctx.settings, 'completion.maxSingleLineTokens': 1 } }, uri, 1, sample);
+  const r = await completeAtEnd({ ...ctx, settings: { ...ctx.settings, 'completion.maxSingleLineTokens': 1, 'completion.maxTokens': 1 } }, uri, 1, sample);
   await engine.request('closeDocument', { uri });
   return sample.length / Math.max(1, r.promptTokens);
 }

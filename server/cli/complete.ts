@@ -6,7 +6,8 @@ import { pathToFileURL } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { buildContext } from '../completion/context';
 import { postprocess } from '../completion/filters';
-import { decideMode } from '../completion/policy';
+import { buildCompletionRequest } from '../completion/request';
+import { COMPLETION_LAYOUTS } from '../engine/ipc';
 import { ARCHITECTURES, defaultSettings, EXECUTION_PROVIDERS } from '../settings';
 import { offsetOf } from '../lsp/completion';
 import { relativeInside } from '../lsp/docPath';
@@ -16,7 +17,7 @@ import { languageOf } from './language';
 import { openSession } from './session';
 import { cliStateDir, setWorkspace, workspaceFiles } from './workspace';
 
-export const COMPLETE_USAGE = 'statewise complete <file>:<line>:<col> [--workspace DIR] [--arch NAME] [--ep NAME] [--models DIR] [--json]';
+export const COMPLETE_USAGE = 'statewise complete <file>:<line>:<col> [--workspace DIR] [--arch NAME] [--ep NAME] [--layout plain|fim|suffix-first] [--models DIR] [--json]';
 
 export async function completeCommand(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parse(args, {
@@ -24,10 +25,12 @@ export async function completeCommand(args: string[], io: CliIO): Promise<number
     arch: { type: 'string', default: defaultSettings()['model.architecture'] },
     ep: { type: 'string', default: 'auto' },
     models: { type: 'string' },
+    layout: { type: 'string' },
     json: { type: 'boolean', default: false },
   }, { min: 1, max: 1, names: '<file>:<line>:<col>' });
   const loc = parseLocation(positionals[0]!);
   const ep = oneOf('ep', values.ep!, EXECUTION_PROVIDERS);
+  const layout = values.layout === undefined ? undefined : oneOf('layout', values.layout, COMPLETION_LAYOUTS);
   const arch = values.arch!;
   if (!/^[\w.-]+$/.test(arch)) throw new UsageError(`--arch must be a model folder name such as ${ARCHITECTURES.join(', ')}`);
   const file = path.resolve(io.cwd, loc.file);
@@ -58,22 +61,16 @@ export async function completeCommand(args: string[], io: CliIO): Promise<number
     }
     const uri = pathToFileURL(file).href;
     await engine.request('openDocument', { uri, path: docPath, text, version: 1 });
-    const settings = defaultSettings();
     const ctx = buildContext(text, offset, languageId);
-    const mode = decideMode(ctx, settings['completion.multiline']);
+    const { mode, params } = buildCompletionRequest({ uri, version: 1, position, ctx, settings: defaultSettings(), manual: false, layout });
     const started = performance.now();
-    const r = await engine.request('complete', {
-      uri, version: 1, position, singleLine: mode === 'single',
-      maxTokens: mode === 'single' ? settings['completion.maxSingleLineTokens'] : settings['completion.maxTokens'],
-      suffixMaxTokens: settings['completion.suffixMaxTokens'], temperature: settings['completion.temperature'],
-      topP: settings['completion.topP'], n: 1,
-    });
+    const r = await engine.request('complete', params);
     const wallMs = performance.now() - started;
     const raw = r.completions[0] ?? '';
     const completion = postprocess(raw, ctx, mode);
     if (values.json) {
       io.stdout(`${JSON.stringify({
-        completion, raw, mode, latencyMs: r.latencyMs, wallMs, arch: r.arch, ep: r.ep, model: `${load.modelName}@${load.modelVersion}`,
+        completion, raw, mode, layout: r.layout, latencyMs: r.latencyMs, wallMs, arch: r.arch, ep: r.ep, model: `${load.modelName}@${load.modelVersion}`,
         promptTokens: r.promptTokens, cachedTokens: r.cachedTokens, generatedTokens: r.generatedTokens, timings: r.timings,
         workspace: workspace && { files: workspace.files, tokens: workspace.tokens, restored: workspace.restored },
       }, null, 2)}\n`);

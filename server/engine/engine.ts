@@ -19,6 +19,7 @@ import { ModelRunner, type State } from './model';
 import { score } from './score';
 import { decode } from './decode';
 import { splitHealTail } from './heal';
+import { completionTail, defaultLayout } from './completePrompt';
 import { seededRng } from './sampler';
 import { CodeTokenizer } from './tokenizer';
 
@@ -245,9 +246,10 @@ export class Engine {
     const d = this.docs.get(p.uri);
     if (!d) throw badRequest(`document not open: ${p.uri}`);
     if (d.version !== p.version) throw badRequest(`document ${p.uri} is at version ${d.version}, request is for ${p.version}`);
+    const layout = p.layout ?? defaultLayout(m.completion?.layout);
     const empty: CompleteResult = {
       completions: [], promptTokens: 0, cachedTokens: 0, generatedTokens: 0, latencyMs: 0,
-      timings: { prefixMs: 0, suffixMs: 0, decodeMs: 0 }, ep: model.ep, arch: m.architecture,
+      timings: { prefixMs: 0, suffixMs: 0, decodeMs: 0 }, ep: model.ep, arch: m.architecture, layout,
     };
     if (!d.contains(p.position)) return { ...empty, latencyMs: performance.now() - t0 };
 
@@ -255,19 +257,23 @@ export class Engine {
     // time); otherwise the longest cached prefix of the whole stream.
     const header = this.header(d);
     const start = d.lineStart(p.position.line, this.rootKey(), header);
-    let lineState = this.store.get(start.hash.key(start.pos));
+    const suffix = layout !== 'plain' && p.suffixMaxTokens > 0 ? tok.encode(d.suffixText(p.position, p.suffixMaxTokens * 8)).slice(0, p.suffixMaxTokens) : [];
+    const lineText = d.line(p.position.line).slice(0, p.position.character);
+    const { kept, tail: heal } = splitHealTail(lineText);
+    const keptTokens = tok.encode((p.position.line > 0 ? '\n' : '') + kept);
+    let tail = completionTail(layout, { fimSuffix: m.specialTokens.fim_suffix, fimMiddle: m.specialTokens.fim_middle }, keptTokens, suffix);
+    // The next-token logits come from feeding at least one token: at the very start of a document
+    // (plain layout, nothing typed) the header's last token is fed again from the state before it.
+    const atDocStart = tail.length === 0;
+    if (atDocStart) tail = header.slice(-1);
+    let lineState = atDocStart ? undefined : this.store.get(start.hash.key(start.pos));
     let cached = start.pos;
     if (!lineState) {
-      const r = await this.advance([...header, ...d.tokensBeforeLine(p.position.line)], shouldStop, false);
+      const r = await this.advance(atDocStart ? header.slice(0, -1) : [...header, ...d.tokensBeforeLine(p.position.line)], shouldStop, false);
       lineState = r.state;
       cached = r.cached;
     }
     const t1 = performance.now();
-    const suffix = p.suffixMaxTokens > 0 ? tok.encode(d.suffixText(p.position, p.suffixMaxTokens * 8)).slice(0, p.suffixMaxTokens) : [];
-    const lineText = d.line(p.position.line).slice(0, p.position.character);
-    const { kept, tail: heal } = splitHealTail(lineText);
-    const keptTokens = tok.encode((p.position.line > 0 ? '\n' : '') + kept);
-    const tail = [...keptTokens, m.specialTokens.fim_suffix, ...suffix, m.specialTokens.fim_middle];
     const fed = await model.feed(tail, lineState, { shouldStop });
     const t2 = performance.now();
 
@@ -299,6 +305,7 @@ export class Engine {
       timings: { prefixMs: t1 - t0, suffixMs: t2 - t1, decodeMs: t3 - t2 },
       ep: model.ep,
       arch: m.architecture,
+      layout,
     };
   }
 

@@ -42,6 +42,18 @@ export interface WorkspaceResult { files: number; tokens: number; restored: bool
 export interface OpenParams { uri: string; path: string; text: string; version: number }
 export interface EditParams { uri: string; version: number; changes: TextEdit[] }
 
+/**
+ * How the text around the cursor is laid out for the model (docs/completion.md):
+ * - `plain`: the document up to the cursor, decoded left to right; the text after the cursor is not
+ *   fed (the server's filters still use it);
+ * - `fim`: `prefix <|fim_suffix|> next lines <|fim_middle|>`, the order the shipped models were trained with;
+ * - `suffix-first`: at the start of the cursor's line `<|fim_suffix|> rest of line + next lines
+ *   <|fim_middle|>`, then the cursor's line up to the cursor (the context nearest the cursor last).
+ * All three start from the checkpoint at the start of the cursor's line.
+ */
+export type CompletionLayout = 'plain' | 'fim' | 'suffix-first';
+export const COMPLETION_LAYOUTS: readonly CompletionLayout[] = ['plain', 'fim', 'suffix-first'];
+
 export interface CompleteParams {
   uri: string;
   version: number;
@@ -54,6 +66,8 @@ export interface CompleteParams {
   topP: number;
   /** Number of alternatives (forked states); the first is greedy when temperature is 0. */
   n: number;
+  /** Default: the model's measured choice (manifest `completion.layout`), else `plain`. */
+  layout?: CompletionLayout;
 }
 export interface CompleteResult {
   completions: string[];
@@ -64,6 +78,8 @@ export interface CompleteResult {
   timings: { prefixMs: number; suffixMs: number; decodeMs: number };
   ep: string;
   arch: string;
+  /** The layout the prompt was built in. */
+  layout: CompletionLayout;
 }
 
 export interface ScoreParams {

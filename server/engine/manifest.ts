@@ -3,6 +3,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { manifestMismatch, modelCorrupt, modelMissing } from './errors';
+import { COMPLETION_LAYOUTS, type CompletionLayout } from './ipc';
 
 export const MANIFEST_FORMAT = 'statewise-model/1';
 
@@ -28,6 +29,8 @@ export interface Manifest {
   training?: Record<string, unknown>;
   /** ALiBi-style models whose state grows: the axis of `shape` that grows with the context. */
   growingAxis?: number;
+  /** How completions are prompted (ipc.ts CompletionLayout), chosen by measurement (`statewise eval lines --layout`). */
+  completion?: { layout?: CompletionLayout; measured?: string };
 }
 
 export const REQUIRED_SPECIAL = ['endoftext', 'file', 'fim_suffix', 'fim_middle', 'fim_end'] as const;
@@ -62,6 +65,8 @@ export function readManifest(dir: string): Manifest {
   for (const k of REQUIRED_SPECIAL) {
     if (!Number.isInteger(m.specialTokens?.[k])) fail(dir, `lacks special token "${k}"`);
   }
+  const layout = m.completion?.layout;
+  if (layout !== undefined && !COMPLETION_LAYOUTS.includes(layout)) fail(dir, `has completion.layout ${JSON.stringify(layout)}; expected one of ${COMPLETION_LAYOUTS.join(', ')}`);
   const files = [m.tokenizer, m.graphs.step.file, m.graphs.prefill.file, ...(m.graphs.score ? [m.graphs.score.file] : []), ...(m.weights ?? [])];
   for (const f of files) {
     if (!f || !existsSync(join(dir, f))) throw modelCorrupt(`model ${dir}: file ${f} named in manifest.json is missing`);

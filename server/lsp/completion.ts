@@ -9,7 +9,8 @@ import { buildContext } from '../completion/context';
 import { Debouncer, type Timers } from '../completion/debounce';
 import { postprocess } from '../completion/filters';
 import { LatencyWindow } from '../completion/latency';
-import { decideMode, shouldSkipAutoTrigger } from '../completion/policy';
+import { shouldSkipAutoTrigger } from '../completion/policy';
+import { buildCompletionRequest } from '../completion/request';
 import { isAbortError, SingleFlight } from '../completion/singleFlight';
 import { isEngineError, type EngineLike } from '../engineClient';
 import { ENGINE_ERRORS, type CompleteResult } from '../engine/ipc';
@@ -24,8 +25,6 @@ import type { StatusReporter } from './status';
 
 /** LSP InlineCompletionTriggerKind.Invoked: the user asked (a key binding), not typing. */
 const INVOKED = 1;
-/** Alternatives asked for on a manual trigger. */
-const MANUAL_ALTERNATIVES = 3;
 
 export interface CompletionDeps {
   connection: Connection;
@@ -119,23 +118,11 @@ export class CompletionHandler {
     try {
       // Automatic triggers wait out a burst of keystrokes; a newer request ends this wait.
       if (!manual && !(await this.debouncer.wait(abort.signal))) return finish([], 'cancelled');
-      const mode = decideMode(ctx, settings['completion.multiline']);
+      const { mode, params: request } = buildCompletionRequest({ uri, version, position: params.position, ctx, settings, manual });
       const generationStart = this.now();
       const result = await this.flight.run((signal) => {
         if (documents.get(uri)?.version !== version) return Promise.reject(new DOMException('document changed', 'AbortError'));
-        return engine.request('complete', {
-          uri,
-          version,
-          position: params.position,
-          singleLine: mode === 'single',
-          maxTokens: mode === 'single' ? settings['completion.maxSingleLineTokens'] : settings['completion.maxTokens'],
-          suffixMaxTokens: settings['completion.suffixMaxTokens'],
-          // With n > 1 and temperature 0 the engine decodes the first greedily and samples the
-          // alternatives at 0.8 (ipc.ts CompleteParams.n).
-          temperature: settings['completion.temperature'],
-          topP: settings['completion.topP'],
-          n: manual ? MANUAL_ALTERNATIVES : 1,
-        }, AbortSignal.any([signal, abort.signal]));
+        return engine.request('complete', request, AbortSignal.any([signal, abort.signal]));
       });
       const texts = [...new Set(result.completions.map((c) => postprocess(c, ctx, mode)).filter((c) => c !== ''))];
       // Latency the user feels after the debounce: waiting for the previous generation included.

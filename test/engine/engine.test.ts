@@ -119,3 +119,39 @@ test('a manifest that does not match the graph is a ManifestMismatchError naming
   const d2 = brokenCopy((d) => writeFileSync(join(d, 'manifest.json'), '{ not json'));
   await assert.rejects(new Engine(() => {}).load({ ...load, modelDir: d2 }), { name: 'ModelCorruptError' });
 });
+
+test('layouts: the model\'s measured layout by default; each forced layout starts from the line-start checkpoint', async () => {
+  const e = new Engine(() => {});
+  await e.load(load);
+  e.openDocument({ uri: 'file:///doc.ts', path: 'server/engine/model.ts', text, version: 1 });
+  const byDefault = await e.complete(req(60, 4), never);
+  assert.equal(byDefault.layout, JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).completion.layout);
+  const r = Object.fromEntries(await Promise.all((['plain', 'fim', 'suffix-first'] as const).map(async (layout) => [layout, await e.complete(req(60, 4, { layout }), never)] as const)));
+  for (const [layout, x] of Object.entries(r)) {
+    assert.equal(x.layout, layout);
+    assert.equal(x.completions.length, 1);
+  }
+  // fim and suffix-first feed the suffix (32 tokens here) and the two FIM tokens on top of plain's line prefix
+  assert.equal(r.fim!.promptTokens, r.plain!.promptTokens + 32 + 2);
+  assert.equal(r['suffix-first']!.promptTokens, r.fim!.promptTokens);
+  assert.equal(r.plain!.cachedTokens, r.fim!.cachedTokens, 'all three from the same line-start checkpoint');
+  assert.deepEqual(byDefault.completions, r[byDefault.layout]!.completions);
+});
+
+test('plain layout at the very start of a document (nothing before the cursor) still completes', async () => {
+  const e = new Engine(() => {});
+  await e.load(load);
+  e.openDocument({ uri: 'file:///doc.ts', path: 'src/index.ts', text: '\nexport const x = 1;\n', version: 1 });
+  const r = await e.complete(req(0, 0, { layout: 'plain', singleLine: false, maxTokens: 8 }), never);
+  assert.equal(r.completions.length, 1);
+  assert.ok(r.generatedTokens > 0);
+});
+
+test('a manifest naming an unknown completion layout is a ManifestMismatchError', async () => {
+  const d = brokenCopy((d) => {
+    const m = JSON.parse(readFileSync(join(d, 'manifest.json'), 'utf8'));
+    m.completion = { layout: 'psm' };
+    writeFileSync(join(d, 'manifest.json'), JSON.stringify(m));
+  });
+  await assert.rejects(new Engine(() => {}).load({ ...load, modelDir: d }), (e: Error) => e.name === 'ManifestMismatchError' && /completion\.layout "psm"/.test(e.message));
+});

@@ -21,20 +21,33 @@ test('the held-out eval sets are committed and small', () => {
   for (const f of ['heldout.jsonl.gz', 'qa.jsonl.gz']) assert.ok(existsSync(join(REPO, 'models', 'eval', f)), f);
 });
 
-test('eval lines: exact match and edit similarity in [0, 1], per sample on request, deterministic', () => {
-  type Out = { metric: string; arch: string; exactMatch: number; editSimilarity: number; samples: number; byKind: Record<string, { samples: number }>; perSample: { truth: string; completion: string; exact: boolean; similarity: number }[] };
-  const out = evalJson<Out>('lines', '--arch', 'hawk', '--samples', '4', '--seed', '7', '--per-sample', ...SHORT);
+test('eval lines: every method on the same cursors, by kind, per sample on request, deterministic', () => {
+  type Score = { exactMatch: number; editSimilarity: number; shown: number; samples: number };
+  type Out = {
+    metric: string; arch: string; methods: string[]; productLayout: string; samples: number; exactMatch: number;
+    overall: Record<string, Score>; byKind: Record<string, Record<string, Score>>;
+    perSample: { kind: string; truth: string; got: Record<string, string>; productLayout: string }[];
+  };
+  const args = ['lines', '--arch', 'hawk', '--samples', '7', '--seed', '7', '--layout', 'product,fim', '--per-sample', ...SHORT];
+  const out = evalJson<Out>(...args);
   assert.equal(out.metric, 'lines');
   assert.equal(out.arch, 'hawk');
-  assert.equal(out.samples, 4);
-  assert.ok(inUnit(out.exactMatch) && inUnit(out.editSimilarity), JSON.stringify(out));
-  assert.equal(out.byKind.start.samples + out.byKind.mid.samples, 4);
-  assert.equal(out.perSample.length, 4);
-  for (const s of out.perSample) {
-    assert.ok(inUnit(s.similarity));
-    assert.equal(s.exact, s.completion === s.truth);
+  assert.deepEqual(out.methods, ['product', 'fim', 'baseline']);
+  assert.equal(out.productLayout, 'plain', 'the layout hawk\'s manifest names');
+  assert.equal(out.samples, 7);
+  assert.equal(out.exactMatch, out.overall.product!.exactMatch, 'the top level is the first method');
+  assert.deepEqual(Object.keys(out.byKind), ['newline', 'dot', 'call', 'assign', 'return', 'ident', 'mid']);
+  for (const m of out.methods) {
+    const o = out.overall[m]!;
+    assert.ok(inUnit(o.exactMatch) && inUnit(o.editSimilarity) && inUnit(o.shown), `${m}: ${JSON.stringify(o)}`);
+    assert.equal(Object.values(out.byKind).reduce((a, k) => a + k[m]!.samples, 0), 7);
   }
-  const again = evalJson<Out>('lines', '--arch', 'hawk', '--samples', '4', '--seed', '7', '--per-sample', ...SHORT);
+  assert.equal(out.perSample.length, 7);
+  for (const s of out.perSample) {
+    assert.deepEqual(Object.keys(s.got).sort(), ['baseline', 'fim', 'product']);
+    assert.ok(!s.got.product!.includes('\n'), 'one line');
+  }
+  const again = evalJson<Out>(...args);
   assert.deepEqual(again.perSample, out.perSample);
 });
 

@@ -98,7 +98,7 @@ test('lsp: typing the start of a shown completion is served from the cache', asy
   t.after(() => h.dispose());
   h.engine.handlers.complete = () => ({
     completions: ['computeValue(1);'], promptTokens: 1, cachedTokens: 0, generatedTokens: 4, latencyMs: 1,
-    timings: { prefixMs: 0, suffixMs: 0, decodeMs: 1 }, ep: 'cpu', arch: 'hawk',
+    timings: { prefixMs: 0, suffixMs: 0, decodeMs: 1 }, ep: 'cpu', arch: 'hawk', layout: 'plain',
   });
   const uri = 'file:///c.ts';
   h.open(uri, 'let x = ');
@@ -116,7 +116,7 @@ test('lsp: a manual trigger asks for 3 alternatives and dedupes them', async (t)
   t.after(() => h.dispose());
   h.engine.handlers.complete = (p) => ({
     completions: p.n === 3 ? ['a + b;', 'a + b;  ', 'a - b;'] : ['x'], promptTokens: 1, cachedTokens: 0, generatedTokens: 4, latencyMs: 1,
-    timings: { prefixMs: 0, suffixMs: 0, decodeMs: 1 }, ep: 'cpu', arch: 'hawk',
+    timings: { prefixMs: 0, suffixMs: 0, decodeMs: 1 }, ep: 'cpu', arch: 'hawk', layout: 'plain',
   });
   h.open('file:///m.ts', 'return ');
   const items = await h.complete('file:///m.ts', 0, 7, 1);

@@ -37,7 +37,7 @@ const DEFAULTS: Handlers = {
   warm: () => ({ fedTokens: 0 }),
   complete: () => ({
     completions: ['fake()'], promptTokens: 10, cachedTokens: 5, generatedTokens: 3, latencyMs: 1,
-    timings: { prefixMs: 0, suffixMs: 0, decodeMs: 1 }, ep: 'cpu', arch: 'hawk',
+    timings: { prefixMs: 0, suffixMs: 0, decodeMs: 1 }, ep: 'cpu', arch: 'hawk', layout: 'plain',
   }),
   info: () => ({ arch: 'hawk', ep: 'cpu', rssBytes: 1000, stateCacheBytes: 200, checkpoints: 1 }),
   crash: () => null,

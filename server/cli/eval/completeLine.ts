@@ -1,8 +1,13 @@
-// One single-line completion through the product's path: the engine's `complete` (checkpoints,
-// fill-in-the-middle with the lines after the cursor, token healing) and the editor's filters.
+// One completion through the product's path: the request the editor would send at this cursor
+// (server/completion/request.ts: mode, caps, sampling, the model's layout unless `layout` forces
+// one), the engine's `complete` (checkpoints, token healing) and the editor's filters. What the
+// user sees on the cursor's line is the completion's first line.
 import { buildContext } from '../../completion/context';
 import { postprocess } from '../../completion/filters';
+import { shouldSkipAutoTrigger } from '../../completion/policy';
+import { buildCompletionRequest } from '../../completion/request';
 import type { EngineLike } from '../../engineClient';
+import type { CompletionLayout } from '../../engine/ipc';
 import { defaultSettings } from '../../settings';
 
 const settings = defaultSettings();
@@ -17,18 +22,19 @@ export function positionAt(text: string, offset: number): { line: number; charac
   return { line, character: offset - (nl + 1) };
 }
 
-/** The completion shown at `offset` of a document `text` named `docPath` ('' when nothing is shown). */
-export async function completeLine(engine: EngineLike, docPath: string, languageId: string, text: string, offset: number): Promise<{ completion: string; raw: string; latencyMs: number }> {
+export interface LineCompletion { completion: string; raw: string; latencyMs: number; layout: CompletionLayout | undefined }
+
+/** The ghost text's first line at `offset` of a document `text` named `docPath` ('' when nothing is shown). */
+export async function completeLine(engine: EngineLike, docPath: string, languageId: string, text: string, offset: number, layout?: CompletionLayout): Promise<LineCompletion> {
+  const ctx = buildContext(text, offset, languageId);
+  if (shouldSkipAutoTrigger(ctx)) return { completion: '', raw: '', latencyMs: 0, layout: undefined };
   const uri = `statewise-eval:///${++docs}/${docPath}`;
   await engine.request('openDocument', { uri, path: docPath, text, version: 1 });
   try {
-    const r = await engine.request('complete', {
-      uri, version: 1, position: positionAt(text, offset), singleLine: true,
-      maxTokens: settings['completion.maxSingleLineTokens'], suffixMaxTokens: settings['completion.suffixMaxTokens'],
-      temperature: 0, topP: settings['completion.topP'], n: 1,
-    });
+    const { mode, params } = buildCompletionRequest({ uri, version: 1, position: positionAt(text, offset), ctx, settings, manual: false, layout });
+    const r = await engine.request('complete', params);
     const raw = r.completions[0] ?? '';
-    return { completion: postprocess(raw, buildContext(text, offset, languageId), 'single'), raw, latencyMs: r.latencyMs };
+    return { completion: postprocess(raw, ctx, mode).split('\n')[0]!, raw, latencyMs: r.latencyMs, layout: r.layout };
   } finally {
     await engine.request('closeDocument', { uri });
   }

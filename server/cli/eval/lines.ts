@@ -1,101 +1,126 @@
-// statewise eval lines: random cursors in held-out files, at the start of a line's code (after its
-// indentation, as an editor's auto-indent leaves it) and in the middle of it. The rest of the line
-// is deleted (as when typing it), the model completes one line through the product's path, and the
-// completion is compared with the deleted text: exact match and edit similarity.
-import { seededRng, type Rng } from '../../engine/sampler';
+// statewise eval lines: cursors of the kinds a user types at (cursors.ts), in held-out files, the
+// rest of the line deleted. Each cursor is completed by every method in one run, on the same inputs:
+// - `product`: the product's path (the request the editor sends, the model's measured layout, filters);
+// - a forced layout (`plain`, `fim`, `suffix-first`): the same path with that prompt layout;
+// - `baseline`: the trivial baseline, the rest of the most similar earlier line (baseline.ts).
+// Exact match and edit similarity of the first line against the deleted text, per cursor kind.
+import { COMPLETION_LAYOUTS, type CompletionLayout } from '../../engine/ipc';
+import { seededRng } from '../../engine/sampler';
+import { UsageError } from '../args';
 import type { CliIO } from '../io';
+import { copyEarlierLine } from './baseline';
 import { parseEvalArgs, intOption, modelLabel, pct, report, withSession, COMMON_USAGE } from './common';
 import { completeLine } from './completeLine';
+import { CURSOR_KINDS, cursorDocument, pickCursors, type Cursor, type CursorKind } from './cursors';
 import { loadEvalFiles, type EvalFile } from './evalSet';
 import { editSimilarity, normalizeLine } from './similarity';
 
-export const LINES_USAGE = `statewise eval lines [--samples N] [--per-sample] ${COMMON_USAGE}`;
+export const LINES_USAGE = `statewise eval lines [--samples N] [--kinds ${CURSOR_KINDS.join(',')}] [--layout product,${COMPLETION_LAYOUTS.join(',')}] [--per-sample] ${COMMON_USAGE}`;
 
-export type CursorKind = 'start' | 'mid';
-export interface Cursor { file: number; line: number; character: number; kind: CursorKind; truth: string }
+export type Method = 'product' | CompletionLayout | 'baseline';
+export const DEFAULT_METHODS: readonly Method[] = ['product', 'plain', 'baseline'];
 
-/** Lines worth completing: some code (4+ non-blank characters) and not minified-long. */
-export function eligibleLines(text: string): number[] {
-  const out: number[] = [];
-  text.split('\n').forEach((l, i) => {
-    const t = l.trim();
-    if (t.length >= 4 && l.length <= 300) out.push(i);
-  });
-  return out;
+export interface Score { exactMatch: number; editSimilarity: number; shown: number; samples: number }
+export interface LineSample {
+  path: string; line: number; character: number; kind: CursorKind; truth: string;
+  /** What each method showed (first line, trailing whitespace trimmed). */
+  got: Partial<Record<Method, string>>;
+  /** The layout the product path used. */
+  productLayout?: CompletionLayout;
 }
 
-/** `n` cursors, deterministic in `rng`: a file uniformly, a line uniformly among its eligible ones,
- *  then start (after the indentation) or mid (strictly inside the line's code) with equal odds.
- *  Sorted by file and line so that the engine's checkpoints carry from one to the next. */
-export function pickCursors(files: readonly { text: string }[], n: number, rng: Rng): Cursor[] {
-  const lines = files.map((f) => f.text.split('\n'));
-  const eligible = files.map((f) => eligibleLines(f.text));
-  const usable = eligible.map((e, i) => (e.length > 0 ? i : -1)).filter((i) => i >= 0);
-  if (usable.length === 0) return [];
-  const out: Cursor[] = [];
-  for (let k = 0; k < n; k++) {
-    const file = usable[Math.floor(rng() * usable.length)];
-    const line = eligible[file][Math.floor(rng() * eligible[file].length)];
-    const text = lines[file][line];
-    const indent = text.length - text.trimStart().length;
-    const end = text.trimEnd().length;
-    const kind: CursorKind = rng() < 0.5 ? 'start' : 'mid';
-    const character = kind === 'start' ? indent : indent + 1 + Math.floor(rng() * (end - indent - 1));
-    out.push({ file, line, character, kind, truth: normalizeLine(text.slice(character)) });
-  }
-  return out.sort((a, b) => a.file - b.file || a.line - b.line || a.character - b.character);
+export function scoreOf(truth: string, got: string): { exact: boolean; similarity: number } {
+  return { exact: got === truth, similarity: editSimilarity(got, truth) };
 }
 
-/** The document as it is while typing at the cursor: the rest of its line is not there yet. */
-export function cursorDocument(text: string, c: Cursor): { text: string; offset: number } {
-  const lines = text.split('\n');
-  const head = lines.slice(0, c.line).join('\n') + (c.line > 0 ? '\n' : '');
-  const typed = lines[c.line].slice(0, c.character);
-  const after = lines.slice(c.line + 1);
-  return { text: head + typed + (after.length ? '\n' + after.join('\n') : ''), offset: head.length + typed.length };
-}
-
-export interface LineSample { path: string; line: number; character: number; kind: CursorKind; truth: string; completion: string; exact: boolean; similarity: number }
-
-export function summarize(samples: readonly LineSample[]): { exactMatch: number; editSimilarity: number; samples: number } {
+export function summarize(samples: readonly LineSample[], method: Method): Score {
   const n = samples.length;
-  return {
-    exactMatch: n ? samples.filter((s) => s.exact).length / n : 0,
-    editSimilarity: n ? samples.reduce((a, s) => a + s.similarity, 0) / n : 0,
-    samples: n,
-  };
+  let exact = 0, sim = 0, shown = 0;
+  for (const s of samples) {
+    const got = s.got[method] ?? '';
+    const r = scoreOf(s.truth, got);
+    exact += r.exact ? 1 : 0;
+    sim += r.similarity;
+    shown += got !== '' ? 1 : 0;
+  }
+  return { exactMatch: n ? exact / n : 0, editSimilarity: n ? sim / n : 0, shown: n ? shown / n : 0, samples: n };
 }
 
-export async function evalLines(engine: Parameters<typeof completeLine>[0], files: readonly EvalFile[], cursors: readonly Cursor[]): Promise<LineSample[]> {
+/** Methods from `--layout` (comma list of product and layouts); the baseline is always added. */
+export function parseMethods(value: string | undefined): Method[] {
+  if (value === undefined) return [...DEFAULT_METHODS];
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const known: readonly string[] = ['product', ...COMPLETION_LAYOUTS];
+  for (const n of names) if (!known.includes(n)) throw new UsageError(`--layout: unknown ${JSON.stringify(n)}; expected a comma list of ${known.join(', ')}`);
+  if (names.length === 0) throw new UsageError('--layout needs at least one of product, ' + COMPLETION_LAYOUTS.join(', '));
+  return [...new Set(names as Method[]), 'baseline'];
+}
+
+export function parseKinds(value: string | undefined): CursorKind[] {
+  if (value === undefined) return [...CURSOR_KINDS];
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const n of names) if (!(CURSOR_KINDS as readonly string[]).includes(n)) throw new UsageError(`--kinds: unknown ${JSON.stringify(n)}; expected a comma list of ${CURSOR_KINDS.join(', ')}`);
+  if (names.length === 0) throw new UsageError('--kinds needs at least one kind');
+  return [...new Set(names as CursorKind[])];
+}
+
+export async function evalLines(engine: Parameters<typeof completeLine>[0], files: readonly EvalFile[], cursors: readonly Cursor[], methods: readonly Method[]): Promise<LineSample[]> {
   const out: LineSample[] = [];
   for (const c of cursors) {
-    const f = files[c.file];
+    const f = files[c.file]!;
     const doc = cursorDocument(f.text, c);
-    const { completion } = await completeLine(engine, f.path, f.lang, doc.text, doc.offset);
-    const got = normalizeLine(completion);
-    out.push({ path: f.path, line: c.line + 1, character: c.character + 1, kind: c.kind, truth: c.truth, completion: got, exact: got === c.truth, similarity: editSimilarity(got, c.truth) });
+    const s: LineSample = { path: f.path, line: c.line + 1, character: c.character + 1, kind: c.kind, truth: c.truth, got: {} };
+    for (const m of methods) {
+      if (m === 'baseline') {
+        s.got.baseline = normalizeLine(copyEarlierLine(doc.text.slice(0, doc.offset)));
+        continue;
+      }
+      const r = await completeLine(engine, f.path, f.lang, doc.text, doc.offset, m === 'product' ? undefined : m);
+      s.got[m] = normalizeLine(r.completion);
+      if (m === 'product') s.productLayout = r.layout;
+    }
+    out.push(s);
   }
   return out;
+}
+
+export function linesTable(kinds: readonly CursorKind[], methods: readonly Method[], byKind: Record<string, Record<string, Score>>, overall: Record<string, Score>): string {
+  const head = ['kind', 'n', ...methods.map((m) => `${m} exact / sim`)];
+  const row = (name: string, cell: Record<string, Score>) => [name, String(cell[methods[0]!]!.samples), ...methods.map((m) => `${pct(cell[m]!.exactMatch).padStart(6)} / ${cell[m]!.editSimilarity.toFixed(3)}`)];
+  const rows = [head, ...kinds.filter((k) => byKind[k]![methods[0]!]!.samples > 0).map((k) => row(k, byKind[k]!)), row('all', overall)];
+  const widths = head.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
 }
 
 export async function linesCommand(args: string[], io: CliIO): Promise<number> {
   const o = parseEvalArgs(args, {
-    samples: { type: 'string', default: '30' },
+    samples: { type: 'string', default: '70' },
+    kinds: { type: 'string' },
+    layout: { type: 'string' },
     'per-sample': { type: 'boolean', default: false },
   });
   const n = intOption('samples', o.values.samples as string, 1);
+  const kinds = parseKinds(o.values.kinds as string | undefined);
+  const methods = parseMethods(o.values.layout as string | undefined);
   const files = loadEvalFiles(io, o.files, o.maxBytes);
-  const cursors = pickCursors(files, n, seededRng(o.seed));
+  const cursors = pickCursors(files, Math.ceil(n / kinds.length), seededRng(o.seed), kinds);
   return withSession(io, o, async (s) => {
     const t0 = performance.now();
-    const samples = await evalLines(s.engine, files, cursors);
-    const all = summarize(samples);
-    const byKind = { start: summarize(samples.filter((x) => x.kind === 'start')), mid: summarize(samples.filter((x) => x.kind === 'mid')) };
+    const samples = await evalLines(s.engine, files, cursors, methods);
+    const per = (xs: readonly LineSample[]) => Object.fromEntries(methods.map((m) => [m, summarize(xs, m)])) as Record<Method, Score>;
+    const overall = per(samples);
+    const byKind = Object.fromEntries(kinds.map((k) => [k, per(samples.filter((x) => x.kind === k))])) as Record<CursorKind, Record<Method, Score>>;
+    const main = methods[0]!;
+    const layouts = [...new Set(samples.map((x) => x.productLayout).filter(Boolean))];
     const out = {
-      metric: 'lines', arch: s.load.arch, model: modelLabel(s), ep: s.load.ep, seed: o.seed, files: files.length, ...all, byKind,
+      metric: 'lines', arch: s.load.arch, model: modelLabel(s), ep: s.load.ep, seed: o.seed, files: files.length,
+      methods, productLayout: layouts.join(','),
+      // the first method's figures at the top level (the product's unless --layout says otherwise)
+      ...overall[main], overall, byKind,
       ms: Math.round(performance.now() - t0), ...(o.values['per-sample'] ? { perSample: samples } : {}),
     };
-    return report(io, o.json, out, `${out.arch}: next-line exact match ${pct(all.exactMatch)}, edit similarity ${all.editSimilarity.toFixed(3)} over ${all.samples} cursors ` +
-      `(line start ${pct(byKind.start.exactMatch)} / ${byKind.start.editSimilarity.toFixed(3)}, mid-line ${pct(byKind.mid.exactMatch)} / ${byKind.mid.editSimilarity.toFixed(3)}; ${(out.ms / 1000).toFixed(1)} s)`);
+    return report(io, o.json, out,
+      `${out.arch} (${out.model}; product layout: ${out.productLayout || 'not run'}), ${samples.length} cursors in ${files.length} files, seed ${o.seed}, ${(out.ms / 1000).toFixed(1)} s\n` +
+      linesTable(kinds, methods, byKind, overall));
   });
 }
