@@ -1,7 +1,7 @@
 // The one decode loop: picks a token (sampler.ts), optionally healing a word fragment first
 // (heal.ts), stops at a stop token, at maxTokens or when the caller says so, and steps the model.
 // Completions and Ask both decode through it. The model is not stepped after the last token.
-import { allowedTokens, restrict } from './heal';
+import { allowedTokens, banLeadingBlank, isBlankFragment, restrict } from './heal';
 import type { State } from './model';
 import { sample, type Rng } from './sampler';
 import { StreamDecoder, type CodeTokenizer } from './tokenizer';
@@ -43,6 +43,8 @@ export async function decode(model: Stepper, tok: CodeTokenizer, o: DecodeOption
   let { logits, state } = o;
   let covered = 0; // bytes of the healed fragment produced so far
   let generated = 0;
+  // a typed space or tab run produced exactly: the next token may not add whitespace to it
+  let afterBlank = false;
   // a healed fragment takes at most a few tokens beyond maxTokens
   for (let i = 0; i < o.maxTokens + 4 + heal.length; i++) {
     if (o.shouldStop()) return { text: dec.text, generated, stop: 'cancelled' };
@@ -52,8 +54,10 @@ export async function decode(model: Stepper, tok: CodeTokenizer, o: DecodeOption
       if (allowed.length === 0) return { text: dec.text, generated, stop: 'stuck' };
       id = sample(restrict(logits, allowed), o.temperature, o.topP, o.rng);
       covered += tok.tokenBytes[id].length;
+      afterBlank = covered === heal.length && isBlankFragment(heal);
     } else {
-      id = sample(logits, o.temperature, o.topP, o.rng, o.banned);
+      id = sample(afterBlank ? banLeadingBlank(logits, tok.tokenBytes) : logits, o.temperature, o.topP, o.rng, o.banned);
+      afterBlank = false;
       if (o.stops.has(id)) return { text: dec.text, generated, stop: 'stop', stopId: id };
       generated++;
     }

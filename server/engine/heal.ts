@@ -19,8 +19,11 @@ export function splitHealTail(linePrefix: string, max = 32): { kept: string; tai
   return { kept: linePrefix.slice(0, at), tail: linePrefix.slice(at) };
 }
 
-/** Tokens allowed next while `remaining` bytes of the fragment are still to be produced. */
+/** Tokens allowed next while `remaining` bytes of the fragment are still to be produced. When all
+ *  of them are spaces or tabs (typed after code: "f(a, ║"), a token may not go on with more: the
+ *  typed whitespace is the whole gap, so "return ║" never becomes "return   this". */
 export function allowedTokens(tokenBytes: readonly Uint8Array[], remaining: Uint8Array, banned: ReadonlySet<number>): number[] {
+  const blankOnly = isBlankFragment(remaining);
   const out: number[] = [];
   for (let id = 0; id < tokenBytes.length; id++) {
     const b = tokenBytes[id];
@@ -28,8 +31,26 @@ export function allowedTokens(tokenBytes: readonly Uint8Array[], remaining: Uint
     const n = Math.min(b.length, remaining.length);
     let ok = true;
     for (let i = 0; i < n; i++) if (b[i] !== remaining[i]) { ok = false; break; }
+    if (ok && blankOnly && b.length > n && isBlankByte(b[n])) ok = false;
     if (ok) out.push(id);
   }
+  return out;
+}
+
+function isBlankByte(b: number): boolean {
+  return b === 0x20 || b === 0x09;
+}
+
+/** Whether a healed fragment is spaces or tabs only (then the completion may not add more). */
+export function isBlankFragment(fragment: Uint8Array): boolean {
+  return fragment.length > 0 && fragment.every(isBlankByte);
+}
+
+/** Logits with the tokens that start with a space or tab set to -Infinity: the token right after a
+ *  blank fragment that was produced exactly ("f(a, " then " b" would make "f(a,  b"). */
+export function banLeadingBlank(logits: Float32Array, tokenBytes: readonly Uint8Array[]): Float32Array {
+  const out = Float32Array.from(logits);
+  for (let id = 0; id < tokenBytes.length && id < out.length; id++) if (tokenBytes[id].length > 0 && isBlankByte(tokenBytes[id][0])) out[id] = -Infinity;
   return out;
 }
 

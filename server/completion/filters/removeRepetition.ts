@@ -78,11 +78,35 @@ function onlyRepeatsPreviousLine(completion: string, ctx: CompletionContext): bo
   return any;
 }
 
+/** Lines in a block that must hold a letter for an immediate copy of the block to count as a loop. */
+export const MIN_BLOCK_WORD_LINES = 2;
+
 /**
- * In order: cut repeated lines, cut a repeated pattern at the end, then drop the completion if
- * what is left only repeats the line above the cursor.
+ * Cuts the second copy of a block of 2+ lines written twice in a row (indentation counts), keeping
+ * the first: `if (x) {` `return;` `}` and the same three lines again. A block needs
+ * MIN_BLOCK_WORD_LINES lines with a letter, so `}` `}` closers never count.
+ */
+function cutRepeatedBlock(completion: string, ctx: CompletionContext): string {
+  const lines = splitLines(completion);
+  const doc = documentLines(completion, ctx);
+  for (let end = 2; end <= doc.length; end++) {
+    for (let size = 2; 2 * size <= end; size++) {
+      const a = end - 2 * size;
+      let same = true;
+      for (let k = 0; k < size && same; k++) same = doc[a + k] === doc[a + size + k];
+      if (!same) continue;
+      const words = doc.slice(a, a + size).filter((l) => /[\p{L}_]/u.test(l)).length;
+      if (words >= MIN_BLOCK_WORD_LINES) return textThroughLine(completion, lines, a + size - 1);
+    }
+  }
+  return completion;
+}
+
+/**
+ * In order: cut repeated lines and blocks, cut a repeated pattern at the end, then drop the
+ * completion if what is left only repeats the line above the cursor.
  */
 export function removeRepetition(completion: string, ctx: CompletionContext): string {
-  const cut = cutRepeatedTail(cutRepeatedLines(completion, ctx));
+  const cut = cutRepeatedTail(cutRepeatedBlock(cutRepeatedLines(completion, ctx), ctx));
   return onlyRepeatsPreviousLine(cut, ctx) ? '' : cut;
 }
