@@ -11,7 +11,7 @@ import time
 import numpy as np
 
 from statewise_models import tokenizer as toklib
-from statewise_models.data import build_streams
+from statewise_models.data import FIM_LAYOUTS, build_streams
 
 
 def main():
@@ -23,12 +23,13 @@ def main():
     ap.add_argument("--eval-bytes", type=int, default=3_000_000)
     ap.add_argument("--qa-rate", type=float, default=0.4)
     ap.add_argument("--recall-rate", type=float, default=0.35, help="share of files that define synthetic recall keys (statewise_models/recall.py)")
+    ap.add_argument("--fim-layout", default="suffix-first", choices=FIM_LAYOUTS, help="how FIM examples are laid out (statewise_models/data.py)")
     ap.add_argument("--seed", type=int, default=1234)
     args = ap.parse_args()
     t0 = time.time()
     tok = toklib.load(args.tokenizer)
     tok.encode_special_tokens = True
-    z = build_streams(tok, args.corpus, limit_bytes=args.limit_bytes, eval_bytes=args.eval_bytes, seed=args.seed, qa_rate=args.qa_rate, recall_rate=args.recall_rate)
+    z = build_streams(tok, args.corpus, limit_bytes=args.limit_bytes, eval_bytes=args.eval_bytes, seed=args.seed, qa_rate=args.qa_rate, recall_rate=args.recall_rate, fim_layout=args.fim_layout)
     stream, ev = z["train"], z["eval"]
     np.savez(args.out, train=stream, eval=ev, eval_mask=z["eval_mask"], eval_bytes=np.array(z["eval_bytes"]), info=np.array(json.dumps(z["info"])))
     print(f"[prep] {len(stream)/1e6:.1f}M train tokens, {len(ev)/1e6:.2f}M eval tokens, {time.time()-t0:.0f}s", flush=True)

@@ -25,7 +25,8 @@ import torch.nn.functional as F
 from statewise_models import tokenizer as toklib
 from statewise_models.data import build_streams
 from statewise_models.head import chunked_loss
-from statewise_models.registry import make_model
+from statewise_models.data import FIM_LAYOUTS
+from statewise_models.registry import load_checkpoint, make_model
 from shared_gpu import Lockstep, plan_shared_steps, sync_ready, sync_steps
 
 
@@ -105,6 +106,8 @@ def main():
     ap.add_argument("--compile", type=int, default=1, help="torch.compile the MLPs and gate maths")
     ap.add_argument("--qa-rate", type=float, default=0.4, help="share of non-FIM files followed by Ask turns")
     ap.add_argument("--recall-rate", type=float, default=0.35, help="share of files that define synthetic recall keys")
+    ap.add_argument("--fim-layout", default="suffix-first", choices=FIM_LAYOUTS, help="how FIM examples are laid out (statewise_models/data.py); export with the same --completion-layout")
+    ap.add_argument("--init", default="", help="warm start: a checkpoint of the same architecture (train.py's model.pt or model-q8.pt, or import_onnx.py's output from a shipped model folder); the optimiser starts fresh")
     ap.add_argument("--stream-npz", default="", help="token streams built once by prep_stream.py (several runs share them)")
     ap.add_argument("--sync-dir", default="", help="runs that share this folder (and one GPU) wait for each other to be warm, measure their speeds together and train the same number of steps (plan_shared_steps)")
     ap.add_argument("--sync-n", type=int, default=1, help="how many runs share --sync-dir")
@@ -135,13 +138,20 @@ def main():
     else:
         tok = toklib.load(args.tokenizer)
         tok.encode_special_tokens = True
-        z = build_streams(tok, args.corpus, limit_bytes=args.limit_bytes, eval_bytes=args.eval_bytes, seed=args.seed, qa_rate=args.qa_rate, recall_rate=args.recall_rate)
+        z = build_streams(tok, args.corpus, limit_bytes=args.limit_bytes, eval_bytes=args.eval_bytes, seed=args.seed, qa_rate=args.qa_rate, recall_rate=args.recall_rate, fim_layout=args.fim_layout)
         stream, ev_toks, ev_mask, ev_bytes = z["train"], z["eval"], z["eval_mask"], z["eval_bytes"]
         train_pk_n, train_bytes = z["info"]["packages"], z["info"]["bytes"]
     log(f"data: {train_pk_n} packages, {train_bytes/1e6:.1f} MB, {len(stream)/1e6:.1f}M tokens "
         f"({train_bytes/len(stream):.2f} bytes/token); eval {len(ev_toks)/1e6:.2f}M tokens {ev_bytes/1e6:.1f} MB; {time.time()-t0:.0f}s")
 
-    model = make_model(args.arch, json.loads(args.config)).to(device)
+    model = make_model(args.arch, json.loads(args.config))
+    init = None
+    if args.init:
+        init = torch.load(args.init, map_location="cpu")
+        assert init["arch"] == args.arch, f"--init is a {init['arch']} checkpoint, not {args.arch}"
+        model.load_state_dict(load_checkpoint(init).state_dict())
+        log(f"warm start from {args.init} ({init.get('training', {}).get('tokens_seen', 0) / 1e6:.1f}M tokens before)")
+    model = model.to(device)
     model.fast_train = bool(args.fast)
     pc = model.param_count()
     if args.compile:
@@ -292,21 +302,31 @@ def main():
     with torch.no_grad():
         for p in model.parameters():
             p.copy_(p.half().float())
+    # Running totals over warm starts: this run's tokens and GPU time on top of the checkpoint's.
+    before = (init or {}).get("training", {})
+    totals = {
+        "tokens_total": before.get("tokens_total", before.get("tokens_seen", 0)) + tokens_seen,
+        "gpu_seconds_total": before.get("gpu_seconds_total", before.get("gpu_seconds", 0)) + train_s,
+        "runs_total": before.get("runs_total", 1 if before else 0) + 1,
+    }
+    train = {
+        "steps": step, "planned_steps": total_steps, "batch": B, "seq": T, "tokens_seen": tokens_seen, "gpu_seconds": train_s,
+        **totals, "init": {"from": os.path.basename(args.init), **before} if args.init else None,
+        "lr": args.lr, "reset_p": args.reset_p, "fim_layout": args.fim_layout, "corpus_packages": train_pk_n, "corpus_bytes": train_bytes,
+        "corpus_tokens": int(len(stream)), "stream_sha1": hashlib.sha1(np.ascontiguousarray(stream).tobytes()).hexdigest()[:16], "bytes_per_token": train_bytes / len(stream),
+        "device": torch.cuda.get_device_name(0) if device.type == "cuda" else "cpu", "torch": torch.__version__,
+        "fast_paths": bool(model.fast_train), "compiled": bool(args.compile),
+        "calls": [{"steps": n, "seconds": round(sec, 1)} for n, sec in phases],
+    }
     # checkpoints and the report first: a deadline kill during the evaluation loses nothing else
-    torch.save({"arch": args.arch, "config": model.cfg.to_dict(), "state_dict": model.state_dict()}, os.path.join(args.out, "model.pt"))
-    torch.save({"arch": args.arch, "config": model.cfg.to_dict(), "q8": quantize_state_dict(model.state_dict(), args.q8_block)}, os.path.join(args.out, "model-q8.pt"))
+    meta = {"arch": args.arch, "config": model.cfg.to_dict(), "training": {k: v for k, v in train.items() if k != "init"}}
+    torch.save({**meta, "state_dict": model.state_dict()}, os.path.join(args.out, "model.pt"))
+    torch.save({**meta, "q8": quantize_state_dict(model.state_dict(), args.q8_block)}, os.path.join(args.out, "model-q8.pt"))
     report = {
         "arch": args.arch,
         "config": model.cfg.to_dict(),
         "params": pc,
-        "train": {
-            "steps": step, "planned_steps": total_steps, "batch": B, "seq": T, "tokens_seen": tokens_seen, "gpu_seconds": train_s,
-            "lr": args.lr, "reset_p": args.reset_p, "corpus_packages": train_pk_n, "corpus_bytes": train_bytes,
-            "corpus_tokens": int(len(stream)), "stream_sha1": hashlib.sha1(np.ascontiguousarray(stream).tobytes()).hexdigest()[:16], "bytes_per_token": train_bytes / len(stream),
-            "device": torch.cuda.get_device_name(0) if device.type == "cuda" else "cpu", "torch": torch.__version__,
-            "fast_paths": bool(model.fast_train), "compiled": bool(args.compile),
-            "calls": [{"steps": n, "seconds": round(sec, 1)} for n, sec in phases],
-        },
+        "train": train,
         "heldout": None,
         "history": history,
     }

@@ -1,18 +1,28 @@
 """Training and evaluation token streams from the package corpus (.corpus/*.jsonl).
 
 A "workspace sequence" is one package: its files in random order, each behind a path header
-(`<|file|>path\\n`), packages separated by `<|endoftext|>`. Half of the files get the PSM
-fill-in-the-middle transform in the layout the product uses at a cursor:
+(`<|file|>path\\n`), packages separated by `<|endoftext|>`. Half of the files get fill-in-the-middle
+examples, in one of two layouts:
 
-    <|file|>path\\n PREFIX <|fim_suffix|> SUFFIX(next few lines) <|fim_middle|> MIDDLE <|fim_end|>
+- `suffix-first` (the default; docs/completion.md, "The layout the next training must teach"):
+  several examples spliced into the normal reading of the file, one every few dozen lines, each at
+  the start of a cursor line, in the order the engine's `suffix-first` layout feeds them:
 
-The prefix is cut at a character (not token) boundary, as a cursor is; the suffix is truncated to a
-few lines as the product feeds it; the middle is the rest of the line, a few lines, or a short span.
+      ... lines above <|fim_suffix|> S <|fim_middle|> \\n P M <|fim_end|> rest of the file after M ...
+
+  P is what is typed on the cursor line (a cursor kind the product meets: after the indentation,
+  after `.`/`(`/`= `/`return `, or anywhere in the code), M the middle (the rest of the line, a few
+  lines, or a short span), S the text after the middle capped as the product caps its suffix. The
+  middle's tokens are the file's own text, so an example costs only its suffix and two FIM tokens.
+- `psm` (what the shipped models were trained with): one example per file,
+  `PREFIX <|fim_suffix|> SUFFIX <|fim_middle|> MIDDLE <|fim_end|>`, the prefix cut at a random
+  character, the file ending after the middle.
 """
 from __future__ import annotations
 
 import json
 import random
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,9 +71,71 @@ def choose_fim_split(text: str, rng: random.Random) -> tuple[str, str, str]:
     prefix, middle, rest = text[:cursor], text[cursor:end], text[end:]
     # The product feeds the rest of the cursor's line and the next few lines (a token budget, about
     # 200 characters): keep the remainder of the line plus 0..8 following lines, at most 250 chars.
-    lines = rest.split("\n")
-    suffix = "\n".join(lines[: 1 + rng.randint(0, 8)])[:250]
-    return prefix, middle, suffix
+    return prefix, middle, suffix_window(rest, rng)
+
+
+# Cursor positions on a line, as the product meets them (docs/completion.md, cursor kinds).
+_TRIGGER = re.compile(r"(?:\.(?=[A-Za-z_$])|\((?!\))|(?<![=!<>+\-*/%&|^?])= (?=\S)|\breturn (?=[^;\s]))")
+
+
+def choose_cursor(line: str, rng: random.Random) -> int:
+    """A cursor column on `line` (which has code): after the indentation (a new line after Enter),
+    right after a trigger (`.`, `(`, `= `, `return `), or anywhere strictly inside the code."""
+    indent = len(line) - len(line.lstrip(" \t"))
+    end = len(line.rstrip())
+    r = rng.random()
+    if r < 0.35 or end - indent < 2:
+        return indent
+    if r < 0.6:
+        spots = [m.end() for m in _TRIGGER.finditer(line, indent) if m.end() < end]
+        if spots:
+            return rng.choice(spots)
+    return rng.randint(indent + 1, end - 1)
+
+
+def choose_middle_end(text: str, cursor: int, rng: random.Random) -> int:
+    """Where the middle that starts at `cursor` ends: the rest of the line (most often: typing at the
+    end of a line), the end of a line 1..6 lines below, or a short span."""
+    n = len(text)
+    r = rng.random()
+    if r < 0.6:
+        return _line_end(text, cursor)
+    if r < 0.85:
+        end = cursor
+        for _ in range(rng.randint(1, 6)):
+            end = _line_end(text, min(n, end + 1)) if end < n else n
+        return end
+    return min(_line_end(text, cursor), cursor + rng.randint(1, 24))
+
+
+def suffix_window(rest: str, rng: random.Random) -> str:
+    """What the product feeds after the cursor: the rest of the line plus 0..8 following lines, at
+    most 250 characters (about `completion.suffixMaxTokens` = 48 tokens)."""
+    return "\n".join(rest.split("\n")[: 1 + rng.randint(0, 8)])[:250]
+
+
+def suffix_first_pieces(text: str, rng: random.Random, every: int = 30, max_examples: int = 8) -> list[Piece]:
+    """The file with suffix-first FIM examples spliced in at a few cursor lines (one per `every`
+    lines, at least one, at most `max_examples`); reading the pieces' text without the special
+    tokens and suffixes gives the file back."""
+    starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+    code_lines = [k for k in range(1, len(starts)) if text[starts[k]:_line_end(text, starts[k])].strip()]
+    if not code_lines:
+        return [Piece(text=text)]
+    k = min(max_examples, max(1, len(starts) // every), len(code_lines))
+    pieces: list[Piece] = []
+    at = 0  # text before `at` is in the pieces
+    for line in sorted(rng.sample(code_lines, k)):
+        ls = starts[line]
+        if ls - 1 < at:  # inside the previous example's middle
+            continue
+        cursor = ls + choose_cursor(text[ls:_line_end(text, ls)], rng)
+        end = max(cursor, choose_middle_end(text, cursor, rng))
+        pieces += [Piece(text=text[at:ls - 1]), Piece(special=SPECIAL["fim_suffix"]), Piece(text=suffix_window(text[end:], rng)),
+                   Piece(special=SPECIAL["fim_middle"]), Piece(text=text[ls - 1:end]), Piece(special=SPECIAL["fim_end"])]
+        at = end
+    pieces.append(Piece(text=text[at:]))
+    return pieces
 
 
 @dataclass
@@ -95,7 +167,11 @@ def ask_layout(path: str, text: str, turns: list[tuple[str, str]], question: str
     return pieces
 
 
-def package_pieces(pkg: dict, rng: random.Random, fim_rate: float, qa_rate: float = 0.0, recall_rate: float = 0.0) -> list[Piece]:
+FIM_LAYOUTS = ("suffix-first", "psm")
+
+
+def package_pieces(pkg: dict, rng: random.Random, fim_rate: float, qa_rate: float = 0.0, recall_rate: float = 0.0,
+                   fim_layout: str = "suffix-first") -> list[Piece]:
     files = list(pkg["files"])
     rng.shuffle(files)
     if recall_rate > 0:
@@ -106,6 +182,9 @@ def package_pieces(pkg: dict, rng: random.Random, fim_rate: float, qa_rate: floa
         pieces.append(Piece(special=SPECIAL["file"]))
         pieces.append(Piece(text=file_header(f["path"])))
         if len(text) > 16 and rng.random() < fim_rate:
+            if fim_layout == "suffix-first":
+                pieces += suffix_first_pieces(text, rng)
+                continue
             p, m, s = choose_fim_split(text, rng)
             pieces += [
                 Piece(text=p),
@@ -144,13 +223,13 @@ def encode_pieces(tok, pieces: list[Piece], content_mask: bool = False):
 
 
 def build_train_stream(tok, packages: list[dict], seed: int, fim_rate: float = 0.5, qa_rate: float = 0.0,
-                       recall_rate: float = 0.0) -> np.ndarray:
+                       recall_rate: float = 0.0, fim_layout: str = "suffix-first") -> np.ndarray:
     rng = random.Random(seed)
     order = list(range(len(packages)))
     rng.shuffle(order)
     pieces: list[Piece] = []
     for i in order:
-        pieces += package_pieces(packages[i], rng, fim_rate, qa_rate, recall_rate)
+        pieces += package_pieces(packages[i], rng, fim_rate, qa_rate, recall_rate, fim_layout)
     return encode_pieces(tok, pieces)
 
 
@@ -188,7 +267,7 @@ def build_eval_stream(tok, packages: list[dict], max_bytes: int) -> tuple[np.nda
 
 
 def build_streams(tok, corpus_dir: str, *, limit_bytes: int = 0, eval_bytes: int = 3_000_000, seed: int = 1234,
-                  qa_rate: float = 0.4, recall_rate: float = 0.0) -> dict:
+                  qa_rate: float = 0.4, recall_rate: float = 0.0, fim_layout: str = "suffix-first") -> dict:
     """The training stream and the held-out evaluation stream of a corpus folder (train.jsonl,
     heldout.jsonl), as train.py uses them and prep_stream.py saves them."""
     import os
@@ -197,8 +276,8 @@ def build_streams(tok, corpus_dir: str, *, limit_bytes: int = 0, eval_bytes: int
     held_pk = read_packages(os.path.join(corpus_dir, "heldout.jsonl"))
     ev, mask, ev_bytes = build_eval_stream(tok, held_pk, eval_bytes)
     return {
-        "train": build_train_stream(tok, train_pk, seed=seed, qa_rate=qa_rate, recall_rate=recall_rate),
+        "train": build_train_stream(tok, train_pk, seed=seed, qa_rate=qa_rate, recall_rate=recall_rate, fim_layout=fim_layout),
         "eval": ev, "eval_mask": mask, "eval_bytes": ev_bytes,
         "info": {"packages": len(train_pk), "bytes": sum(len(f["text"].encode("utf-8")) for p in train_pk for f in p["files"]),
-                 "qa_rate": qa_rate, "recall_rate": recall_rate, "seed": seed},
+                 "qa_rate": qa_rate, "recall_rate": recall_rate, "fim_layout": fim_layout, "seed": seed},
     }

@@ -155,3 +155,31 @@ def test_stop_step_keeps_the_planned_schedule(tmp_path):
     assert rep["history"][0]["step"] == 50
     want = 2e-3 * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * (49 - 12) / (120 - 12))))
     assert abs(lr50 - want) < 1e-12, (lr50, want)
+
+
+def test_a_warm_start_continues_the_checkpoint_and_keeps_running_totals(tmp_path):
+    # every short GPU run adds to the same model: run 2 starts from run 1's weights (model.pt or the
+    # int8 model-q8.pt that comes back from the GPU machine) and its report adds up both runs
+    _tiny_streams(tmp_path)
+    cfg = json.dumps(TINY_HAWK)
+    r1 = subprocess.run(_train_cmd(tmp_path, "hawk", "--max-steps", "60", "--config", cfg), cwd=HERE, capture_output=True, text=True, timeout=300)
+    assert r1.returncode == 0, r1.stdout + r1.stderr
+    first = json.load(open(tmp_path / "hawk" / "train_report.json"))["train"]
+    os.rename(tmp_path / "hawk", tmp_path / "run1")
+    r2 = subprocess.run(_train_cmd(tmp_path, "hawk", "--max-steps", "40", "--config", cfg, "--init", str(tmp_path / "run1" / "model-q8.pt")),
+                        cwd=HERE, capture_output=True, text=True, timeout=300)
+    assert r2.returncode == 0, r2.stdout + r2.stderr
+    assert "warm start from" in r2.stdout
+    second = json.load(open(tmp_path / "hawk" / "train_report.json"))["train"]
+    assert second["tokens_total"] == first["tokens_seen"] + second["tokens_seen"] == 100 * 2 * 16
+    assert abs(second["gpu_seconds_total"] - first["gpu_seconds"] - second["gpu_seconds"]) < 1e-6
+    assert second["runs_total"] == 2 and second["init"]["tokens_seen"] == first["tokens_seen"]
+    # with a zero learning rate the warm run ends with the checkpoint's weights (fp16-rounded)
+    r3 = subprocess.run(_train_cmd(tmp_path, "hawk", "--max-steps", "40", "--lr", "0", "--config", cfg, "--out", str(tmp_path / "run3"),
+                                   "--init", str(tmp_path / "run1" / "model-q8.pt")), cwd=HERE, capture_output=True, text=True, timeout=300)
+    assert r3.returncode == 0, r3.stdout + r3.stderr
+    from statewise_models.registry import dequantize_state_dict
+    want = dequantize_state_dict(torch.load(tmp_path / "run1" / "model-q8.pt")["q8"])
+    got = torch.load(tmp_path / "run3" / "model.pt")["state_dict"]
+    for k, v in want.items():
+        assert torch.allclose(got[k], v.half().float(), atol=1e-6), k
