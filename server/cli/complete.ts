@@ -17,7 +17,7 @@ import { languageOf } from './language';
 import { openSession } from './session';
 import { cliStateDir, setWorkspace, workspaceFiles } from './workspace';
 
-export const COMPLETE_USAGE = 'statewise complete <file>:<line>:<col> [--workspace DIR] [--arch NAME] [--ep NAME] [--layout plain|fim|suffix-first] [--models DIR] [--json]';
+export const COMPLETE_USAGE = 'statewise complete <file>:<line>:<col> [--workspace DIR] [--arch NAME] [--ep NAME] [--layout plain|fim|suffix-first] [--top K] [--models DIR] [--json]';
 
 export async function completeCommand(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parse(args, {
@@ -26,11 +26,14 @@ export async function completeCommand(args: string[], io: CliIO): Promise<number
     ep: { type: 'string', default: 'auto' },
     models: { type: 'string' },
     layout: { type: 'string' },
+    top: { type: 'string' },
     json: { type: 'boolean', default: false },
   }, { min: 1, max: 1, names: '<file>:<line>:<col>' });
   const loc = parseLocation(positionals[0]!);
   const ep = oneOf('ep', values.ep!, EXECUTION_PROVIDERS);
   const layout = values.layout === undefined ? undefined : oneOf('layout', values.layout, COMPLETION_LAYOUTS);
+  const top = values.top === undefined ? undefined : Number(values.top);
+  if (top !== undefined && !(Number.isInteger(top) && top >= 1 && top <= 64)) throw new UsageError(`--top must be an integer from 1 to 64, got ${JSON.stringify(values.top)}`);
   const arch = values.arch!;
   if (!/^[\w.-]+$/.test(arch)) throw new UsageError(`--arch must be a model folder name such as ${ARCHITECTURES.join(', ')}`);
   const file = path.resolve(io.cwd, loc.file);
@@ -64,7 +67,7 @@ export async function completeCommand(args: string[], io: CliIO): Promise<number
     const ctx = buildContext(text, offset, languageId);
     const { mode, params } = buildCompletionRequest({ uri, version: 1, position, ctx, settings: defaultSettings(), manual: false, layout });
     const started = performance.now();
-    const r = await engine.request('complete', params);
+    const r = await engine.request('complete', { ...params, ...(top ? { topTokens: top } : {}) });
     const wallMs = performance.now() - started;
     const raw = r.completions[0] ?? '';
     const completion = postprocess(raw, ctx, mode);
@@ -73,9 +76,11 @@ export async function completeCommand(args: string[], io: CliIO): Promise<number
         completion, raw, mode, layout: r.layout, latencyMs: r.latencyMs, wallMs, arch: r.arch, ep: r.ep, model: `${load.modelName}@${load.modelVersion}`,
         promptTokens: r.promptTokens, cachedTokens: r.cachedTokens, generatedTokens: r.generatedTokens, timings: r.timings,
         workspace: workspace && { files: workspace.files, tokens: workspace.tokens, restored: workspace.restored },
+        ...(r.top ? { top: r.top } : {}),
       }, null, 2)}\n`);
     } else {
       io.stdout(`${completion}\n`);
+      if (r.top) io.stdout(`top tokens after the ${r.layout} prompt: ${r.top.map((t) => `${JSON.stringify(t.text)} ${t.p.toFixed(3)}`).join('  ')}\n`);
     }
     return 0;
   } finally {

@@ -20,7 +20,7 @@ import { score } from './score';
 import { decode } from './decode';
 import { splitHealTail } from './heal';
 import { completionTail, defaultLayout } from './completePrompt';
-import { seededRng } from './sampler';
+import { seededRng, topTokens } from './sampler';
 import { CodeTokenizer } from './tokenizer';
 
 export type ShouldStop = () => boolean;
@@ -296,7 +296,9 @@ export class Engine {
       if (!completions.includes(text)) completions.push(text);
     }
     const t3 = performance.now();
+    const top = p.topTokens ? topTokens(fed.logits!, Math.min(64, p.topTokens)).map(({ id, p }) => ({ text: tok.tokenText(id), p })) : undefined;
     return {
+      ...(top ? { top } : {}),
       completions,
       promptTokens: (this.root?.tokens ?? 0) + start.pos + tail.length,
       cachedTokens: (this.root?.tokens ?? 0) + cached,

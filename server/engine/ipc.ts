@@ -68,6 +68,8 @@ export interface CompleteParams {
   n: number;
   /** Default: the model's measured choice (manifest `completion.layout`), else `plain`. */
   layout?: CompletionLayout;
+  /** Diagnostics: also return the k most likely first tokens after the prompt. */
+  topTokens?: number;
 }
 export interface CompleteResult {
   completions: string[];
@@ -80,6 +82,8 @@ export interface CompleteResult {
   arch: string;
   /** The layout the prompt was built in. */
   layout: CompletionLayout;
+  /** With `topTokens`: the most likely first tokens after the prompt (before healing restricts them). */
+  top?: { text: string; p: number }[];
 }
 
 export interface ScoreParams {

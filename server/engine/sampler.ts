@@ -48,3 +48,20 @@ export function seededRng(seed: number): Rng {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** The `k` most likely tokens under `logits` with their probabilities (softmax over all), most likely first. */
+export function topTokens(logits: ArrayLike<number>, k: number): { id: number; p: number }[] {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+  let z = 0;
+  for (let i = 0; i < logits.length; i++) z += Math.exp(logits[i] - max);
+  const best: number[] = [];
+  for (let i = 0; i < logits.length; i++) {
+    if (best.length < k || logits[i] > logits[best[best.length - 1]]) {
+      best.push(i);
+      best.sort((a, b) => logits[b] - logits[a]);
+      if (best.length > k) best.pop();
+    }
+  }
+  return best.map((id) => ({ id, p: Math.exp(logits[id] - max) / z }));
+}

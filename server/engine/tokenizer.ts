@@ -23,6 +23,7 @@ export class CodeTokenizer {
   /** UTF-8 bytes of every token; empty for special tokens. */
   readonly tokenBytes: Uint8Array[];
   readonly specialIds: Set<number>;
+  private readonly specialNames: Map<number, string>;
   private readonly pre: Callable<string, string[]>;
   private readonly model: BpeModel;
   private readonly cache = new Map<string, number[]>();
@@ -35,6 +36,7 @@ export class CodeTokenizer {
     const vocab = this.model.vocab;
     const added = (json.added_tokens ?? []) as { id: number; content: string; special?: boolean }[];
     this.specialIds = new Set(added.filter((t) => t.special !== false).map((t) => t.id));
+    this.specialNames = new Map(added.map((t) => [t.id, t.content]));
     this.vocabSize = Math.max(vocab.length, ...added.map((t) => t.id + 1));
     const { charToByte } = byteLevelTable();
     this.tokenBytes = new Array(this.vocabSize);
@@ -90,6 +92,11 @@ export class CodeTokenizer {
 
   decode(ids: readonly number[]): string {
     return new TextDecoder().decode(this.bytes(ids));
+  }
+
+  /** One token as text, special tokens by name (`<|fim_end|>`): for diagnostics. */
+  tokenText(id: number): string {
+    return this.specialNames.get(id) ?? this.decode([id]);
   }
 }
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { CheckpointStore, StreamHash } from '../../server/engine/checkpoints';
 import { EngineDocument } from '../../server/engine/document';
-import { argmax, sample, seededRng } from '../../server/engine/sampler';
+import { argmax, sample, seededRng, topTokens } from '../../server/engine/sampler';
 
 const charEncoder = { encode: (s: string) => [...s].map((c) => c.codePointAt(0)!) };
 
@@ -70,6 +70,13 @@ test('sampler: greedy is argmax; sampling respects top-p and bans', () => {
   for (let i = 0; i < 200; i++) seen.add(sample(logits, 1, 0.9, rng));
   assert.deepEqual([...seen].sort(), [1, 3], 'top-p 0.9 keeps only the two likely tokens');
   for (let i = 0; i < 50; i++) assert.notEqual(sample(logits, 1, 1, rng, new Set([1, 3])), 1);
+});
+
+test('topTokens: the k most likely with softmax probabilities, most likely first', () => {
+  const top = topTokens(new Float32Array([0, Math.log(3), -Infinity, Math.log(2)]), 2);
+  assert.deepEqual(top.map((t) => t.id), [1, 3]);
+  assert.ok(Math.abs(top[0]!.p - 3 / 6) < 1e-6 && Math.abs(top[1]!.p - 2 / 6) < 1e-6, JSON.stringify(top));
+  assert.equal(topTokens(new Float32Array([1, 2]), 5).length, 2);
 });
 
 test('line-start hashes match hashing the whole stream, and edits invalidate only later lines', () => {

@@ -114,6 +114,14 @@ def suffix_window(rest: str, rng: random.Random) -> str:
     return "\n".join(rest.split("\n")[: 1 + rng.randint(0, 8)])[:250]
 
 
+def fim_example(before: str, line_and_middle: str, suffix: str) -> list[Piece]:
+    """One suffix-first example: the text up to the end of the line above the cursor, the suffix, then
+    the cursor's line from its start ("\\n" + what is typed + the middle). Up to the middle, this is
+    what the engine feeds for the `suffix-first` layout (models/completion-parity.json)."""
+    return [Piece(text=before), Piece(special=SPECIAL["fim_suffix"]), Piece(text=suffix),
+            Piece(special=SPECIAL["fim_middle"]), Piece(text=line_and_middle), Piece(special=SPECIAL["fim_end"])]
+
+
 def suffix_first_pieces(text: str, rng: random.Random, every: int = 30, max_examples: int = 8) -> list[Piece]:
     """The file with suffix-first FIM examples spliced in at a few cursor lines (one per `every`
     lines, at least one, at most `max_examples`); reading the pieces' text without the special
@@ -131,8 +139,7 @@ def suffix_first_pieces(text: str, rng: random.Random, every: int = 30, max_exam
             continue
         cursor = ls + choose_cursor(text[ls:_line_end(text, ls)], rng)
         end = max(cursor, choose_middle_end(text, cursor, rng))
-        pieces += [Piece(text=text[at:ls - 1]), Piece(special=SPECIAL["fim_suffix"]), Piece(text=suffix_window(text[end:], rng)),
-                   Piece(special=SPECIAL["fim_middle"]), Piece(text=text[ls - 1:end]), Piece(special=SPECIAL["fim_end"])]
+        pieces += fim_example(text[at:ls - 1], text[ls - 1:end], suffix_window(text[end:], rng))
         at = end
     pieces.append(Piece(text=text[at:]))
     return pieces

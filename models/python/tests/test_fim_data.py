@@ -3,7 +3,7 @@ normal reading at cursor lines, in the order the engine's `suffix-first` layout 
 (standard library + numpy: runs in CI)."""
 import random
 
-from statewise_models.data import Piece, choose_cursor, package_pieces, suffix_first_pieces
+from statewise_models.data import Piece, choose_cursor, fim_example, package_pieces, suffix_first_pieces
 from statewise_models.tokenizer import SPECIAL
 
 LINES = []
@@ -70,3 +70,24 @@ def test_package_pieces_in_both_layouts():
     psm = package_pieces(pkg, random.Random(2), fim_rate=1.0, fim_layout="psm")
     specials = [p.special for p in psm if p.special is not None]
     assert specials == [SPECIAL["file"], SPECIAL["fim_suffix"], SPECIAL["fim_middle"], SPECIAL["fim_end"], SPECIAL["endoftext"]]
+
+
+def test_the_training_layout_is_the_engines_suffix_first_prompt():
+    """models/completion-parity.json: data.fim_example up to the middle gives the pieces the engine
+    feeds for the suffix-first layout (test/engine/completionParity.test.ts checks the engine side)."""
+    import json
+    import os
+
+    fx = json.load(open(os.path.join(os.path.dirname(__file__), "..", "..", "completion-parity.json")))
+    names = {v: k for k, v in SPECIAL.items()}
+    as_fixture = lambda ps: [{"special": f"<|{names[p.special]}|>"} if p.special is not None else {"text": p.text} for p in ps]  # noqa: E731
+    cases = [c for c in fx["cases"] if c["layout"] == "suffix-first"]
+    assert len(cases) >= 3
+    for c in cases:
+        lines = c["input"]["text"].split("\n")
+        line, col = c["input"]["line"], c["input"]["character"]
+        before = "\n".join(lines[:line])
+        after = lines[line][col:] + "\n" + "\n".join(lines[line + 1:])
+        head = [{"special": "<|file|>"}, {"text": c["input"]["path"] + "\n"}]
+        got = head + as_fixture(fim_example(before, "\n" + c["kept"], after)[:5])
+        assert got == c["pieces"], c["name"]
