@@ -144,13 +144,15 @@ def main():
     log(f"data: {train_pk_n} packages, {train_bytes/1e6:.1f} MB, {len(stream)/1e6:.1f}M tokens "
         f"({train_bytes/len(stream):.2f} bytes/token); eval {len(ev_toks)/1e6:.2f}M tokens {ev_bytes/1e6:.1f} MB; {time.time()-t0:.0f}s")
 
-    model = make_model(args.arch, json.loads(args.config))
     init = None
-    if args.init:
+    if args.init:  # the checkpoint's own config (its weights' shapes), --config overriding fields without weights
         init = torch.load(args.init, map_location="cpu")
         assert init["arch"] == args.arch, f"--init is a {init['arch']} checkpoint, not {args.arch}"
-        model.load_state_dict(load_checkpoint(init).state_dict())
-        log(f"warm start from {args.init} ({init.get('training', {}).get('tokens_seen', 0) / 1e6:.1f}M tokens before)")
+        model = load_checkpoint(init, json.loads(args.config))
+        before = init.get("training", {})
+        log(f"warm start from {args.init} ({before.get('tokens_total', before.get('tokens_seen', 0)) / 1e6:.1f}M tokens before)")
+    else:
+        model = make_model(args.arch, json.loads(args.config))
     model = model.to(device)
     model.fast_train = bool(args.fast)
     pc = model.param_count()
