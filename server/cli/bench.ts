@@ -1,201 +1,125 @@
-// statewise bench: warm completion latency after one typed character at the end of documents of
-// ~1k, ~10k and ~100k tokens, each without and with a workspace state. A keystroke is: append one
-// character to the document (editDocument), then complete at the end; both the latency the engine
-// reports and the end-to-end wall time are recorded.
+// statewise bench: options, the parts to run, one JSON report and a table per part.
+//   engine: the engine alone, one keystroke at the end of an already read document (benchEngine.ts);
+//   lsp:    the language server over stdio as an editor drives it: typing sessions, a long line (benchLsp.ts);
+//   save:   time to ready after a saved edit in a workspace, and changes to ignored files (benchSave.ts).
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, platform } from 'node:os';
 import * as path from 'node:path';
-import { buildContext } from '../completion/context';
-import { LatencyWindow } from '../completion/latency';
-import { buildCompletionRequest } from '../completion/request';
-import type { EngineClient } from '../engineClient';
-import type { CompleteResult, LoadResult } from '../engine/ipc';
-import { defaultSettings, EXECUTION_PROVIDERS } from '../settings';
+import { ARCHITECTURES, defaultSettings, EXECUTION_PROVIDERS, type Architecture, type ExecutionProviderSetting } from '../settings';
 import { oneOf, parse, UsageError } from './args';
-import { benchSource, documentOf, endOf, TYPED } from './benchText';
+import { engineTable, runEngineBench } from './benchEngine';
+import { lspTable, runLspBench } from './benchLsp';
+import { DEFAULT_KEYSTROKES } from './benchTyping';
+import { runSaveBench, saveTable } from './benchSave';
 import type { CliIO } from './io';
-import { mib } from './models';
-import { openSession } from './session';
-import { setWorkspace, workspaceFiles } from './workspace';
+import { modelsDirOf } from './session';
 
-export const BENCH_USAGE = 'statewise bench [--out FILE] [--quick] [--keystrokes N] [--arch NAME] [--ep NAME] [--models DIR]';
+export const BENCH_USAGE = 'statewise bench [--only engine,lsp,save] [--out FILE] [--quick] [--sizes 1000,10000,100000] [--keystrokes N] '
+  + '[--long-line-bytes N] [--long-line-keystrokes N] [--workspace-files N] [--arch NAME] [--ep NAME] [--models DIR]';
+
+export const BENCH_PARTS = ['engine', 'lsp', 'save'] as const;
+export type BenchPart = (typeof BENCH_PARTS)[number];
 
 const SIZES = [1_000, 10_000, 100_000];
 const QUICK_SIZES = [1_000, 10_000];
-const WORKSPACE_FILES = 30;
 
-export interface Percentiles { p50: number; p95: number; mean: number }
-
-export interface BenchRow {
-  targetTokens: number;
-  workspace: boolean;
-  docChars: number;
-  /** Document tokens (engine's prompt tokens at the end, minus the workspace's). */
-  docTokens: number;
+export interface BenchOptions {
+  parts: BenchPart[];
+  out: string;
+  quick: boolean;
+  sizes: number[];
+  /** Keystrokes per engine case (default 20, quick 5). */
+  engineKeystrokes: number;
+  /** Keystrokes per LSP typing session. */
+  lspKeystrokes: number;
+  longLineBytes: number;
+  longLineKeystrokes: number;
   workspaceFiles: number;
-  workspaceTokens: number;
-  /** Time to feed the document's checkpoints (warm) before the keystrokes. */
-  warmMs: number;
-  keystrokes: number;
-  engineMs: Percentiles;
-  wallMs: Percentiles;
-  prefixMs: Percentiles;
-  decodeMs: Percentiles;
-  cachedTokensMean: number;
-  promptTokensMean: number;
-  generatedTokensMean: number;
-  rssBytes: number;
-  stateCacheBytes: number;
-  checkpoints: number;
+  arch: Architecture;
+  ep: ExecutionProviderSetting;
+  models?: string;
 }
 
-function summarize(samples: number[]): Percentiles {
-  const w = new LatencyWindow({ size: samples.length || 1 });
-  for (const s of samples) w.record(s);
-  const mean = samples.reduce((a, b) => a + b, 0) / (samples.length || 1);
-  return { p50: round(w.p50 ?? 0), p95: round(w.p95 ?? 0), mean: round(mean) };
-}
-
-const round = (n: number): number => Math.round(n * 10) / 10;
-const mean = (xs: number[]): number => round(xs.reduce((a, b) => a + b, 0) / (xs.length || 1));
-
-interface RunContext {
-  engine: EngineClient;
-  settings: ReturnType<typeof defaultSettings>;
-  keystrokes: number;
-  log: (line: string) => void;
-}
-
-function completeAtEnd(ctx: RunContext, uri: string, version: number, text: string): Promise<CompleteResult> {
-  const position = endOf(text);
-  const { params } = buildCompletionRequest({
-    uri, version, position, ctx: buildContext(text, text.length, 'javascript'), settings: ctx.settings, manual: false,
-  });
-  return ctx.engine.request('complete', params);
-}
-
-async function runOne(ctx: RunContext, uri: string, text0: string, rootTokens: number): Promise<Omit<BenchRow, 'targetTokens' | 'workspace' | 'workspaceFiles' | 'workspaceTokens'>> {
-  const { engine } = ctx;
-  let text = text0;
-  let version = 1;
-  await engine.request('openDocument', { uri, path: 'bench/document.js', text, version });
-  const warmStart = performance.now();
-  await engine.request('warm', { uri });
-  const first = await completeAtEnd(ctx, uri, version, text); // warms the last line too; not measured
-  const warmMs = performance.now() - warmStart;
-  const docTokens = first.promptTokens - rootTokens;
-  const engineMs: number[] = [];
-  const wallMs: number[] = [];
-  const prefixMs: number[] = [];
-  const decodeMs: number[] = [];
-  const cached: number[] = [];
-  const prompt: number[] = [];
-  const generated: number[] = [];
-  for (let k = 0; k < ctx.keystrokes; k++) {
-    const ch = TYPED[k % TYPED.length]!;
-    const at = endOf(text);
-    version++;
-    text += ch;
-    const started = performance.now();
-    const [, r] = await Promise.all([
-      engine.request('editDocument', { uri, version, changes: [{ range: { start: at, end: at }, text: ch }] }),
-      completeAtEnd(ctx, uri, version, text),
-    ]);
-    wallMs.push(performance.now() - started);
-    engineMs.push(r.latencyMs);
-    prefixMs.push(r.timings.prefixMs);
-    decodeMs.push(r.timings.decodeMs);
-    cached.push(r.cachedTokens);
-    prompt.push(r.promptTokens);
-    generated.push(r.generatedTokens);
+function integer(name: string, value: string | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
+    throw new UsageError(`--${name} must be ${min > 0 ? 'a positive' : 'a non-negative'} integer, got ${JSON.stringify(value)}`);
   }
-  const info = await engine.request('info', {});
-  await engine.request('closeDocument', { uri });
+  return n;
+}
+
+/** The bench's options from its arguments (UsageError for bad ones). */
+export function benchOptions(args: string[]): BenchOptions {
+  const { values } = parse(args, {
+    only: { type: 'string' },
+    out: { type: 'string', default: path.join('bench-results', 'bench.json') },
+    quick: { type: 'boolean', default: false },
+    sizes: { type: 'string' },
+    keystrokes: { type: 'string' },
+    'long-line-bytes': { type: 'string' },
+    'long-line-keystrokes': { type: 'string' },
+    'workspace-files': { type: 'string' },
+    arch: { type: 'string', default: defaultSettings()['model.architecture'] },
+    ep: { type: 'string', default: 'cpu' },
+    models: { type: 'string' },
+  }, { min: 0, max: 0, names: '' });
+  const quick = values.quick!;
+  const parts = values.only === undefined
+    ? [...BENCH_PARTS]
+    : [...new Set(values.only.split(',').map((p) => oneOf('only', p.trim(), BENCH_PARTS)))];
+  const sizes = values.sizes === undefined ? (quick ? QUICK_SIZES : SIZES) : values.sizes.split(',').map((s) => integer('sizes', s, 1)!);
+  const keystrokes = integer('keystrokes', values.keystrokes, 1);
   return {
-    docChars: text0.length, docTokens, warmMs: round(warmMs), keystrokes: ctx.keystrokes,
-    engineMs: summarize(engineMs), wallMs: summarize(wallMs), prefixMs: summarize(prefixMs), decodeMs: summarize(decodeMs),
-    cachedTokensMean: mean(cached), promptTokensMean: mean(prompt), generatedTokensMean: mean(generated),
-    rssBytes: info.rssBytes, stateCacheBytes: info.stateCacheBytes, checkpoints: info.checkpoints,
+    parts, out: values.out!, quick, sizes,
+    engineKeystrokes: keystrokes ?? (quick ? 5 : 20),
+    lspKeystrokes: keystrokes ?? DEFAULT_KEYSTROKES,
+    longLineBytes: integer('long-line-bytes', values['long-line-bytes'], 0) ?? (quick ? 10_000 : 100_000),
+    longLineKeystrokes: integer('long-line-keystrokes', values['long-line-keystrokes'], 1) ?? 3,
+    workspaceFiles: integer('workspace-files', values['workspace-files'], 1) ?? (quick ? 40 : 250),
+    arch: oneOf('arch', values.arch!, ARCHITECTURES),
+    ep: oneOf('ep', values.ep!, EXECUTION_PROVIDERS),
+    models: values.models,
   };
-}
-
-/** Characters per token of `source` under the loaded tokenizer, measured through the engine. */
-async function charsPerToken(engine: EngineClient, ctx: RunContext, source: string): Promise<number> {
-  const sample = documentOf(source, 40_000);
-  const uri = 'file:///bench/calibrate.js';
-  await engine.request('openDocument', { uri, path: 'calibrate.js', text: sample, version: 1 });
-  const r = await completeAtEnd({ ...ctx, settings: { ...ctx.settings, 'completion.maxSingleLineTokens': 1, 'completion.maxTokens': 1 } }, uri, 1, sample);
-  await engine.request('closeDocument', { uri });
-  return sample.length / Math.max(1, r.promptTokens);
-}
-
-export function benchTable(rows: BenchRow[]): string {
-  const head = ['tokens', 'workspace', 'doc tok', 'ws tok', 'warm ms', 'engine p50', 'p95', 'wall p50', 'p95', 'cached %', 'gen', 'RSS', 'state cache'];
-  const lines = rows.map((r) => [
-    `~${r.targetTokens / 1000}k`, r.workspace ? `${r.workspaceFiles} files` : 'none', String(r.docTokens), String(r.workspaceTokens),
-    String(Math.round(r.warmMs)), r.engineMs.p50.toFixed(1), r.engineMs.p95.toFixed(1), r.wallMs.p50.toFixed(1), r.wallMs.p95.toFixed(1),
-    ((100 * r.cachedTokensMean) / Math.max(1, r.promptTokensMean)).toFixed(1), r.generatedTokensMean.toFixed(1), mib(r.rssBytes), mib(r.stateCacheBytes),
-  ]);
-  const all = [head, ...lines];
-  const widths = head.map((_, i) => Math.max(...all.map((l) => l[i]!.length)));
-  return all.map((l) => l.map((c, i) => c.padStart(widths[i]!)).join('  ')).join('\n');
 }
 
 export async function benchCommand(args: string[], io: CliIO): Promise<number> {
-  const { values } = parse(args, {
-    out: { type: 'string', default: path.join('bench-results', 'bench.json') },
-    quick: { type: 'boolean', default: false },
-    keystrokes: { type: 'string' },
-    arch: { type: 'string', default: defaultSettings()['model.architecture'] },
-    ep: { type: 'string', default: 'auto' },
-    models: { type: 'string' },
-  }, { min: 0, max: 0, names: '' });
-  const keystrokes = values.keystrokes === undefined ? (values.quick ? 5 : 20) : Number(values.keystrokes);
-  if (!Number.isInteger(keystrokes) || keystrokes < 1) throw new UsageError(`--keystrokes must be a positive integer, got ${JSON.stringify(values.keystrokes)}`);
-  const ep = oneOf('ep', values.ep!, EXECUTION_PROVIDERS);
-  const repo = path.resolve(io.bundleDir, '..');
-  const source = benchSource(repo);
-  const wsDir = path.join(repo, 'server');
-  const files = await workspaceFiles(wsDir, { maxFiles: WORKSPACE_FILES });
+  const opts = benchOptions(args);
   const log = (line: string) => io.stderr(`${line}\n`);
-
-  const session = await openSession(io, { models: values.models, arch: values.arch!, ep });
-  const load: LoadResult = session.load;
-  log(`bench: ${load.modelName} ${load.modelVersion} (${load.arch}) on ${load.ep}; ${keystrokes} keystrokes per case`);
-  const ctx: RunContext = { engine: session.engine, settings: defaultSettings(), keystrokes, log };
-  const rows: BenchRow[] = [];
-  try {
-    const cpt = await charsPerToken(session.engine, ctx, source.text);
-    log(`bench: document text from ${source.description} (${cpt.toFixed(2)} chars/token); workspace: ${files.length} files from ${path.relative(repo, wsDir) || '.'}/`);
-    for (const target of values.quick ? QUICK_SIZES : SIZES) {
-      const text = documentOf(source.text, Math.round(target * cpt));
-      for (const withWorkspace of [false, true]) {
-        const ws = withWorkspace
-          ? await setWorkspace(session.engine, load, files)
-          : await session.engine.request('setWorkspace', { fingerprint: 'bench:none', files: [] });
-        log(`bench: ~${target} tokens, ${withWorkspace ? `workspace ${ws.files} files / ${ws.tokens} tokens` : 'no workspace'}…`);
-        const r = await runOne(ctx, `file:///bench/${target}-${withWorkspace ? 'ws' : 'nows'}.js`, text, ws.tokens);
-        rows.push({ targetTokens: target, workspace: withWorkspace, workspaceFiles: ws.files, workspaceTokens: ws.tokens, ...r });
-      }
-    }
-  } finally {
-    session.close();
-  }
-  const report = {
+  const modelsDir = modelsDirOf(io, opts.models);
+  const out = path.resolve(io.cwd, opts.out);
+  const report: Record<string, unknown> = {
     date: new Date().toISOString(),
-    model: { arch: load.arch, name: load.modelName, version: load.modelVersion, dir: session.modelDir },
-    ep: load.ep, epReason: load.epReason,
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, platform: platform(), node: process.version },
-    method: 'keystroke = editDocument appending one character at the end, then complete at the end (single line, greedy); '
-      + 'document warmed first (warm + one completion); engineMs = engine-reported latency, wallMs = edit + complete round trip',
-    sources: { document: source.description, workspace: `${files.length} files from server/ of this repository` },
-    quick: values.quick,
-    rows,
+    options: { ...opts, out: undefined },
   };
-  const out = path.resolve(io.cwd, values.out!);
-  mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
-  io.stdout(`${benchTable(rows)}\n\nwrote ${out}\n`);
+  const tables: string[] = [];
+  const write = () => {
+    mkdirSync(path.dirname(out), { recursive: true });
+    writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  };
+  for (const part of opts.parts) {
+    const started = performance.now();
+    if (part === 'engine') {
+      const r = await runEngineBench(io, { sizes: opts.sizes, keystrokes: opts.engineKeystrokes, arch: opts.arch, ep: opts.ep, models: opts.models }, log);
+      report.engine = r;
+      tables.push(`engine alone (${r.model.arch} on ${r.ep}): one keystroke at the end of the document\n${engineTable(r.rows)}`);
+    } else if (part === 'lsp') {
+      const r = await runLspBench(io, {
+        sizes: opts.sizes, keystrokes: opts.lspKeystrokes, longLineBytes: opts.longLineBytes, longLineKeystrokes: opts.longLineKeystrokes,
+        arch: opts.arch, ep: opts.ep, modelsDir,
+      }, log);
+      report.lsp = r;
+      tables.push(`language server over stdio (${r.server.arch} on ${r.server.ep}), ms from inlineCompletion request to response\n${lspTable(r)}`);
+    } else {
+      const r = await runSaveBench(io, { workspaceFiles: opts.workspaceFiles, arch: opts.arch, ep: opts.ep, modelsDir }, log);
+      report.save = r;
+      tables.push(`save → ready in a workspace of ${r.workspace.files} files (${r.workspace.bytes} bytes; workspace.rebuildDelayMs ${r.workspace.rebuildDelayMs})\n${saveTable(r)}`);
+    }
+    log(`bench: ${part} done in ${Math.round((performance.now() - started) / 1000)} s`);
+    write();
+  }
+  io.stdout(`${tables.join('\n\n')}\n\nwrote ${out}\n`);
   return 0;
 }

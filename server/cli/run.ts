@@ -22,8 +22,11 @@ Usage:
   ${MODELS_USAGE}
       Lists the installed model folders and their manifests.
   ${BENCH_USAGE}
-      Warm completion latency after one keystroke on ~1k/10k/100k-token documents, without and with
-      a workspace; prints a table and writes JSON (default bench-results/bench.json).
+      Latency in three parts (--only picks): engine: one keystroke at the end of ~1k/10k/100k-token
+      documents on the engine alone, without and with a workspace; lsp: typing sessions (new line,
+      mid-line, end of line) through the language server over stdio as an editor drives it, and one
+      long line; save: time to ready after saving a file in a workspace of --workspace-files N files.
+      Prints a table per part and writes JSON (default bench-results/bench.json).
   ${EVAL_USAGE}
       bpb: bits per byte of the files under the model (each file from the zero state behind its path
       header), with xz -9 on the same bytes as a reference. lines: next-line exact match and edit

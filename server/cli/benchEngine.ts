@@ -1,0 +1,192 @@
+// statewise bench, engine part: warm completion latency after one typed character at the end of
+// documents of ~1k, ~10k and ~100k tokens, each without and with a workspace state, measured on the
+// engine alone (no language server). A keystroke is: append one character to the document
+// (editDocument), then complete at the end; both the latency the engine reports and the end-to-end
+// wall time are recorded.
+
+import * as path from 'node:path';
+import { buildContext } from '../completion/context';
+import { LatencyWindow } from '../completion/latency';
+import { buildCompletionRequest } from '../completion/request';
+import type { EngineClient } from '../engineClient';
+import type { CompleteResult, LoadResult } from '../engine/ipc';
+import { defaultSettings, type ExecutionProviderSetting } from '../settings';
+import { benchSource, documentOf, endOf, TYPED } from './benchText';
+import type { CliIO } from './io';
+import { mib } from './models';
+import { openSession } from './session';
+import { setWorkspace, workspaceFiles } from './workspace';
+
+const WORKSPACE_FILES = 30;
+
+export interface Percentiles { p50: number; p95: number; mean: number }
+
+export interface BenchRow {
+  targetTokens: number;
+  workspace: boolean;
+  docChars: number;
+  /** Document tokens (engine's prompt tokens at the end, minus the workspace's). */
+  docTokens: number;
+  workspaceFiles: number;
+  workspaceTokens: number;
+  /** Time to feed the document's checkpoints (warm) before the keystrokes. */
+  warmMs: number;
+  keystrokes: number;
+  engineMs: Percentiles;
+  wallMs: Percentiles;
+  prefixMs: Percentiles;
+  decodeMs: Percentiles;
+  cachedTokensMean: number;
+  promptTokensMean: number;
+  generatedTokensMean: number;
+  rssBytes: number;
+  stateCacheBytes: number;
+  checkpoints: number;
+}
+
+function summarize(samples: number[]): Percentiles {
+  const w = new LatencyWindow({ size: samples.length || 1 });
+  for (const s of samples) w.record(s);
+  const mean = samples.reduce((a, b) => a + b, 0) / (samples.length || 1);
+  return { p50: round(w.p50 ?? 0), p95: round(w.p95 ?? 0), mean: round(mean) };
+}
+
+const round = (n: number): number => Math.round(n * 10) / 10;
+const mean = (xs: number[]): number => round(xs.reduce((a, b) => a + b, 0) / (xs.length || 1));
+
+interface RunContext {
+  engine: EngineClient;
+  settings: ReturnType<typeof defaultSettings>;
+  keystrokes: number;
+  log: (line: string) => void;
+}
+
+function completeAtEnd(ctx: RunContext, uri: string, version: number, text: string): Promise<CompleteResult> {
+  const position = endOf(text);
+  const { params } = buildCompletionRequest({
+    uri, version, position, ctx: buildContext(text, text.length, 'javascript'), settings: ctx.settings, manual: false,
+  });
+  return ctx.engine.request('complete', params);
+}
+
+async function runOne(ctx: RunContext, uri: string, text0: string, rootTokens: number): Promise<Omit<BenchRow, 'targetTokens' | 'workspace' | 'workspaceFiles' | 'workspaceTokens'>> {
+  const { engine } = ctx;
+  let text = text0;
+  let version = 1;
+  await engine.request('openDocument', { uri, path: 'bench/document.js', text, version });
+  const warmStart = performance.now();
+  await engine.request('warm', { uri });
+  const first = await completeAtEnd(ctx, uri, version, text); // warms the last line too; not measured
+  const warmMs = performance.now() - warmStart;
+  const docTokens = first.promptTokens - rootTokens;
+  const engineMs: number[] = [];
+  const wallMs: number[] = [];
+  const prefixMs: number[] = [];
+  const decodeMs: number[] = [];
+  const cached: number[] = [];
+  const prompt: number[] = [];
+  const generated: number[] = [];
+  for (let k = 0; k < ctx.keystrokes; k++) {
+    const ch = TYPED[k % TYPED.length]!;
+    const at = endOf(text);
+    version++;
+    text += ch;
+    const started = performance.now();
+    const [, r] = await Promise.all([
+      engine.request('editDocument', { uri, version, changes: [{ range: { start: at, end: at }, text: ch }] }),
+      completeAtEnd(ctx, uri, version, text),
+    ]);
+    wallMs.push(performance.now() - started);
+    engineMs.push(r.latencyMs);
+    prefixMs.push(r.timings.prefixMs);
+    decodeMs.push(r.timings.decodeMs);
+    cached.push(r.cachedTokens);
+    prompt.push(r.promptTokens);
+    generated.push(r.generatedTokens);
+  }
+  const info = await engine.request('info', {});
+  await engine.request('closeDocument', { uri });
+  return {
+    docChars: text0.length, docTokens, warmMs: round(warmMs), keystrokes: ctx.keystrokes,
+    engineMs: summarize(engineMs), wallMs: summarize(wallMs), prefixMs: summarize(prefixMs), decodeMs: summarize(decodeMs),
+    cachedTokensMean: mean(cached), promptTokensMean: mean(prompt), generatedTokensMean: mean(generated),
+    rssBytes: info.rssBytes, stateCacheBytes: info.stateCacheBytes, checkpoints: info.checkpoints,
+  };
+}
+
+/** Characters per token of `source` under the loaded tokenizer, measured through the engine. */
+async function charsPerToken(engine: EngineClient, ctx: RunContext, source: string): Promise<number> {
+  const sample = documentOf(source, 40_000);
+  const uri = 'file:///bench/calibrate.js';
+  await engine.request('openDocument', { uri, path: 'calibrate.js', text: sample, version: 1 });
+  const r = await completeAtEnd({ ...ctx, settings: { ...ctx.settings, 'completion.maxSingleLineTokens': 1, 'completion.maxTokens': 1 } }, uri, 1, sample);
+  await engine.request('closeDocument', { uri });
+  return sample.length / Math.max(1, r.promptTokens);
+}
+
+export function engineTable(rows: BenchRow[]): string {
+  const head = ['tokens', 'workspace', 'doc tok', 'ws tok', 'warm ms', 'engine p50', 'p95', 'wall p50', 'p95', 'cached %', 'gen', 'RSS', 'state cache'];
+  const lines = rows.map((r) => [
+    `~${r.targetTokens / 1000}k`, r.workspace ? `${r.workspaceFiles} files` : 'none', String(r.docTokens), String(r.workspaceTokens),
+    String(Math.round(r.warmMs)), r.engineMs.p50.toFixed(1), r.engineMs.p95.toFixed(1), r.wallMs.p50.toFixed(1), r.wallMs.p95.toFixed(1),
+    ((100 * r.cachedTokensMean) / Math.max(1, r.promptTokensMean)).toFixed(1), r.generatedTokensMean.toFixed(1), mib(r.rssBytes), mib(r.stateCacheBytes),
+  ]);
+  const all = [head, ...lines];
+  const widths = head.map((_, i) => Math.max(...all.map((l) => l[i]!.length)));
+  return all.map((l) => l.map((c, i) => c.padStart(widths[i]!)).join('  ')).join('\n');
+}
+
+export interface EngineBenchOptions {
+  sizes: number[];
+  keystrokes: number;
+  arch: string;
+  ep: ExecutionProviderSetting;
+  models?: string;
+}
+
+export interface EngineBenchReport {
+  model: { arch: string; name: string; version: string; dir: string };
+  ep: string;
+  epReason: string;
+  method: string;
+  sources: { document: string; workspace: string };
+  rows: BenchRow[];
+}
+
+export async function runEngineBench(io: CliIO, opts: EngineBenchOptions, log: (line: string) => void): Promise<EngineBenchReport> {
+  const repo = path.resolve(io.bundleDir, '..');
+  const source = benchSource(repo);
+  const wsDir = path.join(repo, 'server');
+  const files = await workspaceFiles(wsDir, { maxFiles: WORKSPACE_FILES });
+
+  const session = await openSession(io, { models: opts.models, arch: opts.arch, ep: opts.ep });
+  const load: LoadResult = session.load;
+  log(`bench engine: ${load.modelName} ${load.modelVersion} (${load.arch}) on ${load.ep}; ${opts.keystrokes} keystrokes per case`);
+  const ctx: RunContext = { engine: session.engine, settings: defaultSettings(), keystrokes: opts.keystrokes, log };
+  const rows: BenchRow[] = [];
+  try {
+    const cpt = await charsPerToken(session.engine, ctx, source.text);
+    log(`bench engine: document text from ${source.description} (${cpt.toFixed(2)} chars/token); workspace: ${files.length} files from ${path.relative(repo, wsDir) || '.'}/`);
+    for (const target of opts.sizes) {
+      const text = documentOf(source.text, Math.round(target * cpt));
+      for (const withWorkspace of [false, true]) {
+        const ws = withWorkspace
+          ? await setWorkspace(session.engine, load, files)
+          : await session.engine.request('setWorkspace', { fingerprint: 'bench:none', files: [] });
+        log(`bench engine: ~${target} tokens, ${withWorkspace ? `workspace ${ws.files} files / ${ws.tokens} tokens` : 'no workspace'}…`);
+        const r = await runOne(ctx, `file:///bench/${target}-${withWorkspace ? 'ws' : 'nows'}.js`, text, ws.tokens);
+        rows.push({ targetTokens: target, workspace: withWorkspace, workspaceFiles: ws.files, workspaceTokens: ws.tokens, ...r });
+      }
+    }
+  } finally {
+    session.close();
+  }
+  return {
+    model: { arch: load.arch, name: load.modelName, version: load.modelVersion, dir: session.modelDir },
+    ep: load.ep, epReason: load.epReason,
+    method: 'keystroke = editDocument appending one character at the end, then complete at the end (single line, greedy); '
+      + 'document warmed first (warm + one completion); engineMs = engine-reported latency, wallMs = edit + complete round trip',
+    sources: { document: source.description, workspace: `${files.length} files from server/ of this repository` },
+    rows,
+  };
+}

@@ -1,0 +1,298 @@
+// statewise bench, save part: how long after saving a file the language server is ready again with
+// a rebuilt workspace state. A temporary workspace of N files (this repository's server/, test/,
+// extension/ and scripts/ sources, topped up with slices of real code) is opened in the bundled
+// server over stdio (trusted, workspace.persist on, a temporary storagePath); after the first index,
+// a line is appended to the most and to the least recently modified file and the server is told as
+// VS Code tells it (workspace/didChangeWatchedFiles for the watcher it registered); then files in a
+// gitignored folder (.e2e/) and in node_modules/ change, which should rebuild nothing.
+
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { FileChangeType } from 'vscode-languageserver-protocol/node';
+import { isMinifiedName, isTextFileName } from '../workspace/filetypes';
+import type { Architecture, ExecutionProviderSetting } from '../settings';
+import { formatTable, ms, round1 } from './benchStats';
+import { benchSource, documentOf } from './benchText';
+import { benchSettings, serverEnv } from './benchLsp';
+import type { CliIO } from './io';
+import { LspClient, type Timed } from './lspClient';
+
+export interface SaveBenchOptions {
+  workspaceFiles: number;
+  arch: Architecture;
+  ep: ExecutionProviderSetting;
+  modelsDir: string;
+  /** How long to watch for rebuilds after an ignored file changes. */
+  ignoredWindowMs?: number;
+  /** Keep the temporary workspace (for a look afterwards). */
+  keep?: boolean;
+}
+
+export interface PlannedFile { path: string; text: string }
+
+/** The folders of this repository copied into the workspace. */
+export const SOURCE_DIRS = ['server', 'test', 'extension', 'scripts'];
+/** Files the workspace's .gitignore (or the scan's own rules) leave out; changing them must rebuild nothing. */
+export const IGNORED_FILES = [
+  { name: 'gitignored .e2e/', path: '.e2e/cache/state.json', text: '{"step": 1}\n' },
+  { name: 'node_modules/', path: 'node_modules/left-pad/index.js', text: 'module.exports = (s) => s;\n' },
+];
+export const GITIGNORE = '.e2e/\nnode_modules/\n';
+const SYNTHETIC_CHARS = 4000;
+const MAX_COPY_BYTES = 64 * 1024;
+
+/**
+ * The workspace's files: the candidates (repository sources, in path order) up to `n`, then synthetic
+ * files of ~4,000 characters cut from `source` (real code) until there are `n`. Source files come
+ * last so the most recently written file is code.
+ */
+export function planWorkspace(candidates: PlannedFile[], source: string, n: number): PlannedFile[] {
+  const copies = candidates.slice(0, n);
+  const synthetic: PlannedFile[] = [];
+  for (let k = 0; copies.length + synthetic.length < n; k++) {
+    const from = (k * SYNTHETIC_CHARS) % Math.max(1, source.length - SYNTHETIC_CHARS);
+    const text = documentOf(source.slice(from), SYNTHETIC_CHARS);
+    synthetic.push({ path: `gen/part${String(k).padStart(3, '0')}.js`, text: text === '' ? `export const part${k} = ${k};\n` : text });
+  }
+  return [...synthetic, ...copies];
+}
+
+/** Text files under `dirs` of `repo` (no dependencies, build output or minified files), path order. */
+export function repositorySources(repo: string, dirs = SOURCE_DIRS): PlannedFile[] {
+  const out: PlannedFile[] = [];
+  const walk = (rel: string): void => {
+    let entries;
+    try {
+      entries = readdirSync(path.join(repo, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const p = `${rel}/${e.name}`;
+      if (e.isDirectory()) {
+        if (!['node_modules', 'dist', '.e2e', '__pycache__'].includes(e.name)) walk(p);
+      } else if (e.isFile() && isTextFileName(p) && !isMinifiedName(p)) {
+        const abs = path.join(repo, p);
+        if (statSync(abs).size <= MAX_COPY_BYTES) out.push({ path: p, text: readFileSync(abs, 'utf8') });
+      }
+    }
+  };
+  for (const d of dirs) walk(d);
+  return out;
+}
+
+/** Writes the files (the i-th one modified i × 10 s after the first, all within the last hour), the .gitignore and the ignored files. */
+function writeWorkspace(dir: string, files: PlannedFile[]): void {
+  const base = Date.now() / 1000 - 60 - files.length * 10;
+  files.forEach((f, i) => {
+    const abs = path.join(dir, f.path);
+    mkdirSync(path.dirname(abs), { recursive: true });
+    writeFileSync(abs, f.text);
+    utimesSync(abs, base + i * 10, base + i * 10);
+  });
+  writeFileSync(path.join(dir, '.gitignore'), GITIGNORE);
+  for (const f of IGNORED_FILES) {
+    mkdirSync(path.dirname(path.join(dir, f.path)), { recursive: true });
+    writeFileSync(path.join(dir, f.path), f.text);
+  }
+}
+
+export interface WorkspaceState {
+  files?: number;
+  tokens?: number;
+  bytes?: number;
+  /** The server's "in M ms". */
+  engineMs?: number;
+  /** Files folded through the model in this build, when a line says ("12 folded", "12 files re-folded"). */
+  folded?: number;
+  restored: boolean;
+  /** The "workspace state" log lines of the build (the engine's and the server's). */
+  lines: string[];
+}
+
+/**
+ * What the "workspace state: ..." log lines of one build say, whatever their producer: the server's
+ * "N files, T tokens, B bytes[, restored from disk] in M ms" and, from an incremental engine,
+ * "N files, K folded, S restored ...". The first line giving a figure wins.
+ */
+export function parseStateLines(lines: string[]): WorkspaceState {
+  const num = (re: RegExp): number | undefined => {
+    for (const l of lines) {
+      const m = re.exec(l);
+      if (m) return Number(m[1] ?? m[2]);
+    }
+    return undefined;
+  };
+  return {
+    files: num(/(\d+) files/), tokens: num(/(\d+) tokens/), bytes: num(/(\d+) bytes/), engineMs: num(/in (\d+) ms/),
+    folded: num(/(\d+) (?:files? )?(?:re-?)?folded\b|re-?fold(?:ed|ing)?:? (\d+)/i),
+    restored: lines.some((l) => /restored from disk/.test(l)), lines,
+  };
+}
+
+/** The largest "done/total files" total in indexing status messages. */
+export function progressTotalOf(messages: string[]): number | undefined {
+  let max: number | undefined;
+  for (const m of messages) {
+    const r = /(\d+)\/(\d+) files/.exec(m);
+    if (r) max = Math.max(max ?? 0, Number(r[2]));
+  }
+  return max;
+}
+
+const STATE_LINE = /^workspace state(?: not built)?:/;
+
+export interface SaveCase {
+  name: string;
+  path: string;
+  /** From workspace/didChangeWatchedFiles to the ready status that ends the rebuild it caused. */
+  readyMs: number;
+  /** From the notification to the first indexing status (the rebuild's debounce, workspace.rebuildDelayMs). */
+  indexingAfterMs: number | null;
+  /** From the first indexing status to ready: the rebuild itself. */
+  rebuildMs: number | null;
+  state: WorkspaceState;
+  /** Largest file total in the indexing progress of this rebuild. */
+  progressTotal?: number;
+  logLines: string[];
+}
+
+export interface IgnoredCase {
+  name: string;
+  path: string;
+  windowMs: number;
+  /** Rebuilds started (indexing statuses) and finished (back to ready) in the window: both 0 when nothing was rebuilt. */
+  started: number;
+  finished: number;
+  /** "workspace state" log lines in the window. */
+  stateLines: string[];
+}
+
+export interface SaveBenchReport {
+  method: string;
+  workspace: { files: number; bytes: number; fromRepository: number; synthetic: number; rebuildDelayMs: number };
+  watcherRegistered: boolean;
+  /** From spawning the server to ready with the first workspace state (nothing persisted yet). */
+  firstIndexMs: number;
+  firstIndex: WorkspaceState;
+  cases: SaveCase[];
+  ignored: IgnoredCase[];
+}
+
+/** Rebuilds started (into indexing) and finished (out of it) in a sequence of status states. */
+export function transitions(states: string[]): { started: number; finished: number } {
+  let started = 0;
+  let finished = 0;
+  for (let i = 1; i < states.length; i++) {
+    if (states[i] === 'indexing' && states[i - 1] !== 'indexing') started++;
+    if (states[i] !== 'indexing' && states[i - 1] === 'indexing') finished++;
+  }
+  return { started, finished };
+}
+
+const INDEX_TIMEOUT_MS = 3_600_000;
+
+/** Whether a build ran since status number `from`: an indexing status came after it (ready is checked by waitReady). */
+function indexedSince(client: LspClient, from: number): boolean {
+  return client.statuses.slice(from).some((s) => s.value.state === 'indexing');
+}
+
+function sinceIndex<T>(list: Timed<T>[], from: number): Timed<T>[] {
+  return list.slice(from);
+}
+
+export async function runSaveBench(io: CliIO, opts: SaveBenchOptions, log: (line: string) => void): Promise<SaveBenchReport> {
+  const repo = path.resolve(io.bundleDir, '..');
+  const candidates = repositorySources(repo);
+  const files = planWorkspace(candidates, benchSource(repo).text, opts.workspaceFiles);
+  const tmp = mkdtempSync(path.join(tmpdir(), 'statewise-bench-save-'));
+  const root = path.join(tmp, 'workspace');
+  const storagePath = path.join(tmp, 'storage');
+  mkdirSync(storagePath, { recursive: true });
+  writeWorkspace(root, files);
+  const bytes = files.reduce((n, f) => n + Buffer.byteLength(f.text), 0);
+  const fromRepository = files.filter((f) => !f.path.startsWith('gen/')).length;
+  const settings = benchSettings(opts.arch, opts.ep);
+  log(`bench save: workspace of ${files.length} files (${fromRepository} from this repository, ${bytes} bytes) in ${root}`);
+
+  const client = await LspClient.start({ serverJs: path.join(io.bundleDir, 'server.js'), env: serverEnv(io, opts.modelsDir), settings, root, storagePath, trusted: true });
+  try {
+    // Ready comes once right after the model loads, before the first build starts: wait for a build.
+    await client.waitReady('the first workspace state', INDEX_TIMEOUT_MS, () => indexedSince(client, 0));
+    const firstIndexMs = round1(client.statuses[client.statuses.length - 1]!.at - client.startedAt);
+    const firstIndex = parseStateLines(client.logsMatching(STATE_LINE).map((l) => l.value));
+    log(`bench save: first index ${Math.round(firstIndexMs)} ms: ${firstIndex.lines.join(' | ')}`);
+    const watcherRegistered = client.registrations.some((r) => r.method === 'workspace/didChangeWatchedFiles');
+    if (!watcherRegistered) log('bench save: the server registered no file watcher; sending workspace/didChangeWatchedFiles anyway');
+
+    const byAge = files.map((f) => f.path).filter((p) => /\.(ts|js|mjs)$/.test(p));
+    const cases: SaveCase[] = [];
+    for (const [name, rel] of [['most recently modified file', byAge[byAge.length - 1]!], ['least recently modified file', byAge[0]!]] as const) {
+      const logsFrom = client.logs.length;
+      const statusFrom = client.statuses.length;
+      appendFileSync(path.join(root, rel), '\nexport const benchSaved = 1;\n');
+      const t0 = performance.now();
+      await client.watchedFilesChanged([{ uri: pathToFileURL(path.join(root, rel)).href, type: FileChangeType.Changed }]);
+      await client.waitReady(`ready after saving ${rel}`, INDEX_TIMEOUT_MS, () => indexedSince(client, statusFrom));
+      const statuses = sinceIndex(client.statuses, statusFrom);
+      const ready = statuses[statuses.length - 1]!.at;
+      const indexing = statuses.find((s) => s.value.state === 'indexing');
+      const logLines = sinceIndex(client.logs, logsFrom).map((l) => l.value).filter((l) => !l.startsWith('workspace: skipped'));
+      const c: SaveCase = {
+        name, path: rel, readyMs: round1(ready - t0),
+        indexingAfterMs: indexing ? round1(indexing.at - t0) : null,
+        rebuildMs: indexing ? round1(ready - indexing.at) : null,
+        state: parseStateLines(client.logsMatching(STATE_LINE, logsFrom).map((l) => l.value)),
+        progressTotal: progressTotalOf(statuses.filter((s) => s.value.state === 'indexing').map((s) => s.value.message)),
+        logLines,
+      };
+      cases.push(c);
+      log(`bench save: ${name} (${rel}): ready after ${Math.round(c.readyMs)} ms (rebuild ${ms(c.rebuildMs)} ms): ${c.state.lines.join(' | ')}`);
+    }
+
+    const ignored: IgnoredCase[] = [];
+    const windowMs = opts.ignoredWindowMs ?? Math.max(5000, settings['workspace.rebuildDelayMs'] + 3000);
+    for (const f of IGNORED_FILES) {
+      const logsFrom = client.logs.length;
+      const statusFrom = client.statuses.length;
+      appendFileSync(path.join(root, f.path), '\n');
+      await client.watchedFilesChanged([{ uri: pathToFileURL(path.join(root, f.path)).href, type: FileChangeType.Changed }]);
+      await new Promise((r) => setTimeout(r, windowMs));
+      const c: IgnoredCase = {
+        name: f.name, path: f.path, windowMs, ...transitions(sinceIndex(client.statuses, Math.max(0, statusFrom - 1)).map((s) => s.value.state)),
+        stateLines: client.logsMatching(STATE_LINE, logsFrom).map((l) => l.value),
+      };
+      ignored.push(c);
+      log(`bench save: ${f.path} changed: ${c.started} rebuilds started, ${c.finished} finished within ${windowMs} ms`);
+      // A rebuild it started must not run into the next case.
+      if (c.started > c.finished) await client.waitReady('ready after an ignored file', INDEX_TIMEOUT_MS, () => indexedSince(client, statusFrom));
+    }
+    return {
+      method: 'the bundled server over stdio with the workspace folder as rootUri/workspaceFolders, trusted, workspace.persist on and '
+        + 'a fresh storagePath, settings otherwise default; a save = append a line to the file on disk, then workspace/didChangeWatchedFiles '
+        + '(Changed) for it; readyMs = from that notification to the ready status that ends the rebuild (indexing → ready), so it '
+        + 'includes workspace.rebuildDelayMs; rebuildMs = from the first indexing status to ready; folded = files the engine folded, as its '
+        + '"workspace state" log line says. Ignored files: rebuilds started (into indexing) and finished (back to ready) within the window.',
+      workspace: { files: files.length, bytes, fromRepository, synthetic: files.length - fromRepository, rebuildDelayMs: settings['workspace.rebuildDelayMs'] },
+      watcherRegistered, firstIndexMs, firstIndex, cases, ignored,
+    };
+  } finally {
+    await client.stop();
+    if (!opts.keep) rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+export function saveTable(r: SaveBenchReport): string {
+  const head = ['event', 'file', 'ready ms', 'debounce', 'rebuild ms', 'files', 'tokens', 'folded'];
+  const folded = (s: WorkspaceState): string => (s.folded === undefined ? '?' : String(s.folded));
+  const rows: string[][] = [
+    ['first index', `${r.workspace.files} files`, ms(r.firstIndexMs), '-', '-', String(r.firstIndex.files ?? '-'), String(r.firstIndex.tokens ?? '-'), folded(r.firstIndex)],
+    ...r.cases.map((c) => [
+      `save, ${c.name}`, c.path, ms(c.readyMs), ms(c.indexingAfterMs), ms(c.rebuildMs), String(c.state.files ?? '-'), String(c.state.tokens ?? '-'), folded(c.state),
+    ]),
+  ];
+  const ignored = r.ignored.map((c) => `${c.path}: ${c.started} rebuilds started, ${c.finished} finished in ${c.windowMs / 1000} s`);
+  return [formatTable(head, rows), `ignored changes: ${ignored.join('; ')}`].join('\n');
+}
