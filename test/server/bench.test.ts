@@ -1,0 +1,160 @@
+// The pure parts of statewise bench: percentiles, the edits a typing session sends, the options, the
+// save part's workspace plan and how it reads the server's log lines and statuses.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { benchOptions } from '../../server/cli/bench';
+import { ratiosOf, type SessionRow } from '../../server/cli/benchLsp';
+import { parseStateLines, planWorkspace, progressTotalOf, transitions } from '../../server/cli/benchSave';
+import { formatTable, ms, percentile, ratio, stats } from '../../server/cli/benchStats';
+import {
+  advance, cycle, DEFAULT_KEYSTROKES, endPosition, longLineDocument, midLineCursor, TYPED_TEXT, typeAt, TYPING_KINDS, typingScript,
+} from '../../server/cli/benchTyping';
+import { UsageError } from '../../server/cli/args';
+import { shouldSkipAutoTrigger } from '../../server/completion/policy';
+import { buildContext } from '../../server/completion/context';
+import { nestSettings } from '../../server/cli/lspClient';
+
+test('bench stats: nearest-rank percentiles, max, mean; empty and non-finite samples', () => {
+  const xs = [5, 1, 4, 2, 3, 10, 9, 8, 7, 6];
+  assert.deepEqual(stats(xs), { n: 10, p50: 5, p95: 10, max: 10, mean: 5.5 });
+  assert.deepEqual(stats([]), { n: 0, p50: 0, p95: 0, max: 0, mean: 0 });
+  assert.deepEqual(stats([2.26, Number.NaN, Infinity]), { n: 1, p50: 2.3, p95: 2.3, max: 2.3, mean: 2.3 });
+  assert.equal(percentile([1, 2, 3, 4], 50), 2);
+  assert.equal(percentile([1, 2, 3, 4], 51), 3);
+  assert.equal(percentile(Array.from({ length: 20 }, (_, i) => i + 1), 95), 19);
+  assert.equal(ratio(300, 150), 2);
+  assert.equal(ratio(1, 0), null);
+  assert.equal(ms(12.345), '12.3');
+  assert.equal(ms(1234.5), '1235');
+  assert.equal(ms(undefined), '-');
+  assert.equal(formatTable(['a', 'bb'], [['100', '1']]), '  a  bb\n100   1');
+});
+
+/** Applies a script's edits one by one as an editor's document would, checking each cursor. */
+function replay(text: string, kind: (typeof TYPING_KINDS)[number], count: number) {
+  const script = typingScript(text, kind, count);
+  let doc = TextDocument.create('file:///t.js', 'javascript', 1, text);
+  script.edits.forEach((e, i) => {
+    assert.deepEqual(e.range.start, e.range.end, 'a keystroke inserts');
+    assert.equal([...e.text].length, 1, 'one character per keystroke');
+    doc = TextDocument.update(doc, [e], doc.version + 1);
+    const cursor = script.cursors[i]!;
+    assert.equal(doc.getText().slice(doc.offsetAt(script.start), doc.offsetAt(cursor)), script.typed.slice(0, i + 1), `cursor after keystroke ${i + 1}`);
+  });
+  const typed = doc.getText();
+  doc = TextDocument.update(doc, [script.revert], doc.version + 1);
+  assert.equal(doc.getText(), text, 'the revert edit restores the document');
+  return { script, typed };
+}
+
+const DOC = [
+  'function a() {',
+  '  return 1;',
+  '}',
+  'const x = compute(alpha, beta);',
+  'let y;',
+  'log(y);',
+  'export default x',
+].join('\n');
+
+test('bench typing: a new line presses Enter at the end of the document, then types the statement', () => {
+  const { script, typed } = replay(DOC, 'newLine', DEFAULT_KEYSTROKES);
+  assert.deepEqual(script.start, { line: 6, character: 16 });
+  assert.equal(script.typed, '\n  const totalK = 1;');
+  assert.equal(typed, `${DOC}\n  const totalK = 1;`);
+  assert.deepEqual(script.cursors[0], { line: 7, character: 0 });
+  assert.deepEqual(script.cursors[script.cursors.length - 1], { line: 7, character: 19 });
+  assert.equal(DEFAULT_KEYSTROKES, 20);
+});
+
+test('bench typing: end of line appends to the last line; mid-line types inside a call in the middle', () => {
+  const end = replay(DOC, 'endOfLine', 3);
+  assert.equal(end.typed, `${DOC}${TYPED_TEXT.endOfLine.slice(0, 3)}`);
+  const mid = replay(DOC, 'midLine', 5);
+  assert.deepEqual(mid.script.start, { line: 3, character: 29 }, 'before the ) of compute(alpha, beta);');
+  assert.ok(mid.typed.includes('compute(alpha, beta, opt);'), mid.typed);
+  // every cursor of the session is one the server completes at (not skipped as "inside code")
+  const lines = mid.typed.split('\n');
+  const at = mid.script.cursors[4]!;
+  const offset = lines.slice(0, at.line).reduce((n, l) => n + l.length + 1, 0) + at.character;
+  assert.equal(shouldSkipAutoTrigger(buildContext(mid.typed, offset, 'javascript')), false);
+});
+
+test('bench typing: keystrokes beyond the text cycle it; the middle line is the fallback', () => {
+  assert.equal(cycle('abc', 7), 'abcabca');
+  assert.equal(cycle('abc', 0), '');
+  const s = typeAt({ line: 0, character: 0 }, 'a\n', 4, 'newLine');
+  assert.equal(s.typed, 'a\na\n');
+  assert.deepEqual(s.cursors, [{ line: 0, character: 1 }, { line: 1, character: 0 }, { line: 1, character: 1 }, { line: 2, character: 0 }]);
+  assert.deepEqual(advance({ line: 2, character: 3 }, 'x'), { line: 2, character: 4 });
+  assert.deepEqual(midLineCursor('a\nbb\nccc'), { line: 1, character: 2 });
+  assert.deepEqual(endPosition('a\nbb\n'), { line: 2, character: 0 });
+  for (const kind of TYPING_KINDS) assert.equal(typingScript(DOC, kind, 7).edits.length, 7);
+});
+
+test('bench typing: the long line is one line of the asked size that ends in code', () => {
+  const line = longLineDocument('function f(a) {\n  return a;\n}\n', 5000);
+  assert.equal(line.length, 5000);
+  assert.ok(!line.includes('\n'));
+  assert.ok(/^[\x20-\x7e]+$/.test(line));
+  assert.notEqual(line[line.length - 1], ' ');
+});
+
+test('bench options: defaults, --quick, --only, and bad values', () => {
+  const d = benchOptions([]);
+  assert.deepEqual(d.parts, ['engine', 'lsp', 'save']);
+  assert.deepEqual(d.sizes, [1000, 10000, 100000]);
+  assert.equal(d.lspKeystrokes, 20);
+  assert.equal(d.engineKeystrokes, 20);
+  assert.equal(d.longLineBytes, 100000);
+  assert.equal(d.workspaceFiles, 250);
+  assert.equal(d.ep, 'cpu');
+  const q = benchOptions(['--quick', '--only', 'lsp,save']);
+  assert.deepEqual(q.parts, ['lsp', 'save']);
+  assert.deepEqual(q.sizes, [1000, 10000]);
+  assert.ok(q.workspaceFiles < 250);
+  const o = benchOptions(['--only', 'lsp', '--sizes', '1000', '--keystrokes', '3', '--long-line-bytes', '0', '--workspace-files', '12']);
+  assert.deepEqual([o.sizes, o.lspKeystrokes, o.engineKeystrokes, o.longLineBytes, o.workspaceFiles], [[1000], 3, 3, 0, 12]);
+  for (const bad of [['--only', 'gpu'], ['--keystrokes', 'x'], ['--keystrokes', '0'], ['--sizes', '1k'], ['--long-line-bytes', '-1'], ['--arch', 'gpt'], ['--ep', 'tpu']]) {
+    assert.throws(() => benchOptions(bad), UsageError, bad.join(' '));
+  }
+});
+
+test('bench lsp: the ratio is p50 at the largest size over p50 at the smallest, per kind', () => {
+  const row = (targetTokens: number, kind: SessionRow['kind'], p50: number) => ({ targetTokens, kind, ms: { n: 1, p50, p95: p50, max: p50, mean: p50 } }) as SessionRow;
+  const rows = [row(1000, 'newLine', 100), row(100000, 'newLine', 250), row(1000, 'midLine', 50), row(100000, 'midLine', 50)];
+  const r = ratiosOf(rows, [1000, 10000, 100000]);
+  assert.deepEqual(r.map((x) => [x.kind, x.p50Ratio]), [['newLine', 2.5], ['endOfLine', null], ['midLine', 1]]);
+  assert.deepEqual(ratiosOf(rows, [1000]).map((x) => x.p50Ratio), [null, null, null]);
+});
+
+test('bench lsp client: settings are reported nested, as VS Code returns a section', () => {
+  assert.deepEqual(nestSettings({ 'completion.debounceMs': 0, 'engine.executionProvider': 'cpu', enable: { '*': true } }), {
+    completion: { debounceMs: 0 }, engine: { executionProvider: 'cpu' }, enable: { '*': true },
+  });
+});
+
+test('bench save: the workspace plan, the state log lines, rebuilds from statuses', () => {
+  const candidates = [{ path: 'server/a.ts', text: 'a' }, { path: 'server/b.ts', text: 'b' }];
+  const plan = planWorkspace(candidates, 'const x = 1;\n'.repeat(2000), 5);
+  assert.equal(plan.length, 5);
+  assert.deepEqual(plan.slice(-2).map((f) => f.path), ['server/a.ts', 'server/b.ts'], 'repository files last (newest)');
+  assert.ok(plan.slice(0, 3).every((f) => f.path.startsWith('gen/') && f.text.length > 1000 && f.text.length <= 4000));
+  assert.deepEqual(planWorkspace(candidates, 'x', 1).map((f) => f.path), ['server/a.ts']);
+
+  const s = parseStateLines([
+    'workspace state: 21 files, 2 folded, 19 restored from memory; 21 checkpoints in memory (1.3 MiB)',
+    'workspace state: 21 files, 32175 tokens, 102903 bytes in 691 ms',
+  ]);
+  assert.deepEqual([s.files, s.tokens, s.bytes, s.engineMs, s.folded, s.restored], [21, 32175, 102903, 691, 2, false]);
+  const old = parseStateLines(['workspace state: 250 files, 300000 tokens, 1000000 bytes, restored from disk in 40 ms']);
+  assert.deepEqual([old.files, old.folded, old.restored], [250, undefined, true]);
+  assert.equal(parseStateLines(['workspace state: 9 files re-folded']).folded, 9);
+
+  assert.deepEqual(transitions(['ready', 'indexing', 'indexing', 'ready']), { started: 1, finished: 1 });
+  assert.deepEqual(transitions(['ready', 'indexing']), { started: 1, finished: 0 });
+  assert.deepEqual(transitions(['ready']), { started: 0, finished: 0 });
+  assert.equal(progressTotalOf(['indexing 0% (scanning files)', 'indexing 50% (1/2 files)', 'indexing 100% (2/2 files)']), 2);
+  assert.equal(progressTotalOf(['indexing 0% (scanning files)']), undefined);
+});
