@@ -1,27 +1,31 @@
-// The bytes of `workspace-state.bin`. Pure: persist.ts does the file I/O.
+// The bytes of one persisted model state (a fold checkpoint, `fold-<key>.bin`). Pure: persist.ts
+// does the file I/O.
 //
 //   "SWST" | u32 LE format version | u32 LE header length | header (UTF-8 JSON, space-padded so the
 //   payload starts 4-byte aligned) | payload: the tensors' float32 values, little-endian, back to back.
 //
 // The header is { meta, tensors: [{ name, dims, byteOffset, byteLength }], payloadBytes, payloadSha256 },
 // byteOffset counted from the start of the payload.
+// Version 2: meta.fingerprint is the fold chain key of the state (fingerprint.ts foldChainKeys) and
+// meta.files the number of files folded into it. Version 1 (one `workspace-state.bin` named by a
+// path+size+mtime fingerprint) is refused.
 
 import { createHash } from 'node:crypto';
 
 export const MAGIC = 'SWST';
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 const PREFIX_BYTES = 12;
 
 export interface PersistMeta {
   modelId: string;
   modelVersion: string;
-  /** workspaceFingerprint() of the files folded into the state. */
+  /** The fold chain key of the state (foldChainKeys in fingerprint.ts). */
   fingerprint: string;
   /** Tokens folded into the state. */
   tokens: number;
   /** ISO 8601 time the state was built. */
   createdAt: string;
-  /** Files and bytes folded in, for status reports. */
+  /** Files folded in (the checkpoint's place in the chain) and their bytes. */
   files?: number;
   bytes?: number;
 }
@@ -144,7 +148,7 @@ export function decodeState(file: Uint8Array, expect: StateExpectation): DecodeR
 
   if (h.meta.modelId !== expect.modelId) return fail(`built for model ${h.meta.modelId}, expected ${expect.modelId}`);
   if (h.meta.modelVersion !== expect.modelVersion) return fail(`built for model version ${h.meta.modelVersion}, expected ${expect.modelVersion}`);
-  if (h.meta.fingerprint !== expect.fingerprint) return fail('the workspace files changed (fingerprint mismatch)');
+  if (h.meta.fingerprint !== expect.fingerprint) return fail('a state of other workspace files (fingerprint mismatch)');
 
   const payload = buf.subarray(payloadStart);
   if (payload.length < h.payloadBytes) return fail(`truncated payload (${payload.length} of ${h.payloadBytes} bytes)`);

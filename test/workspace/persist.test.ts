@@ -2,7 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { deleteState, loadState, saveState, STATE_FILE, type PersistMeta } from '../../server/workspace/persist';
+import {
+  checkpointFile, deleteState, listCheckpoints, loadCheckpoint, loadState, pruneCheckpoints, saveCheckpoint, saveState, STATE_FILE, type PersistMeta,
+} from '../../server/workspace/persist';
+import { FORMAT_VERSION } from '../../server/workspace/stateformat';
 import { tempDir } from './fixtures';
 
 const META: PersistMeta = { modelId: 'hawk', modelVersion: '1.2.0', fingerprint: 'f'.repeat(64), tokens: 1234, createdAt: '2026-01-15T00:00:00.000Z', files: 3, bytes: 999 };
@@ -56,7 +59,7 @@ test('persist: file layout is magic, version, header length, JSON header, aligne
     await saveState(dir, META, TENSORS);
     const buf = fs.readFileSync(path.join(dir, STATE_FILE));
     assert.equal(buf.toString('latin1', 0, 4), 'SWST');
-    assert.equal(buf.readUInt32LE(4), 1);
+    assert.equal(buf.readUInt32LE(4), 2);
     const headerLength = buf.readUInt32LE(8);
     assert.equal((12 + headerLength) % 4, 0);
     const header = JSON.parse(buf.toString('utf8', 12, 12 + headerLength));
@@ -137,7 +140,7 @@ test('persist: broken JSON header, malformed header, trailing bytes, a folder in
     const header = Buffer.from(JSON.stringify({ meta: { modelId: 'hawk' } }));
     const prefix = Buffer.alloc(12);
     prefix.write('SWST', 0, 'latin1');
-    prefix.writeUInt32LE(1, 4);
+    prefix.writeUInt32LE(FORMAT_VERSION, 4);
     prefix.writeUInt32LE(header.length, 8);
     fs.writeFileSync(f, Buffer.concat([prefix, header]));
   }, /header malformed/);
@@ -148,6 +151,37 @@ test('persist: broken JSON header, malformed header, trailing bytes, a folder in
     const lines: string[] = [];
     assert.equal(await loadState(dir, EXPECT, (l) => lines.push(l)), undefined);
     assert.equal(lines.length, 1);
+  } finally {
+    cleanup();
+  }
+});
+
+test('persist: fold checkpoints, one file per chain key; listed, loaded by key, pruned; an old state file is ignored and deleted', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const k1 = '1'.repeat(64);
+    const k2 = '2'.repeat(64);
+    await saveCheckpoint(dir, { ...META, fingerprint: k1, files: 1 }, TENSORS);
+    await saveCheckpoint(dir, { ...META, fingerprint: k2, files: 2 }, TENSORS);
+    fs.writeFileSync(path.join(dir, STATE_FILE), 'a format-1 state');
+    const lines: string[] = [];
+    const keys = await listCheckpoints(dir, (l) => lines.push(l));
+    assert.deepEqual([...keys].sort(), [k1, k2]);
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, /old format/);
+    assert.equal(fs.existsSync(path.join(dir, STATE_FILE)), false);
+    const loaded = await loadCheckpoint(dir, { ...EXPECT, fingerprint: k2 }, () => assert.fail('no log'));
+    assert.equal(loaded?.meta.files, 2);
+    // a file renamed to another key is refused: the header names the key
+    fs.copyFileSync(path.join(dir, checkpointFile(k1)), path.join(dir, checkpointFile('3'.repeat(64))));
+    const bad: string[] = [];
+    assert.equal(await loadCheckpoint(dir, { ...EXPECT, fingerprint: '3'.repeat(64) }, (l) => bad.push(l)), undefined);
+    assert.match(bad[0]!, /fingerprint mismatch/);
+    await pruneCheckpoints(dir, new Set([k2]));
+    assert.deepEqual([...(await listCheckpoints(dir, () => {}))], [k2]);
+    await deleteState(dir);
+    assert.deepEqual(fs.readdirSync(dir), []);
+    assert.throws(() => checkpointFile('../x'), /not a fold chain key/);
   } finally {
     cleanup();
   }
