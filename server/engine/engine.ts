@@ -8,10 +8,12 @@
 // so a keystroke costs the current line plus the suffix, whatever the file or workspace size.
 import * as ort from 'onnxruntime-node';
 import { join } from 'node:path';
-import { loadState, saveState } from '../workspace/persist';
+import { foldChainKeys, foldSeed } from '../workspace/fingerprint';
+import { listCheckpoints, loadCheckpoint, pruneCheckpoints, saveCheckpoint } from '../workspace/persist';
 import { ask, type AskHost, type OnPartial } from './ask';
 import { CheckpointStore, StreamHash } from './checkpoints';
 import { EngineDocument, fileHeader } from './document';
+import { FoldStore, foldPlan, type FoldCheckpoint } from './folds';
 import { badRequest, cancelled, notLoaded } from './errors';
 import type { CompleteParams, CompleteResult, EditParams, EngineAskParams, EngineAskResult, InfoResult, LoadParams, LoadResult, OpenParams, ScoreParams, ScoreResult, WorkspaceParams, WorkspaceResult } from './ipc';
 import { readManifest, type Manifest } from './manifest';
@@ -26,7 +28,16 @@ import { CodeTokenizer } from './tokenizer';
 export type ShouldStop = () => boolean;
 type Log = (level: 'info' | 'warn' | 'error', msg: string) => void;
 
-interface Root { fingerprint: string; state: State; tokens: number; files: number; restored: boolean; ms: number }
+interface Root {
+  /** Fold chain key of the files folded into the state (fingerprint.ts foldChainKeys). */
+  key: string; state: State; tokens: number; files: number; restored: boolean; ms: number;
+  refoldedFiles: number; restoredFiles: number;
+  /** The folder its checkpoints were persisted to, if any. */
+  persistedTo?: string;
+}
+
+/** Write the checkpoints folded so far to disk at least this often during a long fold. */
+const PERSIST_EVERY_MS = 30_000;
 
 /** Lets background work (workspace ingestion, warming) yield to foreground requests. */
 class Priority {
@@ -60,7 +71,11 @@ export class Engine {
   /** Documents of recent asks about files that are not open (a few, most recent last). */
   private readonly askDocs = new Map<string, { text: string; doc: EngineDocument }>();
   private readonly store = new CheckpointStore(256 * 2 ** 20);
+  /** Workspace fold checkpoints (file boundaries), up to half of maxStateMB; documents get the rest. */
+  private readonly folds = new FoldStore(128 * 2 ** 20);
   private readonly priority = new Priority();
+  /** Disk writes of fold checkpoints, one after the other (never rejects). */
+  private diskQueue: Promise<void> = Promise.resolve();
 
   constructor(private readonly log: Log) {}
 
@@ -82,8 +97,10 @@ export class Engine {
     this.root = undefined;
     this.workspaceGen++;
     this.store.clear();
+    this.folds.clear();
     this.askDocs.clear();
-    this.store.setCap(p.maxStateMB * 2 ** 20);
+    this.folds.setCap(Math.floor((p.maxStateMB * 2 ** 20) / 2));
+    this.updateDocumentCap();
     for (const d of this.docs.values()) this.docs.set(d.uri, new EngineDocument(d.uri, d.path, d.text(), d.version, tok));
     // a request may still be running on the old sessions: release them a little later
     if (old) setTimeout(() => void old.release().catch(() => {}), 10_000).unref();
@@ -102,53 +119,146 @@ export class Engine {
   private rootState(): State { return this.root?.state ?? this.need().model.zeroState(); }
   /** The key of the zero state; also the root key when there is no workspace state (checkpoints shared). */
   private zeroKey(): string { return `${this.manifest?.version}|empty`; }
-  private rootKey(): string { return this.root ? `${this.manifest?.version}|${this.root.fingerprint}` : this.zeroKey(); }
+  private rootKey(): string { return this.root ? `${this.manifest?.version}|${this.root.key}` : this.zeroKey(); }
 
   // --- workspace ------------------------------------------------------------------------------
 
+  /**
+   * Folds `p.files` into the root state, incrementally: each file boundary has a chain key (the
+   * paths and content hashes of the files up to it, seeded by the model); the longest prefix with a
+   * checkpoint (in memory, else in persistDir) is restored and only the files after it are folded.
+   * Checkpoints are kept per foldPlan under the fold byte cap and persisted in persistDir.
+   */
   async setWorkspace(p: WorkspaceParams, shouldStop: ShouldStop, progress: (done: number, total: number, tokens: number) => void): Promise<WorkspaceResult> {
     const { m, model, tok } = this.need();
     const gen = ++this.workspaceGen;
     const stop = () => shouldStop() || gen !== this.workspaceGen;
     const t0 = performance.now();
-    if (this.root?.fingerprint === p.fingerprint) return this.summary(this.root);
     const modelId = `${m.architecture}/${m.name}`;
-    if (p.persistDir) {
-      const saved = await loadState(p.persistDir, { modelId, modelVersion: m.version, fingerprint: p.fingerprint }, (s) => this.log('warn', s));
-      if (saved && this.matchesState(saved.tensors)) {
-        const state = new Map(saved.tensors.map((t) => [t.name, new ort.Tensor('float32', t.data, t.dims)]));
-        this.setRoot({ fingerprint: p.fingerprint, state, tokens: saved.meta.tokens, files: saved.meta.files ?? p.files.length, restored: true, ms: performance.now() - t0 });
-        progress(p.files.length, p.files.length, saved.meta.tokens);
-        this.log('info', `workspace state restored from ${p.persistDir} (${saved.meta.tokens} tokens)`);
-        return this.summary(this.root!);
+    const n = p.files.length;
+    const keys = foldChainKeys(foldSeed(modelId, m.version), p.files);
+    if (p.rebuild) {
+      this.folds.clear();
+      const dir = p.persistDir;
+      if (dir) {
+        await (this.diskQueue = this.diskQueue.then(() => pruneCheckpoints(dir, new Set())
+          .catch((e) => this.log('warn', `could not delete the workspace checkpoints: ${(e as Error).message}`))));
       }
+    } else if (this.root?.key === keys[n]) {
+      // Nothing foldable changed: no fold, no rewrite (only a first save where none was made yet).
+      const root = this.root;
+      if (p.persistDir && root.persistedTo !== p.persistDir) {
+        await this.persistFolds(p.persistDir, keys, modelId, true);
+        root.persistedTo = p.persistDir;
+      }
+      return { ...this.summary(this.root), restored: n > 0, refoldedFiles: 0, restoredFiles: n };
     }
+    const slots = Math.floor(this.folds.cap / Math.max(1, m.stateBytes));
+    const plan = foldPlan(n, slots);
+    const planKeys = new Set([...plan].map((i) => keys[i]!));
+
+    // The longest prefix of the chain with a checkpoint: in memory, else on disk.
+    let start = 0;
     let state = model.zeroState();
     let tokens = 0;
-    for (let i = 0; i < p.files.length; i++) {
-      const f = p.files[i];
+    let from = '';
+    const onDisk = p.persistDir && !p.rebuild ? await listCheckpoints(p.persistDir, (s) => this.log('warn', s)) : new Set<string>();
+    for (let i = p.rebuild ? 0 : n; i >= 1 && !from; i--) {
+      const key = keys[i]!;
+      const mem = this.folds.get(key) ?? (this.root?.key === key ? { key, files: i, tokens: this.root.tokens, state: this.root.state } : undefined);
+      const cp = mem ?? (onDisk.has(key) ? await this.loadFold(p.persistDir!, key, i, modelId) : undefined);
+      if (!cp) continue;
+      if (!mem) this.folds.put(cp, planKeys);
+      ({ files: start, tokens, state } = cp);
+      from = mem ? 'memory' : 'disk';
+    }
+    if (start > 0) progress(start, n, tokens);
+
+    let lastPersist = performance.now();
+    for (let i = start; i < n; i++) {
+      const f = p.files[i]!;
       const ids = [...fileHeader(m.specialTokens.file, tok, f.path), ...tok.encode(f.text)];
       for (let at = 0; at < ids.length; ) {
         await this.priority.idle();
-        const n = this.backgroundChunk();
-        const r = await model.feed(ids.slice(at, at + n), state, { shouldStop: stop, background: true });
+        const size = this.backgroundChunk();
+        const r = await model.feed(ids.slice(at, at + size), state, { shouldStop: stop, background: true });
         state = r.state;
-        at += n;
+        at += size;
       }
       tokens += ids.length;
-      progress(i + 1, p.files.length, tokens);
+      if (plan.has(i + 1)) this.folds.put({ key: keys[i + 1]!, files: i + 1, tokens, state }, planKeys);
+      progress(i + 1, n, tokens);
+      // A long first fold: keep what is folded so far on disk, in case the editor closes mid-way.
+      if (p.persistDir && i + 1 < n && performance.now() - lastPersist > PERSIST_EVERY_MS) {
+        await this.persistFolds(p.persistDir, keys.slice(0, i + 2), modelId, false);
+        lastPersist = performance.now();
+      }
     }
     if (stop()) throw badRequest('workspace build superseded');
-    this.setRoot({ fingerprint: p.fingerprint, state, tokens, files: p.files.length, restored: false, ms: performance.now() - t0 });
+    const refolded = n - start;
+    this.setRoot({ key: keys[n]!, state, tokens, files: n, restored: n > 0 && refolded === 0, ms: performance.now() - t0, refoldedFiles: refolded, restoredFiles: start });
+    const root = this.root!;
+    this.folds.retainOnly(planKeys);
+    this.updateDocumentCap();
     if (p.persistDir) {
-      const tensors = m.state.map((s) => {
-        const t = state.get(s.name)!;
-        return { name: s.name, dims: [...t.dims], data: t.data as Float32Array };
-      });
-      await saveState(p.persistDir, { modelId, modelVersion: m.version, fingerprint: p.fingerprint, tokens, createdAt: new Date().toISOString(), files: p.files.length }, tensors)
-        .catch((e) => this.log('warn', `could not persist the workspace state: ${(e as Error).message}`));
+      await this.persistFolds(p.persistDir, keys, modelId, true);
+      root.persistedTo = p.persistDir;
     }
-    return this.summary(this.root!);
+    this.log('info', `workspace state: ${n} files, ${refolded} folded, ${start} restored${from ? ` from ${from}` : ''}; ${this.folds.size} checkpoints in memory (${(this.folds.bytes / 2 ** 20).toFixed(1)} MiB)`);
+    return this.summary(root);
+  }
+
+  /** A persisted fold checkpoint, if it is sound: checked against model, key, place and shapes. */
+  private async loadFold(dir: string, key: string, files: number, modelId: string): Promise<FoldCheckpoint | undefined> {
+    const m = this.manifest!;
+    const saved = await loadCheckpoint(dir, { modelId, modelVersion: m.version, fingerprint: key }, (s) => this.log('warn', s));
+    if (!saved) return undefined;
+    if (saved.meta.files !== files || !this.matchesState(saved.tensors)) {
+      this.log('warn', `workspace checkpoint ${key.slice(0, 12)} in ${dir}: its place or tensor shapes do not match; ignored`);
+      return undefined;
+    }
+    const state = new Map(saved.tensors.map((t) => [t.name, new ort.Tensor('float32', t.data, t.dims)]));
+    return { key, files, tokens: saved.meta.tokens, state };
+  }
+
+  /**
+   * Writes the fold checkpoints of chain `keys` held in memory that are not on disk yet; with
+   * `prune`, deletes the persisted ones that are neither in memory nor on the chain's plan.
+   */
+  private persistFolds(dir: string, keys: readonly string[], modelId: string, prune: boolean): Promise<void> {
+    // one writer at a time: a build's prune must not race another build's writes
+    const run = this.diskQueue.then(() => this.persistFoldsNow(dir, keys, modelId, prune));
+    this.diskQueue = run;
+    return run;
+  }
+
+  private async persistFoldsNow(dir: string, keys: readonly string[], modelId: string, prune: boolean): Promise<void> {
+    const m = this.manifest!;
+    try {
+      const onDisk = await listCheckpoints(dir, (s) => this.log('warn', s));
+      const chain = new Set(keys);
+      const held = new Map<string, FoldCheckpoint>();
+      for (const key of this.folds.keys()) if (chain.has(key)) held.set(key, this.folds.get(key)!);
+      // the root, also when no fold checkpoint fits in memory
+      if (this.root && this.root.files > 0 && chain.has(this.root.key)) held.set(this.root.key, { key: this.root.key, files: this.root.files, tokens: this.root.tokens, state: this.root.state });
+      const keep = new Set<string>();
+      for (const [key, cp] of held) {
+        keep.add(key);
+        if (onDisk.has(key)) continue;
+        const tensors = m.state.map((s) => {
+          const t = cp.state.get(s.name)!;
+          return { name: s.name, dims: [...t.dims], data: t.data as Float32Array };
+        });
+        await saveCheckpoint(dir, { modelId, modelVersion: m.version, fingerprint: key, tokens: cp.tokens, createdAt: new Date().toISOString(), files: cp.files }, tensors);
+      }
+      if (!prune) return;
+      // Earlier boundaries of this chain restored from disk stay on disk, if the plan keeps them.
+      const plan = foldPlan(keys.length - 1, Math.floor(this.folds.cap / Math.max(1, m.stateBytes)));
+      for (const i of plan) if (onDisk.has(keys[i]!)) keep.add(keys[i]!);
+      await pruneCheckpoints(dir, keep);
+    } catch (e) {
+      this.log('warn', `could not persist the workspace checkpoints: ${(e as Error).message}`);
+    }
   }
 
   private matchesState(tensors: { name: string; dims: number[] }[]): boolean {
@@ -164,8 +274,14 @@ export class Engine {
     this.store.clear(); // checkpoints of the old root can no longer match
   }
 
+  /** Document checkpoints get what the fold checkpoints leave of maxStateMB. */
+  private updateDocumentCap(): void {
+    const total = (this.loadParams?.maxStateMB ?? 256) * 2 ** 20;
+    this.store.setCap(Math.max(total - this.folds.bytes, total / 2));
+  }
+
   private summary(r: Root): WorkspaceResult {
-    return { files: r.files, tokens: r.tokens, restored: r.restored, ms: r.ms };
+    return { files: r.files, tokens: r.tokens, restored: r.restored, ms: r.ms, refoldedFiles: r.refoldedFiles, restoredFiles: r.restoredFiles, key: r.key };
   }
 
   private backgroundChunk(): number {
@@ -352,7 +468,9 @@ export class Engine {
       rssBytes: process.memoryUsage().rss,
       stateCacheBytes: this.store.bytes,
       checkpoints: this.store.size,
-      workspace: this.root ? { ...this.summary(this.root), fingerprint: this.root.fingerprint } : undefined,
+      foldCheckpoints: this.folds.size,
+      foldCacheBytes: this.folds.bytes,
+      workspace: this.root ? { ...this.summary(this.root), fingerprint: this.root.key } : undefined,
     };
   }
 }

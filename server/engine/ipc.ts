@@ -12,7 +12,8 @@ export interface LoadParams {
   modelDir: string;
   ep: ExecutionProviderSetting;
   threads: number;
-  /** Memory cap for cached states (document checkpoints), MiB. */
+  /** Memory cap for cached states, MiB: fold checkpoints of the workspace (up to half of it) and
+   *  document checkpoints (the rest). */
   maxStateMB: number;
   /** Tokens between document checkpoints. */
   checkpointInterval: number;
@@ -30,14 +31,30 @@ export interface LoadResult {
 }
 
 export interface WorkspaceParams {
-  /** Identifies this workspace content for this model (see server/workspace/fingerprint.ts). */
+  /** A label of this file list (server/workspace/fingerprint.ts workspaceFingerprint), for logs. The
+   *  engine identifies the content itself, by the chain of the files' paths and content hashes. */
   fingerprint: string;
-  /** Least relevant first, most relevant last. */
+  /** In fold order: what changes least first (server/workspace/order.ts). Files after the longest
+   *  prefix the engine has a checkpoint for are folded again; the others are restored. */
   files: { path: string; text: string }[];
-  /** Folder to persist the workspace state to and restore it from; none: keep it in memory only. */
+  /** Folder to persist the fold checkpoints to and restore them from; none: keep them in memory only. */
   persistDir?: string;
+  /** Drop every fold checkpoint (memory and persistDir) and fold all files again. */
+  rebuild?: boolean;
 }
-export interface WorkspaceResult { files: number; tokens: number; restored: boolean; ms: number }
+export interface WorkspaceResult {
+  files: number;
+  tokens: number;
+  /** Nothing was folded by this request: the state came whole from a checkpoint (memory or disk). */
+  restored: boolean;
+  ms: number;
+  /** Files folded by this request (the ones after the longest restored prefix). */
+  refoldedFiles?: number;
+  /** Files whose fold was restored from a checkpoint (the prefix), in memory or on disk. */
+  restoredFiles?: number;
+  /** The fold chain key of the root state (identifies the folded content for this model). */
+  key?: string;
+}
 
 export interface OpenParams { uri: string; path: string; text: string; version: number }
 export interface EditParams { uri: string; version: number; changes: TextEdit[] }
@@ -145,6 +162,9 @@ export interface InfoResult {
   rssBytes: number;
   stateCacheBytes: number;
   checkpoints: number;
+  /** Workspace fold checkpoints held in memory, and their bytes (not in stateCacheBytes). */
+  foldCheckpoints?: number;
+  foldCacheBytes?: number;
   workspace?: WorkspaceResult & { fingerprint: string };
 }
 

@@ -87,8 +87,10 @@ test('workspace state: built with progress, persisted, restored, and completions
   const logs: string[] = [];
   const e3 = new Engine((_, m) => logs.push(m));
   await e3.load(load);
-  const other = await e3.setWorkspace({ fingerprint: 'f2', files, persistDir }, never, () => {});
-  assert.equal(other.restored, false, 'another fingerprint is not restored');
+  const changed = [{ path: 'src/util.ts', text: files[0]!.text.replace('42', '43') }];
+  const other = await e3.setWorkspace({ fingerprint: 'f1', files: changed, persistDir }, never, () => {});
+  assert.equal(other.restored, false, 'other content is not restored, whatever the fingerprint label says');
+  assert.equal(other.refoldedFiles, 1);
   assert.ok(logs.some((l) => /workspace state/.test(l)));
 });
 
