@@ -1,17 +1,25 @@
 // Chooses and orders the workspace files folded into the model state. Pure.
-// The output runs from least to most relevant, because a recurrent model remembers its most
-// recent input best. Relevance, strongest rule first:
-//   1. recently opened files (later in `recentPaths` = more relevant) above all others;
+//
+// WHICH files: the most relevant ones whose bytes fit `maxTotalBytes`. Relevance, strongest rule
+// first:
+//   1. the active file, then recently opened files (later in `recentPaths` = more relevant);
 //   2. nearness to the active file: its own folder, then the longer the shared folder prefix;
 //   3. how recently the file changed, in coarse age bands (hour, day, week, month, year, older);
 //   4. source code before docs, docs before config, lock files last;
 //   5. newer exact mtime, then path (so equal inputs always give the same order).
+//
+// IN WHICH ORDER: what changes least first, by mtime ascending (older first), then path. The
+// engine keeps a checkpoint after each file and re-folds only the files after the first one that
+// changed, so a file just saved (the newest mtime) comes last and a save re-folds only itself.
+// The order does not depend on the active or recent files: switching tabs does not change the fold.
+// The newest files also come last, where a recurrent model remembers best.
 
 import { fileKind, type FileKind } from './filetypes';
 import type { WorkspaceFile } from './types';
 
 export interface RelevanceHints {
-  /** The document being edited (workspace-relative); left out, it is fed separately. */
+  /** The document being edited (workspace-relative): the most relevant file. It stays in the fold
+   *  (and is also fed on its own, as the document). */
   activePath?: string;
   /** Recently opened documents, most recent last (workspace-relative). */
   recentPaths?: string[];
@@ -47,7 +55,7 @@ export function sharedFolderDepth(a: string, b: string): number {
 
 /** Relevance as a tuple compared left to right; higher is more relevant. */
 function relevanceKey(file: WorkspaceFile, hints: RelevanceHints, recentRank: Map<string, number>): number[] {
-  const recent = recentRank.get(file.path) ?? -1;
+  const recent = file.path === hints.activePath ? recentRank.size : recentRank.get(file.path) ?? -1;
   let sameFolder = 0;
   let shared = 0;
   if (hints.activePath !== undefined) {
@@ -58,10 +66,15 @@ function relevanceKey(file: WorkspaceFile, hints: RelevanceHints, recentRank: Ma
   return [recent, sameFolder, shared, ageBand(file.mtimeMs, hints.now), KIND_RANK[fileKind(file.path)], file.mtimeMs];
 }
 
+/** Fold order: older mtime first, then path (code-point order). */
+export function byFoldOrder(a: WorkspaceFile, b: WorkspaceFile): number {
+  return a.mtimeMs - b.mtimeMs || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+}
+
 /**
- * Orders `files` least relevant first and keeps the most relevant ones whose bytes add up to at
- * most `maxTotalBytes`: files are dropped from the least relevant end until the rest fit. `dropped`
- * is ordered the same way (least relevant first). The active file is in neither list.
+ * Keeps the most relevant `files` whose bytes add up to at most `maxTotalBytes` (files are dropped
+ * from the least relevant end until the rest fit) and returns them in fold order (byFoldOrder).
+ * `dropped` is ordered least relevant first.
  */
 export function orderByRelevance(
   files: readonly WorkspaceFile[],
@@ -70,9 +83,7 @@ export function orderByRelevance(
 ): { kept: WorkspaceFile[]; dropped: WorkspaceFile[] } {
   const recentRank = new Map<string, number>();
   (hints.recentPaths ?? []).forEach((p, i) => recentRank.set(p, i));
-  const keyed = files
-    .filter((f) => f.path !== hints.activePath)
-    .map((file) => ({ file, key: relevanceKey(file, hints, recentRank) }));
+  const keyed = files.map((file) => ({ file, key: relevanceKey(file, hints, recentRank) }));
   keyed.sort((a, b) => {
     for (let i = 0; i < a.key.length; i++) {
       const d = a.key[i]! - b.key[i]!;
@@ -89,5 +100,5 @@ export function orderByRelevance(
     firstKept--;
     total += ordered[firstKept]!.bytes;
   }
-  return { kept: ordered.slice(firstKept), dropped: ordered.slice(0, firstKept) };
+  return { kept: ordered.slice(firstKept).sort(byFoldOrder), dropped: ordered.slice(0, firstKept) };
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ageBand, orderByRelevance, sharedFolderDepth } from '../../server/workspace/order';
+import { ageBand, byFoldOrder, orderByRelevance, sharedFolderDepth } from '../../server/workspace/order';
 import type { WorkspaceFile } from '../../server/workspace/types';
 
 const NOW = Date.UTC(2026, 0, 15);
@@ -10,19 +10,43 @@ function file(path: string, bytes = 10, ageMs = 400 * DAY): WorkspaceFile {
   return { path, absPath: `/ws/${path}`, bytes, mtimeMs: NOW - ageMs, text: 'x'.repeat(bytes) };
 }
 const paths = (fs: WorkspaceFile[]) => fs.map((f) => f.path);
+/** All files ranked least relevant first: with a cap of 0 every file is dropped, in relevance order. */
+const relevance = (files: WorkspaceFile[], hints: Parameters<typeof orderByRelevance>[1]) => paths(orderByRelevance(files, hints, 0).dropped);
 
-test('order: least relevant first; recent files last, in recentPaths order; active file left out', () => {
-  const files = [file('src/app/main.ts'), file('src/app/util.ts'), file('lib/x.ts'), file('docs/guide.md'), file('z.ts')];
-  const { kept, dropped } = orderByRelevance(
-    files,
-    { activePath: 'src/app/main.ts', recentPaths: ['docs/guide.md', 'src/app/main.ts', 'lib/x.ts'], now: NOW },
-    1e9,
-  );
+test('order: kept files are folded oldest mtime first, then by path; the active file stays in', () => {
+  const files = [file('new.ts', 10, 1000), file('b.ts', 10, 5 * DAY), file('a.ts', 10, 5 * DAY), file('old.md', 10, 900 * DAY), file('main.ts', 10, 3 * DAY)];
+  const { kept, dropped } = orderByRelevance(files, { activePath: 'main.ts', recentPaths: ['old.md'], now: NOW }, 1e9);
   assert.deepEqual(dropped, []);
-  assert.deepEqual(paths(kept), ['z.ts', 'src/app/util.ts', 'docs/guide.md', 'lib/x.ts']);
+  assert.deepEqual(paths(kept), ['old.md', 'a.ts', 'b.ts', 'main.ts', 'new.ts']);
+  assert.deepEqual(paths([...files].sort(byFoldOrder)), paths(kept));
 });
 
-test('order: same folder as the active file, then longer shared folder prefix', () => {
+test('order: switching the active file or the recent files does not change the fold', () => {
+  const files = [file('src/app/main.ts', 10, 2 * DAY), file('src/app/util.ts', 10, 3 * DAY), file('lib/x.ts', 10, DAY), file('docs/guide.md'), file('z.ts', 10, 60_000)];
+  const one = orderByRelevance(files, { activePath: 'src/app/main.ts', recentPaths: ['docs/guide.md'], now: NOW }, 1e9);
+  const two = orderByRelevance(files, { activePath: 'lib/x.ts', recentPaths: ['src/app/util.ts', 'z.ts'], now: NOW }, 1e9);
+  const none = orderByRelevance([...files].reverse(), { now: NOW + DAY }, 1e9);
+  assert.deepEqual(paths(one.kept), ['docs/guide.md', 'src/app/util.ts', 'src/app/main.ts', 'lib/x.ts', 'z.ts']);
+  assert.deepEqual(paths(two.kept), paths(one.kept));
+  assert.deepEqual(paths(none.kept), paths(one.kept));
+});
+
+test('order: a file just saved (newest mtime) moves to the end; the others keep their order', () => {
+  const files = [file('a.ts', 10, 9 * DAY), file('b.ts', 10, 8 * DAY), file('c.ts', 10, 7 * DAY), file('d.ts', 10, 6 * DAY)];
+  const before = orderByRelevance(files, { now: NOW }, 1e9);
+  const saved = files.map((f) => (f.path === 'b.ts' ? { ...f, mtimeMs: NOW, bytes: 11 } : f));
+  const after = orderByRelevance(saved, { activePath: 'b.ts', now: NOW }, 1e9);
+  assert.deepEqual(paths(before.kept), ['a.ts', 'b.ts', 'c.ts', 'd.ts']);
+  assert.deepEqual(paths(after.kept), ['a.ts', 'c.ts', 'd.ts', 'b.ts']);
+});
+
+test('order: relevance (which files are kept): active file, then recent files in recentPaths order, then the rest', () => {
+  const files = [file('src/app/main.ts'), file('src/app/util.ts'), file('lib/x.ts'), file('docs/guide.md'), file('z.ts')];
+  const ranked = relevance(files, { activePath: 'src/app/main.ts', recentPaths: ['docs/guide.md', 'src/app/main.ts', 'lib/x.ts'], now: NOW });
+  assert.deepEqual(ranked, ['z.ts', 'src/app/util.ts', 'docs/guide.md', 'lib/x.ts', 'src/app/main.ts']);
+});
+
+test('order: relevance: same folder as the active file, then longer shared folder prefix', () => {
   const files = [
     file('a/b/c/sibling.ts'),
     file('a/b/c/d/child.ts'),
@@ -31,11 +55,11 @@ test('order: same folder as the active file, then longer shared folder prefix', 
     file('root.ts'),
     file('q/r/s/t.ts'),
   ];
-  const { kept } = orderByRelevance(files, { activePath: 'a/b/c/active.ts', now: NOW }, 1e9);
-  assert.deepEqual(paths(kept), ['root.ts', 'q/r/s/t.ts', 'a/other/far.ts', 'a/b/cousin.ts', 'a/b/c/d/child.ts', 'a/b/c/sibling.ts']);
+  const ranked = relevance(files, { activePath: 'a/b/c/active.ts', now: NOW });
+  assert.deepEqual(ranked, ['root.ts', 'q/r/s/t.ts', 'a/other/far.ts', 'a/b/cousin.ts', 'a/b/c/d/child.ts', 'a/b/c/sibling.ts']);
 });
 
-test('order: newer mtime is more relevant; source before docs before config before lock files in one age band', () => {
+test('order: relevance: newer mtime first; source before docs before config before lock files in one age band', () => {
   const files = [
     file('old.ts', 10, 3 * 365 * DAY),
     file('fresh.md', 10, 60_000),
@@ -45,20 +69,20 @@ test('order: newer mtime is more relevant; source before docs before config befo
     file('week.ts', 10, 2 * DAY + 5000),
     file('week2.ts', 10, 2 * DAY),
   ];
-  const { kept } = orderByRelevance(files, { now: NOW }, 1e9);
-  assert.deepEqual(paths(kept), ['old.ts', 'package-lock.json', 'tsconfig.json', 'notes.md', 'week.ts', 'week2.ts', 'fresh.md']);
+  assert.deepEqual(relevance(files, { now: NOW }), ['old.ts', 'package-lock.json', 'tsconfig.json', 'notes.md', 'week.ts', 'week2.ts', 'fresh.md']);
 });
 
 test('order: ties break by path, whatever the input order', () => {
   const files = [file('b.ts'), file('a.ts'), file('c.ts')];
   const one = orderByRelevance(files, { now: NOW }, 1e9);
   const two = orderByRelevance([...files].reverse(), { now: NOW }, 1e9);
-  assert.deepEqual(paths(one.kept), ['c.ts', 'b.ts', 'a.ts']);
+  assert.deepEqual(paths(one.kept), ['a.ts', 'b.ts', 'c.ts']);
   assert.deepEqual(paths(two.kept), paths(one.kept));
+  assert.deepEqual(relevance(files, { now: NOW }), ['c.ts', 'b.ts', 'a.ts']);
 });
 
 test('order: the byte cap drops the least relevant files first', () => {
-  const files = [file('r1.ts', 100), file('r2.ts', 50), file('other.ts', 10), file('older.ts', 10, 1000 * DAY)];
+  const files = [file('r1.ts', 100, 5 * DAY), file('r2.ts', 50, 6 * DAY), file('other.ts', 10, 7 * DAY), file('older.ts', 10, 1000 * DAY)];
   const hints = { recentPaths: ['r2.ts', 'r1.ts'], now: NOW };
   const { kept, dropped } = orderByRelevance(files, hints, 160);
   assert.deepEqual(paths(kept), ['other.ts', 'r2.ts', 'r1.ts']);
@@ -67,6 +91,7 @@ test('order: the byte cap drops the least relevant files first', () => {
   assert.deepEqual(paths(tight.kept), ['r1.ts']);
   assert.deepEqual(paths(tight.dropped), ['older.ts', 'other.ts', 'r2.ts']);
   assert.deepEqual(orderByRelevance(files, hints, 0).kept, []);
+  assert.deepEqual(paths(orderByRelevance(files, { activePath: 'older.ts', now: NOW }, 10).kept), ['older.ts'], 'the active file is the most relevant');
 });
 
 test('order helpers: shared folder depth and age bands', () => {
