@@ -1,7 +1,9 @@
-// Builds the workspace state: scans the first workspace folder, orders the files by relevance,
-// and streams them into the engine with progress (statewise/status and LSP work-done progress).
-// Rebuilt after a model load, when workspace settings change, when files change (debounced) and
-// on statewise/rebuildWorkspace (which also drops the persisted state).
+// Builds the workspace state: scans the first workspace folder, keeps the most relevant files in
+// fold order (order.ts: what changes least first) and sends them to the engine, which re-folds only
+// the files after the longest prefix it has a checkpoint for; progress goes to statewise/status and
+// LSP work-done progress. Rebuilt after a model load, when workspace settings change, when a file
+// the scan would fold changes (debounced; other changes are ignored) and on
+// statewise/rebuildWorkspace (which also drops the persisted checkpoints and folds everything).
 
 import * as path from 'node:path';
 import { DidChangeWatchedFilesNotification, type Connection, type WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
@@ -12,7 +14,7 @@ import type { Settings } from '../settings';
 import { workspaceFingerprint } from '../workspace/fingerprint';
 import { orderByRelevance } from '../workspace/order';
 import { deleteState } from '../workspace/persist';
-import { scanWorkspace, SKIPPED_DIRS } from '../workspace/scan';
+import { scanVerdict, scanWorkspace, SKIPPED_DIRS } from '../workspace/scan';
 import { RebuildScheduler } from '../workspace/watch';
 import { relativeInside, uriToFsPath } from './docPath';
 import type { DocumentSync } from './documents';
@@ -53,10 +55,13 @@ export class WorkspaceIndexer {
   private schedulerDelay = -1;
   private last: WorkspaceSummary | undefined;
   private untrustedLogged = false;
+  /** Paths folded by the last build, and the files.exclude it scanned with (for the watcher). */
+  private folded = new Set<string>();
+  private lastExclude: Record<string, boolean> | undefined;
 
   constructor(private readonly deps: IndexerDeps, private readonly ws: WorkspaceInfo) {
     deps.connection.onDidChangeWatchedFiles((params) => {
-      for (const change of params.changes) this.fileChanged(change.uri);
+      for (const change of params.changes) void this.fileChanged(change.uri);
     });
   }
 
@@ -86,13 +91,40 @@ export class WorkspaceIndexer {
     }
   }
 
-  /** A workspace file changed: schedule a rebuild (unless it lies in a folder the scan skips). */
-  fileChanged(uri: string): void {
+  /**
+   * A workspace path changed: schedules a rebuild when the change can alter the fold, i.e. unless
+   * the scan would never fold the path (scanVerdict: skipped folders, gitignored, files.exclude'd,
+   * not a text file, over maxFileBytes) and it was not folded by the last build, or it lies in the
+   * storage path. A change to a .gitignore or .git/info/exclude always counts. Resolves to whether
+   * a rebuild was scheduled.
+   */
+  async fileChanged(uri: string): Promise<boolean> {
     const fsPath = uriToFsPath(uri);
-    if (!fsPath || !this.ws.root) return;
-    const rel = relativeInside(this.ws.root, fsPath);
-    if (rel === undefined || rel.split('/').some((part) => SKIPPED_DIRS.has(part))) return;
-    if (this.ws.storagePath && relativeInside(this.ws.storagePath, fsPath) !== undefined) return;
+    const root = this.ws.root;
+    if (!fsPath || !root) return false;
+    const rel = relativeInside(root, fsPath);
+    if (rel === undefined) return false;
+    if (this.ws.storagePath && relativeInside(this.ws.storagePath, fsPath) !== undefined) return false;
+    if (!(await this.changeMatters(root, rel))) return false;
+    this.schedule(rel);
+    return true;
+  }
+
+  private async changeMatters(root: string, rel: string): Promise<boolean> {
+    if (rel === '.git/info/exclude') return true;
+    const parts = rel.split('/');
+    if (parts.some((part) => SKIPPED_DIRS.has(part))) return false;
+    if (parts[parts.length - 1] === '.gitignore') return true;
+    const folded = (): boolean => this.folded.has(rel) || [...this.folded].some((p) => p.startsWith(`${rel}/`));
+    const verdict = await scanVerdict(root, rel, { maxFileBytes: this.deps.settings.settings['workspace.maxFileBytes'], exclude: this.lastExclude });
+    switch (verdict.kind) {
+      case 'file': case 'folder': return true;
+      case 'missing': case 'skipped': return folded(); // a folded file deleted, grown too big, ...
+      case 'ignored': return false;
+    }
+  }
+
+  private schedule(rel: string): void {
     const delay = this.deps.settings.settings['workspace.rebuildDelayMs'];
     if (!this.scheduler || delay !== this.schedulerDelay) {
       this.scheduler?.dispose();
@@ -132,12 +164,14 @@ export class WorkspaceIndexer {
     const persistDir = this.persistDir(model.result.arch, settings);
     if (opts.dropPersisted) {
       if (persistDir) await deleteState(persistDir).catch((err: Error) => log.warn(`could not delete ${persistDir}: ${err.message}`));
-      // The engine keeps a state whose fingerprint matches; an empty workspace makes it build anew.
+      // An empty workspace drops the engine's root at once; the build below (rebuild: true) then
+      // drops the engine's fold checkpoints and folds every file again.
       await engine.request('setWorkspace', { fingerprint: 'statewise:empty', files: [] }).catch(() => {});
     }
     if (!settings['workspace.enable']) {
       if (this.last) await engine.request('setWorkspace', { fingerprint: 'statewise:empty', files: [] }).catch(() => {});
       this.last = undefined;
+      this.folded = new Set();
       return ZERO;
     }
     const stale = (): boolean => gen !== this.generation;
@@ -147,6 +181,7 @@ export class WorkspaceIndexer {
       reporter = await this.deps.connection.window.createWorkDoneProgress();
       reporter.begin('Statewise: indexing the workspace', 0, 'scanning files');
       const exclude = await store.filesExclude(this.ws.rootUri);
+      this.lastExclude = exclude;
       const scan = await scanWorkspace(root, { maxFileBytes: settings['workspace.maxFileBytes'], exclude }, (line) => log.info(`workspace: ${line}`), controller.signal);
       if (stale()) return ZERO;
       const inRoot = (uri: string): string | undefined => {
@@ -165,7 +200,7 @@ export class WorkspaceIndexer {
       const bytes = kept.reduce((n, f) => n + f.bytes, 0);
       const result = await engine.request(
         'setWorkspace',
-        { fingerprint, files: kept.map((f) => ({ path: f.path, text: f.text })), persistDir },
+        { fingerprint, files: kept.map((f) => ({ path: f.path, text: f.text })), persistDir, ...(opts.dropPersisted ? { rebuild: true } : {}) },
         controller.signal,
         (p) => {
           if (stale()) return;
@@ -176,8 +211,10 @@ export class WorkspaceIndexer {
         },
       );
       if (stale()) return ZERO;
-      this.last = { files: result.files, tokens: result.tokens, bytes, restored: result.restored, fingerprint };
-      log.info(`workspace state: ${result.files} files, ${result.tokens} tokens, ${bytes} bytes${result.restored ? ', restored from disk' : ''} in ${Math.round(result.ms)} ms`);
+      this.last = { files: result.files, tokens: result.tokens, bytes, restored: result.restored, fingerprint: result.key ?? fingerprint };
+      this.folded = new Set(kept.map((f) => f.path));
+      const folds = result.refoldedFiles === undefined ? (result.restored ? ', restored' : '') : `, ${result.refoldedFiles} folded, ${result.restoredFiles ?? 0} restored`;
+      log.info(`workspace state: ${result.files} files, ${result.tokens} tokens, ${bytes} bytes${folds} in ${Math.round(result.ms)} ms`);
       return { files: kept.length, bytes };
     } catch (err) {
       if (stale() || controller.signal.aborted || isEngineError(err, ENGINE_ERRORS.cancelled)) return ZERO;

@@ -1,6 +1,7 @@
 // Walks a workspace folder and reads the text files worth folding into the model state.
 // I/O edge: the decisions are made by the pure helpers in gitignore.ts, glob.ts, filetypes.ts
-// and content.ts.
+// and content.ts. scanVerdict answers for one path by the same rules (the file watcher uses it to
+// ignore changes the scan would never fold).
 
 import { promises as fs, type Dirent } from 'node:fs';
 import { join } from 'node:path';
@@ -81,13 +82,90 @@ async function readIgnoreFile(abs: string): Promise<string | undefined> {
   }
 }
 
+function defaultIgnoreCase(opts: { ignoreCase?: boolean }): boolean {
+  return opts.ignoreCase ?? (process.platform === 'darwin' || process.platform === 'win32');
+}
+
+/** The ignore rules at the workspace root: .git/info/exclude. */
+async function rootIgnoreStack(root: string, ignoreCase: boolean): Promise<GitignoreStack> {
+  const infoExclude = await readIgnoreFile(join(root, '.git', 'info', 'exclude'));
+  return infoExclude === undefined ? [] : withGitignore([], '', infoExclude, ignoreCase);
+}
+
+/** The rules inside folder `rel` ('' or 'a/b/'): its parent's plus its own .gitignore. */
+async function folderIgnoreStack(stack: GitignoreStack, abs: string, rel: string, ignoreCase: boolean): Promise<GitignoreStack> {
+  const text = await readIgnoreFile(join(abs, '.gitignore'));
+  return text === undefined ? stack : withGitignore(stack, rel, text, ignoreCase);
+}
+
+/** Whether the scan leaves out the folder `rel` (no trailing '/') named `name`, and all under it. */
+function folderSkipped(stack: GitignoreStack, excluded: (rel: string) => boolean, rel: string, name: string): boolean {
+  return SKIPPED_DIRS.has(name) || isGitignored(stack, rel, true) || excluded(rel);
+}
+
+/** Why the scan skips a file by its name, or undefined. */
+function nameSkip(rel: string): string | undefined {
+  if (!isTextFileName(rel)) return 'not a text file name';
+  if (isMinifiedName(rel)) return 'minified (.min. in the name)';
+  return undefined;
+}
+
+/** What the scan would do with one path; see scanVerdict. */
+export type ScanVerdict =
+  /** Left out by path: a skipped, gitignored or files.exclude'd folder on the way, or the path itself ignored. */
+  | { kind: 'ignored'; reason: string }
+  /** An existing folder the scan would enter. */
+  | { kind: 'folder' }
+  /** Nothing there (deleted), and not ignored by path. */
+  | { kind: 'missing' }
+  /** A file the scan would skip: by name (not text, minified), not a regular file, over maxFileBytes. */
+  | { kind: 'skipped'; reason: string }
+  /** A file the scan would read (and fold unless its content is binary). */
+  | { kind: 'file' };
+
+/**
+ * What `scanWorkspace(root, opts)` would do with the workspace-relative path `rel` ('/' separators),
+ * by the same rules: SKIPPED_DIRS, .gitignore files along the path and .git/info/exclude,
+ * files.exclude, file names, type and size. Reads the .gitignore files on the way; never throws.
+ */
+export async function scanVerdict(root: string, rel: string, opts: ScanOptions): Promise<ScanVerdict> {
+  const ignoreCase = defaultIgnoreCase(opts);
+  const excluded = excludeMatcher(opts.exclude, ignoreCase);
+  const parts = rel.split('/').filter((p) => p !== '');
+  if (parts.length === 0) return { kind: 'folder' };
+  let stack = await rootIgnoreStack(root, ignoreCase);
+  let dirRel = '';
+  for (const name of parts.slice(0, -1)) {
+    stack = await folderIgnoreStack(stack, join(root, dirRel), dirRel, ignoreCase);
+    const folder = dirRel + name;
+    if (folderSkipped(stack, excluded, folder, name)) return { kind: 'ignored', reason: `folder ${folder} is left out` };
+    dirRel = `${folder}/`;
+  }
+  stack = await folderIgnoreStack(stack, join(root, dirRel), dirRel, ignoreCase);
+  const path = parts.join('/');
+  const name = parts[parts.length - 1]!;
+  let st;
+  try {
+    st = await fs.lstat(join(root, ...parts));
+  } catch {
+    return isGitignored(stack, path, false) || excluded(path) ? { kind: 'ignored', reason: 'ignored' } : { kind: 'missing' };
+  }
+  if (st.isDirectory()) return folderSkipped(stack, excluded, path, name) ? { kind: 'ignored', reason: `folder ${path} is left out` } : { kind: 'folder' };
+  if (isGitignored(stack, path, false) || excluded(path)) return { kind: 'ignored', reason: 'ignored' };
+  if (!st.isFile()) return { kind: 'skipped', reason: 'not a regular file' };
+  const byName = nameSkip(path);
+  if (byName) return { kind: 'skipped', reason: byName };
+  if (st.size > opts.maxFileBytes) return { kind: 'skipped', reason: `${st.size} bytes > maxFileBytes ${opts.maxFileBytes}` };
+  return { kind: 'file' };
+}
+
 export async function scanWorkspace(
   root: string,
   opts: ScanOptions,
   log: (line: string) => void,
   signal?: AbortSignal,
 ): Promise<ScanResult> {
-  const ignoreCase = opts.ignoreCase ?? (process.platform === 'darwin' || process.platform === 'win32');
+  const ignoreCase = defaultIgnoreCase(opts);
   const maxFiles = opts.maxFiles ?? DEFAULT_MAX_FILES;
   const excluded = excludeMatcher(opts.exclude, ignoreCase);
   const result: ScanResult = { files: [], skipped: [], totalBytes: 0, truncated: false };
@@ -96,11 +174,7 @@ export async function scanWorkspace(
     log(`skipped ${path}: ${reason}`);
   };
 
-  let rootStack: GitignoreStack = [];
-  const infoExclude = await readIgnoreFile(join(root, '.git', 'info', 'exclude'));
-  if (infoExclude !== undefined) rootStack = withGitignore(rootStack, '', infoExclude, ignoreCase);
-
-  const queue: Dir[] = [{ rel: '', abs: root, stack: rootStack }];
+  const queue: Dir[] = [{ rel: '', abs: root, stack: await rootIgnoreStack(root, ignoreCase) }];
   let walked = 0;
   for (let q = 0; q < queue.length; q++) {
     signal?.throwIfAborted();
@@ -114,17 +188,13 @@ export async function scanWorkspace(
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
-    let stack = dir.stack;
-    if (entries.some((e) => e.name === '.gitignore' && e.isFile())) {
-      const text = await readIgnoreFile(join(dir.abs, '.gitignore'));
-      if (text !== undefined) stack = withGitignore(stack, dir.rel, text, ignoreCase);
-    }
+    const stack = entries.some((e) => e.name === '.gitignore' && e.isFile()) ? await folderIgnoreStack(dir.stack, dir.abs, dir.rel, ignoreCase) : dir.stack;
 
     for (const entry of entries) {
       const rel = dir.rel + entry.name;
       const abs = join(dir.abs, entry.name);
       if (entry.isDirectory()) {
-        if (SKIPPED_DIRS.has(entry.name) || isGitignored(stack, rel, true) || excluded(rel)) continue;
+        if (folderSkipped(stack, excluded, rel, entry.name)) continue;
         queue.push({ rel: `${rel}/`, abs, stack });
         continue;
       }
@@ -135,10 +205,11 @@ export async function scanWorkspace(
         log(`stopped scanning at maxFiles ${maxFiles}; the rest of the workspace is left out`);
         return result;
       }
-      if (!isTextFileName(rel)) continue;
+      const byName = nameSkip(rel);
+      if (byName && !isTextFileName(rel)) continue;
       signal?.throwIfAborted();
-      if (isMinifiedName(rel)) {
-        skip(rel, 'minified (.min. in the name)');
+      if (byName) {
+        skip(rel, byName);
         continue;
       }
       let read: ReadResult;
