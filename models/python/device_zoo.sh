@@ -33,6 +33,8 @@ export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=3 PYTORCH_CUDA_ALLOC_CONF=${PYTORCH_CU
 CORPUS=$1; BUDGET=$2; ARCHS=$3; DEADLINE=${4:-460}; RETURN=${5:-}
 case "$CORPUS" in /*) ;; *) CORPUS="$ROOT/$CORPUS" ;; esac
 T0=$(date +%s)
+# streams are cached per corpus on a warm machine: a call with another shard must not reuse the last one's
+STREAMS=${STREAMS:-$W/streams-$(cat "$CORPUS"/*.jsonl.xz 2>/dev/null | sha1sum | cut -c1-12).npz}
 left() { echo $(( DEADLINE - ($(date +%s) - T0) )); }
 cd "$ROOT/models/python"
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
@@ -40,8 +42,8 @@ $PY -c 'import torch; print("torch", torch.__version__, torch.cuda.is_available(
 TOK=$ROOT/models/hawk/tokenizer.json
 [ "$RESUME" = 1 ] || timeout 60 nice -n 10 $PY -m pytest -q -x tests/test_fast_train.py tests/test_train_plan.py > "$W/logs/pytest.log" 2>&1 &  # the fast paths under this torch, beside the preparation
 echo "torch checked at $(( $(date +%s) - T0 )) s"
-[ -f "$W/streams.npz" ] || { for f in train heldout; do xz -dc -T16 "$CORPUS/$f.jsonl.xz" > "$W/corpus/$f.jsonl" & done; wait; echo "corpus unpacked at $(( $(date +%s) - T0 )) s"; }
-[ -f "$W/streams.npz" ] || timeout 120 $PY prep_stream.py --corpus "$W/corpus" --tokenizer "$TOK" --out "$W/streams.npz" --eval-bytes 3000000 2>&1 | tee "$W/logs/prep.log"
+[ -f "$STREAMS" ] || { for f in train heldout; do xz -dc -T16 "$CORPUS/$f.jsonl.xz" > "$W/corpus/$f.jsonl" & done; wait; echo "corpus unpacked at $(( $(date +%s) - T0 )) s"; }
+[ -f "$STREAMS" ] || timeout 120 $PY prep_stream.py --corpus "$W/corpus" --tokenizer "$TOK" --out "$STREAMS" --eval-bytes 3000000 2>&1 | tee "$W/logs/prep.log"
 echo "prepared at $(( $(date +%s) - T0 )) s"; tail -3 "$W/logs/pytest.log"
 n=$(echo $ARCHS | wc -w)
 if [ "$EXTRA_S" -gt 0 ]; then
@@ -67,7 +69,7 @@ for a in $ARCHS; do
     fi
     R="--resume $W/run-$a/resume.pt"
   fi
-  timeout $(( $(left) - 10 )) $PY train.py --arch "$a" --corpus "$W/corpus" --tokenizer "$TOK" --stream-npz "$W/streams.npz" \
+  timeout $(( $(left) - 10 )) $PY train.py --arch "$a" --corpus "$W/corpus" --tokenizer "$TOK" --stream-npz "$STREAMS" \
     --out "$W/run-$a" --budget-s "$B" --batch 16 --compile 1 --sync-dir "$W/sync" --sync-n "$n" --config "$cfg" $WHEN --budget-safety "$SAFETY" --q8-block 64 $FIXED $R $TRAIN_ARGS \
     >> "$W/logs/train-$a.log" 2>&1 &
 done
@@ -81,7 +83,7 @@ fi
 EX=$(( $(left) - 15 )); [ "$EX" -gt 60 ] && EX=60; [ "$EX" -lt 5 ] && { echo "no time left for the extrapolation runs"; EX=0; }
 for a in $ARCHS; do
   [ -f "$W/run-$a/model.pt" ] && [ "$EX" -gt 0 ] || continue
-  timeout "$EX" $PY eval_torch.py --ckpt "$W/run-$a/model.pt" --stream-npz "$W/streams.npz" --tokenizer "$TOK" \
+  timeout "$EX" $PY eval_torch.py --ckpt "$W/run-$a/model.pt" --stream-npz "$STREAMS" --tokenizer "$TOK" \
     --windows 8 --out "$W/run-$a/extrapolation.json" $EVAL_ARGS > "$W/logs/extrap-$a.log" 2>&1 &
 done
 wait

@@ -36,7 +36,7 @@ def main():
     args = ap.parse_args()
     t0 = time.time()
     dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    ck = torch.load(args.ckpt, map_location="cpu")
+    ck = torch.load(args.ckpt, map_location="cpu", weights_only=False)
     factors = [int(x) for x in args.factors.split(",")]
     uncapped = {"max_context": max(factors) * args.train_len, "train_cache": False} if ck["arch"] == "alibi" else None
     model = load_checkpoint(ck, uncapped)

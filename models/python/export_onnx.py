@@ -234,7 +234,7 @@ def main():
     ap.add_argument("--sample-ids-text", default="", help="the text those 64 ids decode to")
     args = ap.parse_args()
 
-    ck = torch.load(args.ckpt, map_location="cpu")
+    ck = torch.load(args.ckpt, map_location="cpu", weights_only=False)
     model = load_checkpoint(ck)
     model.eval()
     with torch.no_grad():

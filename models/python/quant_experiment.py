@@ -31,7 +31,7 @@ def main():
     ap.add_argument("--dir", default="/tmp/quant")
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
-    ck = torch.load(args.ckpt, map_location="cpu")
+    ck = torch.load(args.ckpt, map_location="cpu", weights_only=False)
     model = load_checkpoint(ck)
     model.eval()
     model.set_export_chunk(model.cfg.max_chunk)

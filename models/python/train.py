@@ -146,7 +146,7 @@ def main():
 
     init = None
     if args.init:  # the checkpoint's own config (its weights' shapes), --config overriding fields without weights
-        init = torch.load(args.init, map_location="cpu")
+        init = torch.load(args.init, map_location="cpu", weights_only=False)
         assert init["arch"] == args.arch, f"--init is a {init['arch']} checkpoint, not {args.arch}"
         model = load_checkpoint(init, json.loads(args.config))
         before = init.get("training", {})
@@ -186,7 +186,7 @@ def main():
     losses = []
     history = []
     if args.resume:
-        ck = torch.load(args.resume, map_location=device)
+        ck = torch.load(args.resume, map_location=device, weights_only=False)
         assert ck["arch"] == args.arch and ck["batch"] == B and ck["seq"] == T, "resume.pt is from another run"
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
@@ -316,7 +316,7 @@ def main():
         **totals, "init": {"from": os.path.basename(args.init), **before} if args.init else None,
         "lr": args.lr, "reset_p": args.reset_p, "fim_layout": args.fim_layout, "corpus_packages": train_pk_n, "corpus_bytes": train_bytes,
         "corpus_tokens": int(len(stream)), "stream_sha1": hashlib.sha1(np.ascontiguousarray(stream).tobytes()).hexdigest()[:16], "bytes_per_token": train_bytes / len(stream),
-        "device": torch.cuda.get_device_name(0) if device.type == "cuda" else "cpu", "torch": torch.__version__,
+        "device": torch.cuda.get_device_name(0) if device.type == "cuda" else "cpu", "torch": str(torch.__version__),
         "fast_paths": bool(model.fast_train), "compiled": bool(args.compile),
         "calls": [{"steps": n, "seconds": round(sec, 1)} for n, sec in phases],
     }
