@@ -6,7 +6,10 @@
 Rows come from: models/ARCH/manifest.json (parameters, state, training), models/results/ARCH.json
 (the zoo run: PyTorch held-out bits per byte and extrapolation, GPU), models/results/eval-ARCH.json
 (scripts/eval-zoo.sh: the `statewise eval` commands through the shipped int8 graphs, CPU),
-models/results/bench-ARCH.json (`statewise bench --quick --keystrokes 5 --arch ARCH --ep cpu`).
+models/results/bench-ARCH.json (`statewise bench --quick --keystrokes 5 --arch ARCH --ep cpu`),
+models/results/lines-ARCH.json (`statewise eval lines --samples 210 --layout product,plain,fim,suffix-first`).
+
+    python3 models/python/results_table.py --lines [ARCH,...]   # the completion table of docs/completion.md
 """
 from __future__ import annotations
 
@@ -61,8 +64,12 @@ def row(arch: str) -> dict[str, str]:
     r["held-out bits/byte, PyTorch"] = f"{ho['bits_per_byte']:.4f} ({ho['bytes'] / 1e6:.1f} MB)" if ho else "–"
     if b := ev.get("bpb"):
         r["bits/byte, shipped int8 (xz -9)"] = f"{b['bitsPerByte']:.4f} ({b['xzBitsPerByte']:.4f})"
-    if ln := ev.get("lines"):
-        r["next line exact / edit sim."] = f"{pct(ln['exactMatch'])} / {ln['editSimilarity']:.3f} (n={ln['samples']})"
+    if ln := load(os.path.join(ROOT, "results", f"lines-{arch}.json")):
+        o = ln["overall"]
+        r["line exact / edit sim.: product (layout) · plain · trivial baseline"] = (
+            f"{pct(o['product']['exactMatch'])} / {o['product']['editSimilarity']:.3f} ({ln['productLayout']}) · "
+            f"{pct(o['plain']['exactMatch'])} / {o['plain']['editSimilarity']:.3f} · "
+            f"{pct(o['baseline']['exactMatch'])} / {o['baseline']['editSimilarity']:.3f} (n={o['product']['samples']})")
     if rc := ev.get("recall"):
         cells = []
         for v in ("same", "cross", "control"):
@@ -106,8 +113,30 @@ def budget_line(trains: dict[str, dict]) -> str:
     return "training budget: NOT the same — " + "; ".join(why)
 
 
+def lines_table(archs: list[str], root: str = ROOT) -> list[str]:
+    """Exact match / edit similarity per cursor kind and method, one block of rows per architecture."""
+    out = []
+    for a in archs:
+        ln = load(os.path.join(root, "results", f"lines-{a}.json"))
+        if ln is None:
+            continue
+        methods = ln["methods"]
+        if not out:
+            out += ["| model | kind | n | " + " | ".join(methods) + " |", "|---|---|---|" + "---|" * len(methods)]
+        for kind, cell in [*ln["byKind"].items(), ("all", ln["overall"])]:
+            label = f"**{a}** ({ln['productLayout']})" if kind == "all" else a
+            k = f"**{kind}**" if kind == "all" else kind
+            out.append(f"| {label} | {k} | {cell[methods[0]]['samples']} | " + " | ".join(
+                f"{100 * cell[m]['exactMatch']:.1f} % / {cell[m]['editSimilarity']:.3f}" for m in methods) + " |")
+    return out
+
+
 def main():
-    archs = (sys.argv[1] if len(sys.argv) > 1 else "hawk,griffin,based,alibi,linearized").split(",")
+    args = sys.argv[1:]
+    if args and args[0] == "--lines":
+        print("\n".join(lines_table((args[1] if len(args) > 1 else "hawk,griffin,based,alibi,linearized").split(","))))
+        return
+    archs = (args[0] if args else "hawk,griffin,based,alibi,linearized").split(",")
     rows = {a: row(a) for a in archs}
     keys: list[str] = []
     for r in rows.values():

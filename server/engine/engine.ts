@@ -1,9 +1,10 @@
 // The engine: one loaded model, the workspace (root) state, open documents and their checkpoints,
 // and the completion algorithm. Independent of IPC (main.ts wires it to the parent process).
 //
-// Token stream of a completion at a cursor (ARCHITECTURE.md, "The state cache"):
+// Token stream of a completion at a cursor (docs/completion.md):
 //   [workspace root state] <|file|> path\n  doc lines before the cursor line   ← checkpoints
-//   cursor line up to the cursor  <|fim_suffix|> next lines (capped) <|fim_middle|>  → decode
+//   then the layout's tail (completePrompt.ts): the cursor line up to the cursor for `plain`, with
+//   the text after the cursor around FIM tokens for `fim` / `suffix-first`  → decode
 // The first part is found in the checkpoint store (longest cached prefix) and only the rest is fed,
 // so a keystroke costs the current line plus the suffix, whatever the file or workspace size.
 import * as ort from 'onnxruntime-node';

@@ -4,7 +4,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from results_table import budget_line  # noqa: E402
+import json  # noqa: E402
+
+from results_table import budget_line, lines_table  # noqa: E402
 
 
 def test_equal_tokens_and_streams_are_one_budget():
@@ -19,3 +21,17 @@ def test_different_tokens_or_streams_are_named():
     assert "NOT the same" in line and "streams hawk ab12, based cd34" in line
     line = budget_line({"hawk": {"tokens_seen": 5}, "based": {"tokens_seen": 5}})
     assert "NOT the same" in line and "unrecorded" in line
+
+
+def test_lines_table_has_a_row_per_kind_and_the_overall_row(tmp_path):
+    cell = lambda e, s, n: {"exactMatch": e, "editSimilarity": s, "shown": 1, "samples": n}  # noqa: E731
+    ln = {"methods": ["product", "plain", "baseline"], "productLayout": "plain",
+          "byKind": {"dot": {"product": cell(0.5, 0.7, 2), "plain": cell(0.5, 0.7, 2), "baseline": cell(0, 0.1, 2)}},
+          "overall": {"product": cell(0.5, 0.7, 2), "plain": cell(0.5, 0.7, 2), "baseline": cell(0, 0.1, 2)}}
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "lines-hawk.json").write_text(json.dumps(ln))
+    rows = lines_table(["hawk", "missing"], str(tmp_path))
+    assert rows[0] == "| model | kind | n | product | plain | baseline |"
+    assert rows[2] == "| hawk | dot | 2 | 50.0 % / 0.700 | 50.0 % / 0.700 | 0.0 % / 0.100 |"
+    assert rows[3].startswith("| **hawk** (plain) | **all** | 2 |")
+    assert len(rows) == 4
