@@ -27,6 +27,22 @@ import { seededRng, topTokens } from './sampler';
 import { CodeTokenizer } from './tokenizer';
 
 export type ShouldStop = () => boolean;
+
+/** How many line starts above the cursor's line a new line looks back for a checkpoint. */
+const LINES_BACK = 64;
+/** Characters of the cursor's line fed before the cursor: a longer line is fed from its last
+ *  MAX_LINE_CHARS only, so no line length makes a keystroke cost more than ~250 tokens. */
+export const MAX_LINE_CHARS = 1024;
+
+/** The cursor's line up to the cursor, or its last MAX_LINE_CHARS characters (never half a surrogate pair). */
+export function cursorLineWindow(line: string, character: number): { text: string; windowed: boolean } {
+  const text = line.slice(0, character);
+  if (text.length <= MAX_LINE_CHARS) return { text, windowed: false };
+  let from = text.length - MAX_LINE_CHARS;
+  const c = text.charCodeAt(from);
+  if (c >= 0xdc00 && c <= 0xdfff) from++;
+  return { text: text.slice(from), windowed: true };
+}
 type Log = (level: 'info' | 'warn' | 'error', msg: string) => void;
 
 interface Root {
@@ -342,6 +358,25 @@ export class Engine {
     return { state, cached };
   }
 
+  /** The state at the start of `line`, fed from the nearest of the LINES_BACK line starts above it
+   *  that has a checkpoint (saved at the start of `line` too); undefined when none has. */
+  private async advanceFromLineAbove(d: EngineDocument, header: readonly number[], line: number, shouldStop: ShouldStop): Promise<{ state: State; cached: number } | undefined> {
+    const { model } = this.need();
+    const rootKey = this.rootKey();
+    for (let from = line - 1; from >= Math.max(0, line - LINES_BACK); from--) {
+      const at = d.lineStart(from, rootKey, header);
+      let state = this.store.get(at.hash.key(at.pos));
+      if (!state) continue;
+      const tokens: number[] = [];
+      for (let i = from; i < line; i++) for (const t of d.tokensOfLine(i)) tokens.push(t);
+      if (tokens.length > 0) state = (await model.feed(tokens, state, { shouldStop })).state;
+      const end = d.lineStart(line, rootKey, header);
+      this.store.put(end.hash.key(end.pos), end.pos, state);
+      return { state, cached: at.pos };
+    }
+    return undefined;
+  }
+
   async warm(uri: string, line: number | undefined, shouldStop: ShouldStop): Promise<{ fedTokens: number }> {
     const d = this.docs.get(uri);
     if (!d) throw badRequest(`document not open: ${uri}`);
@@ -375,9 +410,9 @@ export class Engine {
     const header = this.header(d);
     const start = d.lineStart(p.position.line, this.rootKey(), header);
     const suffix = layout !== 'plain' && p.suffixMaxTokens > 0 ? tok.encode(d.suffixText(p.position, p.suffixMaxTokens * 8)).slice(0, p.suffixMaxTokens) : [];
-    const lineText = d.line(p.position.line).slice(0, p.position.character);
-    const { kept, tail: heal } = splitHealTail(lineText);
-    const keptTokens = tok.encode((p.position.line > 0 ? '\n' : '') + kept);
+    const line = cursorLineWindow(d.line(p.position.line), p.position.character);
+    const { kept, tail: heal } = splitHealTail(line.text);
+    const keptTokens = tok.encode((p.position.line > 0 && !line.windowed ? '\n' : '') + kept);
     let tail = completionTail(layout, { fimSuffix: m.specialTokens.fim_suffix, fimMiddle: m.specialTokens.fim_middle }, keptTokens, suffix);
     // The next-token logits come from feeding at least one token: at the very start of a document
     // (plain layout, nothing typed) the header's last token is fed again from the state before it.
@@ -385,6 +420,12 @@ export class Engine {
     if (atDocStart) tail = header.slice(-1);
     let lineState = atDocStart ? undefined : this.store.get(start.hash.key(start.pos));
     let cached = start.pos;
+    if (!lineState && !atDocStart) {
+      // A new line (Enter) or a jump: feed from the nearest line start above that has a checkpoint,
+      // so a new line costs the lines since then, not a walk over the whole document.
+      const r = await this.advanceFromLineAbove(d, header, p.position.line, shouldStop);
+      if (r) ({ state: lineState, cached } = r);
+    }
     if (!lineState) {
       const r = await this.advance(atDocStart ? header.slice(0, -1) : [...header, ...d.tokensBeforeLine(p.position.line)], shouldStop, false);
       lineState = r.state;
