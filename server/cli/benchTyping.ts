@@ -14,8 +14,8 @@ export const TYPING_KINDS: readonly TypingKind[] = ['newLine', 'endOfLine', 'mid
 export const TYPED_TEXT: Record<TypingKind, string> = {
   /** Enter at the end of the document, then a statement. */
   newLine: '\n  const totalK = 1;',
-  /** Inside a call's argument list on a line in the middle of the document. */
-  midLine: ', options.totalK + 1',
+  /** Inside a line in the middle of the document: at the end of a call's last argument, or of the line's expression. */
+  midLine: ' + options.totalK',
   /** Appended to the last line of the document. */
   endOfLine: ' // totalK: the sum.',
 };
@@ -61,24 +61,41 @@ export function endPosition(text: string): Position {
   return { line: lines.length - 1, character: lines[lines.length - 1]!.length };
 }
 
+/** Before the closing `)` of a call with arguments at the end of line `s` (`foo(a, b|);`), if there is one. */
+function callEnd(s: string): number | undefined {
+  const m = /\)[\s;,]*$/.exec(s);
+  if (!m) return undefined;
+  const open = s.lastIndexOf('(', m.index);
+  if (open < 0 || s.slice(open + 1, m.index).trim() === '' || s.slice(0, open).trim() === '') return undefined;
+  return m.index;
+}
+
+/** After the last expression of line `s`, before its trailing `,` `;` `)` `]` `}` (0 when nothing is left). */
+function expressionEnd(s: string): number {
+  return s.trim().startsWith('//') ? 0 : s.replace(/[\s,;)\]}]*$/, '').length;
+}
+
 /**
- * A cursor inside a line near the middle of the document: just before the closing `)` of a call
- * with arguments at the end of the line (`foo(a, b|);`), so the rest of the line stays short enough
- * for an automatic trigger. Falls back to the end of the middle line.
+ * A cursor inside a line near the middle of the document where the rest of the line is short
+ * enough for an automatic trigger: just before the closing `)` of a call with arguments at the end
+ * of a line (`foo(a, b|);`) within 10% of the lines (at least 20) of the middle; else after the last
+ * expression of the non-blank line nearest the middle (`a: () => b|,`).
  */
 export function midLineCursor(text: string): Position {
   const lines = linesOf(text);
   const mid = Math.floor(lines.length / 2);
+  const near = (d: number): number[] => (d === 0 ? [mid] : [mid + d, mid - d]).filter((l) => l >= 0 && l < lines.length);
+  const window = Math.max(20, Math.floor(lines.length / 10));
+  for (let d = 0; d <= window; d++) {
+    for (const line of near(d)) {
+      const character = callEnd(lines[line]!);
+      if (character !== undefined) return { line, character };
+    }
+  }
   for (let d = 0; d < lines.length; d++) {
-    for (const line of d === 0 ? [mid] : [mid + d, mid - d]) {
-      const s = lines[line];
-      if (s === undefined) continue;
-      const m = /\)[\s;,]*$/.exec(s);
-      if (!m) continue;
-      const close = m.index;
-      const open = s.lastIndexOf('(', close);
-      if (open < 0 || s.slice(open + 1, close).trim() === '' || s.slice(0, open).trim() === '') continue;
-      return { line, character: close };
+    for (const line of near(d)) {
+      const character = expressionEnd(lines[line]!);
+      if (character > 0) return { line, character };
     }
   }
   return { line: mid, character: lines[mid]?.length ?? 0 };

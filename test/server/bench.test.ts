@@ -73,7 +73,7 @@ test('bench typing: end of line appends to the last line; mid-line types inside 
   assert.equal(end.typed, `${DOC}${TYPED_TEXT.endOfLine.slice(0, 3)}`);
   const mid = replay(DOC, 'midLine', 5);
   assert.deepEqual(mid.script.start, { line: 3, character: 29 }, 'before the ) of compute(alpha, beta);');
-  assert.ok(mid.typed.includes('compute(alpha, beta, opt);'), mid.typed);
+  assert.ok(mid.typed.includes('compute(alpha, beta + op);'), mid.typed);
   // every cursor of the session is one the server completes at (not skipped as "inside code")
   const lines = mid.typed.split('\n');
   const at = mid.script.cursors[4]!;
@@ -89,6 +89,12 @@ test('bench typing: keystrokes beyond the text cycle it; the middle line is the 
   assert.deepEqual(s.cursors, [{ line: 0, character: 1 }, { line: 1, character: 0 }, { line: 1, character: 1 }, { line: 2, character: 0 }]);
   assert.deepEqual(advance({ line: 2, character: 3 }, 'x'), { line: 2, character: 4 });
   assert.deepEqual(midLineCursor('a\nbb\nccc'), { line: 1, character: 2 });
+  // no call near the middle (an export list): after the middle line's expression, before its comma
+  const list = Array.from({ length: 60 }, (_, i) => `  name${i}: () => name${i},`);
+  list[2] = 'init(a, b);';
+  assert.deepEqual(midLineCursor(list.join('\n')), { line: 30, character: 22 });
+  assert.deepEqual(midLineCursor('f(a);\n}\n\n// note\n}\n}'), { line: 0, character: 3 }, 'a call within 20 lines');
+  assert.deepEqual(midLineCursor('}\n// x\n  x = 1;\n}'), { line: 2, character: 7 });
   assert.deepEqual(endPosition('a\nbb\n'), { line: 2, character: 0 });
   for (const kind of TYPING_KINDS) assert.equal(typingScript(DOC, kind, 7).edits.length, 7);
 });
