@@ -1,10 +1,12 @@
 // Implements the commands package.json contributes (ids and titles live in manifest.ts).
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { RebuildWorkspaceRequest, type RebuildWorkspaceResult } from '../server/protocol';
 import { findModelFolder, resolveModelsDir } from '../server/lsp/modelDir';
 import { ARCHITECTURES, EXECUTION_PROVIDERS, languageEnabled } from '../server/settings';
+import { trainedTokens } from '../server/training';
 import type { AskPanel } from './askPanel';
 import { enableMap, readSettings, setEnableEntry, writeSetting } from './config';
 import { rebuildMessage } from './format';
@@ -86,7 +88,13 @@ async function pickArchitecture(extensionPath: string): Promise<void> {
   const items = architectureItems(ARCHITECTURES, current, (arch) => {
     const f = findModelFolder(modelsDir, arch);
     return f.ok ? undefined : f.message;
-  }).map((i) => ({ ...i, ...(i.unavailable ? { detail: i.unavailable } : {}) }));
+  }, (arch) => {
+    try {
+      return trainedTokens(JSON.parse(readFileSync(path.join(modelsDir, arch, 'manifest.json'), 'utf8')));
+    } catch {
+      return undefined; // unreadable: the picker says "training unknown", the server reports the error on load
+    }
+  });
   const chosen = await vscode.window.showQuickPick(items, { title: 'Statewise: Model architecture that answers', placeHolder: current });
   if (!chosen || chosen.arch === current) return;
   if (chosen.unavailable) {

@@ -2,6 +2,7 @@
 // picker. Pure: commands.ts shows them and runs the chosen action.
 import { globallyEnabled, type EnableMap } from './gate';
 import { languageEnabled } from '../server/settings';
+import { ARCH_SUMMARY, trainingNote } from '../server/training';
 
 export type MenuAction =
   | 'toggle' | 'toggleLanguage' | 'architecture' | 'executionProvider' | 'rebuildWorkspace' | 'showLog' | 'ask';
@@ -45,6 +46,8 @@ export interface ArchitectureItem {
   arch: string;
   label: string;
   description?: string;
+  /** What the architecture is and how well its model is trained. */
+  detail?: string;
   /** Why it cannot be picked (its model folder is missing); undefined when it can. */
   unavailable?: string;
 }
@@ -52,12 +55,16 @@ export interface ArchitectureItem {
 /**
  * One item per architecture: installed ones selectable (the current one marked), the others
  * listed with the reason, so the user sees what exists and what is missing.
- * `missing(arch)` gives the reason an architecture's model folder cannot be used, or undefined.
+ * `missing(arch)` gives the reason an architecture's model folder cannot be used, or undefined;
+ * `trained(arch)` the installed model's training tokens (server/training.ts), for the detail line.
  */
-export function architectureItems(archs: readonly string[], current: string, missing: (arch: string) => string | undefined): ArchitectureItem[] {
+export function architectureItems(
+  archs: readonly string[], current: string, missing: (arch: string) => string | undefined, trained: (arch: string) => number | undefined = () => undefined,
+): ArchitectureItem[] {
   return archs.map((arch) => {
     const why = missing(arch);
-    if (why !== undefined) return { arch, label: `$(circle-slash) ${arch}`, description: 'not installed', unavailable: why };
-    return arch === current ? { arch, label: arch, description: 'current' } : { arch, label: arch };
+    if (why !== undefined) return { arch, label: `$(circle-slash) ${arch}`, description: 'not installed', unavailable: why, detail: why };
+    const detail = `${ARCH_SUMMARY[arch] ?? arch} · ${trainingNote(trained(arch))}`;
+    return arch === current ? { arch, label: arch, description: 'current', detail } : { arch, label: arch, detail };
   });
 }

@@ -56,7 +56,7 @@ for (let i = 0; i < 300; i++) {
   await new Promise((r) => setTimeout(r, 100));
 }
 console.log(`\nStatewise in VS Code (code-server), serving ${folder}:\n\n  http://127.0.0.1:${port}/?folder=${encodeURI(folder)}\n`);
-console.log('Open it in a browser on this machine. The status bar shows "✓ Statewise hawk·cpu" when ready. Ctrl+C stops.');
+console.log('Open it in a browser on this machine. The status bar shows "✓ Statewise griffin·cpu" when ready. Ctrl+C stops.');
 const stop = () => server.kill('SIGTERM');
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

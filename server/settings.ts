@@ -27,7 +27,7 @@ export const SETTINGS = [
   { key: 'enable', type: 'object', scope: 'window',
     default: { '*': true, plaintext: false, markdown: false, scminput: false },
     description: 'Inline completions per language id; "*" is the default for languages not listed.' },
-  { key: 'model.architecture', type: 'string', enum: ARCHITECTURES, default: 'hawk', scope: 'window',
+  { key: 'model.architecture', type: 'string', enum: ARCHITECTURES, default: 'griffin', scope: 'window',
     description: 'Model architecture that answers. Takes effect on the next request; the workspace state for it is rebuilt in the background.' },
   { key: 'model.path', type: 'string', default: '', scope: 'machine',
     description: 'Folder holding model folders (one per architecture, each with manifest.json). Empty: the models bundled with Statewise. Machine-scoped: a workspace cannot redirect model loading.' },

@@ -81,6 +81,7 @@ def row(arch: str) -> dict[str, str]:
         b = qa["buckets"]
         r["Ask contains-match 1k/2k/4k/8k/16k"] = "/".join(pct(b[k]["containsMatch"]) for k in ("1k", "2k", "4k", "8k", "16k") if k in b) + f" (exact {pct(qa['exactMatch'])}, n={qa['samples']})"
     if bench := load(os.path.join(ROOT, "results", f"bench-{arch}.json")):
+        bench = bench.get("engine", bench)  # `statewise bench` writes its parts under their names
         rows = {(r["targetTokens"], r["workspace"]): r for r in bench["rows"]}
         cells = [f"{rows[(t, True)]['engineMs']['p50']:.0f} ms, {rows[(t, True)]['generatedTokensMean']:.1f} tok" for t in (1000, 10000) if (t, True) in rows]
         peak = max(x["rssBytes"] for x in bench["rows"])

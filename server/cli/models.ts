@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { readManifest } from '../engine/manifest';
 import { ARCHITECTURES } from '../settings';
+import { trainedTokens, trainingNote } from '../training';
 import { CliError, parse } from './args';
 import type { CliIO } from './io';
 import { modelsDirOf } from './session';
@@ -21,6 +22,9 @@ export interface ModelEntry {
   version?: string;
   params?: number;
   stateBytes?: number;
+  /** Training tokens over all runs, and that in words. */
+  trainedTokens?: number;
+  training?: string;
   files: { name: string; bytes: number | null }[];
   totalBytes: number;
 }
@@ -60,6 +64,8 @@ export function describeModel(dir: string): ModelEntry {
   entry.version = typeof m.version === 'string' ? m.version : undefined;
   entry.params = isObj(m.params) && typeof m.params.total === 'number' ? m.params.total : undefined;
   entry.stateBytes = stateBytesOf(m);
+  entry.trainedTokens = trainedTokens(m);
+  entry.training = trainingNote(entry.trainedTokens);
   for (const name of namedFiles(m)) {
     let bytes: number | null = null;
     try {
@@ -114,9 +120,9 @@ function formatParams(n: number | undefined): string {
 
 export function modelsTable(modelsDir: string, models: ModelEntry[]): string {
   if (models.length === 0) return `no model folders in ${modelsDir}\n`;
-  const rows = [['FOLDER', 'NAME', 'ARCH', 'VERSION', 'PARAMS', 'STATE', 'SIZE', 'STATUS']];
+  const rows = [['FOLDER', 'NAME', 'ARCH', 'VERSION', 'PARAMS', 'STATE', 'SIZE', 'TRAINING', 'STATUS']];
   for (const m of models) {
-    rows.push([m.folder, m.name ?? '-', m.architecture ?? '-', m.version ?? '-', formatParams(m.params), mib(m.stateBytes), mib(m.totalBytes), m.ok ? 'ok' : `error: ${m.error}`]);
+    rows.push([m.folder, m.name ?? '-', m.architecture ?? '-', m.version ?? '-', formatParams(m.params), mib(m.stateBytes), mib(m.totalBytes), m.training ?? '-', m.ok ? 'ok' : `error: ${m.error}`]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const lines = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));

@@ -97,6 +97,9 @@ async function nothingForMarkdown() {
   return `no ghost text within 4 s after typing and after Alt+\\; status bar "$(circle-slash)${title}"`;
 }
 
+/** The architecture the switch test picks: one that is not the default (server/settings.ts: griffin). */
+const OTHER_ARCH = 'hawk';
+
 /** Switching the architecture from the status bar's menu (it writes statewise.model.architecture):
  *  the status bar names the new model once it is loaded, and the next keystroke gets ghost text. */
 async function switchesArchitecture() {
@@ -107,14 +110,14 @@ async function switchesArchitecture() {
   await page.waitForSelector(input);
   await page.keyboard.type('Switch architecture', { delay: 20 });
   await page.keyboard.press('Enter');
-  await page.waitForSelector('.quick-input-widget .quick-input-list-entry:has-text("griffin")');
-  await page.keyboard.type('griffin', { delay: 20 });
+  await page.waitForSelector(`.quick-input-widget .quick-input-list-entry:has-text("${OTHER_ARCH}")`);
+  await page.keyboard.type(OTHER_ARCH, { delay: 20 });
   await page.keyboard.press('Enter');
-  await page.waitForSelector(`${STATUS}:has-text("griffin") .codicon-check`, { timeout: 120_000 });
+  await page.waitForSelector(`${STATUS}:has-text("${OTHER_ARCH}") .codicon-check`, { timeout: 120_000 });
   const status = (await page.locator(STATUS).first().innerText()).trim();
   const readyMs = Date.now() - tSwitch;
   const saved = JSON.parse(fs.readFileSync(process.env.USER_SETTINGS, 'utf8'))['statewise.model.architecture'];
-  if (saved !== 'griffin') throw new Error(`user settings hold statewise.model.architecture = ${JSON.stringify(saved)}`);
+  if (saved !== OTHER_ARCH) throw new Error(`user settings hold statewise.model.architecture = ${JSON.stringify(saved)}`);
   await page.click(`${EDITOR} .view-lines`);
   await page.keyboard.press('Control+End');
   await page.keyboard.press('Enter');
@@ -124,7 +127,7 @@ async function switchesArchitecture() {
   try { await page.waitForSelector(GHOST, { timeout: 15_000 }); }
   catch { await page.keyboard.press('Alt+Backslash'); await page.waitForSelector(GHOST, { timeout: 15_000 }); }
   const ghost = await ghostText();
-  await page.screenshot({ path: path.join(OUT, 'arch-griffin.png') });
+  await page.screenshot({ path: path.join(OUT, `arch-${OTHER_ARCH}.png`) });
   if (!ghost.trim()) throw new Error('the ghost text is empty');
   return `status "${status}" ${readyMs} ms after the menu pick; ghost text ${JSON.stringify(ghost)}`;
 }

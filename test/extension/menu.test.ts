@@ -19,11 +19,14 @@ test('menu without an editor, globally off', () => {
   assert.match(entries[0]!.label, /Enable completions/);
 });
 
-test('architectures: installed ones selectable, the current one marked, missing ones with the reason', () => {
-  const items = architectureItems(['hawk', 'griffin', 'based'], 'griffin', (a) => (a === 'based' ? 'no folder models/based' : undefined));
+test('architectures: installed ones selectable, the current one marked, missing ones with the reason, how well each is trained', () => {
+  const tokens: Record<string, number> = { hawk: 346.3e6, griffin: 552.9e6 };
+  const items = architectureItems(['hawk', 'griffin', 'based', 'alibi'], 'griffin', (a) => (a === 'based' ? 'no folder models/based' : undefined), (a) => tokens[a] ?? (a === 'alibi' ? 6.3e6 : undefined));
   assert.deepEqual(items, [
-    { arch: 'hawk', label: 'hawk' },
-    { arch: 'griffin', label: 'griffin', description: 'current' },
-    { arch: 'based', label: '$(circle-slash) based', description: 'not installed', unavailable: 'no folder models/based' },
+    { arch: 'hawk', label: 'hawk', detail: 'recurrent (RG-LRU) only: the smallest state, fastest, weaker · trained on 346M tokens' },
+    { arch: 'griffin', label: 'griffin', description: 'current', detail: 'recurrent (RG-LRU) + attention over the last 256 tokens · trained on 553M tokens' },
+    { arch: 'based', label: '$(circle-slash) based', description: 'not installed', unavailable: 'no folder models/based', detail: 'no folder models/based' },
+    { arch: 'alibi', label: 'alibi', detail: 'softmax transformer (the baseline), cache capped at 2,048 tokens · trained on 6.3M tokens only: weak answers' },
   ]);
+  assert.equal(architectureItems(['hawk'], 'hawk', () => undefined)[0]!.detail, 'recurrent (RG-LRU) only: the smallest state, fastest, weaker · training unknown');
 });

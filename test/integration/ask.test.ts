@@ -11,6 +11,7 @@ import { CancellationTokenSource } from 'vscode-languageserver-protocol/node';
 import type { AskParams, AskProgressParams, AskResult } from '../../server/protocol';
 import { fileUri, startServer, waitFor } from '../server/lspHarness';
 import { CLI_JS, MODELS_DIR, REPO, realEngine, requireBuild } from './realEngine';
+import { DEFAULT_ARCH } from '../helpers/models';
 
 const TEXT = readFileSync(join(REPO, 'server', 'engine', 'sampler.ts'), 'utf8');
 
@@ -83,7 +84,7 @@ test('integration cli: ask --json prints answer, latency and token counts; plain
   const out = JSON.parse(r.stdout) as Record<string, unknown>;
   for (const key of ['answer', 'latencyMs', 'fileTokens', 'cachedTokens', 'firstTokenMs', 'promptTokens', 'arch', 'ep']) assert.ok(key in out, key);
   assert.equal(typeof out.answer, 'string');
-  assert.deepEqual([out.arch, out.ep], ['hawk', 'cpu']);
+  assert.deepEqual([out.arch, out.ep], [DEFAULT_ARCH, 'cpu']);
   assert.ok((out.fileTokens as number) > 300 && (out.promptTokens as number) > (out.fileTokens as number));
   const plain = spawnSync(process.execPath, [CLI_JS, 'ask', 'server/engine/sampler.ts', 'What does argmax return?', '--ep', 'cpu', '--max-tokens', '4'], { cwd: REPO, encoding: 'utf8', env, timeout: 120_000 });
   assert.equal(plain.status, 0, plain.stderr);

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI_JS, MODELS_DIR, REPO, requireBuild } from './realEngine';
+import { DEFAULT_ARCH } from '../helpers/models';
 
 const positive = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x) && x > 0;
 
@@ -35,7 +36,7 @@ test('integration bench: --only lsp runs typing sessions through the real server
   assert.equal(report.engine, undefined, '--only lsp runs no other part');
   assert.equal(report.save, undefined);
   const { lsp } = report;
-  assert.deepEqual([lsp.server.arch, lsp.server.ep], ['hawk', 'cpu']);
+  assert.deepEqual([lsp.server.arch, lsp.server.ep], [DEFAULT_ARCH, 'cpu']);
   assert.ok(positive(lsp.startupMs));
   assert.equal(lsp.firstCompletion.length, 1);
   assert.ok(positive(lsp.firstCompletion[0]!.ms) && lsp.firstCompletion[0]!.docTokens > 500, JSON.stringify(lsp.firstCompletion));

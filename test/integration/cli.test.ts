@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI_JS, MODELS_DIR, PATTERN_DOC, PATTERN_END, REPO, requireBuild } from './realEngine';
+import { DEFAULT_ARCH } from '../helpers/models';
 
 const CACHE_DIR = mkdtempSync(join(tmpdir(), 'sw-cli-cache-'));
 function cli(...args: string[]) {
@@ -20,7 +21,7 @@ test('integration cli: complete --json reports the completion, latency and token
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout) as Record<string, unknown>;
   for (const key of ['completion', 'latencyMs', 'arch', 'ep', 'promptTokens', 'cachedTokens', 'generatedTokens', 'timings']) assert.ok(key in out, key);
-  assert.equal(out.arch, 'hawk');
+  assert.equal(out.arch, DEFAULT_ARCH);
   assert.equal(out.ep, 'cpu');
   assert.ok((out.promptTokens as number) > 20);
 });

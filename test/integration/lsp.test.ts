@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { CancellationTokenSource } from 'vscode-languageserver-protocol/node';
 import { startServer, waitFor } from '../server/lspHarness';
 import { MODELS_DIR, PATTERN_DOC, PATTERN_END, realEngine } from './realEngine';
+import { DEFAULT_ARCH } from '../helpers/models';
 
 const CONFIG = { engine: { executionProvider: 'cpu' }, completion: { debounceMs: 0 } };
 const URI = 'file:///work/src/limits.ts';
@@ -20,7 +21,7 @@ test('integration lsp: an inline completion comes from the real model', async (t
   const { h, done } = await start();
   t.after(done);
   await waitFor(() => h.lastStatus()?.state === 'ready', 'ready', 60_000);
-  assert.equal(h.lastStatus()?.arch, 'hawk');
+  assert.equal(h.lastStatus()?.arch, DEFAULT_ARCH);
   h.open(URI, PATTERN_DOC);
   const items = await h.complete(URI, PATTERN_END.line, PATTERN_END.character, 1);
   assert.ok(items.length >= 1, 'at least one item');

@@ -7,6 +7,7 @@ import { documentOf, endOf } from '../../server/cli/benchText';
 import type { CliIO } from '../../server/cli/io';
 import { runCli } from '../../server/cli/run';
 import { tempDir } from './lspHarness';
+import { DEFAULT_ARCH } from '../helpers/models';
 
 function io(env: NodeJS.ProcessEnv = {}, cwd = process.cwd()): CliIO & { out: string; err: string } {
   const r = {
@@ -64,7 +65,7 @@ test('cli: a missing model or file exits 1 with a clear message', async () => {
   assert.match(r.err, new RegExp(`model 'griffin' not found in ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*--models DIR`));
   const viaEnv = io({ STATEWISE_MODELS_DIR: path.join(dir, 'nowhere') });
   assert.equal(await runCli(['complete', `${file}:1:1`], viaEnv), 1);
-  assert.match(viaEnv.err, /model 'hawk' not found in .*nowhere/);
+  assert.match(viaEnv.err, new RegExp(`model '${DEFAULT_ARCH}' not found in .*nowhere`));
   const noFile = io();
   assert.equal(await runCli(['complete', `${path.join(dir, 'missing.ts')}:1:1`], noFile), 1);
   assert.match(noFile.err, /cannot read .*missing\.ts: ENOENT/);

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { CancellationTokenSource } from 'vscode-languageserver-protocol/node';
 import { EngineError } from '../../server/engineClient';
 import { fakeModels, FakeEngine, fileUri, startServer, waitFor, workspace } from './lspHarness';
+import { DEFAULT_ARCH } from '../helpers/models';
 
 const FAST = { completion: { debounceMs: 0 } };
 
@@ -13,11 +14,11 @@ test('lsp: advertises incremental sync and inline completions; status goes loadi
   assert.equal(h.init.capabilities.inlineCompletionProvider, true);
   assert.deepEqual(h.init.capabilities.textDocumentSync, { openClose: true, change: 2 });
   await waitFor(() => h.lastStatus()?.state === 'ready', 'ready');
-  assert.ok(h.statuses.some((s) => s.state === 'loading' && s.arch === 'hawk' && s.message === 'loading hawk…'));
-  assert.deepEqual({ arch: h.lastStatus()?.arch, ep: h.lastStatus()?.ep }, { arch: 'hawk', ep: 'cpu' });
+  assert.ok(h.statuses.some((s) => s.state === 'loading' && s.arch === DEFAULT_ARCH && s.message === `loading ${DEFAULT_ARCH}…`));
+  assert.deepEqual({ arch: h.lastStatus()?.arch, ep: h.lastStatus()?.ep }, { arch: DEFAULT_ARCH, ep: 'cpu' });
   const load = h.engine.callsOf('load')[0]!;
   assert.equal(load.ep, 'auto');
-  assert.match(load.modelDir, /hawk$/);
+  assert.ok(load.modelDir.endsWith(DEFAULT_ARCH), load.modelDir);
 });
 
 test('lsp: documents are opened, edited (ranges exactly as received) and closed in the engine', async (t) => {
@@ -165,13 +166,13 @@ test('lsp: changing architecture or provider reloads the model without a restart
   t.after(() => h.dispose());
   h.open('file:///s.ts', 'let s = ');
   await h.complete('file:///s.ts', 0, 8);
-  config = { ...FAST, model: { architecture: 'griffin' }, engine: { executionProvider: 'webgpu' } };
+  config = { ...FAST, model: { architecture: 'hawk' }, engine: { executionProvider: 'webgpu' } };
   h.configChanged();
   await waitFor(() => h.engine.callsOf('load').length === 2, 'reload');
   const reload = h.engine.callsOf('load')[1]!;
-  assert.equal(reload.modelDir, path.join(models, 'griffin'));
+  assert.equal(reload.modelDir, path.join(models, 'hawk'));
   assert.equal(reload.ep, 'webgpu');
-  await waitFor(() => h.lastStatus()?.arch === 'griffin' && h.lastStatus()?.state === 'ready', 'griffin ready');
+  await waitFor(() => h.lastStatus()?.arch === 'hawk' && h.lastStatus()?.state === 'ready', 'hawk ready');
   assert.equal(h.lastStatus()?.ep, 'webgpu');
   // The documents are replayed into the reloaded engine and the next completion uses it.
   assert.equal(h.engine.callsOf('openDocument').filter((o) => o.uri === 'file:///s.ts').length, 2);
@@ -256,7 +257,7 @@ test('lsp: indexing scans the workspace, reports progress and persists per archi
   await waitFor(() => h.engine.callsOf('setWorkspace').length === 1, 'setWorkspace');
   const set = h.engine.callsOf('setWorkspace')[0]!;
   assert.deepEqual(set.files.map((f) => f.path).sort(), ['src/a.ts', 'src/b.ts']);
-  assert.equal(set.persistDir, path.join(storage, 'workspace-state', 'hawk'));
+  assert.equal(set.persistDir, path.join(storage, 'workspace-state', DEFAULT_ARCH));
   assert.match(set.fingerprint, /^[0-9a-f]{64}$/);
   await waitFor(() => h.lastStatus()?.state === 'ready', 'ready after indexing');
   const indexing = h.statuses.filter((s) => s.state === 'indexing');
@@ -282,7 +283,7 @@ test('lsp: statewise/rebuildWorkspace drops the persisted state and builds again
   t.after(() => h.dispose());
   await waitFor(() => h.engine.callsOf('setWorkspace').length === 1, 'first build');
   const { mkdirSync, writeFileSync, existsSync } = await import('node:fs');
-  const stateDir = path.join(storage, 'workspace-state', 'hawk');
+  const stateDir = path.join(storage, 'workspace-state', DEFAULT_ARCH);
   mkdirSync(stateDir, { recursive: true });
   writeFileSync(path.join(stateDir, 'workspace-state.bin'), 'old');
   const result = await h.client.sendRequest('statewise/rebuildWorkspace');
@@ -319,7 +320,7 @@ test('lsp: statewise/info reports the model, workspace and engine', async (t) =>
   t.after(() => h.dispose());
   await waitFor(() => h.server.indexer?.summary !== undefined, 'workspace');
   const info = await h.client.sendRequest('statewise/info') as Record<string, unknown>;
-  assert.equal(info.arch, 'hawk');
+  assert.equal(info.arch, DEFAULT_ARCH);
   assert.equal(info.ep, 'cpu');
   assert.equal(info.state, 'ready');
   assert.deepEqual(info.workspace, { files: 1, tokens: 10, bytes: 20, restored: false });
@@ -344,7 +345,7 @@ test('lsp: status turns slow when completions are slow, with the last latency', 
   for (let i = 0; i < 3; i++) await h.complete('file:///slow.ts', 0, 8, 1);
   await waitFor(() => h.lastStatus()?.state === 'slow', 'slow status');
   assert.equal(h.lastStatus()?.lastLatencyMs, 2000);
-  assert.match(h.lastStatus()!.message, /slow: completions take ~2000 ms \(hawk on cpu\)/);
+  assert.match(h.lastStatus()!.message, new RegExp(`slow: completions take ~2000 ms \\(${DEFAULT_ARCH} on cpu\\)`));
 });
 
 test('lsp: a document that becomes active again is warmed at the cursor line', async (t) => {

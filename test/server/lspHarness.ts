@@ -16,6 +16,7 @@ import type { EngineLike, PartialListener, Progress } from '../../server/engineC
 import type { EngineAskParams, EngineAskResult, LoadResult, Method, RequestMap } from '../../server/engine/ipc';
 import { createServer, type StatewiseServer } from '../../server/lsp/server';
 import type { RequestLogParams, StatusParams } from '../../server/protocol';
+import { DEFAULT_ARCH } from '../helpers/models';
 
 type Handler<M extends Method> = (params: RequestMap[M][0], signal: AbortSignal | undefined, onProgress: ((p: Progress) => void) | undefined) => RequestMap[M][1] | Promise<RequestMap[M][1]>;
 export type Handlers = { [M in Method]?: Handler<M> };
@@ -161,7 +162,7 @@ export async function startServer(opts: HarnessOptions = {}): Promise<Harness> {
   const up = new PassThrough();
   const down = new PassThrough();
   const engine = (opts.engine ?? new FakeEngine()) as FakeEngine;
-  const modelsDir = opts.modelsDir ?? fakeModels('hawk');
+  const modelsDir = opts.modelsDir ?? fakeModels(DEFAULT_ARCH);
   const connection = createConnection(ProposedFeatures.all, new StreamMessageReader(up), new StreamMessageWriter(down));
   const server = createServer(connection, { engine, env: { STATEWISE_MODELS_DIR: modelsDir }, now: opts.now });
   connection.listen();

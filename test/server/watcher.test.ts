@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileUri, startServer, waitFor, workspace } from './lspHarness';
+import { DEFAULT_ARCH } from '../helpers/models';
 
 test('watcher: gitignored, excluded, storage, skipped-folder, non-text and too-big paths do not rebuild; folded files do', async (t) => {
   const ws = workspace({
@@ -31,8 +32,8 @@ test('watcher: gitignored, excluded, storage, skipped-folder, non-text and too-b
   assert.deepEqual(h.engine.callsOf('setWorkspace')[0]!.files.map((f) => f.path).sort(), ['.gitignore', 'a.ts']);
   const changed = (rel: string) => indexer.fileChanged(fileUri(path.join(ws, rel)));
 
-  mkdirSync(path.join(storage, 'workspace-state', 'hawk'), { recursive: true });
-  writeFileSync(path.join(storage, 'workspace-state', 'hawk', 'fold-x.bin'), 'x');
+  mkdirSync(path.join(storage, 'workspace-state', DEFAULT_ARCH), { recursive: true });
+  writeFileSync(path.join(storage, 'workspace-state', DEFAULT_ARCH, 'fold-x.bin'), 'x');
   writeFileSync(path.join(ws, 'picture.png'), 'png');
   for (const rel of ['.e2e/start/logs/exthost.txt', '.e2e/start/logs/new.ts', 'gen/x.ts', '.storage/workspace-state/hawk/fold-x.bin',
     'node_modules/p/index.js', 'big.ts', 'picture.png', 'never-there.ts']) {
