@@ -115,7 +115,7 @@ export async function benchCommand(args: string[], io: CliIO): Promise<number> {
     } else {
       const r = await runSaveBench(io, { workspaceFiles: opts.workspaceFiles, arch: opts.arch, ep: opts.ep, modelsDir }, log);
       report.save = r;
-      tables.push(`save → ready in a workspace of ${r.workspace.files} files (${r.workspace.bytes} bytes; workspace.rebuildDelayMs ${r.workspace.rebuildDelayMs})\n${saveTable(r)}`);
+      tables.push(`save → ready (${opts.arch} on ${opts.ep}) in a workspace of ${r.workspace.files} files (${r.workspace.bytes} bytes; workspace.rebuildDelayMs ${r.workspace.rebuildDelayMs})\n${saveTable(r)}`);
     }
     log(`bench: ${part} done in ${Math.round((performance.now() - started) / 1000)} s`);
     write();
