@@ -39,7 +39,9 @@ test('integration ask: statewise/ask over LSP streams statewise/askProgress, cac
   const ws = mkdtempSync(join(tmpdir(), 'sw-ask-ws-'));
   writeFileSync(join(ws, 'disk.ts'), TEXT);
   writeFileSync(join(ws, 'blob.bin'), Buffer.from([1, 2, 0, 3]));
-  const h = await startServer({ engine, modelsDir: MODELS_DIR, workspaceDir: ws, config: { engine: { executionProvider: 'cpu' }, workspace: { enable: false } } });
+  // hawk never learned the Ask turns, so its answers run to maxTokens: what a cancellation mid-stream
+  // needs (the default model answers these questions in a token or two and stops)
+  const h = await startServer({ engine, modelsDir: MODELS_DIR, workspaceDir: ws, config: { engine: { executionProvider: 'cpu' }, workspace: { enable: false }, model: { architecture: 'hawk' } } });
   t.after(() => { engine.dispose(); h.dispose(); });
   await waitFor(() => h.lastStatus()?.state === 'ready', 'ready', 60_000);
   const progress: AskProgressParams[] = [];
