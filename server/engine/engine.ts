@@ -9,12 +9,12 @@
 // so a keystroke costs the current line plus the suffix, whatever the file or workspace size.
 import * as ort from 'onnxruntime-node';
 import { join } from 'node:path';
-import { foldChainKeys, foldSeed } from '../workspace/fingerprint';
+import { contentHash, foldSeed, nextFoldKey } from '../workspace/fingerprint';
 import { listCheckpoints, loadCheckpoint, pruneCheckpoints, saveCheckpoint } from '../workspace/persist';
 import { ask, type AskHost, type OnPartial } from './ask';
 import { CheckpointStore, StreamHash } from './checkpoints';
 import { EngineDocument, fileHeader } from './document';
-import { FoldStore, foldPlan, type FoldCheckpoint } from './folds';
+import { FoldStore, foldPlan, provisionalFiles, provisionalKey, type FoldCheckpoint } from './folds';
 import { badRequest, cancelled, notLoaded } from './errors';
 import type { CompleteParams, CompleteResult, EditParams, EngineAskParams, EngineAskResult, InfoResult, LoadParams, LoadResult, OpenParams, ScoreParams, ScoreResult, WorkspaceParams, WorkspaceResult } from './ipc';
 import { readManifest, type Manifest } from './manifest';
@@ -46,9 +46,14 @@ export function cursorLineWindow(line: string, character: number): { text: strin
 type Log = (level: 'info' | 'warn' | 'error', msg: string) => void;
 
 interface Root {
-  /** Fold chain key of the files folded into the state (fingerprint.ts foldChainKeys). */
+  /** Fold chain key of the files folded into the state (fingerprint.ts foldChainKeys); for a
+   *  provisional root, folds.ts provisionalKey. */
   key: string; state: State; tokens: number; files: number; restored: boolean; ms: number;
   refoldedFiles: number; restoredFiles: number;
+  /** What the state has seen of each path: the content hash folded last. */
+  content: ReadonlyMap<string, string>;
+  /** Changed files folded on top of a clean root while the clean fold runs in the background. */
+  provisional?: boolean;
   /** The folder its checkpoints were persisted to, if any. */
   persistedTo?: string;
 }
@@ -145,15 +150,27 @@ export class Engine {
    * paths and content hashes of the files up to it, seeded by the model); the longest prefix with a
    * checkpoint (in memory, else in persistDir) is restored and only the files after it are folded.
    * Checkpoints are kept per foldPlan under the fold byte cap and persisted in persistDir.
+   *
+   * When that clean fold would re-fold many files besides the changed ones (a save of an early file
+   * moves it to the end of the order), the changed files are first folded on top of the current
+   * root and that becomes the root at once: a provisional root, logged, never persisted, with a key
+   * no clean chain has. The clean fold then runs as usual (background chunks, cancellable,
+   * superseded by a newer call) and its root replaces the provisional one. Files removed from the
+   * list stay in the provisional state; only the clean fold drops them.
    */
   async setWorkspace(p: WorkspaceParams, shouldStop: ShouldStop, progress: (done: number, total: number, tokens: number) => void): Promise<WorkspaceResult> {
-    const { m, model, tok } = this.need();
+    const loaded = this.need();
+    const { m, model } = loaded;
     const gen = ++this.workspaceGen;
     const stop = () => shouldStop() || gen !== this.workspaceGen;
     const t0 = performance.now();
     const modelId = `${m.architecture}/${m.name}`;
     const n = p.files.length;
-    const keys = foldChainKeys(foldSeed(modelId, m.version), p.files);
+    // the chain of fold keys (fingerprint.ts foldChainKeys), keeping the content hashes
+    const shas = p.files.map((f) => contentHash(f.text));
+    const keys = [foldSeed(modelId, m.version)];
+    p.files.forEach((f, i) => keys.push(nextFoldKey(keys[i]!, f.path, shas[i]!)));
+    const content = new Map(p.files.map((f, i) => [f.path, shas[i]!]));
     if (p.rebuild) {
       this.folds.clear();
       const dir = p.persistDir;
@@ -191,18 +208,37 @@ export class Engine {
     }
     if (start > 0) progress(start, n, tokens);
 
+    // A long clean fold ahead: the changed files on top of the current root first.
+    const base = this.root;
+    const onTop = base && !p.rebuild ? provisionalFiles(p.files, shas, start, base.content) : undefined;
+    let provisional: WorkspaceResult['provisional'];
+    if (base && onTop) {
+      let pstate = base.state;
+      let ptokens = 0;
+      for (const i of onTop) {
+        const r = await this.foldFile(loaded, p.files[i]!, pstate, stop);
+        pstate = r.state;
+        ptokens += r.tokens;
+      }
+      if (stop()) throw badRequest('workspace build superseded');
+      const seen = new Map(base.content);
+      for (const i of onTop) seen.set(p.files[i]!.path, shas[i]!);
+      const ms = performance.now() - t0;
+      const key = provisionalKey(base.key, onTop.map((i) => ({ path: p.files[i]!.path, sha: shas[i]! })));
+      this.setRoot({
+        key, state: pstate, tokens: base.tokens + ptokens, files: base.files + onTop.length, restored: false, ms,
+        refoldedFiles: onTop.length, restoredFiles: base.files, content: seen, provisional: true,
+      });
+      provisional = { files: onTop.length, tokens: ptokens, ms, key };
+      const what = onTop.length === 1 ? `1 changed file (${p.files[onTop[0]!]!.path})` : `${onTop.length} changed files`;
+      this.log('info', `workspace state provisional: ${what} folded on top in ${Math.round(ms)} ms; clean fold of ${n - start} files in the background`);
+    }
+
     let lastPersist = performance.now();
     for (let i = start; i < n; i++) {
-      const f = p.files[i]!;
-      const ids = [...fileHeader(m.specialTokens.file, tok, f.path), ...tok.encode(f.text)];
-      for (let at = 0; at < ids.length; ) {
-        await this.priority.idle();
-        const size = this.backgroundChunk();
-        const r = await model.feed(ids.slice(at, at + size), state, { shouldStop: stop, background: true });
-        state = r.state;
-        at += size;
-      }
-      tokens += ids.length;
+      const r = await this.foldFile(loaded, p.files[i]!, state, stop);
+      state = r.state;
+      tokens += r.tokens;
       if (plan.has(i + 1)) this.folds.put({ key: keys[i + 1]!, files: i + 1, tokens, state }, planKeys);
       progress(i + 1, n, tokens);
       // A long first fold: keep what is folded so far on disk, in case the editor closes mid-way.
@@ -213,7 +249,7 @@ export class Engine {
     }
     if (stop()) throw badRequest('workspace build superseded');
     const refolded = n - start;
-    this.setRoot({ key: keys[n]!, state, tokens, files: n, restored: n > 0 && refolded === 0, ms: performance.now() - t0, refoldedFiles: refolded, restoredFiles: start });
+    this.setRoot({ key: keys[n]!, state, tokens, files: n, restored: n > 0 && refolded === 0, ms: performance.now() - t0, refoldedFiles: refolded, restoredFiles: start, content });
     const root = this.root!;
     this.folds.retainOnly(planKeys);
     this.updateDocumentCap();
@@ -221,8 +257,24 @@ export class Engine {
       await this.persistFolds(p.persistDir, keys, modelId, true);
       root.persistedTo = p.persistDir;
     }
-    this.log('info', `workspace state: ${n} files, ${refolded} folded, ${start} restored${from ? ` from ${from}` : ''}; ${this.folds.size} checkpoints in memory (${(this.folds.bytes / 2 ** 20).toFixed(1)} MiB)`);
-    return this.summary(root);
+    this.log('info', `workspace state: ${n} files, ${refolded} folded, ${start} restored${from ? ` from ${from}` : ''}; ${this.folds.size} checkpoints in memory (${(this.folds.bytes / 2 ** 20).toFixed(1)} MiB)${provisional ? '; replaces the provisional root' : ''}`);
+    return { ...this.summary(root), ...(provisional ? { provisional } : {}) };
+  }
+
+  /** Folds one file (its `<|file|>path` header, then its text) into `state`, in background chunks
+   *  that yield to foreground requests. */
+  private async foldFile(
+    { m, model, tok }: { m: Manifest; model: ModelRunner; tok: CodeTokenizer }, f: { path: string; text: string }, state: State, stop: ShouldStop,
+  ): Promise<{ state: State; tokens: number }> {
+    const ids = [...fileHeader(m.specialTokens.file, tok, f.path), ...tok.encode(f.text)];
+    for (let at = 0; at < ids.length; ) {
+      await this.priority.idle();
+      const size = this.backgroundChunk();
+      const r = await model.feed(ids.slice(at, at + size), state, { shouldStop: stop, background: true });
+      state = r.state;
+      at += size;
+    }
+    return { state, tokens: ids.length };
   }
 
   /** A persisted fold checkpoint, if it is sound: checked against model, key, place and shapes. */

@@ -2,6 +2,12 @@
 // file list's chain key (server/workspace/fingerprint.ts foldChainKeys), so a new file list restores
 // the longest prefix it shares with what was folded before and folds only the files after it.
 // Kept in memory under a byte cap; which boundaries are kept is decided by foldPlan.
+//
+// A save of an early file moves it to the end of the fold order, so the clean fold re-folds every
+// file after its old place. Until that is done, a provisional root (the changed files folded on top
+// of the current root: provisionalFiles, provisionalKey) puts the edit into the state at once.
+import { createHash } from 'node:crypto';
+import { nextFoldKey } from '../workspace/fingerprint';
 import { type State, stateBytes } from './model';
 
 export interface FoldCheckpoint {
@@ -91,4 +97,49 @@ export class FoldStore {
       }
     }
   }
+}
+
+/** A provisional root comes first when the clean fold re-folds at least this many files, or
+ *  characters, besides the changed files themselves. */
+export const PROVISIONAL_MIN_EXTRA_FILES = 3;
+export const PROVISIONAL_MIN_EXTRA_CHARS = 4_000;
+
+/**
+ * The files a provisional root folds on top of the current root (indices into `files`, in order):
+ * those whose content the root has not seen (`seen`: path → content hash of what it folded; a new
+ * path or another hash), when the clean fold from boundary `start` would re-fold at least
+ * PROVISIONAL_MIN_EXTRA_FILES files or PROVISIONAL_MIN_EXTRA_CHARS characters besides them and the
+ * changed files are no longer than those others. Undefined: no provisional root (nothing the root
+ * has not seen, or the clean fold is about as short).
+ */
+export function provisionalFiles(
+  files: readonly { path: string; text: string }[], shas: readonly string[], start: number, seen: ReadonlyMap<string, string>,
+): number[] | undefined {
+  const changed: number[] = [];
+  let changedChars = 0;
+  let extraFiles = 0;
+  let extraChars = 0;
+  files.forEach((f, i) => {
+    if (seen.get(f.path) !== shas[i]) {
+      changed.push(i);
+      changedChars += f.text.length;
+    } else if (i >= start) {
+      extraFiles++;
+      extraChars += f.text.length;
+    }
+  });
+  if (changed.length === 0) return undefined;
+  if (extraFiles < PROVISIONAL_MIN_EXTRA_FILES && extraChars < PROVISIONAL_MIN_EXTRA_CHARS) return undefined;
+  return changedChars <= extraChars ? changed : undefined;
+}
+
+/**
+ * The key of a provisional root: the chain of the appended files (paths and content hashes) seeded
+ * by the key of the root they were folded on top of. Never a clean chain key, so nothing keyed by
+ * it (document checkpoints, persisted folds) is taken for a clean state.
+ */
+export function provisionalKey(baseKey: string, appended: readonly { path: string; sha: string }[]): string {
+  let key = createHash('sha256').update(JSON.stringify(['statewise-provisional-v1', baseKey])).digest('hex');
+  for (const f of appended) key = nextFoldKey(key, f.path, f.sha);
+  return `provisional-${key}`;
 }

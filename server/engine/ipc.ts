@@ -54,6 +54,10 @@ export interface WorkspaceResult {
   restoredFiles?: number;
   /** The fold chain key of the root state (identifies the folded content for this model). */
   key?: string;
+  /** Set when a provisional root (the changed files folded on top of the previous root) served
+   *  completions while this clean fold ran: its files, tokens, the ms from the request until it
+   *  was in place, and its key. */
+  provisional?: { files: number; tokens: number; ms: number; key: string };
 }
 
 export interface OpenParams { uri: string; path: string; text: string; version: number }

@@ -214,7 +214,8 @@ export class WorkspaceIndexer {
       this.last = { files: result.files, tokens: result.tokens, bytes, restored: result.restored, fingerprint: result.key ?? fingerprint };
       this.folded = new Set(kept.map((f) => f.path));
       const folds = result.refoldedFiles === undefined ? (result.restored ? ', restored' : '') : `, ${result.refoldedFiles} folded, ${result.restoredFiles ?? 0} restored`;
-      log.info(`workspace state: ${result.files} files, ${result.tokens} tokens, ${bytes} bytes${folds} in ${Math.round(result.ms)} ms`);
+      const early = result.provisional ? `; completions used a provisional root (the changed files on top) from ${Math.round(result.provisional.ms)} ms` : '';
+      log.info(`workspace state: ${result.files} files, ${result.tokens} tokens, ${bytes} bytes${folds} in ${Math.round(result.ms)} ms${early}`);
       return { files: kept.length, bytes };
     } catch (err) {
       if (stale() || controller.signal.aborted || isEngineError(err, ENGINE_ERRORS.cancelled)) return ZERO;

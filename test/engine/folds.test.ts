@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
-import { FoldStore, foldPlan, type FoldCheckpoint } from '../../server/engine/folds';
+import { FoldStore, foldPlan, PROVISIONAL_MIN_EXTRA_CHARS, provisionalFiles, provisionalKey, type FoldCheckpoint } from '../../server/engine/folds';
+import { contentHash, foldChainKeys } from '../../server/workspace/fingerprint';
 
 const sorted = (s: Set<number>) => [...s].sort((a, b) => a - b);
 
@@ -43,4 +44,38 @@ test('FoldStore: capped by bytes; unprotected (old chain) entries go first, leas
   assert.equal(s.bytes, 800, 'a put under the same key replaces the entry');
   s.setCap(100);
   assert.equal(s.size, 0);
+});
+
+test('provisionalFiles: the files the root has not seen, when the clean fold re-folds many others', () => {
+  const list = Array.from({ length: 10 }, (_, i) => ({ path: `f${i}.ts`, text: `const x${i} = ${i};\n` }));
+  const seenAll = new Map(list.map((f) => [f.path, contentHash(f.text)]));
+  const plan = (files: typeof list, start: number, seen = seenAll) => provisionalFiles(files, files.map((f) => contentHash(f.text)), start, seen);
+  // the first file saved: it moves to the end, the clean fold re-folds all 10
+  const early = [...list.slice(1), { ...list[0]!, text: 'const x0 = 100;\n' }];
+  assert.deepEqual(plan(early, 0), [9]);
+  // the last file saved: the clean fold re-folds only it
+  const late = [...list.slice(0, 9), { ...list[9]!, text: 'const x9 = 100;\n' }];
+  assert.equal(plan(late, 9), undefined);
+  // two files besides the changed one (small ones): not worth it; a long one is
+  assert.equal(plan(late, 7), undefined);
+  const long = list.map((f, i) => (i === 8 ? { ...f, text: 'x'.repeat(PROVISIONAL_MIN_EXTRA_CHARS) } : f));
+  assert.deepEqual(plan([...long.slice(0, 9), late[9]!], 8, new Map(long.map((f) => [f.path, contentHash(f.text)]))), [9]);
+  // nothing new to the root (a touched file, a removed one): no provisional root
+  assert.equal(plan([...list.slice(1), list[0]!], 0), undefined);
+  assert.equal(plan(list.slice(1), 0), undefined);
+  // a new path counts as changed; changed files longer than the rest: no provisional root
+  assert.deepEqual(plan([...list, { path: 'new.ts', text: 'n' }], 0), [10]);
+  assert.equal(plan([...list.slice(0, 5), ...list.slice(5).map((f) => ({ ...f, text: `${f.text}// edited, now longer than before\n` }))], 0), undefined);
+  assert.equal(plan(early, 0, new Map()), undefined, 'no root content: everything is new');
+});
+
+test('provisionalKey: never a clean chain key; depends on the base and on the appended files', () => {
+  const files = [{ path: 'a.ts', text: 'a' }, { path: 'b.ts', text: 'b' }];
+  const keys = foldChainKeys('seed', files);
+  const k = provisionalKey(keys[1]!, [{ path: 'b.ts', sha: contentHash('b') }]);
+  assert.ok(!keys.includes(k));
+  assert.match(k, /^provisional-[0-9a-f]{64}$/);
+  assert.equal(k, provisionalKey(keys[1]!, [{ path: 'b.ts', sha: contentHash('b') }]));
+  assert.notEqual(k, provisionalKey(keys[0]!, [{ path: 'b.ts', sha: contentHash('b') }]));
+  assert.notEqual(k, provisionalKey(keys[1]!, [{ path: 'b.ts', sha: contentHash('c') }]));
 });
