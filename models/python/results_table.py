@@ -58,8 +58,8 @@ def row(arch: str) -> dict[str, str]:
         r["state at 1k / 32k tokens"] = f"{mib(kv * 1024)} / {mib(kv * 32768)} (shipped cap {cap:,}: {mib(m['stateBytes'])})"
     else:
         r["state at 1k / 32k tokens"] = f"{mib(m['stateBytes'])} (fixed)"
-    gpu = tr.get("gpu_seconds")
-    r["training tokens / GPU s"] = f"{tr.get('tokens_seen', 0) / 1e6:.1f}M / {gpu:.0f} s" if gpu else "–"
+    gpu = tr.get("gpu_seconds_total", tr.get("gpu_seconds"))  # totals over warm starts, where recorded
+    r["training tokens / GPU s"] = f"{tr.get('tokens_total', tr.get('tokens_seen', 0)) / 1e6:.1f}M / {gpu:.0f} s" if gpu else "–"
     ho = zoo.get("heldout") or m.get("heldout") or {}
     r["held-out bits/byte, PyTorch"] = f"{ho['bits_per_byte']:.4f} ({ho['bytes'] / 1e6:.1f} MB)" if ho else "–"
     if b := ev.get("bpb"):
@@ -98,7 +98,7 @@ def budget_line(trains: dict[str, dict]) -> str:
     same token streams (train_report's stream_sha1, where recorded) for every architecture."""
     if not trains:
         return "training budget: no training records"
-    tokens = {a: t.get("tokens_seen") for a, t in trains.items()}
+    tokens = {a: t.get("tokens_total", t.get("tokens_seen")) for a, t in trains.items()}
     shas = {a: t.get("stream_sha1") for a, t in trains.items()}
     parts = [f"{a} {(n or 0) / 1e6:.1f}M" for a, n in tokens.items()]
     same_tokens = len(set(tokens.values())) == 1

@@ -35,3 +35,9 @@ def test_lines_table_has_a_row_per_kind_and_the_overall_row(tmp_path):
     assert rows[2] == "| hawk | dot | 2 | 50.0 % / 0.700 | 50.0 % / 0.700 | 0.0 % / 0.100 |"
     assert rows[3].startswith("| **hawk** (plain) | **all** | 2 |")
     assert len(rows) == 4
+
+
+def test_budgets_count_every_run_of_a_warm_started_model():
+    line = budget_line({"griffin": {"tokens_seen": 110_000_000, "tokens_total": 552_900_000, "stream_sha1": "a"},
+                        "hawk": {"tokens_seen": 552_900_000, "stream_sha1": "a"}})
+    assert line == "training budget: the same for all (552.9M tokens each, streams a)"
