@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { classifyHead, decodeUtf8 } from './content';
 import { isMinifiedName, isTextFileName } from './filetypes';
 import { isGitignored, withGitignore, type GitignoreStack } from './gitignore';
+import { readRegularFile, type BoundedRead } from './safeRead';
 import { excludeMatcher } from './glob';
 import type { WorkspaceFile } from './types';
 
@@ -47,26 +48,11 @@ const MAX_GITIGNORE_BYTES = 1 << 20;
 
 interface Dir { rel: string; abs: string; stack: GitignoreStack }
 
-type ReadResult = { bytes: Uint8Array; size: number; mtimeMs: number } | { tooBig: number } | { notFile: true };
+type ReadResult = BoundedRead;
 
-/** Reads a regular file whole unless it is larger than `limit` (checked on the open handle first). */
-async function readBounded(abs: string, limit: number): Promise<ReadResult> {
-  const handle = await fs.open(abs, 'r');
-  try {
-    const st = await handle.stat();
-    if (!st.isFile()) return { notFile: true };
-    if (st.size > limit) return { tooBig: st.size };
-    const buf = Buffer.alloc(st.size);
-    let filled = 0;
-    while (filled < buf.length) {
-      const { bytesRead } = await handle.read(buf, filled, buf.length - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    return { bytes: buf.subarray(0, filled), size: filled, mtimeMs: st.mtimeMs };
-  } finally {
-    await handle.close();
-  }
+/** Reads a regular file whole unless it is larger than `limit`; never opens or blocks on a special file. */
+function readBounded(abs: string, limit: number): Promise<ReadResult> {
+  return readRegularFile(abs, limit);
 }
 
 function errorCode(err: unknown): string {
