@@ -1,9 +1,12 @@
 // statewise/ask: a question about a file, answered by the engine (server/engine/ask.ts). The file is
 // the open document (its text, and the engine's copy with its checkpoints) or, when it is not open,
-// the file on disk (binary and over-size files refused). The answer streams to the client as
+// the file on disk (binary and over-size files refused; only regular files inside a workspace folder,
+// and none in an untrusted workspace: diskFileInScope). Malformed params are InvalidParams. The answer streams to the client as
 // statewise/askProgress notifications; $/cancelRequest ends it with the partial answer.
 
 import { ErrorCodes, LSPErrorCodes, ResponseError, type CancellationToken, type Connection } from 'vscode-languageserver/node';
+import { realpath } from 'node:fs/promises';
+import { isAbsolute, relative, sep } from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { ASK_MAX_ANSWER_TOKENS, ASK_MAX_FILE_BYTES, readAskFile, validAnswerTokens } from '../ask/askFile';
 import { isEngineError, type EngineLike } from '../engineClient';
@@ -15,12 +18,21 @@ import type { Logger } from './logger';
 import type { ModelManager } from './model';
 import { notify } from './notify';
 
+/** Where Ask may read files from disk: the workspace folders, and only when the workspace is trusted. */
+export interface AskScope {
+  /** initializationOptions.trusted !== false. Untrusted: Ask reads only documents open in the editor. */
+  trusted: boolean;
+  /** Workspace folders (file-system paths). A file on disk is read only when it lies inside one. */
+  roots: readonly string[];
+}
+
 export interface AskDeps {
   connection: Connection;
   engine: EngineLike;
   documents: DocumentSync;
   model: ModelManager;
   log: Logger;
+  scope: () => AskScope;
 }
 
 const invalid = (message: string) => new ResponseError(ErrorCodes.InvalidParams, message);
@@ -28,7 +40,7 @@ const invalid = (message: string) => new ResponseError(ErrorCodes.InvalidParams,
 /** Checks the shape of the client's params; returns a message for the first problem. Pure. */
 export function checkAskParams(p: unknown): string | undefined {
   const a = p as Partial<AskParams> | null;
-  if (!a || typeof a !== 'object') return 'statewise/ask needs params';
+  if (!a || typeof a !== 'object' || Array.isArray(a)) return 'statewise/ask needs params (an object)';
   if (typeof a.askId !== 'string') return 'askId must be a string';
   if (typeof a.uri !== 'string' || a.uri === '') return 'uri must be a document URI';
   if (typeof a.question !== 'string' || a.question.trim() === '') return 'question must be a non-empty string';
@@ -36,7 +48,22 @@ export function checkAskParams(p: unknown): string | undefined {
     return 'history must be a list of { question, answer } strings';
   }
   if (a.maxTokens !== undefined && !validAnswerTokens(a.maxTokens)) return `maxTokens must be an integer in 1..${ASK_MAX_ANSWER_TOKENS}`;
+  if (a.selection !== undefined && a.selection !== null && !isRange(a.selection)) {
+    return 'selection must be a range { start: { line, character }, end: { line, character } } of non-negative integers';
+  }
   return undefined;
+}
+
+function isPosition(p: unknown): boolean {
+  const q = p as { line?: unknown; character?: unknown } | null;
+  return typeof q === 'object' && q !== null && Number.isSafeInteger(q.line) && Number.isSafeInteger(q.character) &&
+    (q.line as number) >= 0 && (q.character as number) >= 0;
+}
+
+/** An LSP range: two positions of non-negative integers. Pure. */
+export function isRange(r: unknown): boolean {
+  const q = r as { start?: unknown; end?: unknown } | null;
+  return typeof q === 'object' && q !== null && !Array.isArray(q) && isPosition(q.start) && isPosition(q.end);
 }
 
 /** The selected text of `text`, or undefined without a selection. Pure. */
@@ -103,8 +130,44 @@ export class AskHandler {
     }
     const fsPath = uriToFsPath(uri);
     if (fsPath === undefined) throw invalid(`${uri} is neither open nor a file: URI`);
-    const read = await readAskFile(fsPath);
+    const real = await diskFileInScope(fsPath, this.deps.scope());
+    if (!real.ok) throw invalid(`${path}: ${real.reason}`);
+    const read = await readAskFile(real.path);
     if (!read.ok) throw invalid(`${path}: ${read.reason}`);
     return { path, text: read.text };
   }
+}
+
+/** Whether `child` (a resolved path) is `root` or lies under it. Pure. */
+function isInside(root: string, child: string): boolean {
+  const rel = relative(root, child);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
+/**
+ * Whether Ask may read the file `fsPath` from disk (it is not open in the editor): only in a trusted
+ * workspace, and only when its real path (symbolic links resolved) lies inside the real path of a
+ * workspace folder. Resolves to the real path to read.
+ */
+export async function diskFileInScope(fsPath: string, scope: AskScope): Promise<{ ok: true; path: string } | { ok: false; reason: string }> {
+  if (!scope.trusted) {
+    return { ok: false, reason: 'the workspace is not trusted (Restricted Mode): Ask reads only files open in the editor; open the file or trust the workspace' };
+  }
+  if (scope.roots.length === 0) return { ok: false, reason: 'no workspace folder is open: Ask reads only files open in the editor; open the file first' };
+  let real: string;
+  try {
+    real = await realpath(fsPath);
+  } catch (err) {
+    return { ok: false, reason: `cannot read ${fsPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+  }
+  for (const root of scope.roots) {
+    let realRoot: string;
+    try {
+      realRoot = await realpath(root);
+    } catch {
+      continue;
+    }
+    if (isInside(realRoot, real)) return { ok: true, path: real };
+  }
+  return { ok: false, reason: 'the file lies outside the workspace folders: Ask reads files on disk only inside them; open the file in the editor to ask about it' };
 }

@@ -9,7 +9,7 @@ import {
 import type { EngineLike } from '../engineClient';
 import type { Timers } from '../completion/debounce';
 import { AskRequest, InfoRequest, RebuildWorkspaceRequest, type AskParams, type InfoResult, type RebuildWorkspaceResult } from '../protocol';
-import { AskHandler } from './ask';
+import { AskHandler, checkAskParams } from './ask';
 import type { Settings } from '../settings';
 import { CompletionHandler } from './completion';
 import { uriToFsPath } from './docPath';
@@ -17,6 +17,7 @@ import { DocumentSync } from './documents';
 import { WorkspaceIndexer, type WorkspaceInfo } from './indexer';
 import type { Logger } from './logger';
 import { ModelManager } from './model';
+import { noParams, onCheckedRequest } from './params';
 import { SettingsStore } from './settingsStore';
 import { StatusReporter } from './status';
 
@@ -72,6 +73,8 @@ export function createServer(connection: Connection, options: ServerOptions): St
   const status = new StatusReporter(connection);
   const settings = new SettingsStore(connection, log);
   let roots: string[] = [];
+  /** initializationOptions.trusted !== false (Ask reads files on disk only when trusted). */
+  let trusted = true;
   const documents = new DocumentSync(engine, log, () => roots);
   const model = new ModelManager(engine, status, log, { bundleDir: options.bundleDir ?? __dirname, env: options.env ?? process.env });
   let indexer: WorkspaceIndexer | undefined;
@@ -93,6 +96,7 @@ export function createServer(connection: Connection, options: ServerOptions): St
     const init = (params.initializationOptions ?? {}) as InitOptions;
     const folders = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: '' }] : []);
     roots = folders.map((f) => uriToFsPath(f.uri)).filter((p): p is string => p !== undefined);
+    trusted = init.trusted !== false;
     const ws: WorkspaceInfo = {
       root: roots[0],
       rootUri: folders[0]?.uri,
@@ -167,13 +171,13 @@ export function createServer(connection: Connection, options: ServerOptions): St
 
   connection.languages.inlineCompletion.on((params, token) => completion.handle(params, token));
 
-  const ask = new AskHandler({ connection, engine, documents, model, log });
-  connection.onRequest(AskRequest.method, (params: AskParams, token) => ask.handle(params, token));
+  const ask = new AskHandler({ connection, engine, documents, model, log, scope: () => ({ trusted, roots }) });
+  onCheckedRequest(connection, AskRequest.method, checkAskParams, (params: AskParams, token) => ask.handle(params, token));
 
-  connection.onRequest(RebuildWorkspaceRequest.method, async (): Promise<RebuildWorkspaceResult> =>
+  onCheckedRequest(connection, RebuildWorkspaceRequest.method, noParams, async (): Promise<RebuildWorkspaceResult> =>
     (await indexer?.build({ dropPersisted: true })) ?? { files: 0, bytes: 0 });
 
-  connection.onRequest(InfoRequest.method, async (): Promise<InfoResult> => {
+  onCheckedRequest(connection, InfoRequest.method, noParams, async (): Promise<InfoResult> => {
     const loaded = model.loaded;
     const info: InfoResult = {
       state: status.current().state,
