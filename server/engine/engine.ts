@@ -23,16 +23,36 @@ import { score } from './score';
 import { decode } from './decode';
 import { splitHealTail } from './heal';
 import { completionTail, defaultLayout } from './completePrompt';
+import { indentWidth, leadingWhitespace } from '../completion/text';
 import { seededRng, topTokens } from './sampler';
 import { CodeTokenizer } from './tokenizer';
 
 export type ShouldStop = () => boolean;
 
+/** Background work waits this long after the last foreground request (a keystroke's completion). */
+const QUIET_MS = 300;
 /** How many line starts above the cursor's line a new line looks back for a checkpoint. */
 const LINES_BACK = 64;
 /** Characters of the cursor's line fed before the cursor: a longer line is fed from its last
  *  MAX_LINE_CHARS only, so no line length makes a keystroke cost more than ~250 tokens. */
 export const MAX_LINE_CHARS = 1024;
+
+/**
+ * Whether a multi-line completion has left the cursor's block: a finished line after the first
+ * (it ends with a line break) that has code and less indentation than the cursor's line. The
+ * server's filter (limitScopeByIndentation) would cut there anyway, keeping such a line only when
+ * it closes the block, so decoding stops once that line is complete instead of running to
+ * maxTokens.
+ */
+export function leftScope(text: string, scopeIndent: number): boolean {
+  if (scopeIndent === 0) return false;
+  const lines = text.split('\n');
+  for (let i = 1; i < lines.length - 1; i++) {
+    const l = lines[i]!;
+    if (l.trim() !== '' && indentWidth(leadingWhitespace(l)) < scopeIndent) return true;
+  }
+  return false;
+}
 
 /** The cursor's line up to the cursor, or its last MAX_LINE_CHARS characters (never half a surrogate pair). */
 export function cursorLineWindow(line: string, character: number): { text: string; windowed: boolean } {
@@ -76,9 +96,16 @@ class Priority {
       if (this.active === 0) for (const w of this.waiters.splice(0)) w();
     }
   }
-  /** Resolves when no foreground request runs. */
-  idle(): Promise<void> {
-    return this.active === 0 ? Promise.resolve() : new Promise((r) => this.waiters.push(r));
+  /** Resolves when no foreground request runs and none ended in the last `quietMs`: background
+   *  work (warming a document, folding the workspace) pauses through a burst of keystrokes instead
+   *  of running beside each one on the same cores. */
+  async idle(quietMs = QUIET_MS): Promise<void> {
+    for (;;) {
+      if (this.active > 0) await new Promise<void>((r) => this.waiters.push(r));
+      const wait = this.lastForeground + quietMs - Date.now();
+      if (this.active === 0 && wait <= 0) return;
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
   }
 }
 
@@ -488,6 +515,7 @@ export class Engine {
     const t2 = performance.now();
 
     const stops = new Set([m.specialTokens.fim_end, m.specialTokens.endoftext, m.specialTokens.file]);
+    const scopeIndent = indentWidth(leadingWhitespace(d.line(p.position.line)));
     const banned = new Set([...tok.specialIds].filter((id) => !stops.has(id)));
     const healBytes = new TextEncoder().encode(heal);
     const completions: string[] = [];
@@ -497,7 +525,7 @@ export class Engine {
       const r = await decode(model, tok, {
         logits: fed.logits!, state: fed.state, maxTokens: p.maxTokens, stops, banned, temperature, topP: p.topP,
         rng: seededRng(1234 + k), heal: healBytes, shouldStop,
-        onToken: (text) => p.singleLine && text.slice(heal.length).includes('\n'),
+        onToken: (text) => (p.singleLine ? text.slice(heal.length).includes('\n') : leftScope(text.slice(heal.length), scopeIndent)),
       });
       if (r.stop === 'cancelled') throw cancelled();
       generated += r.generated;

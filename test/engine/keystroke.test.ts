@@ -2,7 +2,7 @@
 // the whole document), and a very long line is fed from its last MAX_LINE_CHARS characters only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Engine, cursorLineWindow, MAX_LINE_CHARS } from '../../server/engine/engine';
+import { Engine, cursorLineWindow, leftScope, MAX_LINE_CHARS } from '../../server/engine/engine';
 import type { CompleteParams } from '../../server/engine/ipc';
 import { modelDir } from '../helpers/models';
 
@@ -61,4 +61,15 @@ test('cursorLineWindow: short lines whole; long ones cut to MAX_LINE_CHARS, neve
   const emoji = '😀'.repeat(MAX_LINE_CHARS);
   const w = cursorLineWindow(emoji, emoji.length - 1);
   assert.ok(w.windowed && w.text.length <= MAX_LINE_CHARS && !/^[\udc00-\udfff]/.test(w.text));
+});
+
+test('leftScope: a finished line with code, less indented than the cursor line, ends a multi-line completion', () => {
+  assert.equal(leftScope('x = 1;\n    y = 2;\n', 4), false, 'same block');
+  assert.equal(leftScope('x = 1;\n  }\n', 4), true, 'the closer line is finished: decoding stops after it');
+  assert.equal(leftScope('x = 1;\n  }', 4), false, 'not finished yet');
+  assert.equal(leftScope('x = 1;\n\n    y();\n', 4), false, 'blank lines do not count');
+  assert.equal(leftScope('\n}\n', 4), true, 'the cursor line ends empty, the next closes the block');
+  assert.equal(leftScope('}\n    x\n', 4), false, 'the first line (the rest of the cursor line) never counts');
+  assert.equal(leftScope('a\n}\n', 0), false, 'at the top level nothing is out of scope');
+  assert.equal(leftScope('a\n\t}\n', 8), true, 'a tab is 4 columns');
 });
