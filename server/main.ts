@@ -1,12 +1,14 @@
 // statewise-server: the Statewise language server. Speaks LSP over `--stdio` (any editor) or
-// `--node-ipc` (VS Code's IPC transport); createConnection picks the transport from argv.
+// `--node-ipc` (VS Code's IPC transport); lsp/transport.ts picks the transport from argv.
 // The engine runs in a child process (dist/engine.js beside this bundle).
 
-import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { EngineClient } from './engineClient';
 import { createServer } from './lsp/server';
+import { createServerConnection } from './lsp/transport';
 
-const connection = createConnection(ProposedFeatures.all);
+// A malformed frame on --stdio: logged to stderr, exit 1 (the client restarts the server; the
+// 'exit' handler below stops the engine).
+const connection = createServerConnection();
 const engine = new EngineClient({
   logger: (level, message) => {
     if (level === 'error') connection.console.error(message);
