@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
+import { ENGINE_ENV } from './engine/noTelemetry';
 import { ENGINE_ERRORS, type EngineAskParams, type EngineAskResult, type FromEngine, type Method, type ProgressMessage, type RequestMap, type ToEngine } from './engine/ipc';
 
 export type LogLevel = 'info' | 'warn' | 'error';
@@ -61,6 +62,7 @@ export interface EngineClientOptions {
   args?: string[];
   /** Node flags for the child; default none (the parent's flags are not passed on). */
   execArgv?: string[];
+  /** The child's environment (default process.env); ENGINE_ENV (telemetry off) is always added. */
   env?: NodeJS.ProcessEnv;
   /** Restarts allowed within a minute before the client gives up. Default 5. */
   maxRestartsPerMinute?: number;
@@ -185,7 +187,7 @@ export class EngineClient extends EventEmitter implements EngineLike {
       serialization: 'json',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       execArgv: this.options.execArgv ?? [],
-      env: this.options.env ?? process.env,
+      env: { ...(this.options.env ?? process.env), ...ENGINE_ENV },
     });
     this.child = child;
     // The child's stdout must never reach ours: over --stdio it would corrupt the LSP stream.
