@@ -6,10 +6,13 @@ import { fileTokens, streamingTurn, type AskState, type Turn } from './askState'
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+  return String(s).replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
-const num = (n: number): string => Math.round(n).toLocaleString('en-US');
+/** A count as text; anything but a finite number renders as '?' (restored state is checked, but be safe). */
+const num = (n: number): string => (typeof n === 'number' && Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '?');
+/** A line number as plain digits, or '?'. */
+const int = (n: number): string => (typeof n === 'number' && Number.isFinite(n) ? String(Math.trunc(n)) : '?');
 
 /** Answer text: ``` fences become code blocks (the fence's language tag dropped), the rest stays text. */
 export function renderAnswer(text: string): string {
@@ -31,11 +34,14 @@ export function statsLine(t: Turn): string {
 const STATUS_TEXT: Record<Turn['status'], string> = { streaming: 'answering…', done: '', cancelled: 'cancelled', error: 'error' };
 
 function renderTurn(t: Turn): string {
-  const where = t.lines ? `<span class="lines">lines ${t.lines.start}–${t.lines.end}</span> ` : '';
-  const cancel = t.status === 'streaming' ? '<button class="cancel" data-action="cancel">Cancel</button>' : '';
-  const error = t.error ? `<div class="error">${escapeHtml(t.error)}</div>` : '';
-  const state = STATUS_TEXT[t.status] ? `<span class="state">${STATUS_TEXT[t.status]}</span>` : '';
-  return `<section class="turn" data-ask-id="${escapeHtml(t.askId)}" data-status="${t.status}">` +
+  // Every value goes through escapeHtml or num, whatever its declared type: a restored state is data
+  // the webview stored, and only known statuses are rendered as such.
+  const status: Turn['status'] = Object.prototype.hasOwnProperty.call(STATUS_TEXT, t.status) ? t.status : 'error';
+  const where = t.lines ? `<span class="lines">lines ${int(t.lines.start)}–${int(t.lines.end)}</span> ` : '';
+  const cancel = status === 'streaming' ? '<button class="cancel" data-action="cancel">Cancel</button>' : '';
+  const error = t.error ? `<div class="error">${escapeHtml(String(t.error))}</div>` : '';
+  const state = STATUS_TEXT[status] ? `<span class="state">${STATUS_TEXT[status]}</span>` : '';
+  return `<section class="turn" data-ask-id="${escapeHtml(String(t.askId))}" data-status="${status}">` +
     `<div class="question">${where}${escapeHtml(t.question)}</div>` +
     `<div class="answer">${renderAnswer(t.answer)}</div>${error}` +
     `<div class="meta">${state}<span class="stats">${escapeHtml(statsLine(t))}</span>${cancel}</div>` +

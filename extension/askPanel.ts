@@ -7,7 +7,7 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { AskRequest, type AskParams, type AskProgressParams, type AskResult } from '../server/protocol';
 import { parseWebviewMessage, renderMessage, renderPage, renderTranscript } from './askHtml';
 import {
-  applyProgress, emptyState, failTurn, finishTurn, historyOf, isAskState, restored, startTurn, streamingTurn, type AskState,
+  applyProgress, emptyState, failTurn, finishTurn, historyOf, parseAskState, restored, startTurn, streamingTurn, type AskState,
 } from './askState';
 import { formatAskLog } from './format';
 
@@ -45,9 +45,12 @@ export class AskPanel implements vscode.Disposable {
     if (question?.trim()) this.ask(question.trim());
   }
 
-  /** A panel VS Code restored after a reload, with the state its webview saved. */
+  /** A panel VS Code restored after a reload, with the state its webview saved (checked: the webview
+   *  could have stored anything). */
   restore(panel: vscode.WebviewPanel, saved: unknown): void {
-    if (isAskState(saved)) this.state = restored(saved);
+    const state = parseAskState(saved);
+    if (state) this.state = restored(state);
+    else if (saved !== undefined && saved !== null) this.log.warn('Ask panel: the restored conversation has the wrong shape; starting a new one');
     this.attach(panel);
   }
 

@@ -81,11 +81,52 @@ export function fileTokens(s: AskState): number | undefined {
   return undefined;
 }
 
-/** Whether a value read back from webview state (JSON) is an AskState; anything else is dropped. */
+const STATUSES: ReadonlySet<string> = new Set<TurnStatus>(['streaming', 'done', 'cancelled', 'error']);
+/** Most turns kept from restored state (a conversation is far shorter; the rest is dropped). */
+export const MAX_RESTORED_TURNS = 500;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const count = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+const line = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 1;
+
+/** One turn of restored state rebuilt from its known fields, or undefined when it has the wrong shape. */
+function parseTurn(v: unknown): Turn | undefined {
+  if (!isObject(v)) return undefined;
+  const { askId, question, answer, status, tokens, lines, result, error } = v;
+  if (typeof askId !== 'string' || typeof question !== 'string' || typeof answer !== 'string') return undefined;
+  if (typeof status !== 'string' || !STATUSES.has(status)) return undefined;
+  const turn: Turn = { askId, question, answer, status: status as TurnStatus, tokens: count(tokens) ? tokens : 0 };
+  if (isObject(lines) && line(lines.start) && line(lines.end)) turn.lines = { start: lines.start, end: lines.end };
+  if (isObject(result)) {
+    const r = result;
+    const nums = ['fileTokens', 'promptTokens', 'cachedTokens', 'generatedTokens', 'firstTokenMs', 'latencyMs'] as const;
+    if (nums.every((k) => count(r[k])) && typeof r.arch === 'string' && typeof r.ep === 'string') {
+      turn.result = {
+        fileTokens: r.fileTokens as number, promptTokens: r.promptTokens as number, cachedTokens: r.cachedTokens as number,
+        generatedTokens: r.generatedTokens as number, firstTokenMs: r.firstTokenMs as number, latencyMs: r.latencyMs as number,
+        arch: r.arch, ep: r.ep,
+      };
+    }
+  }
+  if (typeof error === 'string') turn.error = error;
+  return turn;
+}
+
+/**
+ * State read back from the webview (JSON the webview could have altered): rebuilt from its known
+ * fields only, each checked (a turn of the wrong shape is dropped; optional fields of the wrong
+ * type are left out), or undefined when it is not a conversation at all.
+ */
+export function parseAskState(v: unknown): AskState | undefined {
+  if (!isObject(v) || typeof v.uri !== 'string' || v.uri === '' || typeof v.label !== 'string' || !Array.isArray(v.turns)) return undefined;
+  const turns = v.turns.slice(-MAX_RESTORED_TURNS).map(parseTurn).filter((t): t is Turn => t !== undefined);
+  return { uri: v.uri, label: v.label, turns };
+}
+
+/** Whether a value read back from webview state (JSON) is a well-formed AskState (parseAskState keeps all of it). */
 export function isAskState(v: unknown): v is AskState {
-  const s = v as AskState;
-  return typeof v === 'object' && v !== null && typeof s.uri === 'string' && typeof s.label === 'string' && Array.isArray(s.turns) &&
-    s.turns.every((t) => typeof t?.askId === 'string' && typeof t.question === 'string' && typeof t.answer === 'string');
+  const s = parseAskState(v);
+  return s !== undefined && s.turns.length === (v as AskState).turns.length;
 }
 
 /** A restored conversation: a turn that was streaming when the window went away did not finish. */
