@@ -3,13 +3,13 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { RebuildWorkspaceRequest, type RebuildWorkspaceResult } from '../server/protocol';
+import { RebuildWorkspaceRequest, RestartEngineRequest, type RebuildWorkspaceResult, type RestartEngineResult } from '../server/protocol';
 import { findModelFolder, resolveModelsDir } from '../server/lsp/modelDir';
 import { ARCHITECTURES, EXECUTION_PROVIDERS, languageEnabled } from '../server/settings';
 import { trainedTokens } from '../server/training';
 import type { AskPanel } from './askPanel';
 import { enableMap, readSettings, setEnableEntry, writeSetting } from './config';
-import { rebuildMessage } from './format';
+import { rebuildMessage, restartMessage } from './format';
 import { globallyEnabled } from './gate';
 import { COMMAND } from './manifest';
 import { architectureItems, menuEntries, type MenuAction, type MenuEntry } from './menu';
@@ -44,6 +44,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     reg(COMMAND.trigger, () => vscode.commands.executeCommand('editor.action.inlineSuggest.trigger')),
     reg(COMMAND.showLog, run.showLog),
     reg(COMMAND.rebuildWorkspace, run.rebuildWorkspace),
+    reg(COMMAND.restartEngine, () => restartEngine(deps.client)),
     reg(COMMAND.askFile, (args?: AskArgs) => ask(deps.askPanel, false, args)),
     reg(COMMAND.askSelection, (args?: AskArgs) => ask(deps.askPanel, true, args)),
     reg(COMMAND.statusMenu, async () => {
@@ -109,6 +110,21 @@ async function pick(key: 'model.architecture' | 'engine.executionProvider', opti
   const items = options.map((label) => ({ label, description: label === current ? 'current' : undefined }));
   const chosen = await vscode.window.showQuickPick(items, { title: `Statewise: ${title}`, placeHolder: current });
   if (chosen && chosen.label !== current) await writeSetting(key, chosen.label);
+}
+
+/** Forgets the engine's crashes and starts it again (also when it was stopped after crashing). */
+async function restartEngine(client: LanguageClient): Promise<void> {
+  try {
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: 'Statewise: restarting the engine' },
+      () => client.sendRequest<RestartEngineResult>(RestartEngineRequest.method),
+    );
+    const message = restartMessage(result);
+    if (result.error) void vscode.window.showErrorMessage(message);
+    else void vscode.window.showInformationMessage(message);
+  } catch (err) {
+    void vscode.window.showErrorMessage(`Statewise: restarting the engine failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 async function rebuildWorkspace(client: LanguageClient): Promise<void> {

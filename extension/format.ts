@@ -1,5 +1,5 @@
 // One-line texts for the output channel and notifications. Pure, so the formats are unit-tested.
-import type { AskResult, RebuildWorkspaceResult, RequestLogParams } from '../server/protocol';
+import type { AskResult, RebuildWorkspaceResult, RequestLogParams, RestartEngineResult } from '../server/protocol';
 
 /** `complete src/a.ts prompt=120 cached=96 gen=12 42ms cpu hawk ok` */
 export function formatRequestLog(p: RequestLogParams, file: string = fileOf(p.uri)): string {
@@ -36,4 +36,9 @@ export function formatBytes(n: number): string {
 
 export function rebuildMessage(r: RebuildWorkspaceResult): string {
   return `Statewise: workspace state rebuilt from ${r.files} file${r.files === 1 ? '' : 's'} (${formatBytes(r.bytes)}).`;
+}
+
+export function restartMessage(r: RestartEngineResult): string {
+  if (r.error) return `Statewise: the engine restarted${r.pid ? ` (pid ${r.pid})` : ''}, but ${r.error}`;
+  return `Statewise: engine restarted (pid ${r.pid ?? '?'}), ${r.state === 'error' ? 'with an error' : r.state}.`;
 }

@@ -13,6 +13,7 @@ export const COMMAND = {
   statusMenu: 'statewise.statusMenu',
   askFile: 'statewise.askFile',
   askSelection: 'statewise.askSelection',
+  restartEngine: 'statewise.restartEngine',
 } as const;
 export type CommandId = (typeof COMMAND)[keyof typeof COMMAND];
 
@@ -25,6 +26,7 @@ const TITLES: Record<CommandId, string> = {
   'statewise.statusMenu': 'Show Menu',
   'statewise.askFile': 'Ask About This File',
   'statewise.askSelection': 'Ask About the Selection',
+  'statewise.restartEngine': 'Restart Engine',
 };
 
 export function contributes(): Record<string, unknown> {

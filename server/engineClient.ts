@@ -1,5 +1,7 @@
 // The parent side of server/engine/ipc.ts: forks the engine child process, sends typed requests,
-// routes responses, progress and log lines, and restarts the child when it dies.
+// routes responses, progress and log lines, and restarts the child when it dies. A child that keeps
+// crashing is stopped for a while, never for good: crashes older than the window are forgotten, a
+// stopped engine is retried after a back-off, and `restart()` or a model load restarts it at once.
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -48,8 +50,10 @@ export interface EngineLike {
    *  early: the result then holds the partial answer with `cancelled: true`. */
   ask(params: EngineAskParams, onPartial?: PartialListener, signal?: AbortSignal): Promise<EngineAskResult>;
   on(event: 'restarted', listener: (restarts: number) => void): unknown;
-  /** The client gave up restarting a crashing engine. */
+  /** The client stopped restarting a crashing engine (for a back-off, or for good when its bundle is missing). */
   on(event: 'failed', listener: (message: string) => void): unknown;
+  /** Forgets past crashes and starts a fresh engine now (a running one is replaced); emits `restarted`. */
+  restart(): void;
   readonly pid: number | undefined;
   readonly restarts: number;
 }
@@ -64,12 +68,21 @@ export interface EngineClientOptions {
   execArgv?: string[];
   /** The child's environment (default process.env); ENGINE_ENV (telemetry off) is always added. */
   env?: NodeJS.ProcessEnv;
-  /** Restarts allowed within a minute before the client gives up. Default 5. */
+  /** Restarts allowed within the crash window before the client stops the engine. Default 5. */
   maxRestartsPerMinute?: number;
-  /** Delay before the first restart; doubles with each restart in the last minute. Default 250 ms. */
+  /** Crashes older than this are forgotten. Default 60 000 ms. */
+  crashWindowMs?: number;
+  /** Delay before the first restart; doubles with each restart in the window. Default 250 ms. */
   restartDelayMs?: number;
   /** Longest delay between restarts. Default 5000 ms. */
   maxRestartDelayMs?: number;
+  /** How long a stopped engine waits before it is tried again; doubles with each stop in a row
+   *  (reset once an engine ran a whole crash window, or by `restart()`). Default 60 000 ms. */
+  stoppedRetryMs?: number;
+  /** Longest wait of a stopped engine. Default 600 000 ms. */
+  maxStoppedRetryMs?: number;
+  /** Clock, ms (tests). Default Date.now. */
+  now?: () => number;
 }
 
 interface Pending {
@@ -84,18 +97,27 @@ interface Pending {
 const MINUTE = 60_000;
 
 /**
- * Events: `restarted` (restarts) after a crashed child was replaced — the owner replays its state;
- * `crashed` (code, signal) when the child exits unexpectedly; `failed` (message) when it gave up.
+ * Events: `restarted` (restarts) after a crashed or stopped child was replaced, or after
+ * `restart()` — the owner loads the model again and replays its state; `crashed` (code, signal)
+ * when the child exits unexpectedly; `failed` (message) when it stops restarting it.
  */
 export class EngineClient extends EventEmitter implements EngineLike {
   private child: ChildProcess | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private restartCount = 0;
-  private readonly restartTimes: number[] = [];
+  /** When the child crashed, within the crash window. */
+  private readonly crashTimes: number[] = [];
   private restartTimer: NodeJS.Timeout | undefined;
   private disposed = false;
+  /** Why no child runs and none will until `start()`, `restart()` or a load (a missing bundle). */
   private gaveUp: string | undefined;
+  /** Why the crashing child was stopped; a timer retries it after the back-off. */
+  private stoppedReason: string | undefined;
+  /** Stops in a row (the back-off doubles with each). */
+  private stops = 0;
+  private spawnedAt = 0;
+  private readonly now: () => number;
   private readonly enginePath: string;
   private readonly log: EngineLogger;
 
@@ -103,6 +125,7 @@ export class EngineClient extends EventEmitter implements EngineLike {
     super();
     this.enginePath = options.enginePath ?? path.join(__dirname, 'engine.js');
     this.log = options.logger ?? (() => {});
+    this.now = options.now ?? Date.now;
   }
 
   get pid(): number | undefined {
@@ -118,11 +141,45 @@ export class EngineClient extends EventEmitter implements EngineLike {
     return this.child !== undefined;
   }
 
+  /** Set while the client does not restart a crashing engine (until the back-off ends). */
+  get stopped(): string | undefined {
+    return this.gaveUp ?? this.stoppedReason;
+  }
+
   /** Forks the child (no-op when it runs). */
   start(): void {
     if (this.disposed || this.child) return;
     this.gaveUp = undefined;
     this.spawn();
+  }
+
+  /**
+   * Forgets past crashes and starts a fresh child now; a running one is killed (its pending
+   * requests reject) and a scheduled restart is dropped. Emits `restarted`: the owner loads again.
+   */
+  restart(): void {
+    if (this.disposed) return;
+    this.log('info', 'engine restart requested');
+    this.revive();
+    const old = this.child;
+    if (old) {
+      this.child = undefined;
+      this.rejectAll(new EngineCrashedError('the engine was restarted'));
+      kill(old);
+    }
+    this.restartCount++;
+    this.spawn();
+    if (this.child) this.emit('restarted', this.restartCount);
+  }
+
+  /** Clears the crash history, the back-off and any scheduled restart. */
+  private revive(): void {
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    this.crashTimes.length = 0;
+    this.stops = 0;
+    this.stoppedReason = undefined;
+    this.gaveUp = undefined;
   }
 
   request<M extends Method>(method: M, params: RequestMap[M][0], signal?: AbortSignal, onProgress?: ProgressListener): Promise<RequestMap[M][1]> {
@@ -135,8 +192,15 @@ export class EngineClient extends EventEmitter implements EngineLike {
 
   private call<M extends Method>(method: M, params: RequestMap[M][0], signal: AbortSignal | undefined, onProgress: ProgressListener | undefined, onPartial: PartialListener | undefined): Promise<RequestMap[M][1]> {
     if (this.disposed) return Promise.reject(new EngineCrashedError('the engine client was disposed'));
+    if (!this.child && method === 'load' && this.stoppedReason) {
+      // A new load (a settings change, a new session) deserves a fresh engine, back-off or not.
+      this.log('info', 'a model load restarts the stopped engine');
+      this.revive();
+      this.restartCount++;
+      this.spawn();
+    }
     if (!this.child && !this.restartTimer && !this.gaveUp) this.start();
-    if (!this.child) return Promise.reject(new EngineCrashedError(this.gaveUp ?? 'the engine is restarting'));
+    if (!this.child) return Promise.reject(new EngineCrashedError(this.stopped ?? 'the engine is restarting'));
     if (signal?.aborted) return Promise.reject(new CancelledError());
     const child = this.child!;
     const id = this.nextId++;
@@ -168,12 +232,7 @@ export class EngineClient extends EventEmitter implements EngineLike {
     const child = this.child;
     this.child = undefined;
     this.rejectAll(new EngineCrashedError('the engine client was disposed'));
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill();
-      const force = setTimeout(() => child.kill('SIGKILL'), 2000);
-      force.unref();
-      child.once('exit', () => clearTimeout(force));
-    }
+    if (child) kill(child);
   }
 
   private spawn(): void {
@@ -190,6 +249,7 @@ export class EngineClient extends EventEmitter implements EngineLike {
       env: { ...(this.options.env ?? process.env), ...ENGINE_ENV },
     });
     this.child = child;
+    this.spawnedAt = this.now();
     // The child's stdout must never reach ours: over --stdio it would corrupt the LSP stream.
     for (const [stream, level] of [[child.stdout, 'info'], [child.stderr, 'warn']] as const) {
       if (stream) createInterface({ input: stream }).on('line', (line) => this.log(level, `[engine] ${line}`));
@@ -270,27 +330,59 @@ export class EngineClient extends EventEmitter implements EngineLike {
   }
 
   private scheduleRestart(): void {
-    const now = Date.now();
-    while (this.restartTimes.length > 0 && now - this.restartTimes[0]! > MINUTE) this.restartTimes.shift();
+    const now = this.now();
+    const window = this.options.crashWindowMs ?? MINUTE;
+    // An engine that ran a whole window was healthy: the back-off of earlier stops starts over.
+    if (now - this.spawnedAt >= window) this.stops = 0;
+    while (this.crashTimes.length > 0 && now - this.crashTimes[0]! >= window) this.crashTimes.shift();
     const max = this.options.maxRestartsPerMinute ?? 5;
-    if (this.restartTimes.length >= max) {
-      this.gaveUp = `the engine crashed ${max + 1} times within a minute; not restarting it`;
-      this.log('error', this.gaveUp);
-      this.emit('failed', this.gaveUp);
+    if (this.crashTimes.length >= max) {
+      this.crashTimes.push(now);
+      const wait = Math.min((this.options.stoppedRetryMs ?? MINUTE) * 2 ** this.stops, this.options.maxStoppedRetryMs ?? 10 * MINUTE);
+      this.stops++;
+      this.stoppedReason = `the engine crashed ${this.crashTimes.length} times within ${seconds(window)}; not restarting it for ${seconds(wait)} ` +
+        '(a model load or "Statewise: Restart Engine" restarts it now)';
+      this.log('error', this.stoppedReason);
+      this.emit('failed', this.stoppedReason);
+      this.restartTimer = setTimeout(() => {
+        this.restartTimer = undefined;
+        this.stoppedReason = undefined;
+        this.respawn('after the back-off');
+      }, wait);
+      this.restartTimer.unref(); // a stopped engine keeps no process alive (the CLI exits)
       return;
     }
     const base = this.options.restartDelayMs ?? 250;
-    const delay = Math.min(base * 2 ** this.restartTimes.length, this.options.maxRestartDelayMs ?? 5000);
-    this.restartTimes.push(now);
+    const delay = Math.min(base * 2 ** this.crashTimes.length, this.options.maxRestartDelayMs ?? 5000);
+    this.crashTimes.push(now);
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
-      if (this.disposed) return;
-      this.restartCount++;
-      this.spawn();
-      this.log('info', `engine restarted (pid ${this.child?.pid}, restart ${this.restartCount})`);
-      this.emit('restarted', this.restartCount);
+      this.respawn('');
     }, delay);
   }
+
+  private respawn(why: string): void {
+    if (this.disposed || this.child) return;
+    this.restartCount++;
+    this.spawn();
+    const child = this.child as ChildProcess | undefined; // spawn() sets it unless the bundle is missing
+    if (!child) return;
+    this.log('info', `engine restarted${why ? ` ${why}` : ''} (pid ${child.pid}, restart ${this.restartCount})`);
+    this.emit('restarted', this.restartCount);
+  }
+}
+
+function seconds(ms: number): string {
+  return ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`;
+}
+
+/** Ends a child: SIGTERM, then SIGKILL if it is still there after 2 s. */
+function kill(child: ChildProcess): void {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill();
+  const force = setTimeout(() => child.kill('SIGKILL'), 2000);
+  force.unref();
+  child.once('exit', () => clearTimeout(force));
 }
 
 function toError(e: { name: string; message: string }): EngineError {

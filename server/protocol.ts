@@ -25,6 +25,22 @@ export const StatusNotification = { method: 'statewise/status' } as const;
 export const RebuildWorkspaceRequest = { method: 'statewise/rebuildWorkspace' } as const;
 export interface RebuildWorkspaceResult { files: number; bytes: number }
 
+/**
+ * ↩️ `statewise/restartEngine`: forget the engine's past crashes and start a fresh engine process
+ * now (a running one is replaced); the model loads again and the workspace state and open documents
+ * are replayed. Resolves when that load has settled.
+ */
+export const RestartEngineRequest = { method: 'statewise/restartEngine' } as const;
+export interface RestartEngineResult {
+  /** The new engine process, when it started. */
+  pid?: number;
+  /** Restarts of the engine process since the server started (crashes and requests). */
+  restarts: number;
+  state: ServerState;
+  /** Why the model is not answering after the restart, if it is not. */
+  error?: string;
+}
+
 /** ↩️ `statewise/info`: what the engine runs now. */
 export const InfoRequest = { method: 'statewise/info' } as const;
 export interface InfoResult {

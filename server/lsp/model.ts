@@ -112,7 +112,9 @@ export class ModelManager {
     return this.pendingLoad;
   }
 
-  /** The engine is gone for good: no model answers until the settings change. */
+  /** The engine stopped (EngineClient's crash back-off): no model answers until it restarts (after
+   *  the back-off, or "Statewise: Restart Engine"), or a settings change loads a model (any change:
+   *  the loaded key is forgotten here), which restarts it. */
   engineFailed(message: string): void {
     this.generation++;
     this.current = undefined;

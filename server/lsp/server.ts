@@ -8,7 +8,10 @@ import {
 } from 'vscode-languageserver/node';
 import type { EngineLike } from '../engineClient';
 import type { Timers } from '../completion/debounce';
-import { AskRequest, InfoRequest, RebuildWorkspaceRequest, type AskParams, type InfoResult, type RebuildWorkspaceResult } from '../protocol';
+import {
+  AskRequest, InfoRequest, RebuildWorkspaceRequest, RestartEngineRequest, type AskParams, type InfoResult, type RebuildWorkspaceResult,
+  type RestartEngineResult,
+} from '../protocol';
 import { AskHandler, checkAskParams } from './ask';
 import type { Settings } from '../settings';
 import { CompletionHandler } from './completion';
@@ -176,6 +179,18 @@ export function createServer(connection: Connection, options: ServerOptions): St
 
   onCheckedRequest(connection, RebuildWorkspaceRequest.method, noParams, async (): Promise<RebuildWorkspaceResult> =>
     (await indexer?.build({ dropPersisted: true })) ?? { files: 0, bytes: 0 });
+
+  // Also the way back from an engine stopped after repeated crashes (besides its back-off and a
+  // settings change that loads a model: model.engineFailed forgets the loaded key, so any load retries).
+  onCheckedRequest(connection, RestartEngineRequest.method, noParams, async (): Promise<RestartEngineResult> => {
+    log.info('restarting the engine (statewise/restartEngine)');
+    engine.restart(); // emits 'restarted': the model loads again (above)
+    await model.settled;
+    return {
+      ...(engine.pid !== undefined ? { pid: engine.pid } : {}), restarts: engine.restarts, state: status.current().state,
+      ...(model.error ? { error: model.error } : {}),
+    };
+  });
 
   onCheckedRequest(connection, InfoRequest.method, noParams, async (): Promise<InfoResult> => {
     const loaded = model.loaded;
