@@ -2,6 +2,7 @@
 // the first). The tokenizer never lets a token span a line start, so the concatenation equals the
 // encoding of the whole text and an edit re-tokenizes only the lines it touches.
 import { StreamHash } from './checkpoints';
+import { badRequest } from './errors';
 import type { Position, TextEdit } from './ipc';
 
 export interface Encoder { encode(text: string): number[] }
@@ -32,8 +33,22 @@ export class EngineDocument {
   line(i: number): string { return this.lines[i]; }
   text(): string { return this.lines.join('\n'); }
 
-  /** Applies LSP content changes in order (UTF-16 positions); a change without a range replaces all. */
+  /**
+   * Applies LSP content changes in order (UTF-16 positions); a change without a range replaces all.
+   * Hostile ranges are read as vscode-languageserver-textdocument reads them (the server's copy):
+   * a reversed range is swapped, a line past the end is the end of the document, a negative line
+   * its start, a character past the line's end that end. The server sends ranges already so
+   * normalised (server/lsp/editSync.ts), and the whole text when line breaks merge across an edit.
+   * A change whose positions are not integers is refused (BadRequestError) before any is applied;
+   * the server then reopens the document with its text.
+   */
   apply(changes: readonly TextEdit[], version: number): void {
+    for (const c of changes) {
+      if (typeof c?.text !== 'string') throw badRequest('editDocument: a change without text');
+      if (c.range && !(integral(c.range.start) && integral(c.range.end))) {
+        throw badRequest(`editDocument: range ${JSON.stringify(c.range)} has positions that are not integers`);
+      }
+    }
     for (const c of changes) {
       if (!c.range) {
         this.lines = splitLines(c.text);
@@ -41,9 +56,10 @@ export class EngineDocument {
         this.valid = 0;
         continue;
       }
-      const s = this.clamp(c.range.start);
+      const reversed = c.range.start.line > c.range.end.line || (c.range.start.line === c.range.end.line && c.range.start.character > c.range.end.character);
+      const s = this.clamp(reversed ? c.range.end : c.range.start);
       this.valid = Math.min(this.valid, s.line + 1);
-      const e = this.clamp(c.range.end);
+      const e = this.clamp(reversed ? c.range.start : c.range.end);
       const head = this.lines[s.line].slice(0, s.character);
       const tail = this.lines[e.line].slice(e.character);
       const repl = splitLines(head + c.text.replace(/\r\n?/g, '\n') + tail);
@@ -112,10 +128,18 @@ export class EngineDocument {
     return s.slice(0, maxChars);
   }
 
+  /** Where a position lands, as TextDocument.offsetAt puts it: past the last line → the end of the
+   *  document, a negative line → its start, the character clamped into the line. */
   private clamp(p: Position): Position {
-    const line = Math.max(0, Math.min(p.line, this.lines.length - 1));
-    return { line, character: Math.max(0, Math.min(p.character, this.lines[line].length)) };
+    const last = this.lines.length - 1;
+    if (p.line > last) return { line: last, character: this.lines[last].length };
+    if (p.line < 0) return { line: 0, character: 0 };
+    return { line: p.line, character: Math.max(0, Math.min(p.character, this.lines[p.line].length)) };
   }
+}
+
+function integral(p: Position | undefined): boolean {
+  return typeof p === 'object' && p !== null && Number.isSafeInteger(p.line) && Number.isSafeInteger(p.character);
 }
 
 export function splitLines(text: string): string[] {

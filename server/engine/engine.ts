@@ -404,6 +404,12 @@ export class Engine {
 
   closeDocument(uri: string): void { this.docs.delete(uri); }
 
+  /** Test hook (ipc.ts documentText): the engine's copy of an open document. */
+  documentText(uri: string): { text: string; version: number } | null {
+    const d = this.docs.get(uri);
+    return d ? { text: d.text(), version: d.version } : null;
+  }
+
   private header(d: EngineDocument): number[] {
     const { m, tok } = this.need();
     return fileHeader(m.specialTokens.file, tok, d.path);

@@ -188,6 +188,9 @@ export interface RequestMap {
   ask: [EngineAskParams, EngineAskResult];
   /** Test hook: makes the engine exit abruptly after `afterMs`. */
   crash: [{ afterMs: number }, null];
+  /** Test hook: the engine's copy of an open document (its lines joined with "\n"), or null when it
+   *  is not open; answered after every edit sent before it (server/lsp/editSync.ts keeps the copies equal). */
+  documentText: [{ uri: string }, { text: string; version: number } | null];
 }
 export type Method = keyof RequestMap;
 

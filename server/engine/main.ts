@@ -30,6 +30,7 @@ async function handle(req: RequestMessage): Promise<unknown> {
     case 'score': return engine.score(p, stop);
     case 'ask': return engine.ask(p, stop, (text, tokens) => send({ kind: 'partial', id: req.id, text, tokens }));
     case 'crash': setTimeout(() => process.exit(70), (p as { afterMs: number }).afterMs); return null;
+    case 'documentText': return engine.documentText((p as { uri: string }).uri);
     default: throw new EngineError(ENGINE_ERRORS.badRequest, `unknown method ${String(req.method)}`);
   }
 }

@@ -1,21 +1,19 @@
 // Open documents, kept in step with the engine: every incremental change the client sends is
-// applied here (TextDocument.update) and forwarded to the engine as received, in order. Until a
-// model is loaded nothing is forwarded; `attach` then opens every document in the engine.
+// applied here (TextDocument.update) and forwarded to the engine in order, as editSync.ts
+// normalises it (the range TextDocument replaced, or the whole text when line breaks merged), so
+// both copies hold the same text whatever ranges the client sent. Until a model is loaded nothing
+// is forwarded; `attach` then opens every document in the engine.
 
 import { TextDocuments, type Connection } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import type { TextDocumentContentChangeEvent } from 'vscode-languageserver-protocol';
 import type { EngineLike } from '../engineClient';
 import type { TextEdit } from '../engine/ipc';
 import { documentPath } from './docPath';
+import { applyChanges } from './editSync';
 import type { Logger } from './logger';
 
 /** Most recently used documents remembered for relevance ordering. */
 const MAX_RECENT = 50;
-
-function toEngineEdit(change: TextDocumentContentChangeEvent): TextEdit {
-  return 'range' in change ? { range: change.range, text: change.text } : { text: change.text };
-}
 
 export class DocumentSync {
   readonly documents: TextDocuments<TextDocument>;
@@ -31,8 +29,9 @@ export class DocumentSync {
     this.documents = new TextDocuments<TextDocument>({
       create: (uri, languageId, version, content) => TextDocument.create(uri, languageId, version, content),
       update: (document, changes, version) => {
-        if (this.forwarding) this.forwardEdit(document.uri, version, changes);
-        return TextDocument.update(document, changes, version);
+        const edits = applyChanges(document, changes, version);
+        if (this.forwarding) this.forwardEdit(document.uri, version, edits);
+        return document;
       },
     });
     this.documents.onDidOpen(({ document }) => {
@@ -117,9 +116,9 @@ export class DocumentSync {
     this.fireAndLog('openDocument', this.engine.request('openDocument', { uri: doc.uri, path: this.pathOf(doc.uri), text: doc.getText(), version: doc.version }));
   }
 
-  private forwardEdit(uri: string, version: number, changes: TextDocumentContentChangeEvent[]): void {
+  private forwardEdit(uri: string, version: number, changes: TextEdit[]): void {
     this.touch(uri);
-    this.engine.request('editDocument', { uri, version, changes: changes.map(toEngineEdit) }).catch((err: Error) => {
+    this.engine.request('editDocument', { uri, version, changes }).catch((err: Error) => {
       if (!this.forwarding) return;
       // The engine's copy is out of step (e.g. the open failed): send the whole text again. Edits
       // sent after this point apply on top of it, since the engine applies them in order.
