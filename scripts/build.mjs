@@ -1,5 +1,6 @@
 // Bundles the four entry points with esbuild. onnxruntime-node (native) and vscode stay external.
-import { build } from 'esbuild';
+// Usage: node scripts/build.mjs [--watch] [extension|server|engine|cli ...]
+import { build, context } from 'esbuild';
 
 const common = {
   bundle: true,
@@ -18,16 +19,21 @@ const entries = {
   cli: 'server/cli/main.ts',
 };
 
-const only = process.argv.slice(2);
-await Promise.all(
-  Object.entries(entries)
-    .filter(([name]) => only.length === 0 || only.includes(name))
-    .map(([name, entry]) =>
-      build({
-        ...common,
-        entryPoints: [entry],
-        outfile: `dist/${name}.js`,
-        banner: name === 'server' || name === 'cli' ? { js: '#!/usr/bin/env node' } : undefined,
-      }),
-    ),
-);
+const args = process.argv.slice(2);
+const watch = args.includes('--watch');
+const only = args.filter((a) => a !== '--watch');
+const configs = Object.entries(entries)
+  .filter(([name]) => only.length === 0 || only.includes(name))
+  .map(([name, entry]) => ({
+    ...common,
+    entryPoints: [entry],
+    outfile: `dist/${name}.js`,
+    banner: name === 'server' || name === 'cli' ? { js: '#!/usr/bin/env node' } : undefined,
+  }));
+if (watch) {
+  // Rebuilds each bundle when a file it imports changes, until Ctrl+C.
+  for (const c of configs) await (await context({ ...c, logLevel: 'info' })).watch();
+  console.log(`watching ${configs.map((c) => c.outfile).join(', ')}`);
+} else {
+  await Promise.all(configs.map((c) => build(c)));
+}

@@ -9,7 +9,10 @@ import { createServerConnection } from './lsp/transport';
 // A malformed frame on --stdio: logged to stderr, exit 1 (the client restarts the server; the
 // 'exit' handler below stops the engine).
 const connection = createServerConnection();
+// STATEWISE_ENGINE_INSPECT=PORT starts the engine under the inspector (.vscode/launch.json attaches).
+const inspect = process.env.STATEWISE_ENGINE_INSPECT;
 const engine = new EngineClient({
+  ...(inspect && /^\d+$/.test(inspect) ? { execArgv: [`--inspect=${inspect}`] } : {}),
   logger: (level, message) => {
     if (level === 'error') connection.console.error(message);
     else if (level === 'warn') connection.console.warn(message);

@@ -1,6 +1,9 @@
 // The statewise CLI's dispatcher: subcommand, usage, exit codes (0 ok, 1 failure such as a
 // missing model, 2 bad arguments).
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultSettings } from '../settings';
 import { ASK_USAGE, askCommand } from './ask';
 import { BENCH_USAGE, benchCommand } from './bench';
 import { COMPLETE_USAGE, completeCommand } from './complete';
@@ -34,11 +37,20 @@ Usage:
       distances (same file, another workspace file, no definition). extrapolation: bits per byte of
       the same tokens after 1x-8x the training length of context. qa: Ask accuracy by file length.
       Without --files they run on the committed held-out sample (models/eval/).
-  statewise --help
+  statewise --help | --version
 
 Models are read from --models DIR, else $STATEWISE_MODELS_DIR, else the models/ folder beside the
-bundle. --arch picks the folder (default hawk); --ep the execution provider (auto, cpu, webgpu, ...).
+bundle. --arch picks the folder (default ${defaultSettings()['model.architecture']}); --ep the execution provider (auto, cpu, webgpu, ...).
 `;
+
+/** The package version, from package.json beside the bundle's folder. */
+export function version(bundleDir: string): string {
+  try {
+    return (JSON.parse(readFileSync(join(bundleDir, '..', 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
 
 const COMMANDS: Record<string, { run: (args: string[], io: CliIO) => Promise<number>; usage: string }> = {
   complete: { run: completeCommand, usage: COMPLETE_USAGE },
@@ -53,6 +65,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(HELP);
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    io.stdout(`statewise ${version(io.bundleDir)}\n`);
+    return 0;
   }
   const command = COMMANDS[name];
   if (!command) {

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseLocation } from '../../server/cli/args';
 import { documentOf, endOf } from '../../server/cli/benchText';
 import type { CliIO } from '../../server/cli/io';
 import { runCli } from '../../server/cli/run';
 import { tempDir } from './lspHarness';
-import { DEFAULT_ARCH } from '../helpers/models';
+import { DEFAULT_ARCH, REPO } from '../helpers/models';
 
 function io(env: NodeJS.ProcessEnv = {}, cwd = process.cwd()): CliIO & { out: string; err: string } {
   const r = {
@@ -116,4 +116,15 @@ test('cli: locations and bench text helpers', () => {
   const doc = documentOf('one\ntwo\nthree\n', 30);
   assert.ok(doc.length <= 30 && doc.endsWith('\n'));
   assert.ok(doc.startsWith('one\ntwo\nthree\n\none'));
+});
+
+test('cli: --version prints the version of package.json beside the bundle folder', async () => {
+  const r = io();
+  r.bundleDir = path.join(REPO, 'dist');
+  assert.equal(await runCli(['--version'], r), 0);
+  const pkg = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string };
+  assert.equal(r.out, `statewise ${pkg.version}\n`);
+  const lost = io();
+  assert.equal(await runCli(['--version'], lost), 0);
+  assert.equal(lost.out, 'statewise unknown\n', 'no package.json beside the bundle');
 });
