@@ -26,6 +26,7 @@ import onnx
 import torch
 from onnx import TensorProto, helper, numpy_helper
 
+from manifest_checksums import checksums as file_checksums
 from statewise_models import tokenizer as toklib
 from statewise_models.registry import load_checkpoint
 MAX_WEIGHT_FILE = 23 * 1024 * 1024
@@ -383,6 +384,8 @@ def main():
         "heldout": report.get("heldout", {}),
         "completion": {"layout": args.completion_layout},
     }
+    # sha256 of every file named above: the engine verifies them at each load (integrity.ts)
+    manifest["checksums"] = file_checksums(args.out, manifest)
     with open(os.path.join(args.out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
     log("manifest, fixture and tokenizer parity written")
