@@ -1,8 +1,9 @@
 // statewise models: the installed model folders and what their manifests say; a folder whose
 // manifest is missing or broken is listed with the reason.
 
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import { parseErrorWhere, unsafeRelativePath } from '../engine/integrity';
 import { readManifest } from '../engine/manifest';
 import { ARCHITECTURES } from '../settings';
 import { trainedTokens, trainingNote } from '../training';
@@ -52,11 +53,12 @@ export function describeModel(dir: string): ModelEntry {
   const entry: ModelEntry = { folder: path.basename(dir), dir, ok: false, files: [], totalBytes: 0 };
   const manifestPath = path.join(dir, 'manifest.json');
   if (!existsSync(manifestPath)) return { ...entry, error: 'no manifest.json' };
+  if (!lstatSync(manifestPath).isFile()) return { ...entry, error: 'manifest.json is not a regular file' };
   let m: unknown;
   try {
     m = JSON.parse(readFileSync(manifestPath, 'utf8'));
   } catch (err) {
-    return { ...entry, error: `manifest.json is not valid JSON (${(err as Error).message})` };
+    return { ...entry, error: `manifest.json is not valid JSON (${parseErrorWhere(err)})` };
   }
   if (!isObj(m)) return { ...entry, error: 'manifest.json is not an object' };
   entry.name = typeof m.name === 'string' ? m.name : undefined;
@@ -67,6 +69,8 @@ export function describeModel(dir: string): ModelEntry {
   entry.trainedTokens = trainedTokens(m);
   entry.training = trainingNote(entry.trainedTokens);
   for (const name of namedFiles(m)) {
+    // a name that leads out of the folder is not looked at (readManifest below says why)
+    if (name !== 'manifest.json' && unsafeRelativePath(name)) continue;
     let bytes: number | null = null;
     try {
       bytes = statSync(path.join(dir, name)).size;

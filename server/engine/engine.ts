@@ -8,16 +8,16 @@
 // The first part is found in the checkpoint store (longest cached prefix) and only the rest is fed,
 // so a keystroke costs the current line plus the suffix, whatever the file or workspace size.
 import * as ort from 'onnxruntime-node';
-import { join } from 'node:path';
 import { contentHash, foldSeed, nextFoldKey } from '../workspace/fingerprint';
 import { listCheckpoints, loadCheckpoint, pruneCheckpoints, saveCheckpoint } from '../workspace/persist';
 import { ask, type AskHost, type OnPartial } from './ask';
 import { CheckpointStore, StreamHash } from './checkpoints';
 import { EngineDocument, fileHeader } from './document';
 import { FoldStore, foldPlan, provisionalFiles, provisionalKey, type FoldCheckpoint } from './folds';
-import { badRequest, cancelled, notLoaded } from './errors';
+import { badRequest, cancelled, modelCorrupt, notLoaded } from './errors';
+import { checksumMap, verifyChecksums } from './integrity';
 import type { CompleteParams, CompleteResult, EditParams, EngineAskParams, EngineAskResult, InfoResult, LoadParams, LoadResult, OpenParams, ScoreParams, ScoreResult, WorkspaceParams, WorkspaceResult } from './ipc';
-import { readManifest, type Manifest } from './manifest';
+import { manifestFiles, readManifest, type Manifest } from './manifest';
 import { ModelRunner, type State } from './model';
 import { score } from './score';
 import { decode } from './decode';
@@ -64,6 +64,28 @@ export function cursorLineWindow(line: string, character: number): { text: strin
   return { text: text.slice(from), windowed: true };
 }
 type Log = (level: 'info' | 'warn' | 'error', msg: string) => void;
+
+/**
+ * The first logits after a load, through the step graph and the prefill graph (both providers'
+ * sessions): all finite, or ModelCorruptError. Weights damaged at the same size (no checksums to
+ * catch it) otherwise loaded as ready and every completion then failed on NaN logits.
+ */
+async function checkFirstLogits(dir: string, model: ModelRunner, m: Manifest): Promise<void> {
+  const probe = [m.specialTokens.file, m.specialTokens.endoftext];
+  const runs = [
+    (await model.step(probe[0]!, model.zeroState())).logits,
+    (await model.feed(probe, model.zeroState())).logits,
+    (await model.feed(probe, model.zeroState(), { background: true })).logits,
+  ];
+  for (const logits of runs) {
+    if (!logits || logits.length === 0) throw modelCorrupt(`model ${dir}: the model gave no logits`);
+    for (let i = 0; i < logits.length; i++) {
+      if (!Number.isFinite(logits[i])) {
+        throw modelCorrupt(`model ${dir}: the first logits are not finite (NaN or Inf): the weights are damaged; reinstall the model`);
+      }
+    }
+  }
+}
 
 interface Root {
   /** Fold chain key of the files folded into the state (fingerprint.ts foldChainKeys); for a
@@ -133,11 +155,21 @@ export class Engine {
   async load(p: LoadParams): Promise<LoadResult> {
     const t0 = performance.now();
     const manifest = readManifest(p.modelDir);
-    const tok = CodeTokenizer.fromFile(join(p.modelDir, manifest.tokenizer));
+    // every file the manifest names: inside the folder, a regular file, and its sha256 as exported
+    const files = manifestFiles(p.modelDir, manifest);
+    const integrity = await verifyChecksums(p.modelDir, files, checksumMap(p.modelDir, manifest.checksums));
+    if (!integrity.verified) this.log('warn', `model ${p.modelDir}: ${integrity.note}`);
+    const tok = CodeTokenizer.fromFile(files.get(manifest.tokenizer)!);
     if (tok.vocabSize > manifest.vocabSize) {
       throw badRequest(`tokenizer has ${tok.vocabSize} tokens but manifest.json says vocabSize ${manifest.vocabSize}`);
     }
     const model = await ModelRunner.load(p.modelDir, manifest, p.ep, p.threads, (s) => this.log('info', s));
+    try {
+      await checkFirstLogits(p.modelDir, model, manifest);
+    } catch (e) {
+      await model.release().catch(() => {});
+      throw e;
+    }
     const old = this.model;
     this.manifest = manifest;
     this.tok = tok;
@@ -156,7 +188,7 @@ export class Engine {
     return {
       arch: manifest.architecture, modelName: manifest.name, modelVersion: manifest.version, ep: model.ep,
       epReason: model.epReason || `${model.ep} requested`, timings: model.timings, stateBytes: manifest.stateBytes,
-      loadMs: performance.now() - t0,
+      loadMs: performance.now() - t0, verified: integrity.verified, integrity: integrity.note,
     };
   }
 

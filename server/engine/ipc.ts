@@ -28,6 +28,10 @@ export interface LoadResult {
   timings: Record<string, number>;
   stateBytes: number;
   loadMs: number;
+  /** Every file the manifest names matched its sha256 in manifest.json (false: it has no checksums). */
+  verified?: boolean;
+  /** For the log: what was verified, in how long, or why the model is unverified. */
+  integrity?: string;
 }
 
 export interface WorkspaceParams {

@@ -1,8 +1,9 @@
 // manifest.json: the contract between the Python export and the engine. Every tensor name, shape and
 // dtype the engine uses comes from here; nothing about a model is hard-coded.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { manifestMismatch, modelCorrupt, modelMissing } from './errors';
+import { ARCH_NAME, checksumMap, MODEL_LABEL, modelFile, parseErrorWhere, quoted, realFolder } from './integrity';
 import { COMPLETION_LAYOUTS, type CompletionLayout } from './ipc';
 
 export const MANIFEST_FORMAT = 'statewise-model/1';
@@ -31,7 +32,12 @@ export interface Manifest {
   growingAxis?: number;
   /** How completions are prompted (ipc.ts CompletionLayout), chosen by measurement (`statewise eval lines --layout`). */
   completion?: { layout?: CompletionLayout; measured?: string };
+  /** sha256 of every file the manifest names (not manifest.json itself), hex; integrity.ts checks them at load. */
+  checksums?: { sha256: Record<string, string> };
 }
+
+/** Largest manifest.json read (the shipped ones are 5-18 KB). */
+const MAX_MANIFEST_BYTES = 4 << 20;
 
 export const REQUIRED_SPECIAL = ['endoftext', 'file', 'fim_suffix', 'fim_middle', 'fim_end'] as const;
 
@@ -39,38 +45,63 @@ function fail(dir: string, what: string): never {
   throw manifestMismatch(`model ${dir}: manifest.json ${what}`);
 }
 
-/** Reads and checks manifest.json and that every file it names exists. */
+/**
+ * The files a manifest names (tokenizer, graphs, weights): name → real path, each checked by
+ * integrity.ts modelFile (inside the folder once links are resolved, a regular file).
+ */
+export function manifestFiles(dir: string, m: Manifest, realDir = realFolder(dir)): Map<string, string> {
+  const named: [unknown, string][] = [
+    [m.tokenizer, 'tokenizer'],
+    ...Object.entries(m.graphs).filter(([, g]) => g !== undefined).map(([k, g]): [unknown, string] => [(g as GraphSpec).file, `graph ${k}`]),
+    ...(m.weights ?? []).map((w): [unknown, string] => [w, 'weights file']),
+  ];
+  const files = new Map<string, string>();
+  for (const [rel, what] of named) files.set(rel as string, modelFile(dir, realDir, rel, what));
+  return files;
+}
+
+/** Reads and checks manifest.json and that every file it names exists inside the folder. */
 export function readManifest(dir: string): Manifest {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw modelMissing(`model folder not found: ${dir}`);
-  const path = join(dir, 'manifest.json');
-  if (!existsSync(path)) throw modelMissing(`no manifest.json in ${dir}`);
+  const realDir = realFolder(dir);
+  const path = join(realDir, 'manifest.json');
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch {
+    throw modelMissing(`no manifest.json in ${dir}`);
+  }
+  if (!st.isFile()) throw modelCorrupt(`model ${dir}: manifest.json is not a regular file`);
+  if (st.size > MAX_MANIFEST_BYTES) throw modelCorrupt(`model ${dir}: manifest.json is too large (${st.size} bytes)`);
   let m: Manifest;
   try {
     m = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
   } catch (e) {
-    throw modelCorrupt(`model ${dir}: manifest.json is not valid JSON (${(e as Error).message})`);
+    throw modelCorrupt(`model ${dir}: manifest.json is not valid JSON (${parseErrorWhere(e)})`);
   }
-  if (m.format !== MANIFEST_FORMAT) fail(dir, `has format ${JSON.stringify(m.format)}, expected ${MANIFEST_FORMAT}`);
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) fail(dir, 'is not a JSON object');
+  if (m.format !== MANIFEST_FORMAT) fail(dir, `has format ${quoted(m.format)}, expected ${MANIFEST_FORMAT}`);
   if (typeof m.architecture !== 'string' || !m.architecture) fail(dir, 'names no architecture');
+  if (!ARCH_NAME.test(m.architecture)) fail(dir, `architecture ${quoted(m.architecture)} must be 1-64 of a-z, 0-9, "_" and "-"`);
+  if (typeof m.name !== 'string' || !MODEL_LABEL.test(m.name)) fail(dir, `name ${quoted(m.name)} must be 1-128 of letters, digits, ".", "_", "+" and "-"`);
+  if (typeof m.version !== 'string' || !MODEL_LABEL.test(m.version)) fail(dir, `version ${quoted(m.version)} must be 1-128 of letters, digits, ".", "_", "+" and "-"`);
   if (!Number.isInteger(m.vocabSize) || m.vocabSize <= 0) fail(dir, 'has no valid vocabSize');
   if (!m.graphs?.step?.file || !m.graphs?.prefill?.file) fail(dir, 'must name a step and a prefill graph');
   if (!(m.graphs.prefill.maxTokens >= 1)) fail(dir, 'prefill.maxTokens must be >= 1');
+  if (m.weights !== undefined && !Array.isArray(m.weights)) fail(dir, 'weights must be a list of file names');
   if (!Array.isArray(m.state) || m.state.length === 0) fail(dir, 'lists no state tensors');
   for (const s of m.state) {
     if (!s.name || !s.input || !s.output || !Array.isArray(s.shape) || s.shape.some((d) => !Number.isInteger(d) || d < 0)) {
-      fail(dir, `has a malformed state entry ${JSON.stringify(s)}`);
+      fail(dir, `has a malformed state entry ${quoted(s)}`);
     }
-    if (s.dtype !== 'float32') fail(dir, `state ${s.name} has dtype ${s.dtype}; only float32 is supported`);
+    if (s.dtype !== 'float32') fail(dir, `state ${quoted(s.name)} has dtype ${quoted(s.dtype)}; only float32 is supported`);
   }
   for (const k of REQUIRED_SPECIAL) {
     if (!Number.isInteger(m.specialTokens?.[k])) fail(dir, `lacks special token "${k}"`);
   }
   const layout = m.completion?.layout;
-  if (layout !== undefined && !COMPLETION_LAYOUTS.includes(layout)) fail(dir, `has completion.layout ${JSON.stringify(layout)}; expected one of ${COMPLETION_LAYOUTS.join(', ')}`);
-  const files = [m.tokenizer, m.graphs.step.file, m.graphs.prefill.file, ...(m.graphs.score ? [m.graphs.score.file] : []), ...(m.weights ?? [])];
-  for (const f of files) {
-    if (!f || !existsSync(join(dir, f))) throw modelCorrupt(`model ${dir}: file ${f} named in manifest.json is missing`);
-  }
+  if (layout !== undefined && !COMPLETION_LAYOUTS.includes(layout)) fail(dir, `has completion.layout ${quoted(layout)}; expected one of ${COMPLETION_LAYOUTS.join(', ')}`);
+  manifestFiles(dir, m, realDir);
+  checksumMap(dir, m.checksums);
   return m;
 }
 

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { modelCorrupt } from './errors';
+import { parseErrorWhere } from './integrity';
 
 interface Callable<I, O> { (input: I, opts?: unknown): O }
 interface BpeModel extends Callable<string[], string[]> { tokens_to_ids: Map<string, number>; vocab: string[] }
@@ -54,7 +55,9 @@ export class CodeTokenizer {
     try {
       return new CodeTokenizer(JSON.parse(readFileSync(path, 'utf8')));
     } catch (e) {
-      throw modelCorrupt(`tokenizer ${path}: ${(e as Error).message}`);
+      // never the library's message: JSON.parse and the tokenizer quote the file's text in theirs
+      const why = e instanceof SyntaxError ? parseErrorWhere(e) : (e as Error).message.startsWith('tokenizer.json ') ? (e as Error).message : 'not a tokenizer.json this engine can read';
+      throw modelCorrupt(`tokenizer ${path}: ${why}`);
     }
   }
 

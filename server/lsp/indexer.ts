@@ -8,6 +8,7 @@
 import * as path from 'node:path';
 import { DidChangeWatchedFilesNotification, type Connection, type WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import { isEngineError, type EngineLike } from '../engineClient';
+import { ARCH_NAME } from '../engine/integrity';
 import { ENGINE_ERRORS } from '../engine/ipc';
 import type { RebuildWorkspaceResult } from '../protocol';
 import type { Settings } from '../settings';
@@ -73,6 +74,12 @@ export class WorkspaceIndexer {
   /** Where the state of `arch` is kept on disk, or undefined when it is not persisted. */
   persistDir(arch: string, settings: Settings = this.deps.settings.settings): string | undefined {
     if (!settings['workspace.persist'] || !this.ws.storagePath) return undefined;
+    // The name comes from the model folder's manifest (checked by the engine, and again here): a
+    // name like '../x' must never place the state outside the extension's storage.
+    if (!ARCH_NAME.test(arch)) {
+      this.deps.log.warn(`workspace state not persisted: architecture name ${JSON.stringify(arch.slice(0, 80))} is not a plain name`);
+      return undefined;
+    }
     // One folder per architecture, so switching models does not discard the other's state.
     return path.join(this.ws.storagePath, 'workspace-state', arch);
   }
