@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type * as ort from 'onnxruntime-node';
 import { Engine } from '../../server/engine/engine';
 import type { CompleteParams, WorkspaceParams } from '../../server/engine/ipc';
 import { modelDir } from '../helpers/models';
+import { relDiff, rootState } from '../helpers/state';
 
 const load = { modelDir: modelDir('hawk'), ep: 'cpu' as const, threads: 0, maxStateMB: 64, checkpointInterval: 128 };
 const never = () => false;
@@ -39,25 +39,6 @@ async function fold(e: Engine, list: Files, persistDir?: string, extra: Partial<
   return { ...r, progress };
 }
 
-function rootState(e: Engine): ReadonlyMap<string, ort.Tensor> {
-  return (e as unknown as { root: { state: ReadonlyMap<string, ort.Tensor> } }).root.state;
-}
-
-/** max |a - b| / max |a| over all state tensors (int8 kernels quantize per call: not bit-exact in general). */
-function relDiff(a: ReadonlyMap<string, ort.Tensor>, b: ReadonlyMap<string, ort.Tensor>): number {
-  let diff = 0;
-  let scale = 0;
-  for (const [name, t] of a) {
-    const x = t.data as Float32Array;
-    const y = b.get(name)!.data as Float32Array;
-    assert.equal(x.length, y.length);
-    for (let i = 0; i < x.length; i++) {
-      diff = Math.max(diff, Math.abs(x[i]! - y[i]!));
-      scale = Math.max(scale, Math.abs(x[i]!));
-    }
-  }
-  return diff / scale;
-}
 
 const req: CompleteParams = {
   uri: 'file:///doc.ts', version: 1, position: { line: 1, character: 20 }, singleLine: true, maxTokens: 8,

@@ -7,6 +7,7 @@ import type * as ort from 'onnxruntime-node';
 import { Engine } from '../../server/engine/engine';
 import type { CompleteParams, CompleteResult, WorkspaceParams, WorkspaceResult } from '../../server/engine/ipc';
 import { modelDir } from '../helpers/models';
+import { relDiff, rootState } from '../helpers/state';
 
 const load = { modelDir: modelDir('hawk'), ep: 'cpu' as const, threads: 0, maxStateMB: 64, checkpointInterval: 128 };
 const never = () => false;
@@ -40,25 +41,6 @@ async function fold(e: Engine, list: Files, progress: number[] = []): Promise<Wo
   return e.setWorkspace({ fingerprint: 'label', files: list }, never, (d) => progress.push(d));
 }
 
-function rootState(e: Engine): State {
-  return (e as unknown as { root: { state: State } }).root.state;
-}
-
-/** max |a - b| / max |a| over all state tensors (int8 kernels quantize per call: not bit-exact in general). */
-function relDiff(a: State, b: State): number {
-  let diff = 0;
-  let scale = 0;
-  for (const [name, t] of a) {
-    const x = t.data as Float32Array;
-    const y = b.get(name)!.data as Float32Array;
-    assert.equal(x.length, y.length);
-    for (let i = 0; i < x.length; i++) {
-      diff = Math.max(diff, Math.abs(x[i]! - y[i]!));
-      scale = Math.max(scale, Math.abs(x[i]!));
-    }
-  }
-  return diff / scale;
-}
 
 function assertSameState(a: State, b: State, what: string): void {
   const d = relDiff(a, b);
