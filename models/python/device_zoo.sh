@@ -43,7 +43,7 @@ TOK=$ROOT/models/hawk/tokenizer.json
 [ "$RESUME" = 1 ] || timeout 60 nice -n 10 $PY -m pytest -q -x tests/test_fast_train.py tests/test_train_plan.py > "$W/logs/pytest.log" 2>&1 &  # the fast paths under this torch, beside the preparation
 echo "torch checked at $(( $(date +%s) - T0 )) s"
 [ -f "$STREAMS" ] || { for f in train heldout; do xz -dc -T16 "$CORPUS/$f.jsonl.xz" > "$W/corpus/$f.jsonl" & done; wait; echo "corpus unpacked at $(( $(date +%s) - T0 )) s"; }
-[ -f "$STREAMS" ] || timeout 120 $PY prep_stream.py --corpus "$W/corpus" --tokenizer "$TOK" --out "$STREAMS" --eval-bytes 3000000 2>&1 | tee "$W/logs/prep.log"
+[ -f "$STREAMS" ] || timeout ${PREP_S:-180} $PY prep_stream.py --corpus "$W/corpus" --tokenizer "$TOK" --out "$STREAMS" --eval-bytes 3000000 2>&1 | tee "$W/logs/prep.log"
 echo "prepared at $(( $(date +%s) - T0 )) s"; tail -3 "$W/logs/pytest.log"
 n=$(echo $ARCHS | wc -w)
 if [ "$EXTRA_S" -gt 0 ]; then
