@@ -4,12 +4,14 @@
 // nothing listened to, and the server sat there never answering nor exiting. Now it logs the
 // problem to stderr and exits with code 1, so the client restarts it (vscode-languageclient restarts
 // a server that exits unexpectedly). Other transports (`--node-ipc`: whole JSON objects, no frames)
-// are created by vscode-languageserver as before.
+// are created by vscode-languageserver as before. A declared Content-Length past any real message
+// is a protocol error too (frameGuard.ts).
 
 import { inspect } from 'node:util';
 import {
   createConnection, ProposedFeatures, StreamMessageReader, StreamMessageWriter, type Connection, type MessageReader,
 } from 'vscode-languageserver/node';
+import { FrameGuard } from './frameGuard';
 
 /** Exit code for a protocol error (a malformed frame from the client). */
 export const EXIT_PROTOCOL_ERROR = 1;
@@ -53,7 +55,7 @@ function consoleToStderr(): void {
 /** The connection for this process's command line (`--stdio`, `--node-ipc`, `--socket=N`, `--pipe=NAME`). */
 export function createServerConnection(hooks: TransportHooks = {}, argv: readonly string[] = process.argv): Connection {
   if (!argv.slice(2).includes('--stdio')) return createConnection(ProposedFeatures.all);
-  const reader = new StreamMessageReader(process.stdin);
+  const reader = new StreamMessageReader(process.stdin.pipe(new FrameGuard()));
   exitOnReaderError(reader, hooks);
   consoleToStderr();
   const connection = createConnection(ProposedFeatures.all, reader, new StreamMessageWriter(process.stdout));

@@ -46,6 +46,8 @@ test('stdio: malformed frames make the server log and exit 1 (no silent hang)', 
     ['header line without a colon', ['garbage\r\n\r\n'], /separate key and value/],
     ['body not JSON', [frame('{not json')], /JSON/],
     ['body not JSON after a good request', [msg({ id: 1, method: 'statewise/info' }), frame('}{')], /JSON/],
+    ['a huge declared Content-Length, then a good request', ['Content-Length: 1000000000000000\r\n\r\n', msg({ id: 1, method: 'statewise/info' })], /1000000000000000 bytes declared/],
+    ['a header block that never ends', ['Content-Type: ' + 'x'.repeat(20000)], /header block over/],
   ];
   for (const [what, frames, reason] of cases) {
     const r = await run(frames);
