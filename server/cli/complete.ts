@@ -1,6 +1,5 @@
 // statewise complete <file>:<line>:<col>: one completion at a position, as the editor would get it.
 
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -10,8 +9,9 @@ import { buildCompletionRequest } from '../completion/request';
 import { COMPLETION_LAYOUTS } from '../engine/ipc';
 import { ARCHITECTURES, defaultSettings, EXECUTION_PROVIDERS } from '../settings';
 import { offsetOf } from '../lsp/completion';
+import { readSourceFile } from './readText';
 import { relativeInside } from '../lsp/docPath';
-import { CliError, oneOf, parse, parseLocation, UsageError } from './args';
+import { oneOf, parse, parseLocation, UsageError } from './args';
 import type { CliIO } from './io';
 import { languageOf } from './language';
 import { openSession } from './session';
@@ -37,12 +37,7 @@ export async function completeCommand(args: string[], io: CliIO): Promise<number
   const arch = values.arch!;
   if (!/^[\w.-]+$/.test(arch)) throw new UsageError(`--arch must be a model folder name such as ${ARCHITECTURES.join(', ')}`);
   const file = path.resolve(io.cwd, loc.file);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
+  const text = await readSourceFile(file);
   const languageId = languageOf(file);
   const doc = TextDocument.create('file:///cli', languageId, 1, text);
   const position = { line: loc.line - 1, character: loc.col - 1 };

@@ -3,10 +3,10 @@
 // header is not scored). The xz -9 size of the same bytes is printed beside it as a reference point
 // when xz is installed. The other metrics live in eval/.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { defaultSettings, EXECUTION_PROVIDERS } from '../settings';
-import { CliError, oneOf, parse, UsageError } from './args';
+import { oneOf, parse, UsageError } from './args';
+import { readSourceFile } from './readText';
 import type { CliIO } from './io';
 import { EXTRAPOLATION_USAGE, extrapolationCommand } from './eval/extrapolation';
 import { LINES_USAGE, linesCommand } from './eval/lines';
@@ -53,14 +53,11 @@ async function bpbCommand(args: string[], io: CliIO): Promise<number> {
   const names = [...((values.files as string[] | undefined) ?? []), ...positionals];
   if (names.length === 0) throw new UsageError('give the files to score with --files F...');
   const ep = oneOf('ep', values.ep as string, EXECUTION_PROVIDERS);
-  const files = names.map((f) => {
+  const files = [];
+  for (const f of names) {
     const abs = path.resolve(io.cwd, f);
-    try {
-      return { path: path.relative(io.cwd, abs).split(path.sep).join('/'), text: readFileSync(abs, 'utf8') };
-    } catch (err) {
-      throw new CliError(`cannot read ${abs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-  });
+    files.push({ path: path.relative(io.cwd, abs).split(path.sep).join('/'), text: await readSourceFile(abs) });
+  }
   const session = await openSession(io, { models: values.models as string | undefined, arch: values.arch as string, ep });
   try {
     const r = await session.engine.request('score', { files });

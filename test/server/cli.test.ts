@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseLocation } from '../../server/cli/args';
@@ -72,6 +73,28 @@ test('cli: a missing model or file exits 1 with a clear message', async () => {
   const noModels = io();
   assert.equal(await runCli(['models', '--models', path.join(dir, 'none')], noModels), 1);
   assert.match(noModels.err, /models folder not found/);
+});
+
+test('cli: a FIFO, a folder or a binary file is refused at once, never read', async () => {
+  const dir = tempDir();
+  const fifo = path.join(dir, 'pipe.ts');
+  if (process.platform !== 'win32') {
+    execFileSync('mkfifo', [fifo]);  // no writer ever opens it: a blocking read would hang the test
+    const r = io();
+    assert.equal(await runCli(['complete', `${fifo}:1:1`], r), 1);
+    assert.match(r.err, /pipe\.ts: it is a FIFO \(named pipe\), not a regular file/);
+    const bpb = io();
+    assert.equal(await runCli(['eval', 'bpb', fifo], bpb), 1);
+    assert.match(bpb.err, /not a regular file/);
+  }
+  const folder = io();
+  assert.equal(await runCli(['complete', `${dir}:1:1`], folder), 1);
+  assert.match(folder.err, /it is a folder, not a regular file/);
+  const bin = path.join(dir, 'b.ts');
+  writeFileSync(bin, Buffer.from([0x6c, 0x65, 0x74, 0x00, 0x01]));
+  const b = io();
+  assert.equal(await runCli(['complete', `${bin}:1:1`], b), 1);
+  assert.match(b.err, /binary \(it contains NUL bytes\)/);
 });
 
 test('cli: models lists folders with their manifest summary, and broken ones with the error', async () => {
