@@ -1,8 +1,8 @@
 // The entries of the status bar's quick menu (`statewise.statusMenu`) and of its architecture
 // picker. Pure: commands.ts shows them and runs the chosen action.
 import { globallyEnabled, type EnableMap } from './gate';
-import { languageEnabled } from '../server/settings';
-import { ARCH_SUMMARY, trainingNote } from '../server/training';
+import { languageEnabled } from '../server/shared/settings';
+import { ARCH_SUMMARY, trainingNote } from '../server/shared/training';
 
 export type MenuAction =
   | 'toggle' | 'toggleLanguage' | 'architecture' | 'executionProvider' | 'rebuildWorkspace' | 'showLog' | 'ask';

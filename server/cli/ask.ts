@@ -3,8 +3,8 @@
 // at the end instead.
 
 import * as path from 'node:path';
-import { ASK_MAX_ANSWER_TOKENS, readAskFile, validAnswerTokens } from '../ask/askFile';
-import { ARCHITECTURES, defaultSettings, EXECUTION_PROVIDERS } from '../settings';
+import { ASK_MAX_ANSWER_TOKENS, readAskFile, validAnswerTokens } from '../lsp/ask/askFile';
+import { ARCHITECTURES, defaultSettings, EXECUTION_PROVIDERS } from '../shared/settings';
 import { CliError, oneOf, parse, UsageError } from './args';
 import type { CliIO } from './io';
 import { openSession } from './session';

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, platform } from 'node:os';
 import * as path from 'node:path';
-import { ARCHITECTURES, defaultSettings, EXECUTION_PROVIDERS, type Architecture, type ExecutionProviderSetting } from '../settings';
+import { ARCHITECTURES, defaultSettings, EXECUTION_PROVIDERS, type Architecture, type ExecutionProviderSetting } from '../shared/settings';
 import { oneOf, parse, UsageError } from './args';
 import { engineTable, runEngineBench } from './benchEngine';
 import { lspTable, runLspBench } from './benchLsp';

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { defaultSettings, EXECUTION_PROVIDERS } from '../settings';
+import { defaultSettings, EXECUTION_PROVIDERS } from '../shared/settings';
 import { CliError, oneOf, parse, UsageError } from './args';
 import type { CliIO } from './io';
 import { EXTRAPOLATION_USAGE, extrapolationCommand } from './eval/extrapolation';

@@ -5,8 +5,8 @@ import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node
 import * as path from 'node:path';
 import { parseErrorWhere, unsafeRelativePath } from '../engine/integrity';
 import { readManifest } from '../engine/manifest';
-import { ARCHITECTURES } from '../settings';
-import { trainedTokens, trainingNote } from '../training';
+import { ARCHITECTURES } from '../shared/settings';
+import { trainedTokens, trainingNote } from '../shared/training';
 import { CliError, parse } from './args';
 import type { CliIO } from './io';
 import { modelsDirOf } from './session';

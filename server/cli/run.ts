@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultSettings } from '../settings';
+import { defaultSettings } from '../shared/settings';
 import { ASK_USAGE, askCommand } from './ask';
 import { BENCH_USAGE, benchCommand } from './bench';
 import { COMPLETE_USAGE, completeCommand } from './complete';

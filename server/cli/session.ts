@@ -2,10 +2,10 @@
 // model, turning a missing or broken model into a CliError that says where it looked.
 
 import * as path from 'node:path';
-import { EngineClient, EngineError } from '../engineClient';
-import { ENGINE_ERRORS, type LoadResult } from '../engine/ipc';
-import { defaultSettings, type ExecutionProviderSetting } from '../settings';
-import { findModelFolder, MODELS_ENV, resolveModelsDir } from '../lsp/modelDir';
+import { EngineClient, EngineError } from '../lsp/engineClient';
+import { ENGINE_ERRORS, type LoadResult } from '../protocol/ipc';
+import { defaultSettings, type ExecutionProviderSetting } from '../shared/settings';
+import { findModelFolder, MODELS_ENV, resolveModelsDir } from '../shared/modelDir';
 import { loadParamsFor } from '../lsp/model';
 import { CliError } from './args';
 import type { CliIO } from './io';

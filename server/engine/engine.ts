@@ -8,22 +8,22 @@
 // The first part is found in the checkpoint store (longest cached prefix) and only the rest is fed,
 // so a keystroke costs the current line plus the suffix, whatever the file or workspace size.
 import * as ort from 'onnxruntime-node';
-import { contentHash, foldSeed, nextFoldKey } from '../workspace/fingerprint';
-import { listCheckpoints, loadCheckpoint, pruneCheckpoints, saveCheckpoint } from '../workspace/persist';
+import { contentHash, foldSeed, nextFoldKey } from '../shared/fingerprint';
+import { listCheckpoints, loadCheckpoint, pruneCheckpoints, saveCheckpoint } from './persist';
 import { ask, type AskHost, type OnPartial } from './ask';
 import { CheckpointStore, StreamHash } from './checkpoints';
 import { EngineDocument, fileHeader } from './document';
 import { FoldStore, foldPlan, provisionalFiles, provisionalKey, type FoldCheckpoint } from './folds';
 import { badRequest, cancelled, modelCorrupt, notLoaded } from './errors';
 import { checksumMap, verifyChecksums } from './integrity';
-import type { CompleteParams, CompleteResult, EditParams, EngineAskParams, EngineAskResult, InfoResult, LoadParams, LoadResult, OpenParams, ScoreParams, ScoreResult, WorkspaceParams, WorkspaceResult } from './ipc';
+import type { CompleteParams, CompleteResult, EditParams, EngineAskParams, EngineAskResult, InfoResult, LoadParams, LoadResult, OpenParams, ScoreParams, ScoreResult, WorkspaceParams, WorkspaceResult } from '../protocol/ipc';
 import { manifestFiles, readManifest, type Manifest } from './manifest';
 import { ModelRunner, type State } from './model';
 import { score } from './score';
 import { decode } from './decode';
 import { splitHealTail } from './heal';
 import { completionTail, defaultLayout } from './completePrompt';
-import { indentWidth, leadingWhitespace } from '../completion/text';
+import { indentWidth, leadingWhitespace } from '../shared/text';
 import { seededRng, topTokens } from './sampler';
 import { CodeTokenizer } from './tokenizer';
 

@@ -1,5 +1,5 @@
 // Named engine errors. The name travels over IPC (ipc.ts ENGINE_ERRORS) so the server can tell them apart.
-import { ENGINE_ERRORS } from './ipc';
+import { ENGINE_ERRORS } from '../protocol/ipc';
 
 export class EngineError extends Error {
   constructor(name: string, message: string) {

@@ -7,7 +7,7 @@
 // file after its old place. Until that is done, a provisional root (the changed files folded on top
 // of the current root: provisionalFiles, provisionalKey) puts the edit into the state at once.
 import { createHash } from 'node:crypto';
-import { nextFoldKey } from '../workspace/fingerprint';
+import { nextFoldKey } from '../shared/fingerprint';
 import { type State, stateBytes } from './model';
 
 export interface FoldCheckpoint {

@@ -1,9 +1,9 @@
 // Engine process entry (dist/engine.js), forked by the language server or the CLI. Speaks ipc.ts
 // over the IPC channel: one response per request; a cancel message stops the request between steps.
-import './noTelemetry'; // first: onnxruntime-node must never run with its telemetry on
+import '../shared/noTelemetry'; // first: onnxruntime-node must never run with its telemetry on
 import { Engine } from './engine';
 import { EngineError, isCancelled } from './errors';
-import { ENGINE_ERRORS, type FromEngine, type RequestMessage, type ToEngine } from './ipc';
+import { ENGINE_ERRORS, type FromEngine, type RequestMessage, type ToEngine } from '../protocol/ipc';
 
 if (!process.send) {
   console.error('statewise engine: start me with child_process.fork (I talk over the IPC channel)');

@@ -4,7 +4,7 @@ import { lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { manifestMismatch, modelCorrupt, modelMissing } from './errors';
 import { ARCH_NAME, checksumMap, MODEL_LABEL, modelFile, parseErrorWhere, quoted, realFolder } from './integrity';
-import { COMPLETION_LAYOUTS, type CompletionLayout } from './ipc';
+import { COMPLETION_LAYOUTS, type CompletionLayout } from '../protocol/ipc';
 
 export const MANIFEST_FORMAT = 'statewise-model/1';
 

@@ -7,16 +7,16 @@
 
 import * as path from 'node:path';
 import { DidChangeWatchedFilesNotification, type Connection, type WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
-import { isEngineError, type EngineLike } from '../engineClient';
+import { isEngineError, type EngineLike } from './engineClient';
 import { ARCH_NAME } from '../engine/integrity';
-import { ENGINE_ERRORS } from '../engine/ipc';
-import type { RebuildWorkspaceResult } from '../protocol';
-import type { Settings } from '../settings';
-import { workspaceFingerprint } from '../workspace/fingerprint';
-import { orderByRelevance } from '../workspace/order';
-import { deleteState } from '../workspace/persist';
-import { scanVerdict, scanWorkspace, SKIPPED_DIRS } from '../workspace/scan';
-import { RebuildScheduler } from '../workspace/watch';
+import { ENGINE_ERRORS } from '../protocol/ipc';
+import type { RebuildWorkspaceResult } from '../protocol/lsp';
+import type { Settings } from '../shared/settings';
+import { workspaceFingerprint } from '../shared/fingerprint';
+import { orderByRelevance } from './workspace/order';
+import { deleteState } from '../engine/persist';
+import { scanVerdict, scanWorkspace, SKIPPED_DIRS } from './workspace/scan';
+import { RebuildScheduler } from './workspace/watch';
 import { relativeInside, uriToFsPath } from './docPath';
 import type { DocumentSync } from './documents';
 import type { Logger } from './logger';

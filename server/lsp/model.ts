@@ -2,11 +2,11 @@
 // load it, and loads again whenever the settings that shape a load change (no server restart).
 // A missing folder or a failed load gives an `error` status and no completions, never a crash.
 
-import type { EngineLike } from '../engineClient';
-import type { LoadParams, LoadResult } from '../engine/ipc';
-import type { Settings } from '../settings';
+import type { EngineLike } from './engineClient';
+import type { LoadParams, LoadResult } from '../protocol/ipc';
+import type { Settings } from '../shared/settings';
 import type { Logger } from './logger';
-import { findModelFolder, resolveModelsDir } from './modelDir';
+import { findModelFolder, resolveModelsDir } from '../shared/modelDir';
 import type { StatusReporter } from './status';
 
 export interface LoadedModel {

@@ -6,15 +6,15 @@
 import {
   DidChangeConfigurationNotification, TextDocumentSyncKind, type Connection, type InitializeParams, type InitializeResult,
 } from 'vscode-languageserver/node';
-import type { EngineLike } from '../engineClient';
-import type { Timers } from '../completion/debounce';
+import type { EngineLike } from './engineClient';
+import type { Timers } from './completion/debounce';
 import {
   AskRequest, InfoRequest, RebuildWorkspaceRequest, RestartEngineRequest, type AskParams, type InfoResult, type RebuildWorkspaceResult,
   type RestartEngineResult,
-} from '../protocol';
-import { AskHandler, checkAskParams } from './ask';
-import type { Settings } from '../settings';
-import { CompletionHandler } from './completion';
+} from '../protocol/lsp';
+import { AskHandler, checkAskParams } from './ask/handler';
+import type { Settings } from '../shared/settings';
+import { CompletionHandler } from './completion/handler';
 import { uriToFsPath } from './docPath';
 import { DocumentSync } from './documents';
 import { WorkspaceIndexer, type WorkspaceInfo } from './indexer';

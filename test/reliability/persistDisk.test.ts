@@ -13,7 +13,7 @@ import path from 'node:path';
 import {
   checkpointFile, listCheckpoints, loadCheckpoint, nodeIo, PersistError, pruneCheckpoints, removeStaleTemps, saveCheckpoint, STALE_TEMP_MS,
   type PersistHandle, type PersistIo, type PersistMeta,
-} from '../../server/workspace/persist';
+} from '../../server/engine/persist';
 
 const KEY = 'a'.repeat(64);
 const OTHER = 'b'.repeat(64);

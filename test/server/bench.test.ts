@@ -11,8 +11,8 @@ import {
   advance, cycle, DEFAULT_KEYSTROKES, endPosition, longLineDocument, midLineCursor, TYPED_TEXT, typeAt, TYPING_KINDS, typingScript,
 } from '../../server/cli/benchTyping';
 import { UsageError } from '../../server/cli/args';
-import { shouldSkipAutoTrigger } from '../../server/completion/policy';
-import { buildContext } from '../../server/completion/context';
+import { shouldSkipAutoTrigger } from '../../server/lsp/completion/policy';
+import { buildContext } from '../../server/lsp/completion/context';
 import { nestSettings } from '../../server/cli/lspClient';
 
 test('bench stats: nearest-rank percentiles, max, mean; empty and non-finite samples', () => {

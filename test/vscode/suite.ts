@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { StatewiseApi } from '../../extension/extension';
 import { COMMAND } from '../../extension/manifest';
-import { SECTION, SETTINGS } from '../../server/settings';
+import { SECTION, SETTINGS } from '../../server/shared/settings';
 
 const EXTENSION_ID = 'statewise.statewise';
 const cases: [string, () => Promise<void>][] = [];

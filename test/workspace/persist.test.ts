@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   checkpointFile, deleteState, listCheckpoints, loadCheckpoint, loadState, pruneCheckpoints, saveCheckpoint, saveState, STATE_FILE, type PersistMeta,
-} from '../../server/workspace/persist';
-import { FORMAT_VERSION } from '../../server/workspace/stateformat';
+} from '../../server/engine/persist';
+import { FORMAT_VERSION } from '../../server/engine/stateformat';
 import { tempDir } from './fixtures';
 
 const META: PersistMeta = { modelId: 'hawk', modelVersion: '1.2.0', fingerprint: 'f'.repeat(64), tokens: 1234, createdAt: '2026-01-15T00:00:00.000Z', files: 3, bytes: 999 };

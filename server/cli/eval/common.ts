@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { readManifest, type Manifest } from '../../engine/manifest';
 import { CodeTokenizer } from '../../engine/tokenizer';
-import { ARCHITECTURES, defaultSettings, EXECUTION_PROVIDERS } from '../../settings';
+import { ARCHITECTURES, defaultSettings, EXECUTION_PROVIDERS } from '../../shared/settings';
 import { oneOf, parse, UsageError } from '../args';
 import type { CliIO } from '../io';
 import { openSession, type Session } from '../session';

@@ -8,8 +8,8 @@ import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
-import { ENGINE_ENV } from './engine/noTelemetry';
-import { ENGINE_ERRORS, type EngineAskParams, type EngineAskResult, type FromEngine, type Method, type ProgressMessage, type RequestMap, type ToEngine } from './engine/ipc';
+import { ENGINE_ENV } from '../shared/noTelemetry';
+import { ENGINE_ERRORS, type EngineAskParams, type EngineAskResult, type FromEngine, type Method, type ProgressMessage, type RequestMap, type ToEngine } from '../protocol/ipc';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 export type EngineLogger = (level: LogLevel, message: string) => void;

@@ -2,7 +2,7 @@
 // sent over Node's child-process IPC channel as JSON. The engine knows nothing about LSP; the server
 // knows nothing about tensors.
 
-import type { ExecutionProviderSetting } from '../settings';
+import type { ExecutionProviderSetting } from '../shared/settings';
 
 export interface Position { line: number; character: number }
 export interface TextEdit { range?: { start: Position; end: Position }; text: string }
