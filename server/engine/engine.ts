@@ -9,7 +9,8 @@
 // so a keystroke costs the current line plus the suffix, whatever the file or workspace size.
 import * as ort from 'onnxruntime-node';
 import { contentHash, foldSeed, nextFoldKey } from '../shared/fingerprint';
-import { listCheckpoints, loadCheckpoint, pruneCheckpoints, saveCheckpoint } from './persist';
+import { pruneCheckpoints } from '../shared/stateFiles';
+import { listCheckpoints, loadCheckpoint, saveCheckpoint } from './persist';
 import { ask, type AskHost, type OnPartial } from './ask';
 import { CheckpointStore, StreamHash } from './checkpoints';
 import { EngineDocument, fileHeader } from './document';

@@ -8,13 +8,13 @@
 import * as path from 'node:path';
 import { DidChangeWatchedFilesNotification, type Connection, type WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import { isEngineError, type EngineLike } from './engineClient';
-import { ARCH_NAME } from '../engine/integrity';
 import { ENGINE_ERRORS } from '../protocol/ipc';
 import type { RebuildWorkspaceResult } from '../protocol/lsp';
 import type { Settings } from '../shared/settings';
 import { workspaceFingerprint } from '../shared/fingerprint';
+import { ARCH_NAME } from '../shared/modelDir';
 import { orderByRelevance } from './workspace/order';
-import { deleteState } from '../engine/persist';
+import { deleteState } from '../shared/stateFiles';
 import { scanVerdict, scanWorkspace, SKIPPED_DIRS } from './workspace/scan';
 import { RebuildScheduler } from './workspace/watch';
 import { relativeInside, uriToFsPath } from './docPath';

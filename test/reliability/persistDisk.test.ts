@@ -11,9 +11,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  checkpointFile, listCheckpoints, loadCheckpoint, nodeIo, PersistError, pruneCheckpoints, removeStaleTemps, saveCheckpoint, STALE_TEMP_MS,
+  listCheckpoints, loadCheckpoint, nodeIo, PersistError, removeStaleTemps, saveCheckpoint, STALE_TEMP_MS,
   type PersistHandle, type PersistIo, type PersistMeta,
 } from '../../server/engine/persist';
+import { checkpointFile, pruneCheckpoints } from '../../server/shared/stateFiles';
 
 const KEY = 'a'.repeat(64);
 const OTHER = 'b'.repeat(64);

@@ -2,9 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  checkpointFile, deleteState, listCheckpoints, loadCheckpoint, loadState, pruneCheckpoints, saveCheckpoint, saveState, STATE_FILE, type PersistMeta,
-} from '../../server/engine/persist';
+import { listCheckpoints, loadCheckpoint, loadState, saveCheckpoint, saveState, type PersistMeta } from '../../server/engine/persist';
+import { checkpointFile, deleteState, pruneCheckpoints, STATE_FILE } from '../../server/shared/stateFiles';
 import { FORMAT_VERSION } from '../../server/engine/stateformat';
 import { tempDir } from './fixtures';
 
