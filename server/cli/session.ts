@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { EngineClient, EngineError } from '../lsp/engineClient';
 import { ENGINE_ERRORS, type LoadResult } from '../protocol/ipc';
 import { defaultSettings, type ExecutionProviderSetting } from '../shared/settings';
-import { findModelFolder, MODELS_ENV, resolveModelsDir } from '../shared/modelDir';
+import { findModelFolder, MODELS_ENV, resolveModelsDir, shippedModelsDir } from '../shared/modelDir';
 import { loadParamsFor } from '../lsp/model';
 import { CliError } from './args';
 import type { CliIO } from './io';
@@ -27,7 +27,7 @@ export interface Session {
 const MODEL_ERRORS: string[] = [ENGINE_ERRORS.modelMissing, ENGINE_ERRORS.modelCorrupt, ENGINE_ERRORS.manifestMismatch];
 
 export function modelsDirOf(io: CliIO, models: string | undefined): string {
-  return resolveModelsDir(models === undefined ? '' : path.resolve(io.cwd, models), io.env, io.bundleDir);
+  return resolveModelsDir(models === undefined ? '' : path.resolve(io.cwd, models), io.env, shippedModelsDir(path.resolve(io.bundleDir, '..')));
 }
 
 export async function openSession(io: CliIO, choice: ModelChoice): Promise<Session> {
