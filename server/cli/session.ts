@@ -2,7 +2,8 @@
 // model, turning a missing or broken model into a CliError that says where it looked.
 
 import * as path from 'node:path';
-import { EngineClient, EngineError } from '../lsp/engineClient';
+import { EngineClient } from '../lsp/engineClient';
+import { EngineError } from '../protocol/errors';
 import { ENGINE_ERRORS, type LoadResult } from '../protocol/ipc';
 import { defaultSettings, type ExecutionProviderSetting } from '../shared/settings';
 import { findModelFolder, MODELS_ENV, resolveModelsDir, shippedModelsDir } from '../shared/modelDir';

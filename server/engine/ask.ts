@@ -16,7 +16,7 @@
 import { ASK_FORMAT, askTokens, specialIdOf } from './askPrompt';
 import { decode } from './decode';
 import type { EngineDocument } from './document';
-import { isCancelled } from './errors';
+import { isCancelled } from '../protocol/errors';
 import type { EngineAskParams, EngineAskResult } from '../protocol/ipc';
 import type { Manifest } from './manifest';
 import type { ModelRunner, State } from './model';

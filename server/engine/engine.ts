@@ -421,18 +421,16 @@ export class Engine {
 
   // --- documents ------------------------------------------------------------------------------
 
-  openDocument(p: OpenParams): { tokens: number } {
+  openDocument(p: OpenParams): void {
     const { tok } = this.need();
     const d = new EngineDocument(p.uri, p.path, p.text, p.version, tok);
     this.docs.set(p.uri, d);
-    return { tokens: -1 };
   }
 
-  editDocument(p: EditParams): { tokens: number } {
+  editDocument(p: EditParams): void {
     const d = this.docs.get(p.uri);
     if (!d) throw badRequest(`document not open: ${p.uri}`);
     d.apply(p.changes, p.version);
-    return { tokens: -1 };
   }
 
   closeDocument(uri: string): void { this.docs.delete(uri); }

@@ -7,8 +7,8 @@
 
 import * as path from 'node:path';
 import { DidChangeWatchedFilesNotification, type Connection, type WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
-import { isEngineError, type EngineLike } from './engineClient';
-import { ENGINE_ERRORS } from '../protocol/ipc';
+import type { EngineLike } from './engineClient';
+import { isCancelled } from '../protocol/errors';
 import type { RebuildWorkspaceResult } from '../protocol/lsp';
 import type { Settings } from '../shared/settings';
 import { workspaceFingerprint } from '../shared/fingerprint';
@@ -225,7 +225,7 @@ export class WorkspaceIndexer {
       log.info(`workspace state: ${result.files} files, ${result.tokens} tokens, ${bytes} bytes${folds} in ${Math.round(result.ms)} ms${early}`);
       return { files: kept.length, bytes };
     } catch (err) {
-      if (stale() || controller.signal.aborted || isEngineError(err, ENGINE_ERRORS.cancelled)) return ZERO;
+      if (stale() || controller.signal.aborted || isCancelled(err)) return ZERO;
       log.error(`workspace state not built: ${(err as Error).message}`);
       return ZERO;
     } finally {

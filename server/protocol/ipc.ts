@@ -179,8 +179,8 @@ export interface InfoResult {
 export interface RequestMap {
   load: [LoadParams, LoadResult];
   setWorkspace: [WorkspaceParams, WorkspaceResult];
-  openDocument: [OpenParams, { tokens: number }];
-  editDocument: [EditParams, { tokens: number }];
+  openDocument: [OpenParams, null];
+  editDocument: [EditParams, null];
   closeDocument: [{ uri: string }, null];
   /** Feed the document's prefix checkpoints in the background, up to a line. */
   warm: [{ uri: string; line?: number }, { fedTokens: number }];

@@ -32,8 +32,8 @@ const DEFAULTS: Handlers = {
     p.files.forEach((_, i) => onProgress?.({ done: i + 1, total: p.files.length, tokens: i + 1 }));
     return { files: p.files.length, tokens: p.files.length * 10, restored: false, ms: 1 };
   },
-  openDocument: () => ({ tokens: 0 }),
-  editDocument: () => ({ tokens: 0 }),
+  openDocument: () => null,
+  editDocument: () => null,
   closeDocument: () => null,
   warm: () => ({ fedTokens: 0 }),
   complete: () => ({

@@ -9,8 +9,9 @@ import { realpath } from 'node:fs/promises';
 import { isAbsolute, relative, sep } from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { ASK_MAX_ANSWER_TOKENS, ASK_MAX_FILE_BYTES, readAskFile, validAnswerTokens } from './askFile';
-import { isEngineError, type EngineLike } from '../engineClient';
-import { ENGINE_ERRORS, type EngineAskParams } from '../../protocol/ipc';
+import type { EngineLike } from '../engineClient';
+import { isCancelled } from '../../protocol/errors';
+import type { EngineAskParams } from '../../protocol/ipc';
 import { AskProgressNotification, type AskParams, type AskProgressParams, type AskResult } from '../../protocol/lsp';
 import { uriToFsPath } from '../docPath';
 import type { DocumentSync } from '../documents';
@@ -104,7 +105,7 @@ export class AskHandler {
         latencyMs: r.latencyMs, arch: r.arch, ep: r.ep,
       };
     } catch (err) {
-      if (isEngineError(err, ENGINE_ERRORS.cancelled)) {
+      if (isCancelled(err)) {
         return {
           answer: '', cancelled: true, fileTokens: 0, cachedTokens: 0, promptTokens: 0, generatedTokens: 0, firstTokenMs: 0,
           latencyMs: 0, arch: loaded.result.arch, ep: loaded.result.ep,

@@ -12,8 +12,9 @@ import { LatencyWindow } from './latency';
 import { shouldSkipAutoTrigger } from './policy';
 import { buildCompletionRequest } from './request';
 import { isAbortError, SingleFlight } from './singleFlight';
-import { isEngineError, type EngineLike } from '../engineClient';
-import { ENGINE_ERRORS, type CompleteResult } from '../../protocol/ipc';
+import type { EngineLike } from '../engineClient';
+import { isCancelled } from '../../protocol/errors';
+import type { CompleteResult } from '../../protocol/ipc';
 import { RequestLogNotification, type RequestLogParams } from '../../protocol/lsp';
 import { languageEnabled } from '../../shared/settings';
 import type { DocumentSync } from '../documents';
@@ -132,7 +133,7 @@ export class CompletionHandler {
       if (texts.length > 0) this.cache.set(key, texts[0]!);
       return finish(texts.map(item), texts.length > 0 ? 'ok' : 'empty', result);
     } catch (err) {
-      if (abort.signal.aborted || isAbortError(err) || isEngineError(err, ENGINE_ERRORS.cancelled)) return finish([], 'cancelled');
+      if (abort.signal.aborted || isAbortError(err) || isCancelled(err)) return finish([], 'cancelled');
       log.warn(`completion ${uri}: ${(err as Error).name}: ${(err as Error).message}`);
       return finish([], 'error');
     } finally {
