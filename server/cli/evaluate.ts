@@ -5,16 +5,16 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { defaultSettings, EXECUTION_PROVIDERS } from '../shared/settings';
-import { CliError, oneOf, parse, UsageError } from './args';
+import { CliError, parse, UsageError } from './args';
 import type { CliIO } from './io';
 import { EXTRAPOLATION_USAGE, extrapolationCommand } from './eval/extrapolation';
 import { LINES_USAGE, linesCommand } from './eval/lines';
 import { QA_USAGE, qaCommand } from './eval/qa';
 import { RECALL_USAGE, recallCommand } from './eval/recall';
+import { modelChoice, sharedOptions, sharedUsage } from './options';
 import { openSession } from './session';
 
-export const BPB_USAGE = 'statewise eval bpb --files F... [--arch NAME] [--ep NAME] [--models DIR] [--json]';
+export const BPB_USAGE = `statewise eval bpb --files F... ${sharedUsage('arch', 'ep', 'models', 'json')}`;
 
 const METRICS: Record<string, { run: (args: string[], io: CliIO) => Promise<number>; usage: string }> = {
   bpb: { run: bpbCommand, usage: BPB_USAGE },
@@ -45,14 +45,11 @@ export function xzBitsPerByte(texts: readonly string[]): number | undefined {
 async function bpbCommand(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parse(args, {
     files: { type: 'string', multiple: true },
-    arch: { type: 'string', default: defaultSettings()['model.architecture'] },
-    ep: { type: 'string', default: 'cpu' },
-    models: { type: 'string' },
-    json: { type: 'boolean', default: false },
+    ...sharedOptions('arch', 'ep', 'models', 'json'),
   }, { min: 0, max: Infinity, names: 'files' });
   const names = [...((values.files as string[] | undefined) ?? []), ...positionals];
   if (names.length === 0) throw new UsageError('give the files to score with --files F...');
-  const ep = oneOf('ep', values.ep as string, EXECUTION_PROVIDERS);
+  const model = modelChoice(values);
   const files = names.map((f) => {
     const abs = path.resolve(io.cwd, f);
     try {
@@ -61,7 +58,7 @@ async function bpbCommand(args: string[], io: CliIO): Promise<number> {
       throw new CliError(`cannot read ${abs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   });
-  const session = await openSession(io, { models: values.models as string | undefined, arch: values.arch as string, ep });
+  const session = await openSession(io, model);
   try {
     const r = await session.engine.request('score', { files });
     const xz = xzBitsPerByte(files.map((f) => f.text));

@@ -115,7 +115,7 @@ test('bench options: defaults, --quick, --only, and bad values', () => {
   assert.equal(d.engineKeystrokes, 20);
   assert.equal(d.longLineBytes, 100000);
   assert.equal(d.workspaceFiles, 250);
-  assert.equal(d.ep, 'cpu');
+  assert.equal(d.ep, 'auto', 'the default of the editor (server/cli/options.ts)');
   const q = benchOptions(['--quick', '--only', 'lsp,save']);
   assert.deepEqual(q.parts, ['lsp', 'save']);
   assert.deepEqual(q.sizes, [1000, 10000]);
