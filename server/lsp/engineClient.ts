@@ -1,4 +1,4 @@
-// The parent side of server/engine/ipc.ts: forks the engine child process, sends typed requests,
+// The parent side of server/protocol/ipc.ts: forks the engine child process, sends typed requests,
 // routes responses, progress and log lines, and restarts the child when it dies. A child that keeps
 // crashing is stopped for a while, never for good: crashes older than the window are forgotten, a
 // stopped engine is retried after a back-off, and `restart()` or a model load restarts it at once.

@@ -1,6 +1,6 @@
 // The composition root of the language server: builds the parts and wires them to the connection.
 // Each part owns one concern: documents.ts (sync with the engine), settingsStore.ts, model.ts
-// (which model runs), indexer.ts (workspace state), completion.ts (ghost text), ask.ts (statewise/ask),
+// (which model runs), indexer.ts (workspace state), completion/handler.ts (ghost text), ask/handler.ts (statewise/ask),
 // status.ts.
 
 import {

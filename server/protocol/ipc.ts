@@ -35,10 +35,10 @@ export interface LoadResult {
 }
 
 export interface WorkspaceParams {
-  /** A label of this file list (server/workspace/fingerprint.ts workspaceFingerprint), for logs. The
+  /** A label of this file list (server/shared/fingerprint.ts workspaceFingerprint), for logs. The
    *  engine identifies the content itself, by the chain of the files' paths and content hashes. */
   fingerprint: string;
-  /** In fold order: what changes least first (server/workspace/order.ts). Files after the longest
+  /** In fold order: what changes least first (server/lsp/workspace/order.ts). Files after the longest
    *  prefix the engine has a checkpoint for are folded again; the others are restored. */
   files: { path: string; text: string }[];
   /** Folder to persist the fold checkpoints to and restore them from; none: keep them in memory only. */

@@ -1,4 +1,4 @@
-// The one completion request builder (server/completion/request.ts): what the LSP handler, the CLI,
+// The one completion request builder (server/lsp/completion/request.ts): what the LSP handler, the CLI,
 // eval and bench send to the engine.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

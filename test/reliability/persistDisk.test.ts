@@ -1,4 +1,4 @@
-// Saving workspace states when the disk misbehaves (server/workspace/persist.ts): short writes are
+// Saving workspace states when the disk misbehaves (server/engine/persist.ts): short writes are
 // continued, a full disk (ENOSPC) fails the save with a clear message and never leaves a partial
 // file in place, temporary files of interrupted saves are removed, and a directory where a state
 // file belongs is deleted instead of blocking that state for good. Injected file handles simulate

@@ -1,4 +1,4 @@
-// How well a model is trained, in words (server/training.ts).
+// How well a model is trained, in words (server/shared/training.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 // One completion through the product's path: the request the editor would send at this cursor
-// (server/completion/request.ts: mode, caps, sampling, the model's layout unless `layout` forces
+// (server/lsp/completion/request.ts: mode, caps, sampling, the model's layout unless `layout` forces
 // one), the engine's `complete` (checkpoints, token healing) and the editor's filters. What the
 // user sees on the cursor's line is the completion's first line.
 import { buildContext } from '../../lsp/completion/context';
