@@ -4,7 +4,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { AskRequest, type AskParams, type AskProgressParams, type AskResult } from '../server/protocol';
+import { AskRequest, type AskParams, type AskProgressParams, type AskResult } from '../server/protocol/lsp';
 import { parseWebviewMessage, renderMessage, renderPage, renderTranscript } from './askHtml';
 import {
   applyProgress, emptyState, failTurn, finishTurn, historyOf, parseAskState, restored, startTurn, streamingTurn, type AskState,

@@ -1,6 +1,6 @@
 // The Ask panel's conversation as data: what was asked about which file, the answers so far and
 // their numbers. Pure (no vscode import): askPanel.ts feeds it LSP events, askHtml.ts renders it.
-import type { AskParams, AskProgressParams, AskResult } from '../server/protocol';
+import type { AskParams, AskProgressParams, AskResult } from '../server/protocol/lsp';
 
 export type TurnStatus = 'streaming' | 'done' | 'cancelled' | 'error';
 

@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { SECTION, type Settings } from '../server/settings';
+import { SECTION, type Settings } from '../server/shared/settings';
 import { enableMap } from './config';
 import { skipInlineCompletion } from './gate';
 

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { RebuildWorkspaceRequest, RestartEngineRequest, type RebuildWorkspaceResult, type RestartEngineResult } from '../server/protocol';
-import { findModelFolder, resolveModelsDir } from '../server/lsp/modelDir';
-import { ARCHITECTURES, EXECUTION_PROVIDERS, languageEnabled } from '../server/settings';
-import { trainedTokens } from '../server/training';
+import { RebuildWorkspaceRequest, RestartEngineRequest, type RebuildWorkspaceResult, type RestartEngineResult } from '../server/protocol/lsp';
+import { findModelFolder, resolveModelsDir, shippedModelsDir } from '../server/shared/modelDir';
+import { ARCHITECTURES, EXECUTION_PROVIDERS, languageEnabled } from '../server/shared/settings';
+import { trainedTokens } from '../server/shared/training';
 import type { AskPanel } from './askPanel';
 import { enableMap, readSettings, setEnableEntry, writeSetting } from './config';
 import { rebuildMessage, restartMessage } from './format';
@@ -84,8 +84,8 @@ async function ask(panel: AskPanel, withSelection: boolean, args?: AskArgs): Pro
 async function pickArchitecture(extensionPath: string): Promise<void> {
   const { settings } = readSettings();
   const current = settings['model.architecture'];
-  // Same folder the server resolves: model.path, else $STATEWISE_MODELS_DIR, else <extension>/models.
-  const modelsDir = resolveModelsDir(settings['model.path'], process.env, path.join(extensionPath, 'dist'));
+  // Same rule as the server: model.path, else $STATEWISE_MODELS_DIR, else <extension>/models.
+  const modelsDir = resolveModelsDir(settings['model.path'], process.env, shippedModelsDir(extensionPath));
   const items = architectureItems(ARCHITECTURES, current, (arch) => {
     const f = findModelFolder(modelsDir, arch);
     return f.ok ? undefined : f.message;

@@ -1,7 +1,7 @@
-// Reads the `statewise` settings through server/settings.ts (the one source) and writes single
+// Reads the `statewise` settings through server/shared/settings.ts (the one source) and writes single
 // settings back where they take effect. The only place the extension touches configuration.
 import * as vscode from 'vscode';
-import { SECTION, SETTINGS, resolveSettings, type Settings } from '../server/settings';
+import { SECTION, SETTINGS, resolveSettings, type Settings } from '../server/shared/settings';
 import { withEntry, type EnableMap } from './gate';
 
 export function readSettings(): { settings: Settings; warnings: string[] } {

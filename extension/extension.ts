@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
 import {
   AskProgressNotification, RequestLogNotification, StatusNotification, type AskProgressParams, type RequestLogParams, type StatusParams,
-} from '../server/protocol';
+} from '../server/protocol/lsp';
 import { ASK_VIEW_TYPE, AskPanel } from './askPanel';
 import { createClient } from './client';
 import { registerCommands } from './commands';

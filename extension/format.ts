@@ -1,5 +1,5 @@
 // One-line texts for the output channel and notifications. Pure, so the formats are unit-tested.
-import type { AskResult, RebuildWorkspaceResult, RequestLogParams, RestartEngineResult } from '../server/protocol';
+import type { AskResult, RebuildWorkspaceResult, RequestLogParams, RestartEngineResult } from '../server/protocol/lsp';
 
 /** `complete src/a.ts prompt=120 cached=96 gen=12 42ms cpu hawk ok` */
 export function formatRequestLog(p: RequestLogParams, file: string = fileOf(p.uri)): string {

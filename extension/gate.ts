@@ -3,7 +3,7 @@
 //
 // The global switch is the "*" entry: `statewise.toggle` flips it. As with `github.copilot.enable`,
 // a language listed explicitly keeps its own value, so {"*": false, "python": true} means "Python only".
-import { languageEnabled } from '../server/settings';
+import { languageEnabled } from '../server/shared/settings';
 import type { StatusContext } from './statusText';
 
 export type EnableMap = Record<string, boolean>;

@@ -1,7 +1,7 @@
 // What package.json contributes: commands, keybindings, menus, and the configuration generated from
-// server/settings.ts. scripts/gen-package.ts writes it; test/extension/manifest.test.ts checks that
+// server/shared/settings.ts. scripts/gen-package.ts writes it; test/extension/manifest.test.ts checks that
 // package.json is up to date. Pure: no vscode import.
-import { contributedProperties } from '../server/settings';
+import { contributedProperties } from '../server/shared/settings';
 
 /** Command ids; commands.ts implements each one. */
 export const COMMAND = {

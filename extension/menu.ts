@@ -1,8 +1,8 @@
 // The entries of the status bar's quick menu (`statewise.statusMenu`) and of its architecture
 // picker. Pure: commands.ts shows them and runs the chosen action.
 import { globallyEnabled, type EnableMap } from './gate';
-import { languageEnabled } from '../server/settings';
-import { ARCH_SUMMARY, trainingNote } from '../server/training';
+import { languageEnabled } from '../server/shared/settings';
+import { ARCH_SUMMARY, trainingNote } from '../server/shared/training';
 
 export type MenuAction =
   | 'toggle' | 'toggleLanguage' | 'architecture' | 'executionProvider' | 'rebuildWorkspace' | 'showLog' | 'ask';
@@ -56,7 +56,7 @@ export interface ArchitectureItem {
  * One item per architecture: installed ones selectable (the current one marked), the others
  * listed with the reason, so the user sees what exists and what is missing.
  * `missing(arch)` gives the reason an architecture's model folder cannot be used, or undefined;
- * `trained(arch)` the installed model's training tokens (server/training.ts), for the detail line.
+ * `trained(arch)` the installed model's training tokens (server/shared/training.ts), for the detail line.
  */
 export function architectureItems(
   archs: readonly string[], current: string, missing: (arch: string) => string | undefined, trained: (arch: string) => number | undefined = () => undefined,

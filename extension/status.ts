@@ -1,7 +1,7 @@
 // The status bar item: renders the last `statewise/status` from the server plus the active editor's
 // enable state (statusText.ts does the mapping). Clicking it opens the Statewise menu.
 import * as vscode from 'vscode';
-import type { StatusParams } from '../server/protocol';
+import type { StatusParams } from '../server/protocol/lsp';
 import { enableMap } from './config';
 import { disabledState } from './gate';
 import { COMMAND } from './manifest';

@@ -1,6 +1,6 @@
 // Maps the status the server pushes (`statewise/status`) and the user's enable switches to the status
 // bar's text and tooltip. Pure (no vscode import), so every state is unit-tested without VS Code.
-import type { StatusParams } from '../server/protocol';
+import type { StatusParams } from '../server/protocol/lsp';
 
 export interface StatusContext {
   /** The active editor's language is switched off explicitly (`statewise.enable[lang] === false`). */

@@ -14,7 +14,7 @@ const common = {
 
 const entries = {
   extension: 'extension/extension.ts',
-  server: 'server/main.ts',
+  server: 'server/lsp/main.ts',
   engine: 'server/engine/main.ts',
   cli: 'server/cli/main.ts',
 };

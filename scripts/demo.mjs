@@ -10,7 +10,7 @@ import { basename, join } from 'node:path';
 const b = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 if (b.status !== 0) process.exit(b.status ?? 1);
 
-const file = process.argv[2] ?? 'server/completion/policy.ts';
+const file = process.argv[2] ?? 'server/lsp/completion/policy.ts';
 const lines = readFileSync(file, 'utf8').split('\n');
 const picks = [];
 for (let i = 12; i < lines.length && picks.length < 4; i += Math.max(7, Math.floor(lines.length / 6))) {

@@ -1,4 +1,4 @@
-// Regenerates package.json's `contributes` from extension/manifest.ts (which reads server/settings.ts).
+// Regenerates package.json's `contributes` from extension/manifest.ts (which reads server/shared/settings.ts).
 // Run from the repository root: npm run gen:package. test/extension/manifest.test.ts fails when it is stale.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';

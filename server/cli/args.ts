@@ -13,9 +13,11 @@ export class CliError extends Error {
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>;
+/** What `parse` returns for these options: parseArgs' values and positionals. */
+export type Parsed<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;
 
-export function parse<O extends Options>(args: string[], options: O, positionals: { min: number; max: number; names: string }) {
-  let parsed;
+export function parse<O extends Options>(args: string[], options: O, positionals: { min: number; max: number; names: string }): Parsed<O> {
+  let parsed: Parsed<O>;
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (err) {

@@ -3,27 +3,22 @@
 // at the end instead.
 
 import * as path from 'node:path';
-import { ASK_MAX_ANSWER_TOKENS, readAskFile, validAnswerTokens } from '../ask/askFile';
-import { ARCHITECTURES, defaultSettings, EXECUTION_PROVIDERS } from '../settings';
-import { CliError, oneOf, parse, UsageError } from './args';
+import { ASK_MAX_ANSWER_TOKENS, readAskFile, validAnswerTokens } from '../lsp/ask/askFile';
+import { CliError, parse, UsageError } from './args';
 import type { CliIO } from './io';
+import { modelChoice, sharedOptions, sharedUsage } from './options';
 import { openSession } from './session';
 
-export const ASK_USAGE = 'statewise ask <file> "<question>" [--arch NAME] [--ep NAME] [--models DIR] [--max-tokens N] [--json]';
+export const ASK_USAGE = `statewise ask <file> "<question>" ${sharedUsage('arch', 'ep', 'models')} [--max-tokens N] ${sharedUsage('json')}`;
 
 export async function askCommand(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parse(args, {
-    arch: { type: 'string', default: defaultSettings()['model.architecture'] },
-    ep: { type: 'string', default: 'auto' },
-    models: { type: 'string' },
+    ...sharedOptions('arch', 'ep', 'models', 'json'),
     'max-tokens': { type: 'string' },
-    json: { type: 'boolean', default: false },
   }, { min: 2, max: 2, names: '<file> and "<question>"' });
   const [fileArg, question] = positionals as [string, string];
   if (question.trim() === '') throw new UsageError('the question is empty');
-  const ep = oneOf('ep', values.ep!, EXECUTION_PROVIDERS);
-  const arch = values.arch!;
-  if (!/^[\w.-]+$/.test(arch)) throw new UsageError(`--arch must be a model folder name such as ${ARCHITECTURES.join(', ')}`);
+  const model = modelChoice(values);
   let maxTokens: number | undefined;
   if (values['max-tokens'] !== undefined) {
     maxTokens = Number(values['max-tokens']);
@@ -36,7 +31,7 @@ export async function askCommand(args: string[], io: CliIO): Promise<number> {
   const rel = path.relative(io.cwd, file);
   const docPath = rel.startsWith('..') || path.isAbsolute(rel) ? path.basename(file) : rel.split(path.sep).join('/');
 
-  const session = await openSession(io, { models: values.models, arch, ep });
+  const session = await openSession(io, model);
   try {
     let printed = '';
     const started = performance.now();

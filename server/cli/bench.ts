@@ -6,17 +6,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, platform } from 'node:os';
 import * as path from 'node:path';
-import { ARCHITECTURES, defaultSettings, EXECUTION_PROVIDERS, type Architecture, type ExecutionProviderSetting } from '../settings';
+import { ARCHITECTURES, type Architecture, type ExecutionProviderSetting } from '../shared/settings';
 import { oneOf, parse, UsageError } from './args';
 import { engineTable, runEngineBench } from './benchEngine';
 import { lspTable, runLspBench } from './benchLsp';
 import { DEFAULT_KEYSTROKES } from './benchTyping';
 import { runSaveBench, saveTable } from './benchSave';
 import type { CliIO } from './io';
+import { modelChoice, sharedOptions, sharedUsage } from './options';
 import { modelsDirOf } from './session';
 
 export const BENCH_USAGE = 'statewise bench [--only engine,lsp,save] [--out FILE] [--quick] [--sizes 1000,10000,100000] [--keystrokes N] '
-  + '[--long-line-bytes N] [--long-line-keystrokes N] [--workspace-files N] [--arch NAME] [--ep NAME] [--models DIR]';
+  + `[--long-line-bytes N] [--long-line-keystrokes N] [--workspace-files N] ${sharedUsage('arch', 'ep', 'models')}`;
 
 export const BENCH_PARTS = ['engine', 'lsp', 'save'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
@@ -61,10 +62,9 @@ export function benchOptions(args: string[]): BenchOptions {
     'long-line-bytes': { type: 'string' },
     'long-line-keystrokes': { type: 'string' },
     'workspace-files': { type: 'string' },
-    arch: { type: 'string', default: defaultSettings()['model.architecture'] },
-    ep: { type: 'string', default: 'cpu' },
-    models: { type: 'string' },
+    ...sharedOptions('arch', 'ep', 'models'),
   }, { min: 0, max: 0, names: '' });
+  const model = modelChoice(values);
   const quick = values.quick!;
   const parts = values.only === undefined
     ? [...BENCH_PARTS]
@@ -78,9 +78,10 @@ export function benchOptions(args: string[]): BenchOptions {
     longLineBytes: integer('long-line-bytes', values['long-line-bytes'], 0) ?? (quick ? 10_000 : 100_000),
     longLineKeystrokes: integer('long-line-keystrokes', values['long-line-keystrokes'], 1) ?? 3,
     workspaceFiles: integer('workspace-files', values['workspace-files'], 1) ?? (quick ? 40 : 250),
-    arch: oneOf('arch', values.arch!, ARCHITECTURES),
-    ep: oneOf('ep', values.ep!, EXECUTION_PROVIDERS),
-    models: values.models,
+    // the language server's settings take only the architectures it knows
+    arch: oneOf('arch', model.arch, ARCHITECTURES),
+    ep: model.ep,
+    models: model.models,
   };
 }
 

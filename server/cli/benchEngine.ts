@@ -5,12 +5,12 @@
 // wall time are recorded.
 
 import * as path from 'node:path';
-import { buildContext } from '../completion/context';
-import { LatencyWindow } from '../completion/latency';
-import { buildCompletionRequest } from '../completion/request';
-import type { EngineClient } from '../engineClient';
-import type { CompleteResult, LoadResult } from '../engine/ipc';
-import { defaultSettings, type ExecutionProviderSetting } from '../settings';
+import { buildContext } from '../lsp/completion/context';
+import { LatencyWindow } from '../lsp/completion/latency';
+import { buildCompletionRequest } from '../lsp/completion/request';
+import type { EngineClient } from '../lsp/engineClient';
+import type { CompleteResult, LoadResult } from '../protocol/ipc';
+import { defaultSettings, type ExecutionProviderSetting } from '../shared/settings';
 import { benchSource, documentOf, endOf, TYPED } from './benchText';
 import type { CliIO } from './io';
 import { mib } from './models';

@@ -6,8 +6,8 @@
 // debounce is set to 0 so it is not part of the figures.
 
 import * as path from 'node:path';
-import { defaultSettings, type Architecture, type ExecutionProviderSetting, type Settings } from '../settings';
-import type { RequestLogParams } from '../protocol';
+import { defaultSettings, type Architecture, type ExecutionProviderSetting, type Settings } from '../shared/settings';
+import type { RequestLogParams } from '../protocol/lsp';
 import { formatTable, ms, ratio, round1, stats, type Stats } from './benchStats';
 import { benchSource, documentOf } from './benchText';
 import {
@@ -15,7 +15,7 @@ import {
 } from './benchTyping';
 import type { CliIO } from './io';
 import { LspClient } from './lspClient';
-import { MODELS_ENV } from '../lsp/modelDir';
+import { MODELS_ENV } from '../shared/modelDir';
 
 export interface LspBenchOptions {
   sizes: number[];

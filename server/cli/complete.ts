@@ -3,39 +3,35 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { buildContext } from '../completion/context';
-import { postprocess } from '../completion/filters';
-import { buildCompletionRequest } from '../completion/request';
-import { COMPLETION_LAYOUTS } from '../engine/ipc';
-import { ARCHITECTURES, defaultSettings, EXECUTION_PROVIDERS } from '../settings';
-import { offsetOf } from '../lsp/completion';
+import { buildContext } from '../lsp/completion/context';
+import { postprocess } from '../lsp/completion/filters';
+import { buildCompletionRequest } from '../lsp/completion/request';
+import { COMPLETION_LAYOUTS } from '../protocol/ipc';
+import { defaultSettings } from '../shared/settings';
+import { offsetOf } from '../lsp/completion/handler';
 import { readSourceFile } from './readText';
 import { relativeInside } from '../lsp/docPath';
 import { oneOf, parse, parseLocation, UsageError } from './args';
 import type { CliIO } from './io';
 import { languageOf } from './language';
+import { modelChoice, sharedOptions, sharedUsage } from './options';
 import { openSession } from './session';
 import { cliStateDir, setWorkspace, workspaceFiles } from './workspace';
 
-export const COMPLETE_USAGE = 'statewise complete <file>:<line>:<col> [--workspace DIR] [--arch NAME] [--ep NAME] [--layout plain|fim|suffix-first] [--top K] [--models DIR] [--json]';
+export const COMPLETE_USAGE = `statewise complete <file>:<line>:<col> [--workspace DIR] ${sharedUsage('arch', 'ep')} [--layout plain|fim|suffix-first] [--top K] ${sharedUsage('models', 'json')}`;
 
 export async function completeCommand(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parse(args, {
     workspace: { type: 'string' },
-    arch: { type: 'string', default: defaultSettings()['model.architecture'] },
-    ep: { type: 'string', default: 'auto' },
-    models: { type: 'string' },
+    ...sharedOptions('arch', 'ep', 'models', 'json'),
     layout: { type: 'string' },
     top: { type: 'string' },
-    json: { type: 'boolean', default: false },
   }, { min: 1, max: 1, names: '<file>:<line>:<col>' });
   const loc = parseLocation(positionals[0]!);
-  const ep = oneOf('ep', values.ep!, EXECUTION_PROVIDERS);
+  const model = modelChoice(values);
   const layout = values.layout === undefined ? undefined : oneOf('layout', values.layout, COMPLETION_LAYOUTS);
   const top = values.top === undefined ? undefined : Number(values.top);
   if (top !== undefined && !(Number.isInteger(top) && top >= 1 && top <= 64)) throw new UsageError(`--top must be an integer from 1 to 64, got ${JSON.stringify(values.top)}`);
-  const arch = values.arch!;
-  if (!/^[\w.-]+$/.test(arch)) throw new UsageError(`--arch must be a model folder name such as ${ARCHITECTURES.join(', ')}`);
   const file = path.resolve(io.cwd, loc.file);
   const text = await readSourceFile(file);
   const languageId = languageOf(file);
@@ -49,7 +45,7 @@ export async function completeCommand(args: string[], io: CliIO): Promise<number
   const wsDir = values.workspace === undefined ? undefined : path.resolve(io.cwd, values.workspace);
   const docPath = (wsDir && relativeInside(wsDir, file)) || path.basename(file);
 
-  const session = await openSession(io, { models: values.models, arch, ep });
+  const session = await openSession(io, model);
   try {
     const { engine, load } = session;
     let workspace;

@@ -4,17 +4,17 @@
 // when xz is installed. The other metrics live in eval/.
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { defaultSettings, EXECUTION_PROVIDERS } from '../settings';
-import { oneOf, parse, UsageError } from './args';
+import { parse, UsageError } from './args';
 import { readSourceFile } from './readText';
 import type { CliIO } from './io';
 import { EXTRAPOLATION_USAGE, extrapolationCommand } from './eval/extrapolation';
 import { LINES_USAGE, linesCommand } from './eval/lines';
 import { QA_USAGE, qaCommand } from './eval/qa';
 import { RECALL_USAGE, recallCommand } from './eval/recall';
+import { modelChoice, sharedOptions, sharedUsage } from './options';
 import { openSession } from './session';
 
-export const BPB_USAGE = 'statewise eval bpb --files F... [--arch NAME] [--ep NAME] [--models DIR] [--json]';
+export const BPB_USAGE = `statewise eval bpb --files F... ${sharedUsage('arch', 'ep', 'models', 'json')}`;
 
 const METRICS: Record<string, { run: (args: string[], io: CliIO) => Promise<number>; usage: string }> = {
   bpb: { run: bpbCommand, usage: BPB_USAGE },
@@ -45,20 +45,17 @@ export function xzBitsPerByte(texts: readonly string[]): number | undefined {
 async function bpbCommand(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parse(args, {
     files: { type: 'string', multiple: true },
-    arch: { type: 'string', default: defaultSettings()['model.architecture'] },
-    ep: { type: 'string', default: 'cpu' },
-    models: { type: 'string' },
-    json: { type: 'boolean', default: false },
+    ...sharedOptions('arch', 'ep', 'models', 'json'),
   }, { min: 0, max: Infinity, names: 'files' });
   const names = [...((values.files as string[] | undefined) ?? []), ...positionals];
   if (names.length === 0) throw new UsageError('give the files to score with --files F...');
-  const ep = oneOf('ep', values.ep as string, EXECUTION_PROVIDERS);
+  const model = modelChoice(values);
   const files = [];
   for (const f of names) {
     const abs = path.resolve(io.cwd, f);
     files.push({ path: path.relative(io.cwd, abs).split(path.sep).join('/'), text: await readSourceFile(abs) });
   }
-  const session = await openSession(io, { models: values.models as string | undefined, arch: values.arch as string, ep });
+  const session = await openSession(io, model);
   try {
     const r = await session.engine.request('score', { files });
     const xz = xzBitsPerByte(files.map((f) => f.text));

@@ -11,8 +11,8 @@ import {
   LogMessageNotification, StreamMessageReader, StreamMessageWriter,
   type FileEvent, type InlineCompletionItem, type ProtocolConnection, type Registration,
 } from 'vscode-languageserver-protocol/node';
-import { InfoRequest, RequestLogNotification, StatusNotification, type InfoResult, type RequestLogParams, type StatusParams } from '../protocol';
-import { SECTION, type Settings } from '../settings';
+import { InfoRequest, RequestLogNotification, StatusNotification, type InfoResult, type RequestLogParams, type StatusParams } from '../protocol/lsp';
+import { SECTION, type Settings } from '../shared/settings';
 import type { Edit, Position } from './benchTyping';
 
 /** VS Code's default `files.exclude`. */

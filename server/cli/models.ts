@@ -5,13 +5,14 @@ import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node
 import * as path from 'node:path';
 import { parseErrorWhere, unsafeRelativePath } from '../engine/integrity';
 import { readManifest } from '../engine/manifest';
-import { ARCHITECTURES } from '../settings';
-import { trainedTokens, trainingNote } from '../training';
+import { ARCHITECTURES } from '../shared/settings';
+import { trainedTokens, trainingNote } from '../shared/training';
 import { CliError, parse } from './args';
 import type { CliIO } from './io';
+import { sharedOptions, sharedUsage } from './options';
 import { modelsDirOf } from './session';
 
-export const MODELS_USAGE = 'statewise models [--models DIR] [--json]';
+export const MODELS_USAGE = `statewise models ${sharedUsage('models', 'json')}`;
 
 export interface ModelEntry {
   folder: string;
@@ -135,7 +136,7 @@ export function modelsTable(modelsDir: string, models: ModelEntry[]): string {
 }
 
 export async function modelsCommand(args: string[], io: CliIO): Promise<number> {
-  const { values } = parse(args, { models: { type: 'string' }, json: { type: 'boolean', default: false } }, { min: 0, max: 0, names: '' });
+  const { values } = parse(args, sharedOptions('models', 'json'), { min: 0, max: 0, names: '' });
   const modelsDir = modelsDirOf(io, values.models);
   if (!existsSync(modelsDir)) throw new CliError(`models folder not found: ${modelsDir} (use --models DIR or set STATEWISE_MODELS_DIR)`);
   const models = listModels(modelsDir);

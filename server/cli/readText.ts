@@ -2,8 +2,8 @@
 // link to one is followed), never a FIFO, socket or device (opening one for a blocking read would
 // hang the command), no larger than a cap, and UTF-8 text without NUL bytes. Every failure is a
 // CliError with the reason, so the command exits 1 with one line instead of hanging or garbling.
-import { decodeUtf8 } from '../workspace/content';
-import { readRegularFile } from '../workspace/safeRead';
+import { decodeUtf8 } from '../lsp/workspace/content';
+import { readRegularFile } from '../lsp/workspace/safeRead';
 import { CliError } from './args';
 
 /** Largest source file a CLI command reads (the editor syncs nothing above 50 MB either). */

@@ -3,7 +3,6 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultSettings } from '../settings';
 import { ASK_USAGE, askCommand } from './ask';
 import { BENCH_USAGE, benchCommand } from './bench';
 import { COMPLETE_USAGE, completeCommand } from './complete';
@@ -11,6 +10,7 @@ import { CliError, UsageError } from './args';
 import type { CliIO } from './io';
 import { EVAL_USAGE, evalCommand } from './evaluate';
 import { MODELS_USAGE, modelsCommand } from './models';
+import { sharedHelp } from './options';
 
 export const HELP = `statewise: offline code completion from a small local recurrent model (the engine the editor uses).
 
@@ -39,8 +39,8 @@ Usage:
       Without --files they run on the committed held-out sample (models/eval/).
   statewise --help | --version
 
-Models are read from --models DIR, else $STATEWISE_MODELS_DIR, else the models/ folder beside the
-bundle. --arch picks the folder (default ${defaultSettings()['model.architecture']}); --ep the execution provider (auto, cpu, webgpu, ...).
+Options the commands share:
+${sharedHelp()}
 `;
 
 /** The package version, from package.json beside the bundle's folder. */

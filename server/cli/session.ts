@@ -2,10 +2,11 @@
 // model, turning a missing or broken model into a CliError that says where it looked.
 
 import * as path from 'node:path';
-import { EngineClient, EngineError } from '../engineClient';
-import { ENGINE_ERRORS, type LoadResult } from '../engine/ipc';
-import { defaultSettings, type ExecutionProviderSetting } from '../settings';
-import { findModelFolder, MODELS_ENV, resolveModelsDir } from '../lsp/modelDir';
+import { EngineClient } from '../lsp/engineClient';
+import { EngineError } from '../protocol/errors';
+import { ENGINE_ERRORS, type LoadResult } from '../protocol/ipc';
+import { defaultSettings, type ExecutionProviderSetting } from '../shared/settings';
+import { findModelFolder, MODELS_ENV, resolveModelsDir, shippedModelsDir } from '../shared/modelDir';
 import { loadParamsFor } from '../lsp/model';
 import { CliError } from './args';
 import type { CliIO } from './io';
@@ -27,7 +28,7 @@ export interface Session {
 const MODEL_ERRORS: string[] = [ENGINE_ERRORS.modelMissing, ENGINE_ERRORS.modelCorrupt, ENGINE_ERRORS.manifestMismatch];
 
 export function modelsDirOf(io: CliIO, models: string | undefined): string {
-  return resolveModelsDir(models === undefined ? '' : path.resolve(io.cwd, models), io.env, io.bundleDir);
+  return resolveModelsDir(models === undefined ? '' : path.resolve(io.cwd, models), io.env, shippedModelsDir(path.resolve(io.bundleDir, '..')));
 }
 
 export async function openSession(io: CliIO, choice: ModelChoice): Promise<Session> {

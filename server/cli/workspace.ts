@@ -5,12 +5,12 @@
 import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
-import type { EngineLike } from '../engineClient';
-import type { LoadResult, WorkspaceResult } from '../engine/ipc';
-import { defaultSettings } from '../settings';
-import { workspaceFingerprint } from '../workspace/fingerprint';
-import { orderByRelevance } from '../workspace/order';
-import { scanWorkspace, type WorkspaceFile } from '../workspace/scan';
+import type { EngineLike } from '../lsp/engineClient';
+import type { LoadResult, WorkspaceResult } from '../protocol/ipc';
+import { defaultSettings } from '../shared/settings';
+import { workspaceFingerprint } from '../shared/fingerprint';
+import { orderByRelevance } from '../lsp/workspace/order';
+import { scanWorkspace, type WorkspaceFile } from '../lsp/workspace/scan';
 
 /** The files of `dir` the server would fold in, least relevant first; `maxFiles` keeps the most relevant. */
 export async function workspaceFiles(dir: string, opts: { activePath?: string; maxFiles?: number } = {}): Promise<WorkspaceFile[]> {

@@ -16,8 +16,8 @@
 import { ASK_FORMAT, askTokens, specialIdOf } from './askPrompt';
 import { decode } from './decode';
 import type { EngineDocument } from './document';
-import { isCancelled } from './errors';
-import type { EngineAskParams, EngineAskResult } from './ipc';
+import { isCancelled } from '../protocol/errors';
+import type { EngineAskParams, EngineAskResult } from '../protocol/ipc';
 import type { Manifest } from './manifest';
 import type { ModelRunner, State } from './model';
 import { seededRng } from './sampler';

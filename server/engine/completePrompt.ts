@@ -1,6 +1,6 @@
 // The tokens fed after the checkpoint at the start of the cursor's line, per completion layout
 // (ipc.ts CompletionLayout; docs/completion.md has the measurements behind the choice). Pure.
-import type { CompletionLayout } from './ipc';
+import type { CompletionLayout } from '../protocol/ipc';
 
 export interface LayoutTokens { fimSuffix: number; fimMiddle: number }
 

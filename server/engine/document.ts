@@ -3,7 +3,7 @@
 // encoding of the whole text and an edit re-tokenizes only the lines it touches.
 import { StreamHash } from './checkpoints';
 import { badRequest } from './errors';
-import type { Position, TextEdit } from './ipc';
+import type { Position, TextEdit } from '../protocol/ipc';
 
 export interface Encoder { encode(text: string): number[] }
 

@@ -8,22 +8,23 @@
 // The first part is found in the checkpoint store (longest cached prefix) and only the rest is fed,
 // so a keystroke costs the current line plus the suffix, whatever the file or workspace size.
 import * as ort from 'onnxruntime-node';
-import { contentHash, foldSeed, nextFoldKey } from '../workspace/fingerprint';
-import { listCheckpoints, loadCheckpoint, pruneCheckpoints, saveCheckpoint } from '../workspace/persist';
+import { contentHash, foldSeed, nextFoldKey } from '../shared/fingerprint';
+import { pruneCheckpoints } from '../shared/stateFiles';
+import { listCheckpoints, loadCheckpoint, saveCheckpoint } from './persist';
 import { ask, type AskHost, type OnPartial } from './ask';
 import { CheckpointStore, StreamHash } from './checkpoints';
 import { EngineDocument, fileHeader } from './document';
 import { FoldStore, foldPlan, provisionalFiles, provisionalKey, type FoldCheckpoint } from './folds';
 import { badRequest, cancelled, modelCorrupt, notLoaded } from './errors';
 import { checksumMap, verifyChecksums } from './integrity';
-import type { CompleteParams, CompleteResult, EditParams, EngineAskParams, EngineAskResult, InfoResult, LoadParams, LoadResult, OpenParams, ScoreParams, ScoreResult, WorkspaceParams, WorkspaceResult } from './ipc';
+import type { CompleteParams, CompleteResult, EditParams, EngineAskParams, EngineAskResult, InfoResult, LoadParams, LoadResult, OpenParams, ScoreParams, ScoreResult, WorkspaceParams, WorkspaceResult } from '../protocol/ipc';
 import { manifestFiles, readManifest, type Manifest } from './manifest';
 import { ModelRunner, type State } from './model';
 import { score } from './score';
 import { decode } from './decode';
 import { splitHealTail } from './heal';
 import { completionTail, defaultLayout } from './completePrompt';
-import { indentWidth, leadingWhitespace } from '../completion/text';
+import { indentWidth, leadingWhitespace } from '../shared/text';
 import { seededRng, topTokens } from './sampler';
 import { CodeTokenizer } from './tokenizer';
 
@@ -420,18 +421,16 @@ export class Engine {
 
   // --- documents ------------------------------------------------------------------------------
 
-  openDocument(p: OpenParams): { tokens: number } {
+  openDocument(p: OpenParams): void {
     const { tok } = this.need();
     const d = new EngineDocument(p.uri, p.path, p.text, p.version, tok);
     this.docs.set(p.uri, d);
-    return { tokens: -1 };
   }
 
-  editDocument(p: EditParams): { tokens: number } {
+  editDocument(p: EditParams): void {
     const d = this.docs.get(p.uri);
     if (!d) throw badRequest(`document not open: ${p.uri}`);
     d.apply(p.changes, p.version);
-    return { tokens: -1 };
   }
 
   closeDocument(uri: string): void { this.docs.delete(uri); }

@@ -1,5 +1,5 @@
 // Fold checkpoints: the workspace state after each of the first i files of the fold, keyed by the
-// file list's chain key (server/workspace/fingerprint.ts foldChainKeys), so a new file list restores
+// file list's chain key (server/shared/fingerprint.ts foldChainKeys), so a new file list restores
 // the longest prefix it shares with what was folded before and folds only the files after it.
 // Kept in memory under a byte cap; which boundaries are kept is decided by foldPlan.
 //
@@ -7,7 +7,7 @@
 // file after its old place. Until that is done, a provisional root (the changed files folded on top
 // of the current root: provisionalFiles, provisionalKey) puts the edit into the state at once.
 import { createHash } from 'node:crypto';
-import { nextFoldKey } from '../workspace/fingerprint';
+import { nextFoldKey } from '../shared/fingerprint';
 import { type State, stateBytes } from './model';
 
 export interface FoldCheckpoint {

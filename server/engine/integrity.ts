@@ -16,8 +16,6 @@ import { open } from 'node:fs/promises';
 import * as path from 'node:path';
 import { manifestMismatch, modelCorrupt, modelMissing } from './errors';
 
-/** An architecture name: it names folders (persisted workspace state) and is shown to people. */
-export const ARCH_NAME = /^[a-z0-9_-]{1,64}$/;
 /** A model's name and version: shown, and part of cache keys. */
 export const MODEL_LABEL = /^[A-Za-z0-9._+-]{1,128}$/;
 /** One segment of a file path a manifest names. */

@@ -3,8 +3,9 @@
 import { lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { manifestMismatch, modelCorrupt, modelMissing } from './errors';
-import { ARCH_NAME, checksumMap, MODEL_LABEL, modelFile, parseErrorWhere, quoted, realFolder } from './integrity';
-import { COMPLETION_LAYOUTS, type CompletionLayout } from './ipc';
+import { ARCH_NAME } from '../shared/modelDir';
+import { checksumMap, MODEL_LABEL, modelFile, parseErrorWhere, quoted, realFolder } from './integrity';
+import { COMPLETION_LAYOUTS, type CompletionLayout } from '../protocol/ipc';
 
 export const MANIFEST_FORMAT = 'statewise-model/1';
 

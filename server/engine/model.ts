@@ -1,9 +1,9 @@
 // onnxruntime-node sessions for one model folder: the single-token step graph and the chunked
 // prefill graph, on the execution provider chosen by setting (with CPU fallback and the reason kept).
-import './noTelemetry'; // before onnxruntime-node: no telemetry, also when the engine runs in process
+import '../shared/noTelemetry'; // before onnxruntime-node: no telemetry, also when the engine runs in process
 import * as ort from 'onnxruntime-node';
 import { join } from 'node:path';
-import type { ExecutionProviderSetting } from '../settings';
+import type { ExecutionProviderSetting } from '../shared/settings';
 import { cancelled, modelCorrupt } from './errors';
 import { checkGraph, type Manifest } from './manifest';
 

@@ -5,7 +5,7 @@
 // contexts cost no [T, V] logits).
 import { fileHeader } from './document';
 import { badRequest, cancelled } from './errors';
-import type { ScoreParams, ScoreResult } from './ipc';
+import type { ScoreParams, ScoreResult } from '../protocol/ipc';
 import type { Manifest } from './manifest';
 import type { ModelRunner } from './model';
 import type { CodeTokenizer } from './tokenizer';

@@ -6,8 +6,8 @@
 
 import { TextDocuments, type Connection } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import type { EngineLike } from '../engineClient';
-import type { TextEdit } from '../engine/ipc';
+import type { EngineLike } from './engineClient';
+import type { TextEdit } from '../protocol/ipc';
 import { documentPath } from './docPath';
 import { applyChanges } from './editSync';
 import type { Logger } from './logger';

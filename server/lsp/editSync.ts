@@ -14,7 +14,7 @@
 
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver-protocol';
-import type { Position, TextEdit } from '../engine/ipc';
+import type { Position, TextEdit } from '../protocol/ipc';
 
 const CR = 13;
 const LF = 10;

@@ -7,16 +7,16 @@
 
 import * as path from 'node:path';
 import { DidChangeWatchedFilesNotification, type Connection, type WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
-import { isEngineError, type EngineLike } from '../engineClient';
-import { ARCH_NAME } from '../engine/integrity';
-import { ENGINE_ERRORS } from '../engine/ipc';
-import type { RebuildWorkspaceResult } from '../protocol';
-import type { Settings } from '../settings';
-import { workspaceFingerprint } from '../workspace/fingerprint';
-import { orderByRelevance } from '../workspace/order';
-import { deleteState } from '../workspace/persist';
-import { scanVerdict, scanWorkspace, SKIPPED_DIRS } from '../workspace/scan';
-import { RebuildScheduler } from '../workspace/watch';
+import type { EngineLike } from './engineClient';
+import { isCancelled } from '../protocol/errors';
+import type { RebuildWorkspaceResult } from '../protocol/lsp';
+import type { Settings } from '../shared/settings';
+import { workspaceFingerprint } from '../shared/fingerprint';
+import { ARCH_NAME } from '../shared/modelDir';
+import { orderByRelevance } from './workspace/order';
+import { deleteState } from '../shared/stateFiles';
+import { scanVerdict, scanWorkspace, SKIPPED_DIRS } from './workspace/scan';
+import { RebuildScheduler } from './workspace/watch';
 import { relativeInside, uriToFsPath } from './docPath';
 import type { DocumentSync } from './documents';
 import type { Logger } from './logger';
@@ -225,7 +225,7 @@ export class WorkspaceIndexer {
       log.info(`workspace state: ${result.files} files, ${result.tokens} tokens, ${bytes} bytes${folds} in ${Math.round(result.ms)} ms${early}`);
       return { files: kept.length, bytes };
     } catch (err) {
-      if (stale() || controller.signal.aborted || isEngineError(err, ENGINE_ERRORS.cancelled)) return ZERO;
+      if (stale() || controller.signal.aborted || isCancelled(err)) return ZERO;
       log.error(`workspace state not built: ${(err as Error).message}`);
       return ZERO;
     } finally {

@@ -2,11 +2,12 @@
 // load it, and loads again whenever the settings that shape a load change (no server restart).
 // A missing folder or a failed load gives an `error` status and no completions, never a crash.
 
-import type { EngineLike } from '../engineClient';
-import type { LoadParams, LoadResult } from '../engine/ipc';
-import type { Settings } from '../settings';
+import * as path from 'node:path';
+import type { EngineLike } from './engineClient';
+import type { LoadParams, LoadResult } from '../protocol/ipc';
+import type { Settings } from '../shared/settings';
 import type { Logger } from './logger';
-import { findModelFolder, resolveModelsDir } from './modelDir';
+import { findModelFolder, resolveModelsDir, shippedModelsDir } from '../shared/modelDir';
 import type { StatusReporter } from './status';
 
 export interface LoadedModel {
@@ -72,7 +73,7 @@ export class ModelManager {
    * `force` loads again anyway (after an engine restart).
    */
   apply(settings: Settings, force = false): Promise<void> {
-    const modelsDir = resolveModelsDir(settings['model.path'], this.where.env, this.where.bundleDir);
+    const modelsDir = resolveModelsDir(settings['model.path'], this.where.env, shippedModelsDir(path.resolve(this.where.bundleDir, '..')));
     const arch = settings['model.architecture'];
     this.arch = arch;
     const folder = findModelFolder(modelsDir, arch);

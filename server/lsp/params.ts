@@ -1,4 +1,4 @@
-// Registration of the custom requests (server/protocol.ts) with their params checked first: a
+// Registration of the custom requests (server/protocol/lsp.ts) with their params checked first: a
 // request whose params are missing, positional (an array) or of the wrong shape is answered with
 // InvalidParams (-32602) and a message, never reaches a handler as a stray value, and never turns
 // into a raw TypeError (-32603).

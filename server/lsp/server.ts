@@ -1,20 +1,20 @@
 // The composition root of the language server: builds the parts and wires them to the connection.
 // Each part owns one concern: documents.ts (sync with the engine), settingsStore.ts, model.ts
-// (which model runs), indexer.ts (workspace state), completion.ts (ghost text), ask.ts (statewise/ask),
+// (which model runs), indexer.ts (workspace state), completion/handler.ts (ghost text), ask/handler.ts (statewise/ask),
 // status.ts.
 
 import {
   DidChangeConfigurationNotification, TextDocumentSyncKind, type Connection, type InitializeParams, type InitializeResult,
 } from 'vscode-languageserver/node';
-import type { EngineLike } from '../engineClient';
-import type { Timers } from '../completion/debounce';
+import type { EngineLike } from './engineClient';
+import type { Timers } from './completion/debounce';
 import {
   AskRequest, InfoRequest, RebuildWorkspaceRequest, RestartEngineRequest, type AskParams, type InfoResult, type RebuildWorkspaceResult,
   type RestartEngineResult,
-} from '../protocol';
-import { AskHandler, checkAskParams } from './ask';
-import type { Settings } from '../settings';
-import { CompletionHandler } from './completion';
+} from '../protocol/lsp';
+import { AskHandler, checkAskParams } from './ask/handler';
+import type { Settings } from '../shared/settings';
+import { CompletionHandler } from './completion/handler';
 import { uriToFsPath } from './docPath';
 import { DocumentSync } from './documents';
 import { WorkspaceIndexer, type WorkspaceInfo } from './indexer';

@@ -3,7 +3,7 @@
 // Invalid values fall back to their defaults (resolveSettings); each warning is logged and shown once.
 
 import { MessageType, ShowMessageNotification, type Connection } from 'vscode-languageserver/node';
-import { SECTION, resolveSettings, type Settings } from '../settings';
+import { SECTION, resolveSettings, type Settings } from '../shared/settings';
 import type { Logger } from './logger';
 import { notify } from './notify';
 

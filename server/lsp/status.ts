@@ -2,7 +2,7 @@
 // to last: error, loading, disabled, indexing, slow, ready.
 
 import type { Connection } from 'vscode-languageserver/node';
-import { StatusNotification, type StatusParams } from '../protocol';
+import { StatusNotification, type StatusParams } from '../protocol/lsp';
 import { notify } from './notify';
 
 export type ModelPhase = { phase: 'idle' } | { phase: 'loading'; arch: string } | { phase: 'ready'; arch: string; ep: string } | { phase: 'error'; message: string; arch?: string };

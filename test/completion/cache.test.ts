@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CompletionCache, fnv1a, remainderAfterTyped, type CacheKey } from '../../server/completion/cache';
+import { CompletionCache, fnv1a, remainderAfterTyped, type CacheKey } from '../../server/lsp/completion/cache';
 
 const P = 'function f() {\n  ';
 const key = (prefix: string, over: Partial<CacheKey> = {}): CacheKey =>

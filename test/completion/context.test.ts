@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildContext } from '../../server/completion/context';
+import { buildContext } from '../../server/lsp/completion/context';
 import { at } from './helpers';
 
 test('buildContext splits at the cursor', () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
-import { Debouncer, type Timers } from '../../server/completion/debounce';
+import { Debouncer, type Timers } from '../../server/lsp/completion/debounce';
 
 /** Timers that run only when told to. */
 class FakeTimers implements Timers {

@@ -1,6 +1,6 @@
 // Text pictures for completion tests: a document with ║ where the cursor is.
 
-import { buildContext, type CompletionContext } from '../../server/completion/context';
+import { buildContext, type CompletionContext } from '../../server/lsp/completion/context';
 
 export const CURSOR = '║';
 

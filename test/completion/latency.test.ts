@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LatencyWindow } from '../../server/completion/latency';
+import { LatencyWindow } from '../../server/lsp/completion/latency';
 
 test('latency: empty window', () => {
   assert.deepEqual(new LatencyWindow().summary(), { count: 0, last: undefined, p50: undefined, p95: undefined, slow: false });

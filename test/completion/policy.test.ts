@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideMode, endsWithOpener, shouldSkipAutoTrigger } from '../../server/completion/policy';
+import { decideMode, endsWithOpener, shouldSkipAutoTrigger } from '../../server/lsp/completion/policy';
 import { at } from './helpers';
 
 const modes: { name: string; doc: string[]; lang?: string; want: 'single' | 'multi' }[] = [

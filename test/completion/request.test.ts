@@ -1,9 +1,9 @@
-// The one completion request builder (server/completion/request.ts): what the LSP handler, the CLI,
+// The one completion request builder (server/lsp/completion/request.ts): what the LSP handler, the CLI,
 // eval and bench send to the engine.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildCompletionRequest, MANUAL_ALTERNATIVES } from '../../server/completion/request';
-import { defaultSettings } from '../../server/settings';
+import { buildCompletionRequest, MANUAL_ALTERNATIVES } from '../../server/lsp/completion/request';
+import { defaultSettings } from '../../server/shared/settings';
 import { at } from './helpers';
 
 const settings = defaultSettings();

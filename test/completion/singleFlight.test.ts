@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AbortError, SingleFlight, isAbortError } from '../../server/completion/singleFlight';
+import { AbortError, SingleFlight, isAbortError } from '../../server/lsp/completion/singleFlight';
 
 function deferred<T>() {
   let resolve!: (v: T) => void;

@@ -1,9 +1,9 @@
 // Text helpers of the completion pipeline.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildContext } from '../../server/completion/context';
-import { removeRepetition } from '../../server/completion/filters';
-import { previousNonBlankLine } from '../../server/completion/text';
+import { buildContext } from '../../server/lsp/completion/context';
+import { removeRepetition } from '../../server/lsp/completion/filters';
+import { previousNonBlankLine } from '../../server/shared/text';
 
 test('previousNonBlankLine: the nearest non-blank line above the cursor line', () => {
   assert.equal(previousNonBlankLine('a\nb\n\n  \nc'), 'b');

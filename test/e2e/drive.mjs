@@ -97,7 +97,7 @@ async function nothingForMarkdown() {
   return `no ghost text within 4 s after typing and after Alt+\\; status bar "$(circle-slash)${title}"`;
 }
 
-/** The architecture the switch test picks: one that is not the default (server/settings.ts: griffin). */
+/** The architecture the switch test picks: one that is not the default (server/shared/settings.ts: griffin). */
 const OTHER_ARCH = 'hawk';
 
 /** Switching the architecture from the status bar's menu (it writes statewise.model.architecture):

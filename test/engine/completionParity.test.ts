@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from '../../server/engine/engine';
-import type { CompletionLayout } from '../../server/engine/ipc';
+import type { CompletionLayout } from '../../server/protocol/ipc';
 import { readManifest } from '../../server/engine/manifest';
 import { ModelRunner } from '../../server/engine/model';
 import { topTokens } from '../../server/engine/sampler';

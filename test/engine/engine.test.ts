@@ -5,7 +5,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../../server/engine/engine';
-import type { CompleteParams } from '../../server/engine/ipc';
+import type { CompleteParams } from '../../server/protocol/ipc';
 import { modelDir, REPO } from '../helpers/models';
 
 const dir = modelDir('hawk');

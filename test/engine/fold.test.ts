@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../../server/engine/engine';
-import type { CompleteParams, WorkspaceParams } from '../../server/engine/ipc';
+import type { CompleteParams, WorkspaceParams } from '../../server/protocol/ipc';
 import { modelDir } from '../helpers/models';
 import { relDiff, rootState } from '../helpers/state';
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { FoldStore, foldPlan, PROVISIONAL_MIN_EXTRA_CHARS, provisionalFiles, provisionalKey, type FoldCheckpoint } from '../../server/engine/folds';
-import { contentHash, foldChainKeys } from '../../server/workspace/fingerprint';
+import { contentHash, foldChainKeys } from '../../server/shared/fingerprint';
 
 const sorted = (s: Set<number>) => [...s].sort((a, b) => a - b);
 

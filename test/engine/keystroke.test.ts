@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Engine, cursorLineWindow, leftScope, MAX_LINE_CHARS } from '../../server/engine/engine';
-import type { CompleteParams } from '../../server/engine/ipc';
+import type { CompleteParams } from '../../server/protocol/ipc';
 import { modelDir } from '../helpers/models';
 
 const load = { modelDir: modelDir('hawk'), ep: 'cpu' as const, threads: 0, maxStateMB: 64, checkpointInterval: 256 };

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as ort from 'onnxruntime-node';
 import { Engine } from '../../server/engine/engine';
-import type { CompleteParams, CompleteResult, WorkspaceParams, WorkspaceResult } from '../../server/engine/ipc';
+import type { CompleteParams, CompleteResult, WorkspaceParams, WorkspaceResult } from '../../server/protocol/ipc';
 import { modelDir } from '../helpers/models';
 import { relDiff, rootState } from '../helpers/state';
 

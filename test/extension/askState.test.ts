@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import {
   applyProgress, emptyState, failTurn, fileTokens, finishTurn, historyOf, isAskState, restored, startTurn, streamingTurn,
 } from '../../extension/askState';
-import type { AskResult } from '../../server/protocol';
+import type { AskResult } from '../../server/protocol/lsp';
 
 const result = (answer: string, over: Partial<AskResult> = {}): AskResult => ({
   answer, cancelled: false, fileTokens: 24310, cachedTokens: 24000, promptTokens: 24330, generatedTokens: 12,

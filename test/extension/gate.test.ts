@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defaultSettings, languageEnabled } from '../../server/settings';
+import { defaultSettings, languageEnabled } from '../../server/shared/settings';
 import { disabledState, globallyEnabled, skipInlineCompletion, withEntry } from '../../extension/gate';
 
 const defaults = defaultSettings().enable;

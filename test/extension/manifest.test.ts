@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { SECTION, SETTINGS } from '../../server/settings';
+import { SECTION, SETTINGS } from '../../server/shared/settings';
 import { COMMAND, contributes, withContributes } from '../../extension/manifest';
 
 const text = readFileSync('package.json', 'utf8');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { StatusParams } from '../../server/protocol';
+import type { StatusParams } from '../../server/protocol/lsp';
 import { renderStatus, type StatusContext } from '../../extension/statusText';
 
 const on: StatusContext = { languageDisabled: false, globallyDisabled: false, languageId: 'typescript' };

@@ -1,10 +1,10 @@
 // Where tests find the real trained models: $STATEWISE_MODELS_DIR or <repo>/models.
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { defaultSettings } from '../../server/settings';
+import { defaultSettings } from '../../server/shared/settings';
 
 export const REPO = resolve(__dirname, '..', '..');
-/** The architecture the product loads when the settings name none (server/settings.ts). */
+/** The architecture the product loads when the settings name none (server/shared/settings.ts). */
 export const DEFAULT_ARCH = defaultSettings()['model.architecture'];
 export const MODELS_DIR = process.env.STATEWISE_MODELS_DIR ?? join(REPO, 'models');
 

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CancellationTokenSource } from 'vscode-languageserver-protocol/node';
-import type { AskParams, AskProgressParams, AskResult } from '../../server/protocol';
+import type { AskParams, AskProgressParams, AskResult } from '../../server/protocol/lsp';
 import { fileUri, startServer, waitFor } from '../server/lspHarness';
 import { CLI_JS, MODELS_DIR, REPO, realEngine, requireBuild } from './realEngine';
 import { DEFAULT_ARCH } from '../helpers/models';

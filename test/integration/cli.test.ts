@@ -27,11 +27,11 @@ test('integration cli: complete --json reports the completion, latency and token
 });
 
 test('integration cli: complete with a workspace folds it in', () => {
-  const r = cli('complete', 'server/settings.ts:100:3', '--workspace', 'server/completion', '--ep', 'cpu', '--json');
+  const r = cli('complete', 'server/shared/settings.ts:100:3', '--workspace', 'server/lsp/completion', '--ep', 'cpu', '--json');
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { workspace?: { files: number; tokens: number; restored: boolean } };
   assert.ok(out.workspace && out.workspace.files > 3 && out.workspace.tokens > 1000, JSON.stringify(out.workspace));
-  const again = cli('complete', 'server/settings.ts:100:3', '--workspace', 'server/completion', '--ep', 'cpu', '--json');
+  const again = cli('complete', 'server/shared/settings.ts:100:3', '--workspace', 'server/lsp/completion', '--ep', 'cpu', '--json');
   assert.equal(again.status, 0, again.stderr);
   const out2 = JSON.parse(again.stdout) as { workspace?: { tokens: number; restored: boolean } };
   assert.equal(out2.workspace?.restored, true, 'the second run restores the persisted workspace state');
@@ -48,7 +48,7 @@ test('integration cli: models lists hawk as ok', () => {
 });
 
 test('integration cli: --arch picks the model that answers (griffin)', () => {
-  const r = cli('complete', 'server/settings.ts:100:3', '--arch', 'griffin', '--ep', 'cpu', '--json');
+  const r = cli('complete', 'server/shared/settings.ts:100:3', '--arch', 'griffin', '--ep', 'cpu', '--json');
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { arch: string; model: string };
   assert.equal(out.arch, 'griffin');

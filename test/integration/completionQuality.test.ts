@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { defaultSettings } from '../../server/settings';
+import { defaultSettings } from '../../server/shared/settings';
 import { CLI_JS, MODELS_DIR, REPO, requireBuild } from './realEngine';
 
 type Score = { exactMatch: number; editSimilarity: number; samples: number };

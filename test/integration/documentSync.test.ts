@@ -1,6 +1,6 @@
 // Server and engine hold the same document text after hostile didChange ranges (issue 16 item 5),
 // with the real engine child: the engine's copy is read back through the `documentText` test hook
-// (server/engine/ipc.ts) and compared with the server's TextDocument ("\r\n" and "\r" as "\n").
+// (server/protocol/ipc.ts) and compared with the server's TextDocument ("\r\n" and "\r" as "\n").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, waitFor } from '../server/lspHarness';

@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { CancelledError, EngineCrashedError } from '../../server/engineClient';
-import type { CompleteParams } from '../../server/engine/ipc';
+import { CancelledError, EngineCrashedError } from '../../server/lsp/engineClient';
+import type { CompleteParams } from '../../server/protocol/ipc';
 import { PATTERN_DOC, PATTERN_END, realEngine } from './realEngine';
 
 const URI = 'file:///work/src/limits.ts';

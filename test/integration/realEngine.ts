@@ -4,7 +4,7 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { EngineClient, type LogLevel } from '../../server/engineClient';
+import { EngineClient, type LogLevel } from '../../server/lsp/engineClient';
 import { MODELS_DIR, modelDir, REPO } from '../helpers/models';
 
 export { MODELS_DIR, REPO };

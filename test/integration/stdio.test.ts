@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createProtocolConnection, InlineCompletionRequest, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
-import type { StatusParams } from '../../server/protocol';
+import type { StatusParams } from '../../server/protocol/lsp';
 import { waitFor } from '../server/lspHarness';
 import { MODELS_DIR, PATTERN_DOC, PATTERN_END, REPO, requireBuild } from './realEngine';
 

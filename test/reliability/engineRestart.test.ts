@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import * as path from 'node:path';
-import { EngineClient, EngineCrashedError } from '../../server/engineClient';
-import { RestartEngineRequest, type RestartEngineResult } from '../../server/protocol';
+import { EngineClient, EngineCrashedError } from '../../server/lsp/engineClient';
+import { RestartEngineRequest, type RestartEngineResult } from '../../server/protocol/lsp';
 import { startServer, waitFor } from '../server/lspHarness';
 import { restartMessage } from '../../extension/format';
 

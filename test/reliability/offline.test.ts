@@ -3,7 +3,7 @@
 // with HOME pointing to an empty folder. Nothing in that process tree may open an internet socket,
 // connect anywhere, send a datagram (DNS), read the resolver's files, or write under ~/.cache/Microsoft
 // (onnxruntime-node 1.30's telemetry does all of these unless ORT_DISABLE_TELEMETRY is set;
-// server/engine/noTelemetry.ts). strace is required: install it (`apt-get install -y strace`;
+// server/shared/noTelemetry.ts). strace is required: install it (`apt-get install -y strace`;
 // .ci/run does); without it this test fails rather than skip.
 
 import { test } from 'node:test';

@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EngineClient } from '../../server/engineClient';
+import { EngineClient } from '../../server/lsp/engineClient';
 
 const DOC = ['export const limits = {', '  item1: 1,', '  item2: 2,', '  item3: 3,', '  item4: 4,', '  item'].join('\n');
 

@@ -1,4 +1,4 @@
-// Saving workspace states when the disk misbehaves (server/workspace/persist.ts): short writes are
+// Saving workspace states when the disk misbehaves (server/engine/persist.ts): short writes are
 // continued, a full disk (ENOSPC) fails the save with a clear message and never leaves a partial
 // file in place, temporary files of interrupted saves are removed, and a directory where a state
 // file belongs is deleted instead of blocking that state for good. Injected file handles simulate
@@ -11,9 +11,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  checkpointFile, listCheckpoints, loadCheckpoint, nodeIo, PersistError, pruneCheckpoints, removeStaleTemps, saveCheckpoint, STALE_TEMP_MS,
+  listCheckpoints, loadCheckpoint, nodeIo, PersistError, removeStaleTemps, saveCheckpoint, STALE_TEMP_MS,
   type PersistHandle, type PersistIo, type PersistMeta,
-} from '../../server/workspace/persist';
+} from '../../server/engine/persist';
+import { checkpointFile, pruneCheckpoints } from '../../server/shared/stateFiles';
 
 const KEY = 'a'.repeat(64);
 const OTHER = 'b'.repeat(64);

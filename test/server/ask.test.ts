@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { askFileText } from '../../server/ask/askFile';
-import { checkAskParams, selectedText } from '../../server/lsp/ask';
-import type { AskProgressParams, AskResult } from '../../server/protocol';
+import { askFileText } from '../../server/lsp/ask/askFile';
+import { checkAskParams, selectedText } from '../../server/lsp/ask/handler';
+import type { AskProgressParams, AskResult } from '../../server/protocol/lsp';
 import { fileUri, startServer, waitFor, workspace } from './lspHarness';
 
 test('askFileText refuses binary, non-UTF-8 and over-size bytes', () => {

@@ -9,8 +9,8 @@ import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ResponseError } from 'vscode-languageserver/node';
-import { checkAskParams, diskFileInScope } from '../../server/lsp/ask';
-import type { AskResult } from '../../server/protocol';
+import { checkAskParams, diskFileInScope } from '../../server/lsp/ask/handler';
+import type { AskResult } from '../../server/protocol/lsp';
 import { DEFAULT_ARCH } from '../helpers/models';
 import { fileUri, startServer, waitFor, workspace } from './lspHarness';
 

@@ -11,8 +11,8 @@ import {
   advance, cycle, DEFAULT_KEYSTROKES, endPosition, longLineDocument, midLineCursor, TYPED_TEXT, typeAt, TYPING_KINDS, typingScript,
 } from '../../server/cli/benchTyping';
 import { UsageError } from '../../server/cli/args';
-import { shouldSkipAutoTrigger } from '../../server/completion/policy';
-import { buildContext } from '../../server/completion/context';
+import { shouldSkipAutoTrigger } from '../../server/lsp/completion/policy';
+import { buildContext } from '../../server/lsp/completion/context';
 import { nestSettings } from '../../server/cli/lspClient';
 
 test('bench stats: nearest-rank percentiles, max, mean; empty and non-finite samples', () => {
@@ -115,7 +115,7 @@ test('bench options: defaults, --quick, --only, and bad values', () => {
   assert.equal(d.engineKeystrokes, 20);
   assert.equal(d.longLineBytes, 100000);
   assert.equal(d.workspaceFiles, 250);
-  assert.equal(d.ep, 'cpu');
+  assert.equal(d.ep, 'auto', 'the default of the editor (server/cli/options.ts)');
   const q = benchOptions(['--quick', '--only', 'lsp,save']);
   assert.deepEqual(q.parts, ['lsp', 'save']);
   assert.deepEqual(q.sizes, [1000, 10000]);

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { EngineDocument } from '../../server/engine/document';
-import type { EditParams, TextEdit } from '../../server/engine/ipc';
+import type { EditParams, TextEdit } from '../../server/protocol/ipc';
 import { applyChanges } from '../../server/lsp/editSync';
 import { startServer, waitFor } from './lspHarness';
 

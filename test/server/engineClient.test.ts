@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import * as path from 'node:path';
-import { CancelledError, EngineClient, EngineCrashedError, isEngineError, type LogLevel } from '../../server/engineClient';
-import type { CompleteParams } from '../../server/engine/ipc';
+import { CancelledError, EngineClient, EngineCrashedError, type LogLevel } from '../../server/lsp/engineClient';
+import { isEngineError } from '../../server/protocol/errors';
+import type { CompleteParams } from '../../server/protocol/ipc';
 
 const FAKE = path.join(__dirname, '..', 'fixtures', 'fakeEngine.mjs');
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { CancellationTokenSource } from 'vscode-languageserver-protocol/node';
-import { EngineError } from '../../server/engineClient';
+import { EngineError } from '../../server/protocol/errors';
 import { fakeModels, FakeEngine, fileUri, startServer, waitFor, workspace } from './lspHarness';
 import { DEFAULT_ARCH } from '../helpers/models';
 

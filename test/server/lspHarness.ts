@@ -12,10 +12,10 @@ import {
   CancellationTokenSource, createProtocolConnection, InlineCompletionRequest, StreamMessageReader, StreamMessageWriter,
   type ClientCapabilities, type InitializeResult, type InlineCompletionItem, type ProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
-import type { EngineLike, PartialListener, Progress } from '../../server/engineClient';
-import type { EngineAskParams, EngineAskResult, LoadResult, Method, RequestMap } from '../../server/engine/ipc';
+import type { EngineLike, PartialListener, Progress } from '../../server/lsp/engineClient';
+import type { EngineAskParams, EngineAskResult, LoadResult, Method, RequestMap } from '../../server/protocol/ipc';
 import { createServer, type StatewiseServer } from '../../server/lsp/server';
-import type { RequestLogParams, StatusParams } from '../../server/protocol';
+import type { RequestLogParams, StatusParams } from '../../server/protocol/lsp';
 import { DEFAULT_ARCH } from '../helpers/models';
 
 type Handler<M extends Method> = (params: RequestMap[M][0], signal: AbortSignal | undefined, onProgress: ((p: Progress) => void) | undefined) => RequestMap[M][1] | Promise<RequestMap[M][1]>;
@@ -32,8 +32,8 @@ const DEFAULTS: Handlers = {
     p.files.forEach((_, i) => onProgress?.({ done: i + 1, total: p.files.length, tokens: i + 1 }));
     return { files: p.files.length, tokens: p.files.length * 10, restored: false, ms: 1 };
   },
-  openDocument: () => ({ tokens: 0 }),
-  editDocument: () => ({ tokens: 0 }),
+  openDocument: () => null,
+  editDocument: () => null,
   closeDocument: () => null,
   warm: () => ({ fedTokens: 0 }),
   complete: () => ({

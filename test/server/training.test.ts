@@ -1,10 +1,10 @@
-// How well a model is trained, in words (server/training.ts).
+// How well a model is trained, in words (server/shared/training.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARCHITECTURES } from '../../server/settings';
-import { ARCH_SUMMARY, trainedTokens, trainingNote, WELL_TRAINED_TOKENS } from '../../server/training';
+import { ARCHITECTURES } from '../../server/shared/settings';
+import { ARCH_SUMMARY, trainedTokens, trainingNote, WELL_TRAINED_TOKENS } from '../../server/shared/training';
 import { MODELS_DIR } from '../helpers/models';
 
 test('trainedTokens: the running total over warm starts, else the last run tokens; nothing for a bad manifest', () => {

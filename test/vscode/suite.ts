@@ -1,11 +1,11 @@
 // Runs inside VS Code desktop's extension host (@vscode/test-electron; test/vscode/runTests.ts starts
-// it): activation, the contributed commands registered, settings defaults equal server/settings.ts,
+// it): activation, the contributed commands registered, settings defaults equal server/shared/settings.ts,
 // the inline-completion provider registered and answering. A tiny runner: no mocha needed.
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { StatewiseApi } from '../../extension/extension';
 import { COMMAND } from '../../extension/manifest';
-import { SECTION, SETTINGS } from '../../server/settings';
+import { SECTION, SETTINGS } from '../../server/shared/settings';
 
 const EXTENSION_ID = 'statewise.statewise';
 const cases: [string, () => Promise<void>][] = [];
@@ -32,7 +32,7 @@ it('registers every contributed command', async () => {
   for (const id of Object.values(COMMAND)) assert.ok(all.has(id), id);
 });
 
-it('settings defaults are the ones in server/settings.ts', async () => {
+it('settings defaults are the ones in server/shared/settings.ts', async () => {
   const cfg = vscode.workspace.getConfiguration(SECTION);
   for (const s of SETTINGS) assert.deepEqual(cfg.inspect(s.key)?.defaultValue, s.default, s.key);
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyHead, decodeUtf8, HEAD_BYTES } from '../../server/workspace/content';
-import { fileKind, isMinifiedName, isTextFileName } from '../../server/workspace/filetypes';
+import { classifyHead, decodeUtf8, HEAD_BYTES } from '../../server/lsp/workspace/content';
+import { fileKind, isMinifiedName, isTextFileName } from '../../server/lsp/workspace/filetypes';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { contentHash, foldChainKeys, foldSeed, workspaceFingerprint } from '../../server/workspace/fingerprint';
+import { contentHash, foldChainKeys, foldSeed, workspaceFingerprint } from '../../server/shared/fingerprint';
 
 const files = [
   { path: 'a.ts', bytes: 10, mtimeMs: 1000 },

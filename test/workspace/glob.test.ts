@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { excludeMatcher, globToRegExp } from '../../server/workspace/glob';
+import { excludeMatcher, globToRegExp } from '../../server/lsp/workspace/glob';
 
 const matches = (glob: string, path: string) => globToRegExp(glob).test(path);
 

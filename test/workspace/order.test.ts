@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ageBand, byFoldOrder, orderByRelevance, sharedFolderDepth } from '../../server/workspace/order';
-import type { WorkspaceFile } from '../../server/workspace/types';
+import { ageBand, byFoldOrder, orderByRelevance, sharedFolderDepth } from '../../server/lsp/workspace/order';
+import type { WorkspaceFile } from '../../server/lsp/workspace/types';
 
 const NOW = Date.UTC(2026, 0, 15);
 const DAY = 86_400_000;

@@ -2,10 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  checkpointFile, deleteState, listCheckpoints, loadCheckpoint, loadState, pruneCheckpoints, saveCheckpoint, saveState, STATE_FILE, type PersistMeta,
-} from '../../server/workspace/persist';
-import { FORMAT_VERSION } from '../../server/workspace/stateformat';
+import { listCheckpoints, loadCheckpoint, loadState, saveCheckpoint, saveState, type PersistMeta } from '../../server/engine/persist';
+import { checkpointFile, deleteState, pruneCheckpoints, STATE_FILE } from '../../server/shared/stateFiles';
+import { FORMAT_VERSION } from '../../server/engine/stateformat';
 import { tempDir } from './fixtures';
 
 const META: PersistMeta = { modelId: 'hawk', modelVersion: '1.2.0', fingerprint: 'f'.repeat(64), tokens: 1234, createdAt: '2026-01-15T00:00:00.000Z', files: 3, bytes: 999 };

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { scanWorkspace, type ScanOptions } from '../../server/workspace/scan';
+import { scanWorkspace, type ScanOptions } from '../../server/lsp/workspace/scan';
 import { makeTree } from './fixtures';
 
 const OPTS: ScanOptions = { maxFileBytes: 262144, ignoreCase: false };

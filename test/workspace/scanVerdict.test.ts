@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { scanVerdict, scanWorkspace, type ScanOptions } from '../../server/workspace/scan';
+import { scanVerdict, scanWorkspace, type ScanOptions } from '../../server/lsp/workspace/scan';
 import { makeTree } from './fixtures';
 
 const OPTS: ScanOptions = { maxFileBytes: 100, ignoreCase: false, exclude: { '**/gen': true, '**/*.snap.ts': true } };

@@ -9,9 +9,9 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readAskFile } from '../../server/ask/askFile';
-import { readRegularFile } from '../../server/workspace/safeRead';
-import { scanVerdict, scanWorkspace } from '../../server/workspace/scan';
+import { readAskFile } from '../../server/lsp/ask/askFile';
+import { readRegularFile } from '../../server/lsp/workspace/safeRead';
+import { scanVerdict, scanWorkspace } from '../../server/lsp/workspace/scan';
 
 const posix = process.platform !== 'win32';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RebuildScheduler, type Timers } from '../../server/workspace/watch';
+import { RebuildScheduler, type Timers } from '../../server/lsp/workspace/watch';
 
 /** Timers driven by `advance`, so the tests never wait on the clock. */
 class FakeTimers implements Timers {

@@ -3,36 +3,32 @@ import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { readManifest, type Manifest } from '../../engine/manifest';
 import { CodeTokenizer } from '../../engine/tokenizer';
-import { ARCHITECTURES, defaultSettings, EXECUTION_PROVIDERS } from '../../settings';
-import { oneOf, parse, UsageError } from '../args';
+import { parse, UsageError } from '../args';
 import type { CliIO } from '../io';
+import { modelChoice, sharedOptions, sharedUsage } from '../options';
 import { openSession, type Session } from '../session';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 export const COMMON_OPTIONS = {
-  arch: { type: 'string', default: defaultSettings()['model.architecture'] },
-  ep: { type: 'string', default: 'cpu' },
-  models: { type: 'string' },
-  json: { type: 'boolean', default: false },
+  ...sharedOptions('arch', 'ep', 'models', 'json'),
   seed: { type: 'string', default: '1' },
   files: { type: 'string', multiple: true },
   'max-bytes': { type: 'string' },
 } as const satisfies Options;
 
-export const COMMON_USAGE = '[--files F...] [--max-bytes N] [--arch NAME] [--ep NAME] [--models DIR] [--seed N] [--json]';
+export const COMMON_USAGE = `[--files F...] [--max-bytes N] ${sharedUsage('arch', 'ep', 'models')} [--seed N] ${sharedUsage('json')}`;
 
 /** Parses the common options plus `extra`; arguments after the options are more --files. */
 export function parseEvalArgs<O extends Options>(args: string[], extra: O) {
   const { values, positionals } = parse(args, { ...COMMON_OPTIONS, ...extra }, { min: 0, max: Infinity, names: 'files' });
   const v = values as Record<string, string | boolean | string[] | undefined>;
-  const arch = v.arch as string;
-  if (!/^[\w.-]+$/.test(arch)) throw new UsageError(`--arch must be a model folder name such as ${ARCHITECTURES.join(', ')}`);
+  const { arch, ep, models } = modelChoice(values);
   return {
     values: v,
     arch,
-    ep: oneOf('ep', v.ep as string, EXECUTION_PROVIDERS),
-    models: v.models as string | undefined,
+    ep,
+    models,
     json: v.json === true,
     seed: intOption('seed', v.seed as string, 0),
     files: [...((v.files as string[] | undefined) ?? []), ...positionals],

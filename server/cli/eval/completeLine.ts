@@ -1,14 +1,14 @@
 // One completion through the product's path: the request the editor would send at this cursor
-// (server/completion/request.ts: mode, caps, sampling, the model's layout unless `layout` forces
+// (server/lsp/completion/request.ts: mode, caps, sampling, the model's layout unless `layout` forces
 // one), the engine's `complete` (checkpoints, token healing) and the editor's filters. What the
 // user sees on the cursor's line is the completion's first line.
-import { buildContext } from '../../completion/context';
-import { postprocess } from '../../completion/filters';
-import { shouldSkipAutoTrigger } from '../../completion/policy';
-import { buildCompletionRequest } from '../../completion/request';
-import type { EngineLike } from '../../engineClient';
-import type { CompletionLayout } from '../../engine/ipc';
-import { defaultSettings } from '../../settings';
+import { buildContext } from '../../lsp/completion/context';
+import { postprocess } from '../../lsp/completion/filters';
+import { shouldSkipAutoTrigger } from '../../lsp/completion/policy';
+import { buildCompletionRequest } from '../../lsp/completion/request';
+import type { EngineLike } from '../../lsp/engineClient';
+import type { CompletionLayout } from '../../protocol/ipc';
+import { defaultSettings } from '../../shared/settings';
 
 const settings = defaultSettings();
 let docs = 0;

@@ -4,7 +4,7 @@
 // - a forced layout (`plain`, `fim`, `suffix-first`): the same path with that prompt layout;
 // - `baseline`: the trivial baseline, the rest of the most similar earlier line (baseline.ts).
 // Exact match and edit similarity of the first line against the deleted text, per cursor kind.
-import { COMPLETION_LAYOUTS, type CompletionLayout } from '../../engine/ipc';
+import { COMPLETION_LAYOUTS, type CompletionLayout } from '../../protocol/ipc';
 import { seededRng } from '../../engine/sampler';
 import { UsageError } from '../args';
 import type { CliIO } from '../io';

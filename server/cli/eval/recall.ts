@@ -2,7 +2,7 @@
 // variant of recallPrompt.ts. Samples are paired: sample i at distance D uses the same name, value
 // and filler in every variant, so the variants differ only in where (or whether) the definition is.
 import { seededRng } from '../../engine/sampler';
-import type { EngineLike } from '../../engineClient';
+import type { EngineLike } from '../../lsp/engineClient';
 import { UsageError } from '../args';
 import type { CliIO } from '../io';
 import { COMMON_USAGE, intList, intOption, modelFiles, modelLabel, parseEvalArgs, pct, report, withSession } from './common';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import {
   balanceBrackets, limitScopeByIndentation, removeRepetition, stopAtSuffixRepeat, trimToLine, trimTrailingWhitespace,
   type Filter,
-} from '../../../server/completion/filters/index';
+} from '../../../server/lsp/completion/filters/index';
 import { at, type Case } from '../helpers';
 import * as balance from './cases/balanceBrackets';
 import * as scope from './cases/limitScopeByIndentation';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { postprocess } from '../../../server/completion/filters/index';
-import { decideMode } from '../../../server/completion/policy';
+import { postprocess } from '../../../server/lsp/completion/filters/index';
+import { decideMode } from '../../../server/lsp/completion/policy';
 import { at, text } from '../helpers';
 
 // End to end: the mode the policy picks, then the whole pipeline.

@@ -1,4 +1,4 @@
-// The parent side of server/engine/ipc.ts: forks the engine child process, sends typed requests,
+// The parent side of server/protocol/ipc.ts: forks the engine child process, sends typed requests,
 // routes responses, progress and log lines, and restarts the child when it dies. A child that keeps
 // crashing is stopped for a while, never for good: crashes older than the window are forgotten, a
 // stopped engine is retried after a back-off, and `restart()` or a model load restarts it at once.
@@ -8,8 +8,9 @@ import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
-import { ENGINE_ENV } from './engine/noTelemetry';
-import { ENGINE_ERRORS, type EngineAskParams, type EngineAskResult, type FromEngine, type Method, type ProgressMessage, type RequestMap, type ToEngine } from './engine/ipc';
+import { ENGINE_ENV } from '../shared/noTelemetry';
+import { EngineError } from '../protocol/errors';
+import { ENGINE_ERRORS, type EngineAskParams, type EngineAskResult, type FromEngine, type Method, type ProgressMessage, type RequestMap, type ToEngine } from '../protocol/ipc';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 export type EngineLogger = (level: LogLevel, message: string) => void;
@@ -17,14 +18,6 @@ export type Progress = Omit<ProgressMessage, 'kind' | 'id'>;
 export type ProgressListener = (progress: Progress) => void;
 /** The answer so far of a streaming request: the whole text up to now and its token count. */
 export type PartialListener = (text: string, tokens: number) => void;
-
-/** An error the engine reported, or one the client raises; `name` is one of ENGINE_ERRORS or the engine's own. */
-export class EngineError extends Error {
-  constructor(name: string, message: string) {
-    super(message);
-    this.name = name;
-  }
-}
 
 export class CancelledError extends EngineError {
   constructor(message = 'cancelled') {
@@ -36,11 +29,6 @@ export class EngineCrashedError extends EngineError {
   constructor(message = 'the engine process exited') {
     super(ENGINE_ERRORS.crashed, message);
   }
-}
-
-/** Whether `e` is an error named `name` (works across our classes and plain engine errors). */
-export function isEngineError(e: unknown, name: string): boolean {
-  return typeof e === 'object' && e !== null && (e as { name?: unknown }).name === name;
 }
 
 /** What the language server and the CLI need from an engine; tests give a fake. */

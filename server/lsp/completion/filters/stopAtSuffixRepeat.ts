@@ -2,7 +2,7 @@
 // "complete" by re-emitting the lines that already follow.
 
 import type { CompletionContext } from '../context';
-import { isBlank, isClosingLine, nextNonBlankLine, splitLines, textThroughLine } from '../text';
+import { isBlank, isClosingLine, nextNonBlankLine, splitLines, textThroughLine } from '../../../shared/text';
 
 /** Non-blank lines, trimmed, joined by `\n`: the text with layout ignored. */
 function normalized(s: string): string {

@@ -2,7 +2,7 @@
 // already closes: in `foo(║)` the completion `a, b)` becomes `a, b`.
 
 import type { CompletionContext } from '../context';
-import { CLOSE_TO_OPEN, OPEN_TO_CLOSE } from '../text';
+import { CLOSE_TO_OPEN, OPEN_TO_CLOSE } from '../../../shared/text';
 
 type Event = 'code' | 'string' | 'open-quote' | 'close-quote';
 

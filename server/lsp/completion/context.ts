@@ -1,7 +1,7 @@
 // What the completion pipeline knows about the cursor: built once per request from the document
 // text and the cursor offset (UTF-16 code units, as LSP positions count by default).
 
-import { leadingWhitespace } from './text';
+import { leadingWhitespace } from '../../shared/text';
 
 export interface CompletionContext {
   /** Document text before the cursor. */

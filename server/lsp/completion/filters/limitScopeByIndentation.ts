@@ -5,7 +5,7 @@ import { endsWithOpener } from '../policy';
 import {
   indentWidth, isBlank, isClosingLine, leadingWhitespace, nextNonBlankLine, splitLines, startsWithCloser,
   textThroughLine,
-} from '../text';
+} from '../../../shared/text';
 
 /**
  * Whether the document after the cursor already closes a block whose closing line would sit at

@@ -2,7 +2,7 @@
 // sent over Node's child-process IPC channel as JSON. The engine knows nothing about LSP; the server
 // knows nothing about tensors.
 
-import type { ExecutionProviderSetting } from '../settings';
+import type { ExecutionProviderSetting } from '../shared/settings';
 
 export interface Position { line: number; character: number }
 export interface TextEdit { range?: { start: Position; end: Position }; text: string }
@@ -35,10 +35,10 @@ export interface LoadResult {
 }
 
 export interface WorkspaceParams {
-  /** A label of this file list (server/workspace/fingerprint.ts workspaceFingerprint), for logs. The
+  /** A label of this file list (server/shared/fingerprint.ts workspaceFingerprint), for logs. The
    *  engine identifies the content itself, by the chain of the files' paths and content hashes. */
   fingerprint: string;
-  /** In fold order: what changes least first (server/workspace/order.ts). Files after the longest
+  /** In fold order: what changes least first (server/lsp/workspace/order.ts). Files after the longest
    *  prefix the engine has a checkpoint for are folded again; the others are restored. */
   files: { path: string; text: string }[];
   /** Folder to persist the fold checkpoints to and restore them from; none: keep them in memory only. */
@@ -179,8 +179,8 @@ export interface InfoResult {
 export interface RequestMap {
   load: [LoadParams, LoadResult];
   setWorkspace: [WorkspaceParams, WorkspaceResult];
-  openDocument: [OpenParams, { tokens: number }];
-  editDocument: [EditParams, { tokens: number }];
+  openDocument: [OpenParams, null];
+  editDocument: [EditParams, null];
   closeDocument: [{ uri: string }, null];
   /** Feed the document's prefix checkpoints in the background, up to a line. */
   warm: [{ uri: string; line?: number }, { fedTokens: number }];

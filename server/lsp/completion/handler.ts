@@ -4,24 +4,25 @@
 
 import type { CancellationToken, Connection, InlineCompletionItem, InlineCompletionParams, Position } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { CompletionCache } from '../completion/cache';
-import { buildContext } from '../completion/context';
-import { Debouncer, type Timers } from '../completion/debounce';
-import { postprocess } from '../completion/filters';
-import { LatencyWindow } from '../completion/latency';
-import { shouldSkipAutoTrigger } from '../completion/policy';
-import { buildCompletionRequest } from '../completion/request';
-import { isAbortError, SingleFlight } from '../completion/singleFlight';
-import { isEngineError, type EngineLike } from '../engineClient';
-import { ENGINE_ERRORS, type CompleteResult } from '../engine/ipc';
-import { RequestLogNotification, type RequestLogParams } from '../protocol';
-import { languageEnabled } from '../settings';
-import type { DocumentSync } from './documents';
-import type { Logger } from './logger';
-import type { ModelManager } from './model';
-import { notify } from './notify';
-import type { SettingsStore } from './settingsStore';
-import type { StatusReporter } from './status';
+import { CompletionCache } from './cache';
+import { buildContext } from './context';
+import { Debouncer, type Timers } from './debounce';
+import { postprocess } from './filters';
+import { LatencyWindow } from './latency';
+import { shouldSkipAutoTrigger } from './policy';
+import { buildCompletionRequest } from './request';
+import { isAbortError, SingleFlight } from './singleFlight';
+import type { EngineLike } from '../engineClient';
+import { isCancelled } from '../../protocol/errors';
+import type { CompleteResult } from '../../protocol/ipc';
+import { RequestLogNotification, type RequestLogParams } from '../../protocol/lsp';
+import { languageEnabled } from '../../shared/settings';
+import type { DocumentSync } from '../documents';
+import type { Logger } from '../logger';
+import type { ModelManager } from '../model';
+import { notify } from '../notify';
+import type { SettingsStore } from '../settingsStore';
+import type { StatusReporter } from '../status';
 
 /** LSP InlineCompletionTriggerKind.Invoked: the user asked (a key binding), not typing. */
 const INVOKED = 1;
@@ -132,7 +133,7 @@ export class CompletionHandler {
       if (texts.length > 0) this.cache.set(key, texts[0]!);
       return finish(texts.map(item), texts.length > 0 ? 'ok' : 'empty', result);
     } catch (err) {
-      if (abort.signal.aborted || isAbortError(err) || isEngineError(err, ENGINE_ERRORS.cancelled)) return finish([], 'cancelled');
+      if (abort.signal.aborted || isAbortError(err) || isCancelled(err)) return finish([], 'cancelled');
       log.warn(`completion ${uri}: ${(err as Error).name}: ${(err as Error).message}`);
       return finish([], 'error');
     } finally {

@@ -12,14 +12,11 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { CHECKPOINT_FILE, checkpointFile, STATE_FILE } from '../shared/stateFiles';
 import { decodeState, encodeState, type PersistMeta, type StateExpectation, type StateTensor } from './stateformat';
 
 export type { PersistMeta, StateExpectation, StateTensor } from './stateformat';
 
-/** The single state file of format 1 (before fold checkpoints): never read, deleted when seen. */
-export const STATE_FILE = 'workspace-state.bin';
-
-const CHECKPOINT_FILE = /^fold-([0-9a-f]{64})\.bin$/;
 /** A temporary file of saveState: `<state file>.<writer pid>.<8 hex>.tmp`. */
 const TEMP_FILE = /^(?:fold-[0-9a-f]{64}\.bin|workspace-state\.bin)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
 /** A temporary file this old is stale even if a process with its writer's pid runs (a save takes seconds). */
@@ -53,12 +50,6 @@ export class PersistError extends Error {
     super(message);
     this.name = 'PersistError';
   }
-}
-
-/** The file name of the fold checkpoint with chain key `key` (64 hex digits). */
-export function checkpointFile(key: string): string {
-  if (!/^[0-9a-f]{64}$/.test(key)) throw new Error(`not a fold chain key: ${key}`);
-  return `fold-${key}.bin`;
 }
 
 /**
@@ -214,24 +205,4 @@ function processRuns(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-/** Deletes the fold checkpoints in `dir` whose keys are not in `keep`. */
-export async function pruneCheckpoints(dir: string, keep: ReadonlySet<string>): Promise<void> {
-  let names: string[];
-  try {
-    names = await fs.readdir(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const m = CHECKPOINT_FILE.exec(name);
-    if (m && !keep.has(m[1]!)) await fs.rm(join(dir, name), { force: true, recursive: true });
-  }
-}
-
-/** Deletes every saved state in `dir`: the fold checkpoints and a format-1 state file. */
-export async function deleteState(dir: string): Promise<void> {
-  await fs.rm(join(dir, STATE_FILE), { force: true, recursive: true });
-  await pruneCheckpoints(dir, new Set());
 }

@@ -1,6 +1,6 @@
 // When to ask for one line or several, and when an automatic trigger is not worth a request.
 
-import type { Settings } from '../settings';
+import type { Settings } from '../../shared/settings';
 import type { CompletionContext } from './context';
 
 export type CompletionMode = 'single' | 'multi';

@@ -8,15 +8,16 @@ import { ErrorCodes, LSPErrorCodes, ResponseError, type CancellationToken, type 
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, relative, sep } from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { ASK_MAX_ANSWER_TOKENS, ASK_MAX_FILE_BYTES, readAskFile, validAnswerTokens } from '../ask/askFile';
-import { isEngineError, type EngineLike } from '../engineClient';
-import { ENGINE_ERRORS, type EngineAskParams } from '../engine/ipc';
-import { AskProgressNotification, type AskParams, type AskProgressParams, type AskResult } from '../protocol';
-import { uriToFsPath } from './docPath';
-import type { DocumentSync } from './documents';
-import type { Logger } from './logger';
-import type { ModelManager } from './model';
-import { notify } from './notify';
+import { ASK_MAX_ANSWER_TOKENS, ASK_MAX_FILE_BYTES, readAskFile, validAnswerTokens } from './askFile';
+import type { EngineLike } from '../engineClient';
+import { isCancelled } from '../../protocol/errors';
+import type { EngineAskParams } from '../../protocol/ipc';
+import { AskProgressNotification, type AskParams, type AskProgressParams, type AskResult } from '../../protocol/lsp';
+import { uriToFsPath } from '../docPath';
+import type { DocumentSync } from '../documents';
+import type { Logger } from '../logger';
+import type { ModelManager } from '../model';
+import { notify } from '../notify';
 
 /** Where Ask may read files from disk: the workspace folders, and only when the workspace is trusted. */
 export interface AskScope {
@@ -104,7 +105,7 @@ export class AskHandler {
         latencyMs: r.latencyMs, arch: r.arch, ep: r.ep,
       };
     } catch (err) {
-      if (isEngineError(err, ENGINE_ERRORS.cancelled)) {
+      if (isCancelled(err)) {
         return {
           answer: '', cancelled: true, fileTokens: 0, cachedTokens: 0, promptTokens: 0, generatedTokens: 0, firstTokenMs: 0,
           latencyMs: 0, arch: loaded.result.arch, ep: loaded.result.ep,

@@ -1,7 +1,7 @@
 // The one place a completion request to the engine is built: the LSP handler, `statewise complete`,
 // `statewise eval lines` and `statewise bench` all call it, so every measured number is the product's.
-import type { CompleteParams, CompletionLayout, Position } from '../engine/ipc';
-import type { Settings } from '../settings';
+import type { CompleteParams, CompletionLayout, Position } from '../../protocol/ipc';
+import type { Settings } from '../../shared/settings';
 import type { CompletionContext } from './context';
 import { decideMode, type CompletionMode } from './policy';
 

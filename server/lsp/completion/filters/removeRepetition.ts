@@ -2,7 +2,7 @@
 // repeated until the token budget runs out.
 
 import type { CompletionContext } from '../context';
-import { isBlank, previousNonBlankLine, safeCut, splitLines, textThroughLine } from '../text';
+import { isBlank, previousNonBlankLine, safeCut, splitLines, textThroughLine } from '../../../shared/text';
 
 /** Identical consecutive non-blank lines from which the repetition is cut (keeping the first). */
 export const MAX_SAME_LINES = 3;

@@ -3,8 +3,8 @@
 // The engine runs in a child process (dist/engine.js beside this bundle).
 
 import { EngineClient } from './engineClient';
-import { createServer } from './lsp/server';
-import { createServerConnection } from './lsp/transport';
+import { createServer } from './server';
+import { createServerConnection } from './transport';
 
 // A malformed frame on --stdio: logged to stderr, exit 1 (the client restarts the server; the
 // 'exit' handler below stops the engine).
