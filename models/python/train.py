@@ -79,13 +79,12 @@ def quantize_state_dict(sd: dict, block: int = 32) -> dict:
 
 def compile_parts(model):
     """Fuse the elementwise-heavy pieces; the Triton scan stays outside the compiled regions."""
-    for layer in model.layers:
-        for name in ("mlp", "norm1", "norm2"):
-            if (mod := getattr(layer, name, None)) is not None:
+    for block in model.layers:
+        for mod in (block.norm1, block.norm2, block.mlp):
+            if mod is not None:
                 mod.forward = torch.compile(mod.forward)
-        rec = getattr(layer, "rec", None) or getattr(layer, "mix", None)
-        if hasattr(rec, "lru"):
-            rec.lru.coeffs = torch.compile(rec.lru.coeffs)
+        if hasattr(block.mixer, "lru"):  # the RG-LRU's gates (hawk, griffin)
+            block.mixer.lru.coeffs = torch.compile(block.mixer.lru.coeffs)
 
 
 def main():

@@ -1,4 +1,5 @@
-"""The five architectures by name: one place that maps a name to its model and config classes."""
+"""The five architectures by name: the one place that lists them and maps a name to its model and
+config classes. Shell scripts read the list from here: `python3 -m statewise_models.registry`."""
 from __future__ import annotations
 
 from .alibi import AlibiConfig, AlibiTransformer
@@ -48,5 +49,9 @@ def load_checkpoint(ck: dict, overrides: dict | None = None):
     cls, cfg_cls = ARCHS[ck["arch"]]
     model = cls(cfg_cls(**{**ck["config"], **(overrides or {})}))
     sd = ck["state_dict"] if "state_dict" in ck else dequantize_state_dict(ck["q8"])
-    model.load_state_dict(sd)
+    model.load_state_dict(sd)  # LM.load_state_dict: older checkpoints' key names migrate (lm.migrate_key)
     return model
+
+
+if __name__ == "__main__":
+    print(" ".join(ARCHS))

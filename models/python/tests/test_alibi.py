@@ -5,7 +5,8 @@ import math
 import pytest
 import torch
 
-from statewise_models.alibi import AlibiConfig, AlibiTransformer, alibi_slopes
+from statewise_models.alibi import AlibiConfig, AlibiTransformer
+from statewise_models.attention import alibi_slopes
 
 SMALL = dict(vocab_size=300, d_model=48, n_layers=2, n_heads=6, mlp_mult=4, max_context=32, max_chunk=64)
 
@@ -67,7 +68,7 @@ def naive_logits(m, toks, window):
     j = torch.arange(t).unsqueeze(0)
     allowed = (j <= i) & (i - j <= window)
     for layer in m.layers:
-        att = layer.attn
+        att = layer.mixer
         h = layer.norm1(x)
         d, nh, dh = att.d, att.h, att.dh
         qkv = att.qkv(h)

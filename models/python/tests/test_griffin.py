@@ -2,7 +2,8 @@
 export-mode prefill continues the state exactly, ALiBi slopes."""
 import torch
 
-from statewise_models.griffin import Griffin, GriffinConfig, alibi_slopes
+from statewise_models.attention import alibi_slopes
+from statewise_models.griffin import Griffin, GriffinConfig
 
 SMALL = dict(vocab_size=300, d_model=48, d_rnn=64, n_layers=3, n_gate_blocks=4, n_heads=3, head_dim=16, window=4, max_chunk=64)
 

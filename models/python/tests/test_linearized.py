@@ -76,7 +76,7 @@ def test_matches_naive_definition():
         got, _ = m(toks, zero_state(m, 2), mode="train")
         x = m.embed(toks)
         for layer in m.layers:
-            x = x + naive_mixer(layer.mixer, layer.norm(x))
+            x = x + naive_mixer(layer.mixer, layer.norm1(x))
         ref = m.norm(x) @ m.embed.weight.t()
     assert torch.allclose(got, ref, atol=1e-9)
 
