@@ -169,3 +169,12 @@ def test_a_warm_start_continues_the_checkpoint_and_keeps_running_totals(tmp_path
     got = torch.load(tmp_path / "run3" / "model.pt")["state_dict"]
     for k, v in want.items():
         assert torch.allclose(got[k], v.half().float(), atol=1e-6), k
+
+
+def test_lr_schedule_warms_up_then_decays_to_a_tenth():
+    from train import lr_at, warmup_steps
+
+    assert warmup_steps(0) == 100 and warmup_steps(120) == 12 and warmup_steps(5000) == 100
+    assert lr_at(4, 1.0, 100, None) == 0.05 and lr_at(500, 1.0, 100, None) == 1.0  # step count not planned yet
+    assert lr_at(0, 2.0, 10, 110) == 0.2 and lr_at(10, 2.0, 10, 110) == 2.0
+    assert abs(lr_at(60, 2.0, 10, 110) - 2.0 * 0.55) < 1e-12 and abs(lr_at(110, 2.0, 10, 110) - 0.2) < 1e-12
