@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from statewise_models.registry import make_model
 
 FAST = {"based", "alibi", "linearized"}
-TRAIN_OVERRIDES = {"alibi": {"train_cache": False}}  # what device_zoo.sh trains
+TRAIN_OVERRIDES = {"alibi": {"train_cache": False}}  # what `gpu.sh zoo` trains
 
 
 def step_fn(model, x, y, state, device):

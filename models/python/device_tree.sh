@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 STASH=$(realpath -m "${STASH:-../statewise-model-stash}")
-ARCHS="hawk griffin based alibi linearized"
+ARCHS=$(cd models && ls -d */manifest.json | cut -d/ -f1 | xargs)  # every shipped model folder
 big() { find "models/$1" -maxdepth 1 -type f \( -name '*.onnx' -o -name '*.bin' \); }
 case "${1:-}" in
   out)

@@ -11,7 +11,7 @@ How the graphs hold the parameters (export_onnx.py; read from the graphs, not fr
 - Initializers that keep the torch name ("model.<key>", optionally "__fp16"-stored behind a Cast) are
   the parameter itself.
 - Every other parameter is found by the node that consumes it: torch.onnx names nodes by module
-  scope ("/model/layers.0/rec/lru/gate_x/MatMul"), so the scope gives the module and RULES the
+  scope ("/model/layers.0/mixer/lru/gate_x/MatMul"), so the scope gives the module and RULES the
   parameter and the inverse of what constant folding did to it (Linear weights are transposed,
   RMSNorm scales are folded into 1 + scale, the conv weight is a [1, 4, D] tensor in the step graph
   and four [D] rows in the prefill graphs, the tied head is the transposed embedding).
@@ -47,6 +47,7 @@ import onnx
 import torch
 from onnx import numpy_helper
 
+from statewise_models.lm import migrate_key
 from statewise_models.registry import ARCHS
 
 SCOPE = "/model/"  # ExportWrapper keeps the network as .model: every scope starts here
@@ -140,10 +141,12 @@ def constant_uses(g: onnx.GraphProto, consts: dict[str, Const]):
 
 # --- which parameter a constant is ----------------------------------------------------------------------
 def module_path(node_name: str) -> str | None:
-    """'/model/layers.0/rec/lru/gate_x/MatMul' -> 'layers.0.rec.lru.gate_x' ('' for the model itself)."""
+    """'/model/layers.0/mixer/lru/gate_x/MatMul' -> 'layers.0.mixer.lru.gate_x' ('' for the model
+    itself); graphs exported before the shared model shell ('/model/layers.0/rec/...') map to
+    today's module names (lm.migrate_key)."""
     if not node_name.startswith(SCOPE):
         return None
-    return ".".join(node_name[len(SCOPE):].split("/")[:-1])
+    return migrate_key(".".join(node_name[len(SCOPE):].split("/")[:-1]))
 
 
 def _same(v):
@@ -181,8 +184,9 @@ RULES = {
 
 def param_of(model: torch.nn.Module, node: onnx.NodeProto, name: str, c: Const, shapes: dict):
     """The state_dict key and value (in the parameter's layout) a constant use stands for, or None."""
-    if name.startswith(PARAM_PREFIX) and name[len(PARAM_PREFIX):] in shapes:  # fp16_storage's Cast keeps the name
-        return name[len(PARAM_PREFIX):], c.value, c.step
+    key = migrate_key(name[len(PARAM_PREFIX):]) if name.startswith(PARAM_PREFIX) else None
+    if key in shapes:  # fp16_storage's Cast keeps the name
+        return key, c.value, c.step
     path = module_path(node.name)
     if path is None:
         return None

@@ -17,6 +17,8 @@ import json
 import os
 import sys
 
+from statewise_models.registry import NAMES
+
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 
 
@@ -135,9 +137,9 @@ def lines_table(archs: list[str], root: str = ROOT) -> list[str]:
 def main():
     args = sys.argv[1:]
     if args and args[0] == "--lines":
-        print("\n".join(lines_table((args[1] if len(args) > 1 else "hawk,griffin,based,alibi,linearized").split(","))))
+        print("\n".join(lines_table((args[1].split(",") if len(args) > 1 else NAMES))))
         return
-    archs = (args[0] if args else "hawk,griffin,based,alibi,linearized").split(",")
+    archs = args[0].split(",") if args else list(NAMES)
     rows = {a: row(a) for a in archs}
     keys: list[str] = []
     for r in rows.values():

@@ -3,10 +3,10 @@
 # architecture to its model folder (int8 ONNX, manifest, fixtures), record its training report and
 # PyTorch results in models/results/ARCH.json and keep the device logs.
 #
-#   bash models/python/zoo_import.sh RETURNED_DIR "hawk griffin based alibi linearized"
+#   bash models/python/zoo_import.sh RETURNED_DIR ["ARCHS"]     # default: all of statewise_models/registry.py
 #
 # RETURNED_DIR holds one folder per device call (any names), each with the files that call's $OUT
-# brought back: report.tar.xz and ckpt.tar.xz.part-* (and rest.tar.xz.part-* from device_zoo_fetch.sh).
+# brought back: report.tar.xz and ckpt.tar.xz.part-* (and rest.tar.xz.part-* from `gpu.sh fetch`).
 # MODELS_OUT (default models) and RESULTS_OUT (default models/results) move the outputs elsewhere (the
 # smoke test writes to a scratch folder); PY is a python with torch and onnx (Debian: /usr/bin/python3).
 # It stops with a clear message when an architecture's checkpoint or report is missing, and prints
@@ -15,7 +15,7 @@
 #       bash scripts/eval-zoo.sh "ARCHS"; python3 models/python/results_table.py
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-RET=$(cd "$1" && pwd); ARCHS=${2:-"hawk griffin based alibi linearized"}
+RET=$(cd "$1" && pwd); ARCHS=${2:-$(cd "$ROOT/models/python" && python3 -m statewise_models.registry)}
 PY=${PY:-/usr/bin/python3}; MODELS_OUT=${MODELS_OUT:-$ROOT/models}; RESULTS_OUT=${RESULTS_OUT:-$ROOT/models/results}
 mkdir -p "$MODELS_OUT" "$RESULTS_OUT/logs"
 Z=$(mktemp -d); trap 'rm -rf "$Z"' EXIT

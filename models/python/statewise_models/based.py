@@ -11,7 +11,7 @@ Layer kinds (config `layout`, default "CLSCCCLSCC"):
   call as one chunk) plus the carried state phi(Q) S_prev; the step is the same code with T = 1.
 - S, sliding-window softmax attention: H heads x D/H, the current token plus `window` previous
   ones, ALiBi biases instead of RoPE (no position input). State: k, v [B, H, W, dh] and valid
-  [B, W] (shift register; see alibi.window_attention).
+  [B, W] (shift register; see attention.py).
 """
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .alibi import AlibiAttention
-from .hawk import RMSNorm, up
-from .head import finish
+from .attention import AlibiAttention
+from .layers import GatedMLP, causal_conv, up
+from .lm import LM, Block
 
 CONV_K = 3
 LA_CHUNK = 64  # training-only chunk length of the linear attention (fast path)
@@ -56,6 +56,8 @@ def taylor_features(x: torch.Tensor, d: int) -> torch.Tensor:
 
 
 class BaseConv(nn.Module):
+    out_names = ("out_proj",)
+
     def __init__(self, cfg: BasedConfig):
         super().__init__()
         d = cfg.d_model
@@ -68,22 +70,20 @@ class BaseConv(nn.Module):
     def state_shapes(self):
         return [("conv", [CONV_K - 1, self.d2])]
 
-    def forward(self, x, conv_state):
+    def forward(self, x, states, mode: str = "train", fast: bool = False):
+        (conv_state,) = states
         u = self.in_proj(x)
         u1, u2 = u[..., 0 : self.d2], u[..., self.d2 : 2 * self.d2]
         xc = torch.cat([conv_state.to(u1.dtype), u1], dim=1)  # [B, T+2, 2D]
         w = self.conv_w.to(u1.dtype)
-        # static slices only, so the exported graph takes any T (T == 1 included)
-        conv = xc[:, 0 : -(CONV_K - 1)] * w[0]
-        for j in range(1, CONV_K):
-            stop = j - (CONV_K - 1)
-            conv = conv + (xc[:, j:stop] if stop < 0 else xc[:, j:]) * w[j]
-        conv = conv + self.conv_b.to(u1.dtype)
+        conv = causal_conv(xc, w) + self.conv_b.to(u1.dtype)
         new_conv = up(xc[:, -(CONV_K - 1) :])
         return self.out_proj(F.silu(conv) * u2), [new_conv]
 
 
 class TaylorLinearAttention(nn.Module):
+    out_names = ("out",)
+
     def __init__(self, cfg: BasedConfig):
         super().__init__()
         d, h, f = cfg.d_model, cfg.n_heads, cfg.feature_dim
@@ -98,7 +98,8 @@ class TaylorLinearAttention(nn.Module):
     def state_shapes(self):
         return [("S", [self.h, self.nf, self.dv]), ("z", [self.h, self.nf])]
 
-    def forward(self, x, s0, z0, fast: bool = False):
+    def forward(self, x, states, mode: str = "train", fast: bool = False):
+        s0, z0 = states
         b = x.shape[0]
         h, f, dv = self.h, self.f, self.dv
         q = up(self.q(x)).reshape(b, -1, h, f).transpose(1, 2)  # [B, H, T, f]
@@ -152,101 +153,17 @@ class TaylorLinearAttention(nn.Module):
         return y, s0 + s_incl[:, :, -1], z0 + z_incl[:, :, -1]
 
 
-class SwiGLU(nn.Module):
-    def __init__(self, d: int, mult: int):
-        super().__init__()
-        self.gate = nn.Linear(d, mult * d)
-        self.up = nn.Linear(d, mult * d)
-        self.down = nn.Linear(mult * d, d)
-
-    def forward(self, x):
-        return self.down(F.silu(self.gate(x)) * self.up(x))
-
-
-class BasedLayer(nn.Module):
-    def __init__(self, cfg: BasedConfig, kind: str):
-        super().__init__()
-        self.kind = kind
-        self.norm1 = RMSNorm(cfg.d_model)
-        if kind == "C":
-            self.mixer = BaseConv(cfg)
-        elif kind == "L":
-            self.mixer = TaylorLinearAttention(cfg)
-        elif kind == "S":
-            self.mixer = AlibiAttention(cfg.d_model, cfg.n_heads, cfg.window)
-        else:
-            raise ValueError(f"unknown Based layer kind {kind!r}")
-        self.n_states = len(self.mixer.state_shapes())
-        self.norm2 = RMSNorm(cfg.d_model)
-        self.mlp = SwiGLU(cfg.d_model, cfg.mlp_mult)
-
-    def forward(self, x, states, fast: bool = False):
-        if fast and self.kind == "S":
-            a, new = self.mixer(self.norm1(x), *states, True, True)
-        elif fast and self.kind == "L":
-            a, new = self.mixer(self.norm1(x), *states, fast=True)
-        else:
-            a, new = self.mixer(self.norm1(x), *states)
-        x = x + a
-        x = x + self.mlp(self.norm2(x))
-        return x, new
-
-
-class Based(nn.Module):
+class Based(LM):
     arch = "based"
-    # train.py sets this: mode 'train' then takes the chunked / blocked attention (same function)
-    fast_train = False
 
-    def __init__(self, cfg: BasedConfig):
-        super().__init__()
-        self.cfg = cfg
-        self.embed = nn.Embedding(cfg.vocab_size, cfg.d_model)
-        self.layers = nn.ModuleList(BasedLayer(cfg, kind) for kind in cfg.layout)
-        self.norm = RMSNorm(cfg.d_model)
-        self._init_weights()
-
-    def _init_weights(self):
-        nn.init.normal_(self.embed.weight, std=1.0 / math.sqrt(self.cfg.d_model))
-        out_std_scale = 1.0 / math.sqrt(2 * len(self.layers))
-        out_names = ("out_proj", "out", "down")
-        for layer in self.layers:
-            for mod in (layer.mixer, layer.mlp):
-                for name, lin in mod.named_children():
-                    if not isinstance(lin, nn.Linear):
-                        continue
-                    scale = out_std_scale if name in out_names else 1.0
-                    nn.init.normal_(lin.weight, std=scale / math.sqrt(lin.in_features))
-                    if lin.bias is not None:
-                        nn.init.zeros_(lin.bias)
-
-    # --- the state contract -------------------------------------------------------------
-    def state_spec(self) -> list[tuple[str, list[int]]]:
-        spec = []
-        for i, layer in enumerate(self.layers):
-            for name, shape in layer.mixer.state_shapes():
-                spec.append((f"{i}.{name}", shape))
-        return spec
-
-    def init_state(self, batch: int, device=None) -> list[torch.Tensor]:
-        return [torch.zeros(batch, *shape, device=device) for _, shape in self.state_spec()]
-
-    def forward(self, tokens: torch.Tensor, state: list[torch.Tensor], mode: str = "train", last_only: bool = False, hidden: bool = False):
-        """tokens [B, T] -> (logits [B, T, V] or [B, V] when last_only, new state list).
-        One code path serves 'train', 'export' and 'step' (T == 1)."""
-        x = self.embed(tokens)
-        new_state: list[torch.Tensor] = []
-        pos = 0
-        fast = mode == "train" and self.fast_train
-        for layer in self.layers:
-            x, new = layer(x, state[pos : pos + layer.n_states], fast)
-            pos += layer.n_states
-            new_state += new
-        return finish(self, x, new_state, last_only, hidden)
-
-    def set_export_chunk(self, max_chunk: int):
-        self.cfg.max_chunk = max_chunk  # nothing in the graph depends on it
-
-    def param_count(self) -> dict:
-        total = sum(p.numel() for p in self.parameters())
-        emb = self.embed.weight.numel()
-        return {"total": total, "embedding": emb, "non_embedding": total - emb}
+    def blocks(self, cfg: BasedConfig):
+        d = cfg.d_model
+        mixers = {
+            "C": lambda: BaseConv(cfg),
+            "L": lambda: TaylorLinearAttention(cfg),
+            "S": lambda: AlibiAttention(d, cfg.n_heads, cfg.window),
+        }
+        for kind in cfg.layout:
+            if kind not in mixers:
+                raise ValueError(f"unknown Based layer kind {kind!r}")
+        return [Block(d, mixers[kind](), GatedMLP(d, cfg.mlp_mult * d, F.silu)) for kind in cfg.layout]

@@ -8,7 +8,7 @@ and values (one shared K/V head) plus a `valid` mask of the filled slots: the ad
 A query sees itself and the W previous tokens.
 
 State contract per attention layer l: k [B, W, dh], v [B, W, dh], valid [B, W]; recurrent layers as
-in hawk.py.
+in rglru.py.
 """
 from __future__ import annotations
 
@@ -19,9 +19,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .alibi import alibi_slopes
-from .hawk import CONV_WIDTH, MLP, RecurrentBlock, RMSNorm, doubling_stages, up
-from .head import finish
+from .attention import alibi_slopes
+from .layers import GatedMLP, up
+from .lm import LM, Block
+from .rglru import RecurrentBlock
 
 
 @dataclass
@@ -45,6 +46,11 @@ class GriffinConfig:
 
 
 class LocalMQA(nn.Module):
+    """Local multi-query attention: H query heads, one shared K/V head, the current token plus the
+    `window` previous ones, ALiBi biases."""
+
+    out_names = ("out",)
+
     def __init__(self, cfg: GriffinConfig):
         super().__init__()
         d, h, dh = cfg.d_model, cfg.n_heads, cfg.head_dim
@@ -55,7 +61,11 @@ class LocalMQA(nn.Module):
         self.out = nn.Linear(h * dh, d)
         self.register_buffer("slopes", torch.tensor(alibi_slopes(h)), persistent=False)
 
-    def forward(self, x, k_state, v_state, valid, mode):
+    def state_shapes(self):
+        return [("k", [self.w, self.dh]), ("v", [self.w, self.dh]), ("valid", [self.w])]
+
+    def forward(self, x, states, mode: str, fast: bool = False):
+        k_state, v_state, valid = states
         b = x.shape[0]
         q = self.q(x).reshape(b, -1, self.h, self.dh).transpose(1, 2)  # [B, H, T, dh]
         k_new, v_new = self.k(x), self.v(x)  # [B, T, dh]
@@ -79,86 +89,13 @@ class LocalMQA(nn.Module):
             y = torch.matmul(torch.softmax(s, dim=-1), up(vals).unsqueeze(1)).to(q.dtype)
         y = y.transpose(1, 2).reshape(b, -1, self.h * self.dh)
         w = self.w
-        return self.out(y), up(keys[:, -w:]), up(vals[:, -w:]), up(val[:, -w:])
+        return self.out(y), [up(keys[:, -w:]), up(vals[:, -w:]), up(val[:, -w:])]
 
 
-class GriffinLayer(nn.Module):
-    def __init__(self, cfg: GriffinConfig, attention: bool):
-        super().__init__()
-        self.attention = attention
-        self.norm1 = RMSNorm(cfg.d_model)
-        self.mix = LocalMQA(cfg) if attention else RecurrentBlock(cfg)
-        self.norm2 = RMSNorm(cfg.d_model)
-        self.mlp = MLP(cfg)
-
-    def forward(self, x, state, mode):
-        if self.attention:
-            r, *new = self.mix(self.norm1(x), state[0], state[1], state[2], mode)
-        else:
-            r, *new = self.mix(self.norm1(x), state[0], state[1], mode)
-        x = x + r
-        x = x + self.mlp(self.norm2(x))
-        return x, new
-
-
-class Griffin(nn.Module):
+class Griffin(LM):
     arch = "griffin"
 
-    def __init__(self, cfg: GriffinConfig):
-        super().__init__()
-        self.cfg = cfg
-        self.embed = nn.Embedding(cfg.vocab_size, cfg.d_model)
-        self.layers = nn.ModuleList(GriffinLayer(cfg, cfg.is_attention(i)) for i in range(cfg.n_layers))
-        self.norm = RMSNorm(cfg.d_model)
-        self._init_weights()
-
-    def _init_weights(self):
-        cfg = self.cfg
-        nn.init.normal_(self.embed.weight, std=1.0 / math.sqrt(cfg.d_model))
-        out_scale = 1.0 / math.sqrt(2 * cfg.n_layers)
-        for layer in self.layers:
-            mix = layer.mix
-            ins = [layer.mlp.gate, layer.mlp.up] + ([mix.q, mix.k, mix.v] if layer.attention else [mix.linear_y, mix.linear_x])
-            outs = [layer.mlp.down, mix.out if layer.attention else mix.linear_out]
-            for lin in ins:
-                nn.init.normal_(lin.weight, std=1.0 / math.sqrt(lin.in_features))
-                if lin.bias is not None:
-                    nn.init.zeros_(lin.bias)
-            for lin in outs:
-                nn.init.normal_(lin.weight, std=out_scale / math.sqrt(lin.in_features))
-                nn.init.zeros_(lin.bias)
-
-    def state_spec(self) -> list[tuple[str, list[int]]]:
-        c = self.cfg
-        spec = []
-        for i in range(c.n_layers):
-            if c.is_attention(i):
-                spec += [(f"{i}.k", [c.window, c.head_dim]), (f"{i}.v", [c.window, c.head_dim]), (f"{i}.valid", [c.window])]
-            else:
-                spec += [(f"{i}.conv", [CONV_WIDTH - 1, c.d_rnn]), (f"{i}.h", [c.d_rnn])]
-        return spec
-
-    def init_state(self, batch: int, device=None) -> list[torch.Tensor]:
-        return [torch.zeros(batch, *shape, device=device) for _, shape in self.state_spec()]
-
-    def forward(self, tokens, state, mode: str = "train", last_only: bool = False, hidden: bool = False):
-        x = self.embed(tokens)
-        new_state: list[torch.Tensor] = []
-        at = 0
-        for layer in self.layers:
-            n = 3 if layer.attention else 2
-            x, new = layer(x, state[at : at + n], mode)
-            new_state += new
-            at += n
-        return finish(self, x, new_state, last_only, hidden)
-
-    def set_export_chunk(self, max_chunk: int):
-        stages = doubling_stages(max_chunk)
-        for layer in self.layers:
-            if not layer.attention:
-                layer.mix.lru._stages = stages
-
-    def param_count(self) -> dict:
-        total = sum(p.numel() for p in self.parameters())
-        emb = self.embed.weight.numel()
-        return {"total": total, "embedding": emb, "non_embedding": total - emb}
+    def blocks(self, cfg: GriffinConfig):
+        d = cfg.d_model
+        mixer = lambda i: LocalMQA(cfg) if cfg.is_attention(i) else RecurrentBlock(d, cfg.d_rnn, cfg.n_gate_blocks)  # noqa: E731
+        return [Block(d, mixer(i), GatedMLP(d, d * cfg.mlp_mult)) for i in range(cfg.n_layers)]

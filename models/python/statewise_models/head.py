@@ -1,4 +1,4 @@
-"""The tied output head every architecture ends in, and the training loss computed through it in
+"""The tied output head every architecture ends in (lm.LM), and the training loss computed through it in
 chunks of positions so that the [batch, seq, vocab] logits never exist whole (at batch 16 x 2,048 x
 16,384 they are 2 GiB in float32, and the loss's softmax and gradient as much again each)."""
 from __future__ import annotations
@@ -12,15 +12,6 @@ def tied_logits(x: torch.Tensor, embed_weight: torch.Tensor) -> torch.Tensor:
     """Final-norm output [..., D] -> logits [..., V] against the tied embedding, float32 (float64 kept)."""
     logits = torch.matmul(x, embed_weight.to(x.dtype).t())
     return logits if logits.dtype == torch.float64 else logits.float()
-
-
-def finish(model, x: torch.Tensor, new_state: list, last_only: bool, hidden: bool):
-    """The common end of every forward: last position if asked, final norm, then logits, or the normed
-    hidden states themselves when `hidden` (for chunked_loss)."""
-    if last_only:
-        x = x[:, -1]
-    x = model.norm(x)
-    return (x if hidden else tied_logits(x, model.embed.weight)), new_state
 
 
 def _chunk_nll(h, w, y):

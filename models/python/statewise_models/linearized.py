@@ -30,8 +30,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .hawk import RMSNorm, up
-from .head import finish
+from .layers import causal_conv, up
+from .lm import LM, Block
 
 
 @dataclass
@@ -50,6 +50,8 @@ class LinearizedConfig:
 
 
 class AugmentedGAU(nn.Module):
+    out_names = ("out",)
+
     def __init__(self, cfg: LinearizedConfig):
         super().__init__()
         d = cfg.d_model
@@ -85,7 +87,10 @@ class AugmentedGAU(nn.Module):
         of = self.qk_offset.to(z.dtype)
         return v, gate, z * sc[0] + of[0], z * sc[1] + of[1], z * sc[2] + of[2], z * sc[3] + of[3]
 
-    def forward(self, x, s_prev, s_cur, kbuf, vbuf, fill, conv_state, fast: bool = False):
+    def forward(self, x, states, mode: str = "train", fast: bool = False):
+        """fast (training only): `forward_aligned` for calls that span whole groups (the same
+        function for calls that start at a group boundary, which train.py's calls always do)."""
+        s_prev, s_cur, kbuf, vbuf, fill, conv_state = states
         if fast and x.shape[1] % self.g == 0:
             return self.forward_aligned(x, s_prev, s_cur, kbuf, vbuf, conv_state)
         e, s, g, K = self.e, self.s, self.g, self.k
@@ -126,12 +131,7 @@ class AugmentedGAU(nn.Module):
 
         # causal depthwise conv on v (static slices only)
         vc = torch.cat([conv_state.to(cd), v], dim=1)  # [B, T+K-1, e]
-        cw = self.conv_w.to(cd)
-        conv = vc[:, 0 : -(K - 1)] * cw[0]
-        for j in range(1, K):
-            stop = j - (K - 1)
-            conv = conv + (vc[:, j:stop] if stop < 0 else vc[:, j:]) * cw[j]
-        y = y + conv
+        y = y + causal_conv(vc, self.conv_w.to(cd))
         out = self.out(gate * y.to(gate.dtype))
 
         # new state
@@ -183,71 +183,10 @@ class AugmentedGAU(nn.Module):
         return out, new
 
 
-class LinearizedLayer(nn.Module):
-    def __init__(self, cfg: LinearizedConfig):
-        super().__init__()
-        self.norm = RMSNorm(cfg.d_model)
-        self.mixer = AugmentedGAU(cfg)
-        self.n_states = len(self.mixer.state_shapes())
+class Linearized(LM):
+    """Blocks of x + mixer(norm1(x)) with no separate MLP."""
 
-    def forward(self, x, states, fast: bool = False):
-        a, new = self.mixer(self.norm(x), *states, fast=fast)
-        return x + a, new
-
-
-class Linearized(nn.Module):
     arch = "linearized"
-    # train.py sets this: mode 'train' then takes `AugmentedGAU.forward_aligned` (same function
-    # for calls that start at a group boundary, which train.py's calls always do)
-    fast_train = False
 
-    def __init__(self, cfg: LinearizedConfig):
-        super().__init__()
-        self.cfg = cfg
-        self.embed = nn.Embedding(cfg.vocab_size, cfg.d_model)
-        self.layers = nn.ModuleList(LinearizedLayer(cfg) for _ in range(cfg.n_layers))
-        self.norm = RMSNorm(cfg.d_model)
-        self._init_weights()
-
-    def _init_weights(self):
-        cfg = self.cfg
-        nn.init.normal_(self.embed.weight, std=1.0 / math.sqrt(cfg.d_model))
-        out_std_scale = 1.0 / math.sqrt(2 * cfg.n_layers)
-        for layer in self.layers:
-            m = layer.mixer
-            nn.init.normal_(m.proj.weight, std=1.0 / math.sqrt(m.proj.in_features))
-            nn.init.zeros_(m.proj.bias)
-            nn.init.normal_(m.out.weight, std=out_std_scale / math.sqrt(m.out.in_features))
-            nn.init.zeros_(m.out.bias)
-
-    # --- the state contract -------------------------------------------------------------
-    def state_spec(self) -> list[tuple[str, list[int]]]:
-        spec = []
-        for i, layer in enumerate(self.layers):
-            for name, shape in layer.mixer.state_shapes():
-                spec.append((f"{i}.{name}", shape))
-        return spec
-
-    def init_state(self, batch: int, device=None) -> list[torch.Tensor]:
-        return [torch.zeros(batch, *shape, device=device) for _, shape in self.state_spec()]
-
-    def forward(self, tokens: torch.Tensor, state: list[torch.Tensor], mode: str = "train", last_only: bool = False, hidden: bool = False):
-        """tokens [B, T] -> (logits [B, T, V] or [B, V] when last_only, new state list).
-        One code path serves 'train', 'export' and 'step' (T == 1)."""
-        x = self.embed(tokens)
-        new_state: list[torch.Tensor] = []
-        pos = 0
-        fast = mode == "train" and self.fast_train
-        for layer in self.layers:
-            x, new = layer(x, state[pos : pos + layer.n_states], fast)
-            pos += layer.n_states
-            new_state += new
-        return finish(self, x, new_state, last_only, hidden)
-
-    def set_export_chunk(self, max_chunk: int):
-        self.cfg.max_chunk = max_chunk  # nothing in the graph depends on it
-
-    def param_count(self) -> dict:
-        total = sum(p.numel() for p in self.parameters())
-        emb = self.embed.weight.numel()
-        return {"total": total, "embedding": emb, "non_embedding": total - emb}
+    def blocks(self, cfg: LinearizedConfig):
+        return [Block(cfg.d_model, AugmentedGAU(cfg)) for _ in range(cfg.n_layers)]

@@ -1,11 +1,12 @@
-"""Parity of the ALiBi Transformer: slopes; parallel forward == step-by-step decoding (crossing the
-cache cap); chunked export prefill continues the state; a naive full-attention reference."""
+"""The ALiBi Transformer: slopes; a naive full-attention reference; the cache cap; training without
+the cache. The state contract (parallel == steps, chunked prefill): test_contract.py."""
 import math
 
 import pytest
 import torch
 
-from statewise_models.alibi import AlibiConfig, AlibiTransformer, alibi_slopes
+from statewise_models.alibi import AlibiConfig, AlibiTransformer
+from statewise_models.attention import alibi_slopes
 
 SMALL = dict(vocab_size=300, d_model=48, n_layers=2, n_heads=6, mlp_mult=4, max_context=32, max_chunk=64)
 
@@ -67,7 +68,7 @@ def naive_logits(m, toks, window):
     j = torch.arange(t).unsqueeze(0)
     allowed = (j <= i) & (i - j <= window)
     for layer in m.layers:
-        att = layer.attn
+        att = layer.mixer
         h = layer.norm1(x)
         d, nh, dh = att.d, att.h, att.dh
         qkv = att.qkv(h)
@@ -116,40 +117,6 @@ def test_train_without_cache_equals_empty_cache(t):
     assert torch.allclose(got, ref, atol=1e-9)
     assert torch.allclose(exp_nc, ref, atol=1e-9)
     for x, y in zip(got_state, ref_state):
-        assert torch.allclose(x, y, atol=1e-9)
-
-
-@pytest.mark.parametrize("prefix", [[0, 0], [5, 30]])
-def test_parallel_equals_steps(prefix):
-    m = small_model()
-    toks = torch.randint(0, 300, (2, 40))  # crosses the cap of 32 slots
-    st0 = prefix_state(m, prefix)
-    with torch.no_grad():
-        par, par_state = m(toks, st0, mode="train")
-        s = st0
-        outs = []
-        for t in range(toks.shape[1]):
-            lg, s = m(toks[:, t : t + 1], s, mode="step")
-            outs.append(lg)
-        seq = torch.cat(outs, dim=1)
-    assert torch.allclose(par, seq, atol=1e-9)
-    for x, y in zip(par_state, s):
-        assert torch.allclose(x, y, atol=1e-9)
-
-
-@pytest.mark.parametrize("cuts", [[1], [7], [31], [32], [33], [49], [3, 20], [10, 11, 45]])
-def test_chunked_prefill_continues_state(cuts):
-    m = small_model()
-    toks = torch.randint(0, 300, (2, 50))
-    st0 = prefix_state(m, [0, 13])
-    with torch.no_grad():
-        full, full_state = m(toks, st0, mode="export", last_only=True)
-        s = st0
-        bounds = [0] + cuts + [toks.shape[1]]
-        for a, b in zip(bounds[:-1], bounds[1:]):
-            last, s = m(toks[:, a:b], s, mode="export", last_only=True)
-    assert torch.allclose(full, last, atol=1e-9)
-    for x, y in zip(full_state, s):
         assert torch.allclose(x, y, atol=1e-9)
 
 

@@ -1,5 +1,5 @@
-"""Parity of the Based definitions: Taylor features; parallel forward == step-by-step decoding from
-a non-trivial state; chunked export prefill continues the state for any split."""
+"""Based: Taylor features, its state layout, the sliding window's reach. The state contract
+(parallel == steps, chunked prefill): test_contract.py."""
 import math
 
 import pytest
@@ -25,27 +25,6 @@ def zero_state(m, b):
     return [x.double() for x in m.init_state(b)]
 
 
-def prefix_state(m, lengths, noise=True):
-    """State after a different number of random tokens per batch row, plus noise on the tensors
-    where any value is legal (conv inputs, S, cached K/V); z and valid stay consistent."""
-    g = torch.Generator().manual_seed(7)
-    rows = []
-    with torch.no_grad():
-        for n in lengths:
-            st = zero_state(m, 1)
-            if n > 0:
-                toks = torch.randint(0, SMALL["vocab_size"], (1, n), generator=g)
-                _, st = m(toks, st, mode="train")
-            rows.append(st)
-    out = []
-    for (name, _), xs in zip(m.state_spec(), zip(*rows)):
-        x = torch.cat(xs, dim=0)
-        if noise and name.split(".")[1] in ("conv", "S", "k", "v"):
-            x = x + 0.5 * torch.randn(x.shape, generator=g, dtype=x.dtype)
-        out.append(x)
-    return out
-
-
 def test_taylor_features():
     g = torch.Generator().manual_seed(1)
     a = torch.randn(2, 3, 5, 16, generator=g, dtype=torch.float64)
@@ -66,40 +45,6 @@ def test_state_spec_shapes():
     assert spec[3][1] == [2, 4, 24] and spec[5][1] == [4]
     for x, (name, shape) in zip(st, spec):
         assert list(x.shape) == [3] + list(shape), name
-
-
-@pytest.mark.parametrize("prefix", [[0, 0], [2, 9]])
-def test_parallel_equals_steps(prefix):
-    m = small_model()
-    toks = torch.randint(0, 300, (2, 13))  # crosses the window of 4
-    st0 = prefix_state(m, prefix, noise=prefix != [0, 0])
-    with torch.no_grad():
-        par, par_state = m(toks, st0, mode="train")
-        s = st0
-        outs = []
-        for t in range(toks.shape[1]):
-            lg, s = m(toks[:, t : t + 1], s, mode="step")
-            outs.append(lg)
-        seq = torch.cat(outs, dim=1)
-    assert torch.allclose(par, seq, atol=1e-9)
-    for x, y in zip(par_state, s):
-        assert torch.allclose(x, y, atol=1e-9)
-
-
-@pytest.mark.parametrize("cuts", [[1], [3], [4], [5], [13], [29], [2, 7], [4, 5, 17]])
-def test_chunked_prefill_continues_state(cuts):
-    m = small_model()
-    toks = torch.randint(0, 300, (2, 30))
-    st0 = prefix_state(m, [0, 3])
-    with torch.no_grad():
-        full, full_state = m(toks, st0, mode="export", last_only=True)
-        s = st0
-        bounds = [0] + cuts + [toks.shape[1]]
-        for a, b in zip(bounds[:-1], bounds[1:]):
-            last, s = m(toks[:, a:b], s, mode="export", last_only=True)
-    assert torch.allclose(full, last, atol=1e-9)
-    for x, y in zip(full_state, s):
-        assert torch.allclose(x, y, atol=1e-9)
 
 
 def test_window_limits_attention():

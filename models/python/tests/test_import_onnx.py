@@ -13,7 +13,7 @@ import torch
 
 import export_onnx as ex
 import import_onnx as im
-from statewise_models.hawk import RMSNorm
+from statewise_models.layers import RMSNorm
 from statewise_models.registry import load_checkpoint, make_model
 
 MODELS = os.path.join(os.path.dirname(__file__), "..", "..")

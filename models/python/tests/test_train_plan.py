@@ -13,7 +13,6 @@ import torch
 import torch.nn.functional as F
 
 from statewise_models.head import chunked_loss, tied_logits
-from statewise_models.registry import make_model
 from shared_gpu import Lockstep, plan_shared_steps
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -48,19 +47,6 @@ def test_chunked_loss_equals_the_whole_logits_loss_and_its_gradients():
         ch, cw = torch.autograd.grad(got, (h, w))
         assert torch.allclose(got, ref, rtol=1e-12)
         assert torch.allclose(ch, gh, atol=1e-12) and torch.allclose(cw, gw, atol=1e-12)
-
-
-def test_hidden_forward_then_head_is_the_logits_forward():
-    for arch, cfg in [("hawk", {"vocab_size": 64, "d_model": 16, "d_rnn": 16, "n_layers": 1, "n_gate_blocks": 2, "mlp_mult": 2}),
-                      ("based", {"vocab_size": 64, "d_model": 16, "layout": "CLS", "n_heads": 2, "feature_dim": 4, "window": 4})]:
-        torch.manual_seed(1)
-        m = make_model(arch, cfg).double()
-        x = torch.randint(0, 64, (2, 9))
-        s = [t.double() for t in m.init_state(2)]
-        logits, s1 = m(x, s)
-        h, s2 = m(x, s, hidden=True)
-        assert torch.allclose(tied_logits(h, m.embed.weight), logits, atol=1e-12)
-        assert all(torch.equal(a, b) for a, b in zip(s1, s2))
 
 
 def test_plan_shared_steps_uses_the_mean_shared_step_time():
@@ -183,3 +169,12 @@ def test_a_warm_start_continues_the_checkpoint_and_keeps_running_totals(tmp_path
     got = torch.load(tmp_path / "run3" / "model.pt")["state_dict"]
     for k, v in want.items():
         assert torch.allclose(got[k], v.half().float(), atol=1e-6), k
+
+
+def test_lr_schedule_warms_up_then_decays_to_a_tenth():
+    from train import lr_at, warmup_steps
+
+    assert warmup_steps(0) == 100 and warmup_steps(120) == 12 and warmup_steps(5000) == 100
+    assert lr_at(4, 1.0, 100, None) == 0.05 and lr_at(500, 1.0, 100, None) == 1.0  # step count not planned yet
+    assert lr_at(0, 2.0, 10, 110) == 0.2 and lr_at(10, 2.0, 10, 110) == 2.0
+    assert abs(lr_at(60, 2.0, 10, 110) - 2.0 * 0.55) < 1e-12 and abs(lr_at(110, 2.0, 10, 110) - 0.2) < 1e-12

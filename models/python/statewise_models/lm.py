@@ -1,0 +1,138 @@
+"""The model shell every architecture shares: `Block(mixer)` (pre-norm residual mixer, then an
+optional pre-norm residual MLP) and `LM` (embedding, blocks, final norm, tied head) with the one
+state contract the exporter and the engine rely on.
+
+A mixer is an nn.Module with
+    state_shapes() -> [(name, shape without batch)]     its recurrent state, in order
+    forward(x, states, mode, fast) -> (y, new_states)   mode 'train' | 'export' | 'step' (T == 1);
+                                                         fast: training-only fast path allowed
+    out_names                                            its linears that write the residual stream
+and optionally set_export_chunk(max_chunk). An architecture is an LM subclass whose `blocks(cfg)`
+is its layout, plus its config dataclass (vocab_size, d_model, max_chunk and its own fields).
+
+State contract: `state_spec()` lists (f"{layer}.{name}", shape) over the blocks in order;
+`forward(tokens, state)` takes and returns the state as a flat list in that order; the zero state
+is the empty context. export_onnx.py names the graph inputs state_in.<name> and outputs
+state_out.<name> from it, and the engine reads them from manifest.json.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn as nn
+
+from .head import tied_logits
+from .layers import RMSNorm
+
+# Module names of checkpoints written before the shared shell (the mixer had four names, and the
+# MLP-less linearized block called its norm `norm`): migrate_key maps them to today's names.
+_OLD_MIXER_NAMES = ("rec", "mix", "attn")
+
+
+def migrate_key(name: str) -> str:
+    """A state_dict key or module path of an older checkpoint or graph -> today's name
+    ('layers.3.rec.lru.a_param' -> 'layers.3.mixer.lru.a_param', 'layers.0.norm.scale' ->
+    'layers.0.norm1.scale'); today's names are returned unchanged."""
+    parts = name.split(".")
+    if len(parts) >= 3 and parts[0] == "layers":
+        if parts[2] in _OLD_MIXER_NAMES:
+            parts[2] = "mixer"
+        elif parts[2] == "norm":
+            parts[2] = "norm1"
+    return ".".join(parts)
+
+
+def migrate_state_dict(sd: dict) -> dict:
+    """Every key through migrate_key (values untouched); applied by LM.load_state_dict, so every
+    load path (train --init/--resume, export, eval, import) reads old and new checkpoints alike."""
+    return {migrate_key(k): v for k, v in sd.items()}
+
+
+class Block(nn.Module):
+    def __init__(self, d_model: int, mixer: nn.Module, mlp: nn.Module | None = None):
+        super().__init__()
+        self.norm1 = RMSNorm(d_model)
+        self.mixer = mixer
+        self.norm2 = RMSNorm(d_model) if mlp is not None else None
+        self.mlp = mlp
+        self.n_states = len(mixer.state_shapes())
+
+    def forward(self, x, states: list, mode: str, fast: bool):
+        a, new = self.mixer(self.norm1(x), states, mode, fast)
+        x = x + a
+        if self.mlp is not None:
+            x = x + self.mlp(self.norm2(x))
+        return x, new
+
+
+class LM(nn.Module):
+    arch = ""
+    # train.py sets this: mode 'train' may then take the mixers' training-only fast paths (the same
+    # function: tests/test_fast_train.py)
+    fast_train = False
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.cfg = cfg
+        self.embed = nn.Embedding(cfg.vocab_size, cfg.d_model)
+        self.layers = nn.ModuleList(self.blocks(cfg))
+        self.norm = RMSNorm(cfg.d_model)
+        self._init_weights()
+
+    def blocks(self, cfg) -> list[Block]:
+        """The architecture's layout."""
+        raise NotImplementedError
+
+    def _init_weights(self):
+        """Embedding N(0, 1/d); every mixer and MLP linear N(0, 1/fan_in), the ones writing the
+        residual stream (out_names) scaled by 1/sqrt(2 * layers); biases zero."""
+        nn.init.normal_(self.embed.weight, std=1.0 / math.sqrt(self.cfg.d_model))
+        out_scale = 1.0 / math.sqrt(2 * len(self.layers))
+        for block in self.layers:
+            parts = [m for m in (block.mixer, block.mlp) if m is not None]
+            lins = [(name in m.out_names, lin) for m in parts for name, lin in m.named_children() if isinstance(lin, nn.Linear)]
+            for is_out, lin in [x for x in lins if not x[0]] + [x for x in lins if x[0]]:
+                nn.init.normal_(lin.weight, std=(out_scale if is_out else 1.0) / math.sqrt(lin.in_features))
+                if lin.bias is not None:
+                    nn.init.zeros_(lin.bias)
+
+    # --- the state contract -------------------------------------------------------------
+    def state_spec(self) -> list[tuple[str, list[int]]]:
+        return [(f"{i}.{name}", shape) for i, block in enumerate(self.layers) for name, shape in block.mixer.state_shapes()]
+
+    def init_state(self, batch: int, device=None) -> list[torch.Tensor]:
+        return [torch.zeros(batch, *shape, device=device) for _, shape in self.state_spec()]
+
+    def forward(self, tokens: torch.Tensor, state: list[torch.Tensor], mode: str = "train", last_only: bool = False, hidden: bool = False):
+        """tokens [B, T] -> (logits [B, T, V], or [B, V] when last_only, or the final-normed hidden
+        states when `hidden` (for head.chunked_loss); the new state list). One code path serves
+        'train', 'export' and 'step' (T == 1)."""
+        x = self.embed(tokens)
+        fast = mode == "train" and self.fast_train
+        new_state: list[torch.Tensor] = []
+        pos = 0
+        for block in self.layers:
+            x, new = block(x, state[pos : pos + block.n_states], mode, fast)
+            pos += block.n_states
+            new_state += new
+        if last_only:
+            x = x[:, -1]
+        x = self.norm(x)
+        return (x if hidden else tied_logits(x, self.embed.weight)), new_state
+
+    # --- export and bookkeeping -----------------------------------------------------------
+    def set_export_chunk(self, max_chunk: int):
+        """The prefill graph is exact for calls of up to max_chunk tokens (Hawk's doubling scan)."""
+        self.cfg.max_chunk = max_chunk
+        for block in self.layers:
+            if hasattr(block.mixer, "set_export_chunk"):
+                block.mixer.set_export_chunk(max_chunk)
+
+    def param_count(self) -> dict:
+        total = sum(p.numel() for p in self.parameters())
+        emb = self.embed.weight.numel()
+        return {"total": total, "embedding": emb, "non_embedding": total - emb}
+
+    def load_state_dict(self, state_dict, *args, **kwargs):
+        return super().load_state_dict(migrate_state_dict(state_dict), *args, **kwargs)

@@ -1,0 +1,106 @@
+"""The RG-LRU recurrent block of Hawk and Griffin (De et al. 2024), recurrentgemma's conventions:
+softplus parameterisation of the decay, c = 8, sqrt(1 - a^2) input normalisation, width-4 causal
+depthwise conv, block-diagonal gates. The same module trains (Triton scan) and exports to ONNX
+(doubling scan for prefill, direct update for single-token steps).
+
+State, per block: conv [B, 3, D_rnn] (the last 3 conv inputs) and h [B, D_rnn] (the RG-LRU).
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .layers import causal_conv, gelu_tanh, up
+from .scan import doubling_stages, scan_auto, scan_doubling
+
+CONV_WIDTH = 4
+LRU_C = 8.0
+
+
+class BlockDiagonal(nn.Module):
+    """y = x @ blockdiag(W_1..W_H) + b, with H square blocks."""
+
+    def __init__(self, d: int, blocks: int):
+        super().__init__()
+        self.blocks, self.k = blocks, d // blocks
+        self.w = nn.Parameter(torch.randn(blocks, self.k, self.k) / math.sqrt(self.k))  # LeCun normal
+        self.b = nn.Parameter(torch.zeros(d))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shape = x.shape
+        xb = x.reshape(-1, self.blocks, self.k).transpose(0, 1)  # [H, N, k]
+        y = torch.matmul(xb, self.w.to(x.dtype)).transpose(0, 1).reshape(shape)
+        return y + self.b.to(x.dtype)
+
+
+class RGLRU(nn.Module):
+    _stages = 8  # doubling-scan stages of the export graph (set_export_chunk)
+
+    def __init__(self, d_rnn: int, blocks: int):
+        super().__init__()
+        self.gate_x = BlockDiagonal(d_rnn, blocks)
+        self.gate_a = BlockDiagonal(d_rnn, blocks)
+        # sigma(Lambda)^2 ~ U[0.81, 0.998]; store p with softplus(p) = -log sigma(Lambda).
+        base = torch.sqrt(torch.empty(d_rnn).uniform_(0.81, 0.998))
+        self.a_param = nn.Parameter(torch.log(1.0 / base - 1.0))
+
+    def coeffs(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per-step decay a_t and input b_t of h_t = a_t h_{t-1} + b_t."""
+        xf = up(x)
+        gx = torch.sigmoid(self.gate_x(xf))
+        ga = torch.sigmoid(self.gate_a(xf))
+        log_a = -LRU_C * ga * F.softplus(self.a_param.to(xf.dtype))
+        a = torch.exp(log_a)
+        mult = torch.sqrt(torch.clamp(1.0 - torch.exp(2.0 * log_a), min=1e-8))
+        return a, mult * gx * xf
+
+    def forward(self, x: torch.Tensor, h0: torch.Tensor, mode: str) -> tuple[torch.Tensor, torch.Tensor]:
+        a, b = self.coeffs(x)
+        if mode == "step":  # T == 1
+            h = a * h0.unsqueeze(1) + b
+        elif mode == "export":
+            h = scan_doubling(a, b, h0, self._stages)
+        else:
+            h = scan_auto(a, b, h0)
+        return h, h[:, -1]
+
+
+class RecurrentBlock(nn.Module):
+    """The mixer: linear_out(RG-LRU(conv(linear_x(x))) * gelu(linear_y(x)))."""
+
+    out_names = ("linear_out",)
+
+    def __init__(self, d_model: int, d_rnn: int, n_gate_blocks: int):
+        super().__init__()
+        self.d_rnn = d_rnn
+        self.linear_y = nn.Linear(d_model, d_rnn)
+        self.linear_x = nn.Linear(d_model, d_rnn)
+        self.conv_w = nn.Parameter(torch.randn(CONV_WIDTH, d_rnn) * math.sqrt(0.01 / CONV_WIDTH))
+        self.conv_b = nn.Parameter(torch.zeros(d_rnn))
+        self.lru = RGLRU(d_rnn, n_gate_blocks)
+        self.linear_out = nn.Linear(d_rnn, d_model)
+
+    def state_shapes(self):
+        return [("conv", [CONV_WIDTH - 1, self.d_rnn]), ("h", [self.d_rnn])]
+
+    def set_export_chunk(self, max_chunk: int):
+        self.lru._stages = doubling_stages(max_chunk)
+
+    def forward(self, x, states, mode: str, fast: bool = False):
+        conv_state, h0 = states
+        y = gelu_tanh(self.linear_y(x))
+        xb = self.linear_x(x)
+        xc = torch.cat([conv_state.to(xb.dtype), xb], dim=1)  # [B, T+3, Dr]
+        w = self.conv_w.to(xb.dtype)
+        if mode == "step":
+            conv = (xc * w.unsqueeze(0)).sum(1, keepdim=True)
+        else:
+            conv = causal_conv(xc, w)
+        conv = conv + self.conv_b.to(xb.dtype)
+        new_conv = up(xc[:, -(CONV_WIDTH - 1) :])
+        h, h_last = self.lru(conv, h0, mode)
+        out = self.linear_out((h.to(y.dtype)) * y)
+        return out, [new_conv, h_last]
