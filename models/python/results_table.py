@@ -10,6 +10,7 @@ models/results/bench-ARCH.json (`statewise bench --quick --keystrokes 5 --arch A
 models/results/lines-ARCH.json (`statewise eval lines --samples 210 --layout product,plain,fim,suffix-first`).
 
     python3 models/python/results_table.py --lines [ARCH,...]   # the completion table of docs/completion.md
+    python3 models/python/results_table.py --zoo [ARCH,...]     # the same-budget table, models/results/zoo/
 """
 from __future__ import annotations
 
@@ -134,8 +135,36 @@ def lines_table(archs: list[str], root: str = ROOT) -> list[str]:
     return out
 
 
+def zoo_table(archs: list[str], root: str = ROOT) -> list[str]:
+    """The zoo at one budget (models/results/zoo/ARCH.json: the training reports and PyTorch evals of runs
+    on the same token streams for the same steps), each architecture against the ALiBi transformer."""
+    res = {a: r for a in archs if (r := load(os.path.join(root, "results", "zoo", f"{a}.json")))}
+    if not res:
+        return []
+    ref = (res.get("alibi") or {}).get("heldout", {}).get("bits_per_byte")
+    cols = list(res)
+    rows: dict[str, dict[str, str]] = {}
+    for a, r in res.items():
+        t, ho = r["train"], r.get("heldout") or {}
+        rows.setdefault("parameters", {})[a] = f"{r['params']['total'] / 1e6:.1f}M"
+        rows.setdefault("steps × batch × length = tokens", {})[a] = f"{t['steps']} × {t['batch']} × {t['seq']} = {t['tokens_seen'] / 1e6:.1f}M"
+        rows.setdefault("training time (runs side by side on one GPU)", {})[a] = f"{t['gpu_seconds']:.0f} s, {t['device'].replace('NVIDIA ', '')}"
+        if ho:
+            rows.setdefault(f"held-out bits/byte, PyTorch ({ho['bytes'] / 1e6:.1f} MB)", {})[a] = f"{ho['bits_per_byte']:.4f}"
+            if ref:
+                rows.setdefault("vs the ALiBi transformer", {})[a] = f"{100 * (ho['bits_per_byte'] / ref - 1):+.1f} %"
+        if ex := r.get("extrapolation"):
+            rows.setdefault("bits/byte at 1x/2x/4x/8x train length, PyTorch", {})[a] = "/".join(f"{v:.3f}" for v in ex["bitsPerByte"].values())
+    out = ["| | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
+    out += [f"| {k} | " + " | ".join(v.get(a, "–") for a in cols) + " |" for k, v in rows.items()]
+    return out + ["", budget_line({a: r["train"] for a, r in res.items()})]
+
+
 def main():
     args = sys.argv[1:]
+    if args and args[0] == "--zoo":
+        print("\n".join(zoo_table((args[1].split(",") if len(args) > 1 else list(NAMES)))))
+        return
     if args and args[0] == "--lines":
         print("\n".join(lines_table((args[1].split(",") if len(args) > 1 else NAMES))))
         return

@@ -6,7 +6,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import json  # noqa: E402
 
-from results_table import budget_line, lines_table  # noqa: E402
+from results_table import budget_line, lines_table, zoo_table  # noqa: E402
 
 
 def test_equal_tokens_and_streams_are_one_budget():
@@ -41,3 +41,20 @@ def test_budgets_count_every_run_of_a_warm_started_model():
     line = budget_line({"griffin": {"tokens_seen": 110_000_000, "tokens_total": 552_900_000, "stream_sha1": "a"},
                         "hawk": {"tokens_seen": 552_900_000, "stream_sha1": "a"}})
     assert line == "training budget: the same for all (552.9M tokens each, streams a)"
+
+
+def test_zoo_table_compares_each_run_with_alibi_and_checks_the_budget(tmp_path):
+    zoo = tmp_path / "results" / "zoo"
+    zoo.mkdir(parents=True)
+    for arch, bpb, sha in (("hawk", 1.2, "s1"), ("alibi", 1.0, "s1")):
+        train = {"steps": 10, "batch": 16, "seq": 2048, "tokens_seen": 327680, "gpu_seconds": 5.0,
+                 "device": "NVIDIA H100", "stream_sha1": sha}
+        (zoo / f"{arch}.json").write_text(json.dumps({
+            "params": {"total": 2e7}, "train": train, "heldout": {"bits_per_byte": bpb, "bytes": 3e6},
+            "extrapolation": {"bitsPerByte": {"1x": bpb, "2x": bpb}}}))
+    out = zoo_table(["hawk", "alibi", "based"], root=str(tmp_path))
+    assert out[0] == "| | hawk | alibi |"
+    assert "| vs the ALiBi transformer | +20.0 % | +0.0 % |" in out
+    assert out[-1].startswith("training budget: the same for all")
+    (zoo / "alibi.json").write_text((zoo / "alibi.json").read_text().replace('"s1"', '"s2"'))
+    assert "NOT the same" in zoo_table(["hawk", "alibi"], root=str(tmp_path))[-1]
