@@ -57,13 +57,21 @@ function engine(p: StatusParams): string {
   return parts.length ? ` ${parts.join('·')}` : '';
 }
 
+/** " (decode steps cpu, keystrokes cpu, ingestion webgpu)" when the jobs run on different providers. */
+function jobs(p: StatusParams): string {
+  const j = p.providers;
+  if (!j || (j.step === j.keystroke && j.step === j.ingest)) return j ? ' for every job' : '';
+  return ` (decode steps ${j.step}, keystrokes ${j.keystroke}, ingestion ${j.ingest})`;
+}
+
 function tooltipLines(p: StatusParams, ctx: StatusContext): string[] {
   const lines: string[] = [];
   if (ctx.languageDisabled) lines.push(`Completions are off for ${ctx.languageId ?? 'this language'} (statewise.enable).`);
   else if (ctx.globallyDisabled) lines.push('Completions are off (statewise.enable["*"] is false).');
   lines.push(`${NAME}: ${p.message || p.state}`);
   if (p.arch) lines.push(`Architecture: ${p.arch}`);
-  if (p.ep) lines.push(`Execution provider: ${p.ep}`);
+  if (p.ep) lines.push(`Execution provider: ${p.ep}${jobs(p)}`);
+  if (p.epReason) lines.push(`Why: ${p.epReason}`);
   if (p.lastLatencyMs !== undefined) lines.push(`Last completion: ${Math.round(p.lastLatencyMs)} ms`);
   lines.push('Click for the Statewise menu.');
   return lines;

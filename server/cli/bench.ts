@@ -8,10 +8,12 @@ import { cpus, platform } from 'node:os';
 import * as path from 'node:path';
 import { ARCHITECTURES, type Architecture, type ExecutionProviderSetting } from '../shared/settings';
 import { oneOf, parse, UsageError } from './args';
+import { gpuName, jobsText } from './benchDevice';
 import { engineTable, runEngineBench } from './benchEngine';
 import { lspTable, runLspBench } from './benchLsp';
 import { DEFAULT_KEYSTROKES } from './benchTyping';
 import { runSaveBench, saveTable } from './benchSave';
+import type { JobProviders } from '../protocol/lsp';
 import type { CliIO } from './io';
 import { modelChoice, sharedOptions, sharedUsage } from './options';
 import { modelsDirOf } from './session';
@@ -85,6 +87,12 @@ export function benchOptions(args: string[]): BenchOptions {
   };
 }
 
+/** "cpu (AMD EPYC …, 16 cores)", "webgpu (NVIDIA H100 …)", or the split per job with each device. */
+function onWhat(ep: string | undefined, providers: JobProviders | undefined, devices: Record<string, string>): string {
+  const names = Object.entries(devices).map(([p, d]) => `${p}: ${d}`).join('; ');
+  return `${jobsText(ep, providers)}${names ? ` [${names}]` : ''}`;
+}
+
 export async function benchCommand(args: string[], io: CliIO): Promise<number> {
   const opts = benchOptions(args);
   const log = (line: string) => io.stderr(`${line}\n`);
@@ -92,7 +100,7 @@ export async function benchCommand(args: string[], io: CliIO): Promise<number> {
   const out = path.resolve(io.cwd, opts.out);
   const report: Record<string, unknown> = {
     date: new Date().toISOString(),
-    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, platform: platform(), node: process.version },
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, gpu: gpuName() ?? null, platform: platform(), node: process.version },
     options: { ...opts, out: undefined },
   };
   const tables: string[] = [];
@@ -105,18 +113,18 @@ export async function benchCommand(args: string[], io: CliIO): Promise<number> {
     if (part === 'engine') {
       const r = await runEngineBench(io, { sizes: opts.sizes, keystrokes: opts.engineKeystrokes, arch: opts.arch, ep: opts.ep, models: opts.models }, log);
       report.engine = r;
-      tables.push(`engine alone (${r.model.arch} on ${r.ep}): one keystroke at the end of the document\n${engineTable(r.rows)}`);
+      tables.push(`engine alone (${r.model.arch} on ${onWhat(r.ep, r.providers, r.devices)}): one keystroke at the end of the document\nprovider: ${r.epReason}\n${engineTable(r.rows)}`);
     } else if (part === 'lsp') {
       const r = await runLspBench(io, {
         sizes: opts.sizes, keystrokes: opts.lspKeystrokes, longLineBytes: opts.longLineBytes, longLineKeystrokes: opts.longLineKeystrokes,
         arch: opts.arch, ep: opts.ep, modelsDir,
       }, log);
       report.lsp = r;
-      tables.push(`language server over stdio (${r.server.arch} on ${r.server.ep}), ms from inlineCompletion request to response\n${lspTable(r)}`);
+      tables.push(`language server over stdio (${r.server.arch} on ${onWhat(r.server.ep, r.server.providers, r.server.devices)}), ms from inlineCompletion request to response\n${lspTable(r)}`);
     } else {
       const r = await runSaveBench(io, { workspaceFiles: opts.workspaceFiles, arch: opts.arch, ep: opts.ep, modelsDir }, log);
       report.save = r;
-      tables.push(`save → ready (${opts.arch} on ${opts.ep}) in a workspace of ${r.workspace.files} files (${r.workspace.bytes} bytes; workspace.rebuildDelayMs ${r.workspace.rebuildDelayMs})\n${saveTable(r)}`);
+      tables.push(`save → ready (${r.server.arch ?? opts.arch} on ${onWhat(r.server.ep, r.server.providers, r.server.devices)}) in a workspace of ${r.workspace.files} files (${r.workspace.bytes} bytes; workspace.rebuildDelayMs ${r.workspace.rebuildDelayMs})\n${saveTable(r)}`);
     }
     log(`bench: ${part} done in ${Math.round((performance.now() - started) / 1000)} s`);
     write();

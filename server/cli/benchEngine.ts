@@ -11,6 +11,8 @@ import { buildCompletionRequest } from '../lsp/completion/request';
 import type { EngineClient } from '../lsp/engineClient';
 import type { CompleteResult, LoadResult } from '../protocol/ipc';
 import { defaultSettings, type ExecutionProviderSetting } from '../shared/settings';
+import type { JobProviders } from '../protocol/lsp';
+import { devicesOf, jobsText } from './benchDevice';
 import { benchSource, documentOf, endOf, TYPED } from './benchText';
 import type { CliIO } from './io';
 import { mib } from './models';
@@ -146,8 +148,16 @@ export interface EngineBenchOptions {
 
 export interface EngineBenchReport {
   model: { arch: string; name: string; version: string; dir: string };
+  /** The --ep asked for; `ep` is what runs (e.g. "cpu" after a fallback, "cpu+webgpu" when split). */
+  requestedEp: ExecutionProviderSetting;
   ep: string;
   epReason: string;
+  /** The provider of each job, and the device behind each provider. */
+  providers?: JobProviders;
+  devices: Record<string, string>;
+  /** `auto`: median ms per call per provider and job, and every repetition that chose them. */
+  autoTimings: Record<string, number>;
+  selection?: LoadResult['selection'];
   method: string;
   sources: { document: string; workspace: string };
   rows: BenchRow[];
@@ -161,7 +171,7 @@ export async function runEngineBench(io: CliIO, opts: EngineBenchOptions, log: (
 
   const session = await openSession(io, { models: opts.models, arch: opts.arch, ep: opts.ep });
   const load: LoadResult = session.load;
-  log(`bench engine: ${load.modelName} ${load.modelVersion} (${load.arch}) on ${load.ep}; ${opts.keystrokes} keystrokes per case`);
+  log(`bench engine: ${load.modelName} ${load.modelVersion} (${load.arch}) on ${jobsText(load.ep, load.providers)} (--ep ${opts.ep}: ${load.epReason}); ${opts.keystrokes} keystrokes per case`);
   const ctx: RunContext = { engine: session.engine, settings: defaultSettings(), keystrokes: opts.keystrokes, log };
   const rows: BenchRow[] = [];
   try {
@@ -183,7 +193,8 @@ export async function runEngineBench(io: CliIO, opts: EngineBenchOptions, log: (
   }
   return {
     model: { arch: load.arch, name: load.modelName, version: load.modelVersion, dir: session.modelDir },
-    ep: load.ep, epReason: load.epReason,
+    requestedEp: opts.ep, ep: load.ep, epReason: load.epReason, providers: load.providers, devices: devicesOf(load.providers),
+    autoTimings: load.timings, ...(load.selection ? { selection: load.selection } : {}),
     method: 'keystroke = editDocument appending one character at the end, then complete at the end (single line, greedy); '
       + 'document warmed first (warm + one completion); engineMs = engine-reported latency, wallMs = edit + complete round trip',
     sources: { document: source.description, workspace: `${files.length} files from server/ of this repository` },

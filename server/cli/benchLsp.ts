@@ -6,7 +6,9 @@
 // debounce is set to 0 so it is not part of the figures.
 
 import * as path from 'node:path';
+import type { JobProviders } from '../protocol/lsp';
 import { defaultSettings, type Architecture, type ExecutionProviderSetting, type Settings } from '../shared/settings';
+import { devicesOf, jobsText } from './benchDevice';
 import type { RequestLogParams } from '../protocol/lsp';
 import { formatTable, ms, ratio, round1, stats, type Stats } from './benchStats';
 import { benchSource, documentOf } from './benchText';
@@ -66,7 +68,7 @@ export interface LspBenchReport {
   charsPerToken: number;
   /** From spawning the server to its first ready status. */
   startupMs: number;
-  server: { arch?: string; ep?: string; modelVersion?: string; epReason?: string };
+  server: { arch?: string; ep?: string; modelVersion?: string; epReason?: string; providers?: JobProviders; devices: Record<string, string> };
   /** Per size: from didOpen to the first completion at the end of the document (the whole document read). */
   firstCompletion: { targetTokens: number; docTokens: number; ms: number }[];
   sessions: SessionRow[];
@@ -131,7 +133,7 @@ export async function runLspBench(io: CliIO, opts: LspBenchOptions, log: (line: 
     await client.waitReady('ready status', READY_TIMEOUT_MS);
     const startupMs = round1(client.statuses[client.statuses.length - 1]!.at - client.startedAt);
     const info = await client.info();
-    log(`bench lsp: server ready in ${Math.round(startupMs)} ms (${info.arch} on ${info.ep}); ${opts.keystrokes} keystrokes per session`);
+    log(`bench lsp: server ready in ${Math.round(startupMs)} ms (${info.arch} on ${jobsText(info.ep, info.providers)}: ${info.epReason}); ${opts.keystrokes} keystrokes per session`);
     const cpt = await calibrate(client, source.text);
     log(`bench lsp: document text from ${source.description} (${cpt.toFixed(2)} chars/token)`);
     const sessions: SessionRow[] = [];
@@ -181,7 +183,7 @@ export async function runLspBench(io: CliIO, opts: LspBenchOptions, log: (line: 
         + 'request to its response; the typed text is deleted again (one didChange) before the next kind. completion.debounceMs = 0.',
       settings: { 'completion.debounceMs': 0, 'engine.executionProvider': opts.ep, 'model.architecture': opts.arch },
       source: source.description, charsPerToken: Math.round(cpt * 100) / 100, startupMs,
-      server: { arch: info.arch, ep: info.ep, modelVersion: info.modelVersion, epReason: info.epReason },
+      server: { arch: info.arch, ep: info.ep, modelVersion: info.modelVersion, epReason: info.epReason, providers: info.providers, devices: devicesOf(info.providers) },
       firstCompletion, sessions, ratios, longLine,
     };
   } finally {

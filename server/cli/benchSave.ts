@@ -14,7 +14,9 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FileChangeType } from 'vscode-languageserver-protocol/node';
 import { isMinifiedName, isTextFileName } from '../lsp/workspace/filetypes';
+import type { JobProviders } from '../protocol/lsp';
 import type { Architecture, ExecutionProviderSetting } from '../shared/settings';
+import { devicesOf, jobsText } from './benchDevice';
 import { formatTable, ms, round1 } from './benchStats';
 import { benchSource, documentOf } from './benchText';
 import { benchSettings, serverEnv } from './benchLsp';
@@ -188,6 +190,8 @@ export interface SaveBenchReport {
   firstIndex: WorkspaceState;
   cases: SaveCase[];
   ignored: IgnoredCase[];
+  /** What the server runs (statewise/info after the first index). */
+  server: { arch?: string; ep?: string; epReason?: string; providers?: JobProviders; devices: Record<string, string> };
 }
 
 /** Rebuilds started (into indexing) and finished (out of it) in a sequence of status states. */
@@ -232,7 +236,9 @@ export async function runSaveBench(io: CliIO, opts: SaveBenchOptions, log: (line
     await client.waitReady('the first workspace state', INDEX_TIMEOUT_MS, () => indexedSince(client, 0));
     const firstIndexMs = round1(client.statuses[client.statuses.length - 1]!.at - client.startedAt);
     const firstIndex = parseStateLines(client.logsMatching(STATE_LINE).map((l) => l.value));
-    log(`bench save: first index ${Math.round(firstIndexMs)} ms: ${firstIndex.lines.join(' | ')}`);
+    const info = await client.info();
+    const server = { arch: info.arch, ep: info.ep, epReason: info.epReason, providers: info.providers, devices: devicesOf(info.providers) };
+    log(`bench save: ${info.arch} on ${jobsText(info.ep, info.providers)} (${info.epReason}); first index ${Math.round(firstIndexMs)} ms: ${firstIndex.lines.join(' | ')}`);
     const watcherRegistered = client.registrations.some((r) => r.method === 'workspace/didChangeWatchedFiles');
     if (!watcherRegistered) log('bench save: the server registered no file watcher; sending workspace/didChangeWatchedFiles anyway');
 
@@ -291,7 +297,7 @@ export async function runSaveBench(io: CliIO, opts: SaveBenchOptions, log: (line
         + 'in the background), else readyMs; rebuildMs = from the first indexing status to ready; folded = files the engine folded, as its '
         + '"workspace state" log line says. Ignored files: rebuilds started (into indexing) and finished (back to ready) within the window.',
       workspace: { files: files.length, bytes, fromRepository, synthetic: files.length - fromRepository, rebuildDelayMs: settings['workspace.rebuildDelayMs'] },
-      watcherRegistered, firstIndexMs, firstIndex, cases, ignored,
+      watcherRegistered, firstIndexMs, firstIndex, cases, ignored, server,
     };
   } finally {
     await client.stop();

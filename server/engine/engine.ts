@@ -188,7 +188,8 @@ export class Engine {
     if (old) setTimeout(() => void old.release().catch(() => {}), 10_000).unref();
     return {
       arch: manifest.architecture, modelName: manifest.name, modelVersion: manifest.version, ep: model.ep,
-      epReason: model.epReason || `${model.ep} requested`, timings: model.timings, stateBytes: manifest.stateBytes,
+      epReason: model.epReason || `${model.ep} requested`, providers: model.providers, timings: model.timings,
+      ...(model.selection ? { selection: model.selection } : {}), stateBytes: manifest.stateBytes,
       loadMs: performance.now() - t0, verified: integrity.verified, integrity: integrity.note,
     };
   }

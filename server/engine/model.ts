@@ -1,11 +1,14 @@
 // onnxruntime-node sessions for one model folder: the single-token step graph and the chunked
-// prefill graph, on the execution provider chosen by setting (with CPU fallback and the reason kept).
+// prefill graph, on the execution provider chosen by setting (with CPU fallback and the reason kept),
+// or with `auto` on the provider measured fastest for each job (providerChoice.ts).
 import '../shared/noTelemetry'; // before onnxruntime-node: no telemetry, also when the engine runs in process
 import * as ort from 'onnxruntime-node';
 import { join } from 'node:path';
 import type { ExecutionProviderSetting } from '../shared/settings';
 import { cancelled, modelCorrupt } from './errors';
 import { checkGraph, type Manifest } from './manifest';
+import { chooseProviders, JOBS, providerSummary, type Job, type ProviderTimings } from './providerChoice';
+import { assignSessions, MEASURE_DEFAULTS, measureJobs, releasePair, shortError, type GraphPair, type MeasureOptions } from './providerSessions';
 
 /** A model state: one tensor per manifest state entry, keyed by the entry's name. Never mutated. */
 export type State = ReadonlyMap<string, ort.Tensor>;
@@ -16,7 +19,7 @@ export function stateBytes(s: State): number {
   return n;
 }
 
-interface Sessions { step: ort.InferenceSession; prefill: ort.InferenceSession }
+type Sessions = GraphPair<ort.InferenceSession>;
 
 async function createSession(dir: string, file: string, ep: string, threads: number): Promise<ort.InferenceSession> {
   const opts: ort.InferenceSession.SessionOptions = {
@@ -28,23 +31,56 @@ async function createSession(dir: string, file: string, ep: string, threads: num
   return ort.InferenceSession.create(join(dir, file), opts);
 }
 
+/** Providers `auto` tries besides the CPU. */
+const AUTO_CANDIDATES = ['webgpu'];
+/** A provider replaces the CPU for a job only when its median is this fraction faster. */
+const AUTO_MARGIN = 0.1;
+/** Prefill calls of at most this many tokens count as keystrokes; longer ones as ingestion. */
+export const KEYSTROKE_MAX_TOKENS = 64;
+
+/** What `auto` measured (empty when only the CPU initialised or a provider was named). */
+export interface Selection {
+  reps: number;
+  margin: number;
+  tokens: Record<Job, number>;
+  /** ms per call, per provider and job. */
+  samples: Record<string, Record<Job, number[]>>;
+  failed: Record<string, string>;
+}
+
 export class ModelRunner {
+  /** "cpu", "webgpu" or "cpu+webgpu" when jobs are split (see `providers`). */
+  readonly ep: string;
+
   private constructor(
     readonly manifest: Manifest,
-    private readonly decode: Sessions,
-    private readonly ingest: Sessions,
-    readonly ep: string,
+    private readonly jobs: Record<Job, Sessions>,
+    /** The provider of each job: step = decode steps, keystroke = short prefill, ingest = long prefill. */
+    readonly providers: Record<Job, string>,
     readonly epReason: string,
-    readonly timings: Record<string, number>,
-  ) {}
+    readonly timings: Record<string, number> = {},
+    readonly selection?: Selection,
+  ) {
+    this.ep = providerSummary(providers);
+  }
 
-  /** Loads the graphs. `auto` times a prefill chunk and a decode step on each provider that
-   *  initialises and keeps the faster one per phase. */
+  private static on(m: Manifest, s: Sessions, ep: string, reason: string): ModelRunner {
+    return new ModelRunner(m, { step: s, keystroke: s, ingest: s }, { step: ep, keystroke: ep, ingest: ep }, reason);
+  }
+
+  /** Loads the graphs on the CPU, then on the requested provider. A named provider runs every job
+   *  (the CPU sessions are released) or, if it fails to initialise, the CPU does with the reason.
+   *  `auto` times each job on every provider that initialises, gives each job the faster one
+   *  (providerChoice.ts) and releases the sessions of a provider that runs none. */
   static async load(dir: string, m: Manifest, setting: ExecutionProviderSetting, threads: number, log: (s: string) => void): Promise<ModelRunner> {
     const open = async (ep: string): Promise<Sessions> => {
       const step = await createSession(dir, m.graphs.step.file, ep, threads);
-      const prefill = await createSession(dir, m.graphs.prefill.file, ep, threads);
-      return { step, prefill };
+      try {
+        return { step, prefill: await createSession(dir, m.graphs.prefill.file, ep, threads) };
+      } catch (e) {
+        await step.release().catch(() => {});
+        throw e;
+      }
     };
     let cpu: Sessions;
     try {
@@ -53,41 +89,58 @@ export class ModelRunner {
       throw modelCorrupt(`model ${dir}: onnxruntime could not load it: ${(e as Error).message.split('\n')[0]}`);
     }
     for (const [name, s] of Object.entries(cpu)) checkGraph(m, name, s.inputMetadata, s.outputMetadata);
-    const wanted = setting === 'auto' ? ['webgpu'] : setting === 'cpu' ? [] : [setting];
-    const timings: Record<string, number> = {};
-    const cpuRunner = new ModelRunner(m, cpu, cpu, 'cpu', setting === 'cpu' ? 'cpu requested' : '', timings);
-    if (wanted.length === 0) return cpuRunner;
-    const ep = wanted[0];
-    let gpu: Sessions;
-    try {
-      gpu = await open(ep);
-    } catch (e) {
-      const reason = `${ep} unavailable (${(e as Error).message.split('\n')[0].slice(0, 200)}); using cpu`;
-      log(reason);
-      return new ModelRunner(m, cpu, cpu, 'cpu', reason, timings);
+    if (setting === 'cpu') return ModelRunner.on(m, cpu, 'cpu', 'cpu requested');
+    const opened = new Map<string, Sessions>([['cpu', cpu]]);
+    const failed: Record<string, string> = {};
+    for (const ep of setting === 'auto' ? AUTO_CANDIDATES : [setting]) {
+      try {
+        opened.set(ep, await open(ep));
+      } catch (e) {
+        failed[ep] = shortError(e);
+      }
     }
-    if (setting !== 'auto') return new ModelRunner(m, gpu, gpu, ep, `${ep} requested`, timings);
-    // auto: measure both providers on a prefill chunk and a decode step
-    const time = async (s: Sessions) => {
-      const r = new ModelRunner(m, s, s, '', '', {});
-      const chunk = Array.from({ length: Math.min(64, m.graphs.prefill.maxTokens) }, (_, i) => 100 + i);
-      await r.feed(chunk, r.zeroState());
-      let t = performance.now();
-      const st = await r.feed(chunk, r.zeroState());
-      const prefill = performance.now() - t;
-      await r.step(1, st.state);
-      t = performance.now();
-      for (let i = 0; i < 4; i++) await r.step(1, st.state);
-      return { prefill, step: (performance.now() - t) / 4 };
-    };
-    const tc = await time(cpu);
-    const tg = await time(gpu);
-    Object.assign(timings, { cpuPrefill64Ms: tc.prefill, cpuStepMs: tc.step, [`${ep}Prefill64Ms`]: tg.prefill, [`${ep}StepMs`]: tg.step });
-    const decodeEp = tg.step < tc.step ? ep : 'cpu';
-    const ingestEp = tg.prefill < tc.prefill ? ep : 'cpu';
-    const reason = `auto: step ${tc.step.toFixed(1)} ms cpu vs ${tg.step.toFixed(1)} ms ${ep}; prefill(64) ${tc.prefill.toFixed(0)} ms cpu vs ${tg.prefill.toFixed(0)} ms ${ep}`;
-    log(reason);
-    return new ModelRunner(m, decodeEp === ep ? gpu : cpu, ingestEp === ep ? gpu : cpu, decodeEp === ingestEp ? decodeEp : `${decodeEp}+${ingestEp}`, reason, timings);
+    if (setting !== 'auto') {
+      if (failed[setting] !== undefined) {
+        const reason = `${setting} requested but unavailable (${failed[setting]}); cpu runs every job`;
+        log(reason);
+        return ModelRunner.on(m, cpu, 'cpu', reason);
+      }
+      await releasePair(cpu).catch(() => {});
+      return ModelRunner.on(m, opened.get(setting)!, setting, `${setting} requested; it runs every job`);
+    }
+    return ModelRunner.pick(m, opened, failed, log);
+  }
+
+  /** `auto` once the providers are open: times each job on each (when more than the CPU opened),
+   *  keeps the chosen sessions and releases the rest. `opened` must hold 'cpu'. */
+  static async pick(m: Manifest, opened: ReadonlyMap<string, Sessions>, failed: Record<string, string>, log: (s: string) => void, reps = MEASURE_DEFAULTS.reps): Promise<ModelRunner> {
+    const max = m.graphs.prefill.maxTokens;
+    const o: MeasureOptions = { reps, ingestTokens: max, keystrokeTokens: Math.min(MEASURE_DEFAULTS.keystrokeTokens, max) };
+    const tokens: Record<Job, number> = { step: 1, keystroke: o.keystrokeTokens, ingest: o.ingestTokens };
+    const timed: ProviderTimings[] = Object.entries(failed).map(([provider, error]) => ({ provider, error }));
+    const samples: Record<string, Record<Job, number[]>> = {};
+    if (opened.size > 1) {
+      for (const [ep, s] of opened) {
+        const r = ModelRunner.on(m, s, ep, '');
+        const ids = (n: number) => Array.from({ length: n }, (_, i) => 100 + i);
+        try {
+          samples[ep] = await measureJobs((g, n) => r.run(g === 'step' ? s.step : s.prefill, ids(n), r.zeroState()), o);
+          timed.push({ provider: ep, ms: samples[ep] });
+        } catch (e) {
+          if (ep === 'cpu') throw e;
+          timed.push({ provider: ep, error: `failed while timed: ${shortError(e)}` });
+        }
+      }
+    } else timed.push({ provider: 'cpu' });
+    const choice = chooseProviders(timed, { tokens, margin: AUTO_MARGIN });
+    const providers = Object.fromEntries(JOBS.map((j) => [j, choice.jobs[j].provider])) as Record<Job, string>;
+    // releases every provider no job uses, also one that failed while timed
+    const { jobs } = await assignSessions(opened, providers, (ep, e) => log(`releasing the ${ep} sessions failed: ${shortError(e)}`));
+    log(choice.reason);
+    const timings: Record<string, number> = {};
+    for (const j of JOBS) for (const [ep, ms] of Object.entries(choice.jobs[j].medianMs)) timings[`${ep}.${j}Ms`] = Math.round(ms * 100) / 100;
+    const selection: Selection | undefined = opened.size > 1 ? { reps: o.reps, margin: AUTO_MARGIN, tokens, samples, failed: choice.failed } : undefined;
+    return new ModelRunner(m, jobs, providers, choice.reason, timings, selection);
   }
 
   zeroState(): State {
@@ -110,7 +163,7 @@ export class ModelRunner {
 
   /** One decode step. */
   step(id: number, state: State) {
-    return this.run(this.decode.step, [id], state);
+    return this.run(this.jobs.step.step, [id], state);
   }
 
   /** Feeds tokens through the prefill graph in chunks; returns the last logits and the state.
@@ -120,13 +173,14 @@ export class ModelRunner {
     state: State,
     opts: { shouldStop?: () => boolean; onChunk?: (fed: number, state: State) => void; background?: boolean } = {},
   ): Promise<{ logits: Float32Array | undefined; state: State }> {
-    const sess = opts.background ? this.ingest : this.decode;
     const max = this.manifest.graphs.prefill.maxTokens;
     let logits: Float32Array | undefined;
     for (let i = 0; i < ids.length; ) {
       if (opts.shouldStop?.()) throw cancelled();
       const n = Math.min(max, ids.length - i);
-      const r = n === 1 ? await this.run(sess.step, [ids[i]], state) : await this.run(sess.prefill, ids.slice(i, i + n), state);
+      // one token is a step; a short chunk in the foreground a keystroke; the rest ingestion
+      const r = n === 1 ? await this.run(this.jobs.step.step, [ids[i]], state)
+        : await this.run((opts.background || n > KEYSTROKE_MAX_TOKENS ? this.jobs.ingest : this.jobs.keystroke).prefill, ids.slice(i, i + n), state);
       logits = r.logits;
       state = r.state;
       i += n;
@@ -146,7 +200,7 @@ export class ModelRunner {
   }
 
   async release(): Promise<void> {
-    const all = new Set([this.decode.step, this.decode.prefill, this.ingest.step, this.ingest.prefill]);
+    const all = new Set(JOBS.flatMap((j) => [this.jobs[j].step, this.jobs[j].prefill]));
     if (this.scoreSession) all.add(await this.scoreSession);
     await Promise.all([...all].map((s) => s.release()));
   }

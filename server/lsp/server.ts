@@ -201,6 +201,7 @@ export function createServer(connection: Connection, options: ServerOptions): St
       modelDir: loaded?.dir,
       modelVersion: loaded?.result.modelVersion,
       epReason: loaded?.result.epReason,
+      providers: loaded?.result.providers,
     };
     const ws = indexer?.summary;
     if (ws) info.workspace = { files: ws.files, tokens: ws.tokens, bytes: ws.bytes, restored: ws.restored };

@@ -2,10 +2,10 @@
 // to last: error, loading, disabled, indexing, slow, ready.
 
 import type { Connection } from 'vscode-languageserver/node';
-import { StatusNotification, type StatusParams } from '../protocol/lsp';
+import { StatusNotification, type JobProviders, type StatusParams } from '../protocol/lsp';
 import { notify } from './notify';
 
-export type ModelPhase = { phase: 'idle' } | { phase: 'loading'; arch: string } | { phase: 'ready'; arch: string; ep: string } | { phase: 'error'; message: string; arch?: string };
+export type ModelPhase = { phase: 'idle' } | { phase: 'loading'; arch: string } | { phase: 'ready'; arch: string; ep: string; providers?: JobProviders; epReason?: string } | { phase: 'error'; message: string; arch?: string };
 
 export class StatusReporter {
   private model: ModelPhase = { phase: 'idle' };
@@ -52,7 +52,8 @@ export class StatusReporter {
     const m = this.model;
     const arch = m.phase === 'idle' ? undefined : m.arch;
     const ep = m.phase === 'ready' ? m.ep : undefined;
-    const base = { arch, ep, lastLatencyMs: this.lastLatencyMs };
+    const why = m.phase === 'ready' ? { ...(m.providers ? { providers: m.providers } : {}), ...(m.epReason ? { epReason: m.epReason } : {}) } : {};
+    const base = { arch, ep, ...why, lastLatencyMs: this.lastLatencyMs };
     const on = arch && ep ? `${arch} on ${ep}` : arch ?? '';
     if (m.phase === 'error') return { ...base, state: 'error', message: m.message };
     if (m.phase === 'loading' || m.phase === 'idle') return { ...base, state: 'loading', message: arch ? `loading ${arch}…` : 'starting…' };

@@ -25,7 +25,12 @@ export interface LoadResult {
   ep: string;
   /** Why the provider in use was chosen (or why another failed). */
   epReason: string;
+  /** The provider of each job: decode steps, keystroke-sized prefill, ingestion (folding, Ask). */
+  providers?: { step: string; keystroke: string; ingest: string };
+  /** `auto`: median ms per call, keyed "<provider>.<job>Ms". */
   timings: Record<string, number>;
+  /** `auto` with more than one provider: every timing that chose the providers. */
+  selection?: { reps: number; margin: number; tokens: Record<string, number>; samples: Record<string, Record<string, number[]>>; failed: Record<string, string> };
   stateBytes: number;
   loadMs: number;
   /** Every file the manifest names matched its sha256 in manifest.json (false: it has no checksums). */

@@ -12,8 +12,11 @@ export interface StatusParams {
   progress?: number;
   /** Architecture of the model that answers, e.g. "hawk". */
   arch?: string;
-  /** Execution provider in use, e.g. "cpu" or "webgpu". */
+  /** Execution provider in use, e.g. "cpu", "webgpu", or "cpu+webgpu" when jobs are split. */
   ep?: string;
+  /** The provider of each job (decode step, keystroke prefill, ingestion) and why. */
+  providers?: JobProviders;
+  epReason?: string;
   /** Last measured completion latency (ms), for the status tooltip. */
   lastLatencyMs?: number;
 }
@@ -41,6 +44,10 @@ export interface RestartEngineResult {
   error?: string;
 }
 
+/** The execution provider of each engine job: decode steps (completions), keystroke-sized prefill,
+ *  ingestion (folding the workspace, Ask, long prefill chunks). */
+export interface JobProviders { step: string; keystroke: string; ingest: string }
+
 /** ↩️ `statewise/info`: what the engine runs now. */
 export const InfoRequest = { method: 'statewise/info' } as const;
 export interface InfoResult {
@@ -50,6 +57,7 @@ export interface InfoResult {
   modelDir?: string;
   modelVersion?: string;
   epReason?: string;
+  providers?: JobProviders;
   workspace?: { files: number; tokens: number; bytes: number; restored: boolean };
   engine?: { pid: number; rssBytes: number; stateCacheBytes: number; restarts: number };
 }

@@ -59,3 +59,30 @@ test('integration bench: --only lsp runs typing sessions through the real server
   assert.equal(lsp.longLine.samples.length, 2);
   for (const x of lsp.longLine.samples) assert.ok(positive(x.ms) && x.outcome !== 'unknown', JSON.stringify(x));
 });
+
+test('integration bench: --ep webgpu where WebGPU cannot initialise prints the CPU table and records the fallback', (t) => {
+  requireBuild();
+  const out = join(mkdtempSync(join(tmpdir(), 'sw-bench-')), 'bench.json');
+  const r = spawnSync(process.execPath, [CLI_JS, 'bench', '--only', 'engine', '--sizes', '1000', '--keystrokes', '2', '--ep', 'webgpu', '--out', out], {
+    cwd: REPO, encoding: 'utf8', env: { ...process.env, STATEWISE_MODELS_DIR: MODELS_DIR }, timeout: 300_000,
+  });
+  assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+  const report = JSON.parse(readFileSync(out, 'utf8')) as {
+    machine: { gpu: string | null };
+    options: { ep: string };
+    engine: { requestedEp: string; ep: string; epReason: string; providers: Record<string, string>; devices: Record<string, string>; rows: { engineMs: { p50: number } }[] };
+  };
+  const { engine } = report;
+  assert.equal(report.options.ep, 'webgpu');
+  assert.equal(engine.requestedEp, 'webgpu');
+  if (engine.ep !== 'cpu') return t.skip(`WebGPU initialised here (${engine.ep})`);
+  assert.deepEqual(engine.providers, { step: 'cpu', keystroke: 'cpu', ingest: 'cpu' });
+  assert.match(engine.epReason, /^webgpu requested but unavailable \(.+\); cpu runs every job$/);
+  assert.deepEqual(Object.keys(engine.devices), ['cpu']);
+  assert.equal(engine.rows.length, 2);
+  for (const row of engine.rows) assert.ok(positive(row.engineMs.p50));
+  // the same table as the CPU bench, titled with what ran and why
+  assert.match(r.stdout, new RegExp(`^engine alone \\(${DEFAULT_ARCH} on cpu \\[cpu: .+\\]\\): one keystroke at the end of the document$`, 'm'));
+  assert.match(r.stdout, /^provider: webgpu requested but unavailable/m);
+  assert.match(r.stdout, /tokens\s+workspace\s+doc tok\s+ws tok\s+warm ms\s+engine p50\s+p95\s+wall p50\s+p95\s+cached %\s+gen\s+RSS\s+state cache/);
+});

@@ -1,0 +1,121 @@
+// Which execution provider runs which job, from repeated timings (setting `auto`). Pure: the
+// timings come in, the choice and its reason go out; providerSessions.ts measures and owns sessions.
+//   step:      one decode step (completions generate token by token);
+//   keystroke: a short prefill call (the tokens typed since the last checkpoint);
+//   ingest:    a full prefill chunk (folding the workspace, Ask over a long file, warming a document).
+// Rule: the baseline (CPU) runs a job unless another provider's median is below the baseline's
+// median by more than `margin` (a fraction); among such providers the lowest median wins. Ties and
+// small differences stay on the baseline: no device memory held, no noise flipping the choice. A
+// provider that failed to initialise, or has no timings for a job, is not a candidate for it; if the
+// baseline has none, the fastest candidate wins.
+
+export const JOBS = ['step', 'keystroke', 'ingest'] as const;
+export type Job = (typeof JOBS)[number];
+
+export const JOB_LABELS: Record<Job, string> = { step: 'decode step', keystroke: 'keystroke prefill', ingest: 'ingestion chunk' };
+
+/** Timings of one provider: milliseconds per call, one entry per repetition; or why it failed. */
+export interface ProviderTimings {
+  provider: string;
+  error?: string;
+  ms?: Partial<Record<Job, readonly number[]>>;
+}
+
+export interface JobChoice {
+  provider: string;
+  /** Median ms per provider that was measured for this job. */
+  medianMs: Record<string, number>;
+  /** One line, e.g. "decode step: cpu (1.3 ms; webgpu 24.2 ms)". */
+  why: string;
+}
+
+export interface ProviderChoice {
+  jobs: Record<Job, JobChoice>;
+  /** Providers that run at least one job (baseline first). */
+  used: string[];
+  /** Providers that initialised but run no job: their sessions are to be released. */
+  unused: string[];
+  /** Providers that failed (to initialise, or while timed), with the first line of why. */
+  failed: Record<string, string>;
+  reason: string;
+}
+
+export interface ChoiceOptions {
+  baseline?: string;
+  /** A provider replaces the baseline only when faster by more than this fraction (default 0.1). */
+  margin?: number;
+  /** Tokens per call of each job, for the reason text. */
+  tokens?: Partial<Record<Job, number>>;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+const fmt = (ms: number): string => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
+
+function chooseJob(job: Job, ok: ProviderTimings[], baseline: string, margin: number, label: string): JobChoice {
+  const medianMs: Record<string, number> = {};
+  for (const t of ok) {
+    const m = median(t.ms?.[job] ?? []);
+    if (Number.isFinite(m)) medianMs[t.provider] = m;
+  }
+  const base = medianMs[baseline];
+  const others = Object.entries(medianMs).filter(([p]) => p !== baseline).sort((a, b) => a[1] - b[1]);
+  let provider = baseline;
+  let note = '';
+  if (base === undefined) {
+    if (others.length > 0) {
+      provider = others[0]![0];
+      note = `; ${baseline} not measured`;
+    } else note = '; not measured';
+  } else if (others.length > 0) {
+    const [p, ms] = others[0]!;
+    if (ms < base * (1 - margin)) {
+      provider = p;
+      note = `; ${Math.round((1 - ms / base) * 100)}% faster than ${baseline}`;
+    } else if (ms < base) note = `; ${p} within the ${Math.round(margin * 100)}% margin`;
+  }
+  const rest = Object.entries(medianMs).filter(([p]) => p !== provider).map(([p, ms]) => `${p} ${fmt(ms)} ms`);
+  const own = medianMs[provider];
+  const figures = [own === undefined ? '' : `${fmt(own)} ms`, ...rest].filter(Boolean).join('; ');
+  return { provider, medianMs, why: `${label}: ${provider}${figures ? ` (${figures}${note})` : note ? ` (${note.slice(2)})` : ''}` };
+}
+
+export function chooseProviders(timings: readonly ProviderTimings[], opts: ChoiceOptions = {}): ProviderChoice {
+  const baseline = opts.baseline ?? 'cpu';
+  const margin = opts.margin ?? 0.1;
+  const failed: Record<string, string> = {};
+  const ok: ProviderTimings[] = [];
+  for (const t of timings) {
+    if (t.error !== undefined) failed[t.provider] = t.error;
+    else ok.push(t);
+  }
+  const jobs = {} as Record<Job, JobChoice>;
+  for (const job of JOBS) {
+    const n = opts.tokens?.[job];
+    jobs[job] = chooseJob(job, ok, baseline, margin, n === undefined ? JOB_LABELS[job] : `${JOB_LABELS[job]} (${n} tok)`);
+  }
+  const usedSet = new Set(JOBS.map((j) => jobs[j].provider));
+  const used = [...usedSet].sort((a, b) => (a === baseline ? -1 : b === baseline ? 1 : a.localeCompare(b)));
+  const unused = ok.map((t) => t.provider).filter((p) => !usedSet.has(p));
+  const reps = Math.max(0, ...ok.flatMap((t) => JOBS.map((j) => t.ms?.[j]?.length ?? 0)));
+  const head = ok.length === 1 && reps === 0
+    ? `auto: ${ok[0]!.provider} for every job (the only provider that initialised)`
+    : `auto, median of ${reps}, margin ${Math.round(margin * 100)}%: ${JOBS.map((j) => jobs[j].why).join('; ')}`;
+  const parts = [
+    head,
+    ...Object.entries(failed).map(([p, e]) => `${p} unavailable (${e})`),
+    ...(unused.length ? [`released ${unused.join(', ')}`] : []),
+  ];
+  return { jobs, used, unused, failed, reason: parts.join('; ') };
+}
+
+/** "cpu", or "cpu+webgpu" when the jobs are split; the provider of each job is in `providers`. */
+export function providerSummary(providers: Record<Job, string>): string {
+  const set = [...new Set(JOBS.map((j) => providers[j]))];
+  return set.join('+');
+}

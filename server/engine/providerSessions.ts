@@ -1,0 +1,72 @@
+// Sessions per execution provider for `auto`: timing each job on one provider's graphs, and giving
+// each job the sessions of its chosen provider while releasing those of every provider that runs
+// none (a WebGPU pair left loaded holds device memory for nothing). The choice is providerChoice.ts.
+
+import { JOBS, type Job } from './providerChoice';
+
+export interface Releasable { release(): Promise<void> }
+
+/** One provider's step and prefill graphs. */
+export interface GraphPair<S extends Releasable = Releasable> { step: S; prefill: S }
+
+/** Repetitions and call sizes of the `auto` measurement. */
+export interface MeasureOptions {
+  reps: number;
+  keystrokeTokens: number;
+  ingestTokens: number;
+}
+
+export const MEASURE_DEFAULTS: MeasureOptions = { reps: 5, keystrokeTokens: 16, ingestTokens: 256 };
+
+/** Milliseconds per call of each job, `reps` times after one warm-up call each. `call` runs one
+ *  graph call from the zero state: the step graph (n = 1) or the prefill graph on n tokens. */
+export async function measureJobs(call: (graph: 'step' | 'prefill', n: number) => Promise<unknown>, o: MeasureOptions): Promise<Record<Job, number[]>> {
+  const plan: Record<Job, ['step' | 'prefill', number]> = { step: ['step', 1], keystroke: ['prefill', o.keystrokeTokens], ingest: ['prefill', o.ingestTokens] };
+  const ms = { step: [], keystroke: [], ingest: [] } as Record<Job, number[]>;
+  for (const job of JOBS) await call(...plan[job]);
+  // interleaved, so a slow stretch of a shared machine does not land on one job only
+  for (let r = 0; r < o.reps; r++) {
+    for (const job of JOBS) {
+      const t = performance.now();
+      await call(...plan[job]);
+      ms[job].push(performance.now() - t);
+    }
+  }
+  return ms;
+}
+
+/** Gives each job its provider's pair and releases every opened pair no job uses. A release that
+ *  fails is reported through `onError`, never thrown: the chosen sessions are already in hand. */
+export async function assignSessions<S extends Releasable>(
+  opened: ReadonlyMap<string, GraphPair<S>>,
+  providers: Record<Job, string>,
+  onError: (provider: string, e: unknown) => void = () => {},
+): Promise<{ jobs: Record<Job, GraphPair<S>>; released: string[] }> {
+  const jobs = {} as Record<Job, GraphPair<S>>;
+  for (const job of JOBS) {
+    const pair = opened.get(providers[job]);
+    if (!pair) throw new Error(`no sessions opened for ${providers[job]} (${job})`);
+    jobs[job] = pair;
+  }
+  const used = new Set(JOBS.map((j) => providers[j]));
+  const released: string[] = [];
+  for (const [provider, pair] of opened) {
+    if (used.has(provider)) continue;
+    released.push(provider);
+    await releasePair(pair).catch((e) => onError(provider, e));
+  }
+  return { jobs, released };
+}
+
+export async function releasePair(pair: GraphPair): Promise<void> {
+  const all = new Set<Releasable>([pair.step, pair.prefill]);
+  const results = await Promise.allSettled([...all].map((s) => s.release()));
+  const bad = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (bad) throw bad.reason;
+}
+
+/** The first line of an initialisation error, without onnxruntime's source location. */
+export function shortError(e: unknown): string {
+  const line = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+  return line.replace(/^\S+\.(cc|cpp|h):\d+ .*? was false\. /, '').slice(0, 200);
+}
