@@ -1,5 +1,5 @@
 // Composition root of the thin client: starts the language server, renders its status, logs its
-// per-request lines and registers the commands. No completion logic lives here (ARCHITECTURE.md).
+// per-request lines and registers the commands. No completion logic lives here (docs/architecture.md).
 import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
 import {

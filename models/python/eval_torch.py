@@ -1,5 +1,5 @@
 """Length extrapolation in PyTorch on the GPU: bits per byte of the same scored tokens with 1x, 2x, 4x
-and 8x the training length of context (MODELS.md §6). Each window starts from the zero state and
+and 8x the training length of context (docs/models.md §10). Each window starts from the zero state and
 ends at a fixed position; only its last `train_len` tokens are scored, so the four numbers differ
 only in how much context precedes the scored tokens.
 

@@ -157,7 +157,7 @@ def quantize_nbits(m: onnx.ModelProto, bits: int = 8, block: int = 32) -> onnx.M
 
 
 def check_ops(m: onnx.ModelProto, graph: str) -> list[str]:
-    """The exported graphs must run as plain dataflow (MODELS.md §3): no Scan, Loop or If."""
+    """The exported graphs must run as plain dataflow (docs/models.md §8.1): no Scan, Loop or If."""
     ops = sorted({n.op_type for n in m.graph.node})
     bad = [o for o in ops if o in ("Scan", "Loop", "If")]
     assert not bad, f"{graph} contains control flow ops {bad}"

@@ -1,4 +1,4 @@
-"""Toy-scale associative recall (MQAR, MODELS.md §6.6): the five mixers at d_model 64, trained from
+"""Toy-scale associative recall (MQAR, docs/models.md §9.3): the five mixers at d_model 64, trained from
 scratch on the same synthetic batches, then exact-match recall by number of key-value pairs, against
 the bytes of state each keeps (the Based paper's recall/state trade-off, Fig. 2). Runs on a CPU in
 minutes; it ranks the mixers before (and beside) the full-size runs.

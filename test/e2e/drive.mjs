@@ -261,7 +261,7 @@ try {
   await page.goto(CS_URL);
   await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
   log('workbench shown');
-  // Typing before the provider is registered is never re-queried (E2E.md, gotcha 6): wait for ready.
+  // Typing before the provider is registered is never re-queried (docs/e2e.md §5.4): wait for ready.
   await page.waitForSelector(`${STATUS} .codicon-check`, { timeout: 120_000 });
   log(`ready: "${await page.locator(STATUS).first().innerText()}"`);
   const cases = [

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end test (design/E2E.md): package the VSIX, install it into a code-server with fresh dirs
+# End-to-end test (docs/e2e.md): package the VSIX, install it into a code-server with fresh dirs
 # bound to 127.0.0.1, drive it with Debian chromium (test/e2e/drive.mjs), stop code-server by PID.
 # Needs test/e2e/setup.sh first. Artifacts in test-results/e2e/. Exit code = result.
 set -euo pipefail

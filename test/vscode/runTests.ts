@@ -1,6 +1,6 @@
 // `npm run test:vscode`: the extension in VS Code desktop via @vscode/test-electron. It downloads VS
 // Code (update.code.visualstudio.com) unless VSCODE_EXECUTABLE names a local one, so it runs only on
-// machines with that access; it is not part of .ci/run (which has no such access: design/E2E.md §6).
+// machines with that access; it is not part of .ci/run (which has no such access: docs/e2e.md §6).
 // VSCODE_VERSION picks the version (default: stable). Bundles test/vscode/suite.ts first.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
 """Based (Arora et al. 2024): a mix of gated short convolutions, Taylor linear attention and
-sliding-window softmax attention (MODELS.md §1.2), each followed by a SwiGLU MLP (hidden 2D).
+sliding-window softmax attention (docs/models.md §6), each followed by a SwiGLU MLP (hidden 2D).
 
 Layer kinds (config `layout`, default "CLSCCCLSCC"):
 - C, "BaseConv": in_proj D->4D, split u1, u2 (2D each); y = out_proj(SiLU(causal depthwise conv
@@ -7,7 +7,7 @@ Layer kinds (config `layout`, default "CLSCCCLSCC"):
 - L, Taylor linear attention: H heads, q,k of d' = feature_dim, v of dv = D/H; phi(x) = [1,
   x/d'^(1/4), vec(x (x) x)/(sqrt(2) sqrt(d'))] (size 1 + d' + d'^2), so phi(q).phi(k) = 1 + s + s^2/2
   with s = q.k/sqrt(d'); y = phi(q) S / (phi(q).z + eps). State: S [B, H, F, dv], z [B, H, F].
-  Within one call the quadratic form P = tril * (1 + s + s^2/2) is used (MODELS.md §3.4 B with the
+  Within one call the quadratic form P = tril * (1 + s + s^2/2) is used (docs/models.md §6.2 with the
   call as one chunk) plus the carried state phi(Q) S_prev; the step is the same code with T = 1.
 - S, sliding-window softmax attention: H heads x D/H, the current token plus `window` previous
   ones, ALiBi biases instead of RoPE (no position input). State: k, v [B, H, W, dh] and valid
@@ -126,7 +126,7 @@ class TaylorLinearAttention(nn.Module):
         return self.out(y), [up(s1), up(z1)]
 
     def chunked(self, q, k, v, s0, z0):
-        """Training only: the same function in chunks of LA_CHUNK tokens (MODELS.md §3.4 B):
+        """Training only: the same function in chunks of LA_CHUNK tokens (docs/models.md §6.2):
         the quadratic form inside a chunk, the Taylor-feature state summed over earlier chunks
         (exclusive prefix sum) for the rest. O(T * C) instead of O(T^2) memory."""
         b, h, t, f = q.shape

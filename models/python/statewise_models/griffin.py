@@ -1,7 +1,7 @@
 """Griffin (De et al. 2024): Hawk's RG-LRU blocks interleaved with local multi-query attention, in the
-repeating pattern (recurrent, recurrent, attention). MODELS.md §1.1.
+repeating pattern (recurrent, recurrent, attention). docs/models.md §4.
 
-The local attention uses ALiBi biases instead of RoPE (MODELS.md §3.6), so no position input exists
+The local attention uses ALiBi biases instead of RoPE (docs/models.md §5.1), so no position input exists
 and the model extrapolates past its training length. Its state is a shift register of the last W keys
 and values (one shared K/V head) plus a `valid` mask of the filled slots: the additive mask
 (valid - 1) * 1e4 hides the empty window at the start, so the graph needs no host-computed input.

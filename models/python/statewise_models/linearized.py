@@ -1,4 +1,4 @@
-"""Augmented linear attention (You et al., ICML 2024), FLASH/GAU-style simplified (MODELS.md §1.4).
+"""Augmented linear attention (You et al., ICML 2024), FLASH/GAU-style simplified (docs/models.md §7).
 
 Each layer is x + W_o(gate * (local + global + conv)) on a pre-RMSNorm input (no separate MLP):
 - v = SiLU(W_v x), gate = SiLU(W_g x) (width e = expansion * D); z = SiLU(W_z x) (width s), from

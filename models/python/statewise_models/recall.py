@@ -4,7 +4,7 @@ A package's files get random constants defined near their top (`const NAME = "k3
 'k3v9qz'`) and used further down, in the same file or in a later file of the same workspace sequence
 (`expect(NAME).toBe("k3v9qz");`, `self.assertEqual(NAME, "k3v9qz")`, ...). A value is random, so the
 only way to predict it at the use site is to recall the definition, hundreds to thousands of tokens
-back: the associative-recall skill MQAR trains (MODELS.md §6), in code form.
+back: the associative-recall skill MQAR trains (docs/models.md §9), in code form.
 
 The held-out probe (`statewise eval recall`, server/cli/eval/recallPrompt.ts) must measure a skill,
 not a memorised template, so nothing here writes its use lines (`assert.equal(NAME, "` and

@@ -3,7 +3,7 @@
 Three implementations of the same function:
 - `scan_sequential`: the definition, a Python loop (reference for tests).
 - `scan_doubling`: log-depth doubling scan with static slices and concats; this is the form
-  exported to ONNX (MODELS.md §3.4 A1), valid for T <= 2**stages.
+  exported to ONNX (docs/models.md §8.2), valid for T <= 2**stages.
 - `scan_triton`: a Triton kernel (sequential in time, parallel over batch x channels) with a
   hand-written backward pass, used for training.
 All take a, b of shape [B, T, D] (float32) and h0 of shape [B, D]; they return h of shape [B, T, D].

@@ -1,4 +1,4 @@
-// The recall probe (IdentRecall, shared/design/MODELS.md §6): a random constant is defined, then
+// The recall probe (IdentRecall, docs/models.md §9.2): a random constant is defined, then
 // held-out code fills the given token distance, then a use site asks for the constant's value on
 // the line the cursor is on. Variants: `same` (the definition at the top of the document), `cross`
 // (the definition in another workspace file, folded into the state before the document behind
