@@ -1,31 +1,32 @@
 #!/usr/bin/env bash
 # The device tool carries at most 64 MiB of the working tree, and the five shipped model folders
-# are ~190 MB: move their large files (graphs, weights) out of the tree for a device call and back
-# afterwards. Each moved file is replaced by a symbolic link to its new place, so this machine's
-# tests and evals keep working during the call; a link travels as a link (a few bytes) and dangles
-# on the device, where only the tokenizers are needed. Nothing is committed or deleted; `git status`
-# shows the links as type changes until `back`.
+# are ~190 MB: move their large files (graphs, weights) out of what travels for a device call and
+# back afterwards. Each file moves into its own folder's git-ignored `.stash/` and is replaced by a
+# relative symbolic link to it, so the link resolves inside the model folder: the engine's checks
+# (server/engine/integrity.ts: no path leading out of the folder, checksums) still pass and this
+# machine's tests and evals keep working during the call. A link travels as a link (a few bytes) and
+# dangles on the device, where only the tokenizers are needed. Nothing is committed or deleted;
+# `git status` shows the links as type changes until `back`.
 #   bash models/python/device_tree.sh out    # before the call
 #   bash models/python/device_tree.sh back   # after it
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-STASH=$(realpath -m "${STASH:-../statewise-model-stash}")
 ARCHS=$(cd models && ls -d */manifest.json | cut -d/ -f1 | xargs)  # every shipped model folder
 big() { find "models/$1" -maxdepth 1 -type f \( -name '*.onnx' -o -name '*.bin' \); }
 case "${1:-}" in
   out)
-    [ -e "$STASH" ] && { echo "$STASH exists: run 'back' first" >&2; exit 1; }
     for a in $ARCHS; do
-      mkdir -p "$STASH/$a"
-      for f in $(big "$a"); do mv "$f" "$STASH/$a/"; ln -s "$STASH/$a/$(basename "$f")" "$f"; done
+      [ -d "models/$a/.stash" ] && [ -n "$(ls -A "models/$a/.stash")" ] && { echo "models/$a/.stash is not empty: run 'back' first" >&2; exit 1; }
+      mkdir -p "models/$a/.stash"
+      for f in $(big "$a"); do n=$(basename "$f"); mv "$f" "models/$a/.stash/$n"; ln -s ".stash/$n" "$f"; done
     done
-    echo "large model files in $STASH (linked); tree without .git/node_modules/.corpus: $(du -sh --exclude=.git --exclude=node_modules --exclude='.corpus' --exclude='.zoo*' --exclude=.init . | cut -f1)" ;;
+    echo "large model files in models/*/.stash (linked); tree without .git/node_modules/.corpus: $(du -sh --exclude=.git --exclude=node_modules --exclude='.corpus' --exclude='.zoo*' --exclude='.init*' --exclude=.stash . | cut -f1)" ;;
   back)
-    [ -d "$STASH/hawk" ] || { echo "no stash at $STASH" >&2; exit 1; }
     for a in $ARCHS; do
-      for f in "$STASH/$a"/*; do [ -e "$f" ] || continue; rm -f "models/$a/$(basename "$f")"; mv "$f" "models/$a/"; done
-      rmdir "$STASH/$a"
+      [ -d "models/$a/.stash" ] || continue
+      for f in "models/$a/.stash"/*; do [ -e "$f" ] || continue; rm -f "models/$a/$(basename "$f")"; mv "$f" "models/$a/"; done
+      rmdir "models/$a/.stash"
     done
-    rmdir "$STASH"; git status --short models | head ;;
+    git status --short models | grep -v '^??' | head ;;
   *) echo "usage: $0 out|back" >&2; exit 2 ;;
 esac
