@@ -1,7 +1,14 @@
 // The Ask panel's HTML: the page shell (strict CSP, nonce'd style and script) and the transcript
 // rendered from AskState. Pure: every text from the model, the user or a file name goes through
 // escapeHtml. The webview's script only swaps the transcript in and posts the user's actions back.
+import askFormat from '../models/ask-format.json';
 import { fileTokens, streamingTurn, type AskState, type Turn } from './askState';
+
+/** The input's hint: questions of the kinds the models were trained to answer (models/ask-format.json).
+ *  Free-form ones ("What does this file do?") were never in training and get one-word answers such
+ *  as `none` (issue 14), so the hint shows what works. */
+export const QUESTION_HINT = `Ask about this file, e.g. ${[askFormat.kinds.returns, askFormat.kinds.params]
+  .map((q) => `“${q.replace('{name}', 'f')}”`).join(' or ')} (Enter sends, Shift+Enter: new line)`;
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -148,7 +155,7 @@ export function renderPage(o: PageOptions): string {
 <style nonce="${o.nonce}">${STYLE}</style>
 </head><body data-busy="false">
 <main id="transcript">${o.transcriptHtml}</main>
-<form id="ask"><textarea id="question" rows="2" placeholder="Ask about this file (Enter sends, Shift+Enter: new line)"></textarea>
+<form id="ask"><textarea id="question" rows="2" placeholder="${escapeHtml(QUESTION_HINT)}"></textarea>
 <button id="send" type="submit">Ask</button></form>
 <script nonce="${o.nonce}">${SCRIPT}</script>
 </body></html>`;

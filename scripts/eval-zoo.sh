@@ -18,7 +18,7 @@ for a in $ARCHS; do
   echo "== $a $(date +%T)"
   node dist/cli.js eval lines --arch "$a" --ep cpu --samples "$LINES" --layout product,plain,fim,suffix-first --per-sample --json > "models/results/lines-$a.json"
   bpb=$(node dist/cli.js eval bpb --arch "$a" --ep cpu --files "$H"/* --json)
-  recall=$(node dist/cli.js eval recall --arch "$a" --ep cpu --distances 512,2048,8192,32768 --variants same,cross,control --samples "$RECALL" --json)
+  recall=$(node dist/cli.js eval recall --arch "$a" --ep cpu --distances 128,512,2048,8192,32768 --variants same,cross,control --samples "$RECALL" --json)
   extrap=$(node dist/cli.js eval extrapolation --arch "$a" --ep cpu --max-windows 2 --json)
   qa=$(node dist/cli.js eval qa --arch "$a" --ep cpu --samples "$QA" --json)
   printf '{"arch": "%s", "bpb": %s, "recall": %s, "extrapolation": %s, "qa": %s}\n' "$a" "$bpb" "$recall" "$extrap" "$qa" > "$out"

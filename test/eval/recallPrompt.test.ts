@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { seededRng } from '../../server/engine/sampler';
 import { CodeTokenizer } from '../../server/engine/tokenizer';
 import { buildRecallCase, definitionLine, fillerFrom, recallKey, recalled, recalledLiteral, useLine, type Count, type FillerFile } from '../../server/cli/eval/recallPrompt';
-import { modelDir } from '../helpers/models';
+import { DEFAULT_DISTANCES } from '../../server/cli/eval/recall';
+import { readFileSync } from 'node:fs';
+import { DEFAULT_ARCH, modelDir } from '../helpers/models';
 
 const tok = CodeTokenizer.fromFile(join(modelDir('hawk'), 'tokenizer.json'));
 const count: Count = (t) => tok.encode(t).length;
@@ -83,4 +85,13 @@ test('recalled: the value as a whole literal; recalledLiteral: the string typed'
   assert.ok(!recalled('q7x0m");', 'q7x0m2'));
   assert.equal(recalledLiteral('q7x0m");'), 'q7x0m');
   assert.equal(recalledLiteral('abc'), 'abc');
+});
+
+test('the default distances start inside the default model\'s attention window (a cell where copying shows)', (t) => {
+  // issue 14: with 512 as the shortest default, every cell read 0 % and the probe could not tell a
+  // broken path from a state that forgets; Griffin (window 256) scores 100 % at 128 tokens.
+  const window = (JSON.parse(readFileSync(join(modelDir(DEFAULT_ARCH), 'manifest.json'), 'utf8')) as { config?: { window?: number } }).config?.window;
+  if (window === undefined) return t.skip(`${DEFAULT_ARCH} has no local attention window`);
+  assert.ok(Math.min(...DEFAULT_DISTANCES) + 16 < window, `${DEFAULT_DISTANCES} vs window ${window}`);
+  assert.deepEqual([...DEFAULT_DISTANCES].sort((a, b) => a - b), DEFAULT_DISTANCES);
 });

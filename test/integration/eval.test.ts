@@ -70,6 +70,18 @@ test('eval recall: accuracy (and --logprob) per variant per distance, distances 
   assert.equal(out.results.control[32].accuracy, 0, 'nothing to recall without the definition');
 });
 
+test('eval recall: a value inside Griffin\'s attention window comes through the product path intact (issue 14)', () => {
+  // Griffin copies through its local attention (manifest config.window tokens); beyond it the state
+  // carries nothing of the value (issue 14). Inside it, a miss would be the path's fault: token
+  // healing at the quote, the completion filters, or the scoring.
+  type Cell = { accuracy: number };
+  const d = 64;
+  const out = evalJson<{ results: Record<string, Record<string, Cell>> }>('recall', '--arch', 'griffin', '--distances', String(d), '--samples', '3', ...SHORT);
+  assert.ok(out.results.same[d].accuracy >= 2 / 3, `same: ${JSON.stringify(out.results.same)}`);
+  assert.ok(out.results.cross[d].accuracy >= 2 / 3, `cross: ${JSON.stringify(out.results.cross)}`);
+  assert.equal(out.results.control[d].accuracy, 0);
+});
+
 test('eval extrapolation: every window scores the same tokens; bits per byte plausible', () => {
   type W = { factor: number; windowTokens: number; bitsPerByte: number; tokens: number; bytes: number };
   const out = evalJson<{ metric: string; trainLength: number; regions: number; scoredTokens: number; windows: W[] }>(

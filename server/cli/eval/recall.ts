@@ -11,7 +11,14 @@ import { loadEvalFiles, type EvalFile } from './evalSet';
 import { editSimilarity } from './similarity';
 import { buildRecallCase, fillerFrom, recallKey, recalled, recalledLiteral, VARIANTS, type RecallCase, type Variant } from './recallPrompt';
 
-export const RECALL_USAGE = `statewise eval recall [--distances 512,2048,8192,32768] [--variants same,cross,control] [--samples N] [--logprob] [--per-sample] ${COMMON_USAGE}`;
+/** The default distances. 128 lies inside the attention window of the windowed models (Griffin's local
+ *  attention sees 256 tokens): a cell where a model that copies at all must score, so that a table of
+ *  zeros beyond it reads as "the state does not carry the value", not as "the probe is broken"
+ *  (issue 14: griffin 100 % at 128 tokens, 0 % from 256 on, the value's probability there equal to
+ *  the control's). */
+export const DEFAULT_DISTANCES = [128, 512, 2048, 8192, 32768];
+
+export const RECALL_USAGE = `statewise eval recall [--distances ${DEFAULT_DISTANCES.join(',')}] [--variants same,cross,control] [--samples N] [--logprob] [--per-sample] ${COMMON_USAGE}`;
 
 const LANGS = ['typescript', 'javascript', 'python'];
 
@@ -48,7 +55,7 @@ async function valueLogProb(engine: EngineLike, c: RecallCase, count: (t: string
 
 export async function recallCommand(args: string[], io: CliIO): Promise<number> {
   const o = parseEvalArgs(args, {
-    distances: { type: 'string', default: '512,2048,8192,32768' },
+    distances: { type: 'string', default: DEFAULT_DISTANCES.join(',') },
     variants: { type: 'string', default: VARIANTS.join(',') },
     samples: { type: 'string', default: '4' },
     'per-sample': { type: 'boolean', default: false },
@@ -94,7 +101,7 @@ export async function recallCommand(args: string[], io: CliIO): Promise<number> 
       metric: 'recall', arch: s.load.arch, model: modelLabel(s), ep: s.load.ep, seed: o.seed, distances, variants, results,
       ms: Math.round(performance.now() - t0), ...(o.values['per-sample'] ? { perSample } : {}),
     };
-    const table = [`${out.arch} recall, ${n} samples per cell (exact match of the value; in brackets: edit similarity of the string typed${logprob ? ', mean log-prob per value token' : ''}):`, ['distance', ...variants].map((x) => x.padStart(logprob ? 22 : 14)).join(' ')];
+    const table = [`${out.arch} recall, ${n} samples per cell (exact match of the value; in brackets: edit similarity of the string typed${logprob ? ', mean log-prob per value token' : ''}; control = no definition, the guessing floor, ~0 %):`, ['distance', ...variants].map((x) => x.padStart(logprob ? 22 : 14)).join(' ')];
     for (const d of distances) table.push([String(d), ...variants.map((v) => `${pct(results[v][d].accuracy)} (${results[v][d].editSimilarity.toFixed(2)}${logprob ? `, ${results[v][d].valueLogProb!.toFixed(2)}` : ''})`)].map((x) => x.padStart(logprob ? 22 : 14)).join(' '));
     return report(io, o.json, out, table.join('\n'));
   });
