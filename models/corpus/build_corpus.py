@@ -1,20 +1,24 @@
 #!/usr/bin/env python3
 """Build the Statewise code corpus (TypeScript, JavaScript, Python).
 
-Inputs (committed, pinned):
-  models/corpus/npm_packages.txt     one `name@version` per line, in priority order
-  models/corpus/debian_packages.txt  one `name=version` per line, in priority order
+Inputs (committed, pinned; read in this order, which is the dedup priority):
+  models/corpus/npm_packages.txt       `name@version` (build 2)
+  models/corpus/debian_packages.txt    `name=version` (build 2, Debian bookworm)
+  models/corpus/npm_packages_3.txt     build-3 additions (stricter file filters)
+  models/corpus/debian_packages_3.txt  build-3 additions (python3-* and node-*)
+  models/corpus/heldout_packages.txt   the held-out packages (pinned)
 
 Outputs (git-ignored, in .corpus/):
-  train.jsonl, heldout.jsonl          one JSON object per package
-  train.jsonl.xz, heldout.jsonl.xz    xz-compressed copies (<= 48 MiB together)
-  cache/                              downloaded tarballs / .deb files (re-runs reuse them)
-and models/corpus/MANIFEST.json (committed).
+  train.jsonl, heldout.jsonl, heldout.jsonl.xz   one JSON object per package
+  shards/train-NNN.jsonl.xz                      the train split in shards (<= 35 MiB each)
+  cache/                                         downloaded tarballs / .deb files (re-runs reuse them)
+and models/corpus/MANIFEST.json + models/corpus/shards.json (committed).
 
-Python 3 standard library only. Calls `npm pack`, `apt-get download`,
-`dpkg-deb --fsys-tarfile` and `xz` through subprocess.
+Python 3 standard library only. Fetches npm tarballs over the registry's HTTP API (`npm pack` as
+fallback), .debs from the configured Debian mirror with apt's SHA256s (`apt-get download` as
+fallback), and calls `dpkg-deb --fsys-tarfile` and `xz` through subprocess.
 
-Usage: python3 models/corpus/build_corpus.py [--jobs 8] [--no-compress]
+Usage: python3 models/corpus/build_corpus.py [--jobs 8] [--workers 2] [--xz-level 6] [--no-compress]
 """
 
 import argparse
@@ -31,6 +35,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -39,17 +44,19 @@ OUT = os.path.join(ROOT, ".corpus")
 CACHE = os.path.join(OUT, "cache")
 NPM_LIST = os.path.join(HERE, "npm_packages.txt")
 DEB_LIST = os.path.join(HERE, "debian_packages.txt")
+NPM_LIST3 = os.path.join(HERE, "npm_packages_3.txt")
+DEB_LIST3 = os.path.join(HERE, "debian_packages_3.txt")
+# Read in this order (it is the dedup priority): the build-2 lists first, so their packages keep
+# exactly the files they had; the build-3 lists after them, with the stricter filters.
+LISTS = ((NPM_LIST, "npm", False), (DEB_LIST, "debian", False),
+         (NPM_LIST3, "npm", True), (DEB_LIST3, "debian", True))
 MANIFEST = os.path.join(HERE, "MANIFEST.json")
 REJECTED_CANDIDATES = os.path.join(HERE, "rejected_candidates.tsv")
+HELDOUT_LIST = os.path.join(HERE, "heldout_packages.txt")
 
 MiB = 1024 * 1024
-XZ_LIMIT = 48 * MiB            # both .xz files together
 HELDOUT_MOD = 40               # sha1(name) % 40 == 0 -> held out
-HELDOUT_MIN_PER_LANG = int(1.5 * MiB)
-HELDOUT_MIN_TOTAL = 5 * MiB
 TYPES_MAX_SHARE = 0.10         # @types/* <= 10% of TypeScript bytes
-# Wanted mixture (used only to choose what to drop if the .xz files are too big)
-TARGET_SHARE = {"typescript": 0.45, "javascript": 0.27, "python": 0.28}
 
 LANG_OF_EXT = {
     ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript", ".cts": "typescript",
@@ -101,6 +108,25 @@ BUNDLE_MARKERS = (
 )
 SKIP_NAME = re.compile(r"(\.min\.|\.map$|\.bundle\.|[-.]bundled?\.|\.umd\.|\.iife\.|"
                        r"\.prod(uction)?\.min|\.packed\.)", re.I)
+
+
+# Build-3 packages (the *_3.txt lists) also drop files whose header says they are generated.
+GENERATED_HEAD = re.compile(r"auto-?generated|automatically generated|generated (by|from|with|using)\b|"
+                            r"do not (edit|modify)|code generated|@generated|generated code|"
+                            r"this file (is|was) generated", re.I)
+
+
+MINIFIED_PY = re.compile(r"^_[A-Z]{1,2}=\S", re.M)   # python-minifier style: _A=None
+
+
+def looks_generated(text):
+    """Build-3 check: a generated header, or minified code (whitespace under 5% of a file
+    over 1000 chars; python-minifier's `_A=...` constants)."""
+    if GENERATED_HEAD.search("\n".join(text.split("\n", 15)[:15])):
+        return True
+    if len(text) > 1000 and (text.count(" ") + text.count("\t") + text.count("\n")) < 0.05 * len(text):
+        return True
+    return len(MINIFIED_PY.findall(text)) >= 3
 
 
 DOWNLEVEL_DIR = re.compile(r"(^|/)(ts\d+(\.\d+)?|downlevel-dts|ts-?old)/", re.I)
@@ -202,10 +228,52 @@ def read_list(path, sep):
     return uniq
 
 
+def project_key(source, name):
+    """One key per project: npm `x`, Debian `node-x` and `python3-x` share it."""
+    n = name.lower()
+    if source == "debian":
+        n = re.sub(r"^(python3|node)-", "", n)
+    n = n.lstrip("@").replace("/", "-")
+    return re.sub(r"[._]", "-", n)
+
+
+def read_heldout_list(path=None):
+    """[(source, name)] of the pinned held-out packages."""
+    out = []
+    with open(path or HELDOUT_LIST) as f:
+        for line in f:
+            line = line.split("#", 1)[0].split()
+            if line:
+                out.append((line[0], line[1]))
+    return out
+
+
 # ----------------------------------------------------------------------------- npm
 
 def npm_cache_path(name, version):
     return os.path.join(CACHE, "npm", "%s@%s.tgz" % (name.replace("/", "__"), version))
+
+
+NPM_REGISTRY = "https://registry.npmjs.org/"
+
+
+def npm_http_fetch(name, version, dest):
+    """Download the tarball at the registry's standard address; True on success."""
+    import urllib.request
+    url = "%s%s/-/%s-%s.tgz" % (NPM_REGISTRY, name, name.split("/")[-1], version)
+    tmp = dest + ".part%d" % os.getpid()
+    try:
+        with urllib.request.urlopen(url, timeout=120) as r, open(tmp, "wb") as f:
+            shutil.copyfileobj(r, f)
+        with open(tmp, "rb") as f:
+            if f.read(2) != b"\x1f\x8b":
+                raise OSError("not gzip")
+        os.replace(tmp, dest)
+        return True
+    except Exception:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        return False
 
 
 def npm_fetch(name, version):
@@ -213,6 +281,8 @@ def npm_fetch(name, version):
     if os.path.exists(dest):
         return dest, None
     os.makedirs(os.path.dirname(dest), exist_ok=True)
+    if npm_http_fetch(name, version, dest):
+        return dest, None
     tmp = tempfile.mkdtemp(prefix="pack-", dir=os.path.dirname(dest))
     try:
         env = dict(os.environ, npm_config_loglevel="error", npm_config_update_notifier="false",
@@ -263,8 +333,55 @@ def compiled_dir_of(path):
     return None
 
 
-def process_npm(name, version):
-    """Return a package record: {pkg, source, name, version, license, files|reject}."""
+def pick_js_files(raw):
+    """Drop compiled copies among {path: bytes}: compiled JS / generated .d.ts when TypeScript
+    sources ship, and all but one of CJS/ESM flavours. Returns (kept dict, has_ts_src)."""
+    # TypeScript sources shipped? Then drop compiled JS / generated .d.ts copies.
+    ts_src = sum(len(d) for p, d in raw.items()
+                 if lang_of(p) == "typescript" and not is_dts(p))
+    compiled_js = sum(len(d) for p, d in raw.items()
+                      if lang_of(p) == "javascript" and compiled_dir_of(p))
+    has_ts_src = ts_src >= 1024 and ts_src >= 0.3 * compiled_js
+    def module_key(p):
+        parts = p.split("/")
+        dirs = [x for x in parts[:-1] if x.lower() not in COMPILED_DIRS and x != "src"]
+        return "/".join(dirs + [re.sub(r"(\.d)?\.[mc]?[jt]sx?$", "", parts[-1])])
+    ts_keys = {module_key(p) for p in raw if lang_of(p) == "typescript" and not is_dts(p)}
+    keep = {}
+    for p, d in raw.items():
+        lg = lang_of(p)
+        if lg == "javascript" or is_dts(p):
+            if has_ts_src and compiled_dir_of(p):
+                continue
+            if module_key(p) in ts_keys:
+                continue  # compiled copy (or declarations) of a shipped .ts file
+        keep[p] = d
+    # Same module shipped as cjs + esm (+ .mjs/.cjs): keep one flavour (prefer ESM).
+    groups = collections.defaultdict(list)
+    for p in keep:
+        if lang_of(p) == "javascript" or is_dts(p):
+            parts = p.split("/")
+            dirs = [x for x in parts[:-1] if x.lower() not in COMPILED_DIRS]
+            base = re.sub(r"(\.d)?\.[mc]?[jt]sx?$", "", parts[-1])
+            kind = "d" if is_dts(p) else "j"
+            groups[(kind, "/".join(dirs + [base]))].append(p)
+    for key, ps in groups.items():
+        if len(ps) < 2:
+            continue
+
+        def rank(p):
+            comps = {x.lower() for x in p.split("/")[:-1]}
+            esm = bool(comps & ESM_HINT) or p.endswith(".mjs") or p.endswith(".d.mts")
+            return (0 if esm else 1, len(p), p)
+        for p in sorted(ps, key=rank)[1:]:
+            keep.pop(p, None)
+
+    return keep, has_ts_src
+
+
+def process_npm(name, version, strict=False):
+    """Return a package record: {pkg, source, name, version, license, files|reject}.
+    strict (build-3 lists): also drop files whose header says they are generated."""
     rec = {"source": "npm", "name": name, "version": version,
            "pkg": "npm:%s@%s" % (name, version)}
     path, err = npm_fetch(name, version)
@@ -309,50 +426,14 @@ def process_npm(name, version):
         rec["reject"] = "license: %s" % lic
         return rec
 
-    # TypeScript sources shipped? Then drop compiled JS / generated .d.ts copies.
-    ts_src = sum(len(d) for p, d in raw.items()
-                 if lang_of(p) == "typescript" and not is_dts(p))
-    compiled_js = sum(len(d) for p, d in raw.items()
-                      if lang_of(p) == "javascript" and compiled_dir_of(p))
-    has_ts_src = ts_src >= 1024 and ts_src >= 0.3 * compiled_js
-    def module_key(p):
-        parts = p.split("/")
-        dirs = [x for x in parts[:-1] if x.lower() not in COMPILED_DIRS and x != "src"]
-        return "/".join(dirs + [re.sub(r"(\.d)?\.[mc]?[jt]sx?$", "", parts[-1])])
-    ts_keys = {module_key(p) for p in raw if lang_of(p) == "typescript" and not is_dts(p)}
-    keep = {}
-    for p, d in raw.items():
-        lg = lang_of(p)
-        if lg == "javascript" or is_dts(p):
-            if has_ts_src and compiled_dir_of(p):
-                continue
-            if module_key(p) in ts_keys:
-                continue  # compiled copy (or declarations) of a shipped .ts file
-        keep[p] = d
-    # Same module shipped as cjs + esm (+ .mjs/.cjs): keep one flavour (prefer ESM).
-    groups = collections.defaultdict(list)
-    for p in keep:
-        if lang_of(p) == "javascript" or is_dts(p):
-            parts = p.split("/")
-            dirs = [x for x in parts[:-1] if x.lower() not in COMPILED_DIRS]
-            base = re.sub(r"(\.d)?\.[mc]?[jt]sx?$", "", parts[-1])
-            kind = "d" if is_dts(p) else "j"
-            groups[(kind, "/".join(dirs + [base]))].append(p)
-    for key, ps in groups.items():
-        if len(ps) < 2:
-            continue
-
-        def rank(p):
-            comps = {x.lower() for x in p.split("/")[:-1]}
-            esm = bool(comps & ESM_HINT) or p.endswith(".mjs") or p.endswith(".d.mts")
-            return (0 if esm else 1, len(p), p)
-        for p in sorted(ps, key=rank)[1:]:
-            keep.pop(p, None)
+    keep, has_ts_src = pick_js_files(raw)
 
     files, skipped = [], collections.Counter()
     prefix = name
     for p in sorted(keep):
         text, why = decode_source(keep[p], p)
+        if not why and strict and looks_generated(text):
+            why = "generated"
         if why:
             skipped[why] += 1
             continue
@@ -383,6 +464,55 @@ def deb_fetch_all(specs, log_every=50):
     d = os.path.join(CACHE, "deb")
     os.makedirs(d, exist_ok=True)
 
+    # Fast path: the archive paths and checksums from `apt-cache show` (apt's own lists), the
+    # files fetched in parallel from the configured Debian mirrors and each checked against its
+    # SHA256; whatever fails goes through `apt-get download` below.
+    uris = {}
+    bases = []
+    for fn in ["/etc/apt/sources.list"] + sorted(
+            os.path.join("/etc/apt/sources.list.d", f) for f in os.listdir("/etc/apt/sources.list.d")):
+        if os.path.exists(fn):
+            for u in re.findall(r"(?:^URIs:|^deb)\s+(https?://\S+)", open(fn).read(), re.M):
+                if "debian" in u and u not in bases:
+                    bases.append(u.rstrip("/") + "/")
+    # one call (each apt-cache start is slow); every version of each name, the pinned one picked
+    r = subprocess.run(["apt-cache", "show"] + sorted({n for n, v in missing}),
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    for para in r.stdout.split("\n\n"):
+        f = dict(re.findall(r"^([A-Za-z0-9-]+): (.*)$", para, re.M))
+        if "Package" in f and "Filename" in f and "SHA256" in f:
+            uris.setdefault((f["Package"], f["Version"]), (f["Filename"], int(f["Size"]), f["SHA256"]))
+
+    def http_one(nv):
+        import urllib.request
+        n, v = nv
+        if (n, v) not in uris:
+            return
+        path, size, sha = uris[(n, v)]
+        dest = deb_cache_path(n, v)
+        tmp = dest + ".part%d" % threading.get_ident()
+        for base in bases:
+            try:
+                h = hashlib.sha256()
+                with urllib.request.urlopen(base + path, timeout=300) as r, open(tmp, "wb") as f:
+                    for chunk in iter(lambda: r.read(1 << 20), b""):
+                        h.update(chunk)
+                        f.write(chunk)
+                if h.hexdigest() == sha and os.path.getsize(tmp) == size:
+                    os.replace(tmp, dest)
+                    return
+            except Exception:
+                pass
+            finally:
+                if os.path.exists(tmp):
+                    os.remove(tmp)
+
+    with cf.ThreadPoolExecutor(8) as ex:
+        for k, _ in enumerate(ex.map(http_one, missing), 1):
+            if k % 500 == 0 or k == len(missing):
+                log("debian download %d/%d" % (k, len(missing)))
+    missing = [(n, v) for n, v in missing if not os.path.exists(deb_cache_path(n, v))]
+
     def one_batch(batch):
         tmp = tempfile.mkdtemp(prefix="apt-", dir=d)
         try:
@@ -399,16 +529,22 @@ def deb_fetch_all(specs, log_every=50):
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
-    for i in range(0, len(missing), 40):
-        batch = missing[i:i + 40]
+    def batch_and_retry(batch):
         one_batch(batch)
+        errs = {}
         for n, v in batch:
             if not os.path.exists(deb_cache_path(n, v)):
                 rc, err = one_batch([(n, v)])  # retry alone to get its own error
                 if not os.path.exists(deb_cache_path(n, v)):
                     msg = [l for l in err.splitlines() if l.startswith("E:")]
-                    errors[n] = "download failed: " + (msg[-1][:200] if msg else "rc=%d" % rc)
-        log("debian download %d/%d" % (min(i + 40, len(missing)), len(missing)))
+                    errs[n] = "download failed: " + (msg[-1][:200] if msg else "rc=%d" % rc)
+        return errs
+
+    batches = [missing[i:i + 40] for i in range(0, len(missing), 40)]
+    with cf.ThreadPoolExecutor(4) as ex:
+        for k, errs in enumerate(ex.map(batch_and_retry, batches), 1):
+            errors.update(errs)
+            log("debian download %d/%d" % (min(k * 40, len(missing)), len(missing)))
     return errors
 
 
@@ -506,9 +642,12 @@ def deb_licenses(text):
 
 
 PY_PATH = re.compile(r"^usr/lib/(python3(?:\.\d+)?)/(?:(dist-packages|site-packages)/)?(.*)$")
+# Debian's node-* packages install modules under these folders
+NODE_PATH = re.compile(r"^usr/(?:share|lib|lib/[a-z0-9_]+-linux-gnu[a-z]*)/nodejs/(.*)$")
 
 
-def process_deb(name, version, fetch_error=None):
+def process_deb(name, version, fetch_error=None, strict=False):
+    """strict (build-3 lists): also drop files whose header says they are generated."""
     rec = {"source": "debian", "name": name, "version": version,
            "pkg": "deb:%s=%s" % (name, version)}
     if fetch_error:
@@ -518,7 +657,7 @@ def process_deb(name, version, fetch_error=None):
     if not os.path.exists(path):
         rec["reject"] = "download failed"
         return rec
-    raw, copyright_text = {}, None
+    raw, js_raw, copyright_text = {}, {}, None
     cp_path = "usr/share/doc/%s/copyright" % name
     proc = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", path], stdout=subprocess.PIPE)
     try:
@@ -528,7 +667,18 @@ def process_deb(name, version, fetch_error=None):
                 if n == cp_path and m.isfile():
                     copyright_text = tf.extractfile(m).read().decode("utf-8", "replace")
                     continue
-                if not m.isfile() or not n.endswith(".py"):
+                if not m.isfile():
+                    continue
+                mn = NODE_PATH.match(n)
+                if mn and name.startswith("node-"):
+                    rel = mn.group(1)
+                    if ("node_modules/" in rel or not lang_of(rel) or lang_of(rel) == "python"
+                            or SKIP_NAME.search(os.path.basename(rel)) or DOWNLEVEL_DIR.search(rel)
+                            or m.size < MIN_BYTES or m.size > MAX_BYTES):
+                        continue
+                    js_raw[rel] = tf.extractfile(m).read()
+                    continue
+                if not n.endswith(".py"):
                     continue
                 mm = PY_PATH.match(n)
                 if not mm:
@@ -556,13 +706,18 @@ def process_deb(name, version, fetch_error=None):
         if not ok:
             rec["reject"] = "license: " + note
             return rec
+    if js_raw:
+        js_raw, _ = pick_js_files(js_raw)
+        raw.update(js_raw)
     files, skipped = [], collections.Counter()
     for p in sorted(raw):
         text, why = decode_source(raw[p], p)
+        if not why and strict and looks_generated(text):
+            why = "generated"
         if why:
             skipped[why] += 1
             continue
-        files.append({"path": p, "lang": "python", "text": text})
+        files.append({"path": p, "lang": lang_of(p), "text": text})
     files, ntests = drop_tests_if_big(files)
     if ntests:
         skipped["test-in-big-package"] = ntests
@@ -615,11 +770,80 @@ def write_jsonl(path, recs):
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         for r in recs:
-            obj = {"pkg": r["pkg"], "license": r["license"],
-                   "files": [{"path": x["path"], "lang": x["lang"], "text": x["text"]}
-                             for x in r["files"]]}
-            f.write(json.dumps(obj, ensure_ascii=False) + "\n")
+            f.write(jsonl_line(r))
     os.replace(tmp, path)
+
+
+def jsonl_line(r):
+    obj = {"pkg": r["pkg"], "license": r["license"],
+           "files": [{"path": x["path"], "lang": x["lang"], "text": x["text"]} for x in r["files"]]}
+    return json.dumps(obj, ensure_ascii=False) + "\n"
+
+
+def write_shards(train, level, ratio_hint=0.0):
+    """Cut the train packages into .corpus/shards/train-NNN.jsonl.xz (each <= shards.SHARD_CAP)
+    and write the index models/corpus/shards.json. Returns the index."""
+    sys.path.insert(0, HERE)
+    import shards as sh
+    by_id = {r["pkg"]: r for r in train}
+    pkgs = [(r["pkg"], sum(pkg_bytes(r).values())) for r in train]
+    total = sum(b for _, b in pkgs)
+    ratio = max(0.16, ratio_hint)  # xz bytes per source byte, on the safe side (build 2: 0.141 at -9)
+    n = sh.n_shards_for(total, ratio)
+    os.makedirs(sh.SHARD_DIR, exist_ok=True)
+    while True:
+        plan = sh.plan(pkgs, n)
+        log("writing %d shards (xz -%d -T2) ..." % (n, level))
+        entries = []
+        for i, ids in enumerate(plan):
+            dst = os.path.join(sh.SHARD_DIR, sh.shard_name(i))
+            tmp = dst + ".tmp"
+            nbytes = collections.Counter()
+            jsonl_bytes = nfiles = 0
+            with open(tmp, "wb") as fo:
+                proc = subprocess.Popen(["xz", "-T2", "-%d" % level, "-c"], stdin=subprocess.PIPE, stdout=fo)
+                for pid in ids:
+                    line = jsonl_line(by_id[pid]).encode("utf-8")
+                    jsonl_bytes += len(line)
+                    nbytes.update(pkg_bytes(by_id[pid]))
+                    nfiles += len(by_id[pid]["files"])
+                    proc.stdin.write(line)
+                proc.stdin.close()
+                if proc.wait() != 0:
+                    raise SystemExit("xz failed")
+            xzb = os.path.getsize(tmp)
+            entries.append({"name": sh.shard_name(i), "n_packages": len(ids), "files": nfiles,
+                            "bytes": sum(nbytes.values()),
+                            "bytes_by_lang": {l: nbytes[l] for l in LANGS},
+                            "jsonl_bytes": jsonl_bytes, "xz_bytes": xzb,
+                            "sha256": sh.sha256_file(tmp), "packages": ids})
+            log("  %s: %d packages, %.1f MiB source, %.1f MiB xz" % (
+                sh.shard_name(i), len(ids), sum(nbytes.values()) / MiB, xzb / MiB))
+        if max(e["xz_bytes"] for e in entries) <= sh.SHARD_CAP:
+            break
+        for i in range(n):
+            os.remove(os.path.join(sh.SHARD_DIR, sh.shard_name(i)) + ".tmp")
+        n += 1
+        log("a shard is over the %d MiB cap: again with %d shards" % (sh.SHARD_CAP // MiB, n))
+    for i in range(n):
+        p = os.path.join(sh.SHARD_DIR, sh.shard_name(i))
+        os.replace(p + ".tmp", p)
+    for f in os.listdir(sh.SHARD_DIR):  # shards of an earlier, larger build
+        if f.startswith("train-") and f not in {e["name"] for e in entries}:
+            os.remove(os.path.join(sh.SHARD_DIR, f))
+    index = {"about": "Train shards of the code corpus (models/corpus/README.md). Training run N takes "
+                      "shards[N mod count]; each is a .jsonl.xz in .corpus/shards/ with train.jsonl's line format.",
+             "xz": "xz -%d -T2" % level, "cap_bytes": sh.SHARD_CAP, "target_bytes": sh.SHARD_TARGET,
+             "plan": "packages in sha1(pkg) order, each to the shard with the fewest source bytes so far",
+             "count": n, "shards": entries}
+    errs = sh.check_index(index, [r["pkg"] for r in train])
+    if errs:
+        raise SystemExit("shard index inconsistent: %s" % errs)
+    with open(sh.INDEX + ".tmp", "w") as f:
+        json.dump(index, f, indent=1)
+        f.write("\n")
+    os.replace(sh.INDEX + ".tmp", sh.INDEX)
+    return index
 
 
 def xz_compress(src, level):
@@ -635,14 +859,18 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--jobs", type=int, default=8, help="parallel npm downloads")
     ap.add_argument("--workers", type=int, default=2, help="processes used to read packages")
-    ap.add_argument("--xz-level", type=int, default=9)
+    ap.add_argument("--xz-level", type=int, default=6)
     ap.add_argument("--no-compress", action="store_true")
     args = ap.parse_args()
     t0 = time.time()
     os.makedirs(CACHE, exist_ok=True)
 
-    npm_specs = read_list(NPM_LIST, "@")
-    deb_specs = read_list(DEB_LIST, "=")
+    specs = []  # (source, name, version, strict)
+    for path, source, strict in LISTS:
+        for n, v in read_list(path, "@" if source == "npm" else "="):
+            specs.append((source, n, v, strict))
+    npm_specs = [(n, v) for src, n, v, _ in specs if src == "npm"]
+    deb_specs = [(n, v) for src, n, v, _ in specs if src == "debian"]
     log("%d npm packages, %d debian packages" % (len(npm_specs), len(deb_specs)))
 
     # 1. downloads (cached)
@@ -650,26 +878,46 @@ def main():
         futs = [ex.submit(npm_fetch, n, v) for n, v in npm_specs]
         for i, f in enumerate(cf.as_completed(futs), 1):
             f.result()
-            if i % 100 == 0 or i == len(futs):
+            if i % 500 == 0 or i == len(futs):
                 log("npm download %d/%d" % (i, len(futs)))
     deb_errors = deb_fetch_all(deb_specs)
     log("downloads done (%.0fs)" % (time.time() - t0))
 
     # 2. read + filter every package (parallel), kept in list order
-    recs = [None] * (len(npm_specs) + len(deb_specs))
+    recs = [None] * len(specs)
     with cf.ProcessPoolExecutor(args.workers) as ex:
         futs = {}
-        for i, (n, v) in enumerate(npm_specs):
-            futs[ex.submit(process_npm, n, v)] = i
-        for j, (n, v) in enumerate(deb_specs):
-            futs[ex.submit(process_deb, n, v, deb_errors.get(n))] = len(npm_specs) + j
+        for i, (src, n, v, strict) in enumerate(specs):
+            if src == "npm":
+                futs[ex.submit(process_npm, n, v, strict)] = i
+            else:
+                futs[ex.submit(process_deb, n, v, deb_errors.get(n), strict)] = i
         for k, f in enumerate(cf.as_completed(futs), 1):
             recs[futs[f]] = f.result()
-            if k % 100 == 0 or k == len(futs):
+            recs[futs[f]]["build3"] = specs[futs[f]][3]
+            if k % 500 == 0 or k == len(futs):
                 log("read %d/%d packages" % (k, len(futs)))
     for prio, r in enumerate(recs):
         r["priority"] = prio
     log("read done (%.0fs)" % (time.time() - t0))
+
+    # 2b. a build-3 package of a project already taken (npm X / Debian node-X / python3-X)
+    #     or of a held-out project is left out
+    heldout_set = set(read_heldout_list())
+    held_keys = {project_key(s_, n): n for s_, n in heldout_set}
+    taken = {}
+    for r in recs:
+        if r.get("reject"):
+            continue
+        k = project_key(r["source"], r["name"])
+        if r["build3"] and (r["source"], r["name"]) not in heldout_set:
+            if k in held_keys:
+                r["reject"] = "same project as held-out package %s" % held_keys[k]
+                continue
+            if k in taken:
+                r["reject"] = "same project as %s" % taken[k]
+                continue
+        taken.setdefault(k, r["pkg"])
 
     # 3. exact dedup (whitespace-collapsed sha1), first occurrence wins, fixed order
     seen = set()
@@ -706,29 +954,12 @@ def main():
         types_bytes -= pkg_bytes(r)["typescript"]
         kept = [x for x in kept if x is not r]
 
-    # 5. split by package
-    def assign_split(kept):
-        for r in kept:
-            r["split"] = "heldout" if sha1_int(r["name"]) % HELDOUT_MOD == 0 else "train"
-        order = sorted(kept, key=lambda r: (sha1_int(r["name"]), r["name"]))
-
-        def held(lang=None):
-            return sum((pkg_bytes(r)[lang] if lang else sum(pkg_bytes(r).values()))
-                       for r in kept if r["split"] == "heldout")
-        for lang in LANGS:
-            for r in order:
-                if held(lang) >= HELDOUT_MIN_PER_LANG:
-                    break
-                if r["split"] == "train" and main_lang(r) == lang:
-                    r["split"] = "heldout"
-                    r["split_reason"] = "added: held-out %s below 1.5 MiB" % lang
-        for r in order:
-            if held() >= HELDOUT_MIN_TOTAL:
-                break
-            if r["split"] == "train":
-                r["split"] = "heldout"
-                r["split_reason"] = "added: held-out total below 5 MiB"
-    assign_split(kept)
+    # 5. split by package: the pinned held-out list (build 2's held-out set), everything else train
+    for r in kept:
+        r["split"] = "heldout" if (r["source"], r["name"]) in heldout_set else "train"
+    missing_held = sorted("%s:%s" % x for x in heldout_set - {(r["source"], r["name"]) for r in kept})
+    if missing_held:
+        log("WARNING: held-out packages not in this build: %s" % ", ".join(missing_held))
 
     def stats(rs):
         s = {sp: {l: {"files": 0, "bytes": 0, "packages": 0} for l in LANGS} for sp in ("train", "heldout")}
@@ -749,55 +980,29 @@ def main():
                 "%s %.1f MiB (%.0f%%)" % (l[:2], s[sp][l]["bytes"] / MiB, 100 * s[sp][l]["bytes"] / tot)
                 for l in LANGS))
 
-    # 6. write + compress; if the two .xz files exceed the limit, drop low-priority
-    #    train packages of the over-represented language and try again.
+    # 6. write train.jsonl / heldout.jsonl (+ heldout .xz) and the train shards
+    s = stats(kept)
+    show(s)
+    train = [r for r in kept if r["split"] == "train"]
     train_path = os.path.join(OUT, "train.jsonl")
     held_path = os.path.join(OUT, "heldout.jsonl")
-    size_drops = []
+    write_jsonl(train_path, train)
+    write_jsonl(held_path, [r for r in kept if r["split"] == "heldout"])
+    for old in ("train.jsonl.xz",):  # build 2's single compressed train file; shards replace it
+        if os.path.exists(os.path.join(OUT, old)):
+            os.remove(os.path.join(OUT, old))
     comp = {}
-    for attempt in range(6):
-        s = stats(kept)
-        show(s)
-        write_jsonl(train_path, [r for r in kept if r["split"] == "train"])
-        write_jsonl(held_path, [r for r in kept if r["split"] == "heldout"])
-        if args.no_compress:
-            break
-        log("compressing (xz -%d -T2) ..." % args.xz_level)
-        res = {}
-        for p in (train_path, held_path):
-            res[p] = xz_compress(p, args.xz_level)
-        total = sum(v[0] for v in res.values())
-        log("compressed total %.1f MiB (limit %.0f MiB)" % (total / MiB, XZ_LIMIT / MiB))
-        if total <= XZ_LIMIT:
-            for p, (sz, tmp, dst) in res.items():
-                os.replace(tmp, dst)
-                comp[os.path.basename(dst)] = sz
-            break
-        for sz, tmp, dst in res.values():
-            os.remove(tmp)
-        raw_total = os.path.getsize(train_path) + os.path.getsize(held_path)
-        ratio = total / raw_total
-        excess_raw = (total - XZ_LIMIT * 0.985) / ratio
-        train_bytes = {l: s["train"][l]["bytes"] for l in LANGS}
-        dropped = 0
-        while dropped < excess_raw:
-            lang = max(LANGS, key=lambda l: train_bytes[l] / TARGET_SHARE[l])
-            cands = [r for r in kept if r["split"] == "train" and main_lang(r) == lang]
-            # lowest priority = last in the lists; among debian prefer dropping the largest
-            victim = max(cands, key=lambda r: r["priority"])
-            b = pkg_bytes(victim)
-            for l in LANGS:
-                train_bytes[l] -= b[l]
-            dropped += sum(b.values())
-            victim["reject"] = "size: dropped to fit the 48 MiB compressed limit"
-            size_drops.append(victim["pkg"])
-            kept = [x for x in kept if x is not victim]
-        log("over the limit: dropped %d packages (%.1f MiB raw)" % (len(size_drops), dropped / MiB))
-    else:
-        raise SystemExit("could not fit the compressed limit")
+    shard_index = None
+    if not args.no_compress:
+        log("compressing heldout (xz -%d -T2) ..." % args.xz_level)
+        sz, tmp, dst = xz_compress(held_path, args.xz_level)
+        os.replace(tmp, dst)
+        comp[os.path.basename(dst)] = sz
+        shard_index = write_shards(train, args.xz_level)
 
     # 7. manifest
     s = stats(kept)
+    shard_of = {p: i for i, x in enumerate(shard_index["shards"]) for p in x["packages"]} if shard_index else {}
     manifest = {
         "build_date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "build_seconds": round(time.time() - t0),
@@ -812,7 +1017,9 @@ def main():
         "filters": {
             "extensions": sorted(LANG_OF_EXT), "min_bytes": MIN_BYTES, "max_bytes": MAX_BYTES,
             "max_line": MAX_LINE, "max_mean_line": MAX_MEAN_LINE,
-            "heldout": "sha1(name) %% %d == 0, plus packages in sha1 order until >= 1.5 MiB per language and >= 5 MiB total" % HELDOUT_MOD,
+            "heldout": "the packages pinned in heldout_packages.txt (build 2's set: sha1(name) %% %d == 0, plus packages in sha1 order until >= 1.5 MiB per language and >= 5 MiB total); build-3 packages of the same projects are left out" % HELDOUT_MOD,
+            "build3_generated_header": GENERATED_HEAD.pattern,
+            "build3_minified": "whitespace < 5%% of a file over 1000 chars, or >= 3 lines matching %s" % MINIFIED_PY.pattern,
             "types_max_share_of_typescript": TYPES_MAX_SHARE,
         },
         "outputs": {
@@ -827,13 +1034,17 @@ def main():
                  "bytes": sum(s[sp][l]["bytes"] for l in LANGS)} for sp in s},
         "packages_by_source": dict(collections.Counter(r["source"] for r in kept)),
         "duplicate_files_removed": dup_files,
-        "size_drops": size_drops,
+        "shards": ({"index": "models/corpus/shards.json", "count": len(shard_index["shards"]),
+                    "cap_bytes": shard_index["cap_bytes"],
+                    "xz_bytes": [x["xz_bytes"] for x in shard_index["shards"]]}
+                   if shard_index else None),
         "packages": [
             dict({"source": r["source"], "name": r["name"], "version": r["version"],
                   "license": r["license"], "split": r["split"], "files": len(r["files"]),
                   "bytes": sum(pkg_bytes(r).values()),
-                  "bytes_by_lang": {l: b for l, b in pkg_bytes(r).items() if b}},
-                 **({"split_reason": r["split_reason"]} if r.get("split_reason") else {}))
+                  "bytes_by_lang": {l: b for l, b in pkg_bytes(r).items() if b},
+                  "list": "build3" if r["build3"] else "build2"},
+                 **({"shard": shard_of[r["pkg"]]} if r["pkg"] in shard_of else {}))
             for r in kept],
         "rejected": [
             {"source": r["source"], "name": r["name"], "version": r["version"],

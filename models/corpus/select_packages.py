@@ -14,6 +14,7 @@
                                           debian_packages.txt and rejected_candidates.tsv
 """
 
+import collections
 import concurrent.futures as cf
 import json
 import os
@@ -363,6 +364,205 @@ def write_rejected():
             f.write("\t".join(r) + "\n")
 
 
+# ----------------------------------------------------------------------------- build 3
+# Build 3 appends two lists (npm_packages_3.txt, debian_packages_3.txt) read after the build-2
+# lists, so every build-2 package keeps its files and the held-out set stays the same.
+
+NPM_TSV = "/work/.library/env/packages/npm.tsv"  # name, version, downloads a month
+
+
+def norm_project(source, name):
+    """Project key used to keep one copy of a project and to keep held-out projects out."""
+    n = name.lower()
+    if source == "debian":
+        n = re.sub(r"^(python3|node)-", "", n)
+    n = n.lstrip("@").replace("/", "-")
+    return re.sub(r"[._]", "-", n)
+
+
+def heldout_keys():
+    return {norm_project(s, n) for s, n in bc.read_heldout_list()}
+
+
+def npm_candidates3(tsv=NPM_TSV, limit=12000):
+    listed = {n for n, v in bc.read_list(bc.NPM_LIST, "@")}
+    rej = {l.split("\t")[1] for l in open(bc.REJECTED_CANDIDATES) if not l.startswith("#")}
+    held = heldout_keys()
+    rows = []
+    with open(tsv) as f:
+        next(f)
+        for line in f:
+            p = line.rstrip("\n").split("\t")
+            if len(p) < 3:
+                continue
+            try:
+                rows.append((p[0], p[1], int(p[2])))
+            except ValueError:
+                continue
+    rows.sort(key=lambda r: (-r[2], r[0]))
+    out = []
+    for name, ver, dl in rows:
+        if (name in listed or name in rej or name.startswith("@types/") or name in NPM_SKIP
+                or PLATFORM.search(name) or not re.match(r"^\d+\.\d+\.\d+$", ver)
+                or norm_project("npm", name) in held):
+            continue
+        out.append((name, ver, dl))
+        if len(out) >= limit:
+            break
+    os.makedirs(SEL, exist_ok=True)
+    with open(os.path.join(SEL, "npm_candidates3.tsv"), "w") as f:
+        for r in out:
+            f.write("%s\t%s\t%d\n" % r)
+    print(len(out), "npm candidates (build 3)")
+
+
+def deb_candidates3(max_size=60 * MiB):
+    """Every bookworm python3-* and node-* package not in the build-2 list (no -dbg/-doc)."""
+    listed = {n for n, v in bc.read_list(bc.DEB_LIST, "=")}
+    held = heldout_keys()
+    names = subprocess.run(["apt-cache", "pkgnames", "python3-"], stdout=subprocess.PIPE, text=True).stdout.split()
+    names += subprocess.run(["apt-cache", "pkgnames", "node-"], stdout=subprocess.PIPE, text=True).stdout.split()
+    names = sorted(set(n for n in names if n not in listed and not re.search(r"-(dbg|doc|dev)$", n)
+                       and norm_project("debian", n) not in held))
+    r = subprocess.run(["apt-cache", "show", "--no-all-versions"] + names, stdout=subprocess.PIPE, text=True)
+    out = []
+    for para in r.stdout.split("\n\n"):
+        f = dict(re.findall(r"^([A-Za-z-]+): (.*)$", para, re.M))
+        if "Package" not in f or not f.get("Filename", "").startswith("pool/"):
+            continue
+        if int(f.get("Size", 0)) > max_size:
+            continue
+        out.append((f["Package"], f["Version"]))
+    out = sorted(set(out))
+    os.makedirs(SEL, exist_ok=True)
+    with open(os.path.join(SEL, "deb_candidates3.txt"), "w") as fo:
+        for n, v in out:
+            fo.write("%s=%s\n" % (n, v))
+    print(len(out), "debian candidates (build 3)")
+
+
+def analyze3(jobs=24, workers=3):
+    """Download and filter every build-3 candidate (strict filters) -> *_analysis3.jsonl."""
+    npm = [l.rstrip("\n").split("\t") for l in open(os.path.join(SEL, "npm_candidates3.tsv"))]
+    deb = bc.read_list(os.path.join(SEL, "deb_candidates3.txt"), "=")
+    outn = os.path.join(SEL, "npm_analysis3.jsonl")
+    outd = os.path.join(SEL, "deb_analysis3.jsonl")
+    done = set()
+    for fn in (outn, outd):
+        if os.path.exists(fn):
+            for line in open(fn):
+                r = json.loads(line)
+                done.add((r["name"], r["version"]))
+    npm = [c for c in npm if (c[0], c[1]) not in done]
+    deb = [c for c in deb if c not in done]
+    bc.log("%d npm, %d debian to analyze" % (len(npm), len(deb)))
+    with cf.ThreadPoolExecutor(jobs) as ex:
+        for i, _ in enumerate(ex.map(lambda c: bc.npm_fetch(c[0], c[1]), npm), 1):
+            if i % 500 == 0:
+                bc.log("npm downloaded %d/%d" % (i, len(npm)))
+    with cf.ProcessPoolExecutor(workers) as ex:
+        with open(outn, "a") as fo:
+            futs = {ex.submit(bc.process_npm, n, v, True): int(dl) for n, v, dl in npm}
+            for i, f in enumerate(cf.as_completed(futs), 1):
+                s = summarize(f.result())
+                s["downloads"] = futs[f]
+                fo.write(json.dumps(s) + "\n")
+                if i % 1000 == 0:
+                    bc.log("npm analyzed %d/%d" % (i, len(npm)))
+        errs = bc.deb_fetch_all(deb)
+        bc.log("debian downloads done")
+        with open(outd, "a") as fo:
+            for i, s in enumerate(ex.map(lambda_deb, deb, [errs.get(n) for n, v in deb], chunksize=8), 1):
+                fo.write(json.dumps(s) + "\n")
+                if i % 500 == 0:
+                    bc.log("debian analyzed %d/%d" % (i, len(deb)))
+    bc.log("analysis done")
+
+
+# Build 3 leaves out, besides everything npm_select / deb_select leave out: generated SDK clients,
+# icon sets, locale / data tables, typings-only packages, and packages over 4 MiB.
+NPM3_SKIP = re.compile(r"^@(aws-sdk|aws-cdk|smithy|cdktf|pulumi|types|azure|google-cloud|datadog|"
+                       r"icons|fortawesome|tabler|iconify|iconify-json|phosphor-icons|mdi)/|icons?\b|emoji|"
+                       r"flags?\b|locale|cldr|tzdata|timezone|mime-db|caniuse|country|countries|"
+                       r"-data$|^aws-sdk$|^twilio$|googleapis|^@octokit/openapi|openapi-types|"
+                       r"unicode-\d|^es-abstract|^core-js|^@babel/runtime|^regenerate-unicode|^figlet$|^hyphen$", re.I)
+DEB3_SKIP = re.compile(r"^python3-(azure|plotly|botocore|dynaconf|boto3|googleapi|mypy-boto3|pyqt|pyside|"
+                       r"vtk|gi-|openstack-doc)|^node-(lodash-packages|mathjax|pdfjs|three|ace-builds|"
+                       r"typescript$|typescript-types$)")
+
+
+def select3(npm_mib=440, deb_mib=400, max_pkg=4 * MiB):
+    """Pick build-3 packages from the analyses (strict filters): npm packages shipping real
+    TypeScript sources, then the rest by downloads, until ~npm_mib of source, Debian smallest first (breadth over a few big monoliths) until ~deb_mib; skip
+    projects already taken (build-2 lists, held-out, npm `x` vs Debian `node-x`). Write the *_3.txt
+    lists; append the candidates rejected by the filters to rejected_candidates.tsv."""
+    taken = {norm_project("npm", n) for n, v in bc.read_list(bc.NPM_LIST, "@")}
+    taken |= {norm_project("debian", n) for n, v in bc.read_list(bc.DEB_LIST, "=")}
+    taken |= heldout_keys()
+    taken |= {norm_project("npm", n) for n in NPM_SKIP}  # their Debian node-* copies neither
+    rn = [json.loads(l) for l in open(os.path.join(SEL, "npm_analysis3.jsonl"))]
+    rd = [json.loads(l) for l in open(os.path.join(SEL, "deb_analysis3.jsonl"))]
+    tot = lambda r: sum(r["bytes"].values())
+
+    def bad_npm(r):
+        return (r["name"] in NPM_SKIP or NPM3_SKIP.search(r["name"]) or tot(r) > max_pkg or tot(r) < 1024
+                or (r["dts"] > 512 * 1024 and r["dts"] > 0.5 * tot(r)) or r["name"].startswith("@azure/arm-"))
+    npm_sel, deb_sel, cum = [], [], 0
+    real_ts = lambda r: r["bytes"].get("typescript", 0) - r["dts"]
+    ts_first = lambda r: (not (r["ts_source"] and real_ts(r) >= 4096), -r["downloads"], r["name"])
+    for r in sorted(rn, key=ts_first):  # packages shipping real TypeScript first, then by downloads
+        k = norm_project("npm", r["name"])
+        if r["reject"] or bad_npm(r) or k in taken:
+            continue
+        if cum >= npm_mib * MiB:
+            break
+        taken.add(k)
+        npm_sel.append(r)
+        cum += tot(r)
+    cum = 0
+    for r in sorted(rd, key=lambda r: (tot(r), r["name"])):
+        k = norm_project("debian", r["name"])
+        if (r["reject"] or r["name"] in DEB_SKIP or DEB3_SKIP.search(r["name"]) or k in taken
+                or tot(r) < 1024 or tot(r) > 2 * max_pkg):
+            continue
+        if cum >= deb_mib * MiB:
+            break
+        taken.add(k)
+        deb_sel.append(r)
+        cum += tot(r)
+    npm_sel.sort(key=lambda r: (-r["downloads"], r["name"]))
+    deb_sel.sort(key=lambda r: r["name"])
+    with open(bc.NPM_LIST3, "w") as f:
+        f.write("# Build 3: more npm packages (name@version), most downloaded first, read after the build-2\n"
+                "# lists. Chosen with select_packages.py select3 (see README.md).\n")
+        for r in npm_sel:
+            f.write("%s@%s\n" % (r["name"], r["version"]))
+    with open(bc.DEB_LIST3, "w") as f:
+        f.write("# Build 3: more Debian bookworm python3-* and node-* packages (name=version), read after\n"
+                "# the other lists. Chosen with select_packages.py select3 (see README.md).\n")
+        for r in deb_sel:
+            f.write("%s=%s\n" % (r["name"], r["version"]))
+    lines = list(open(bc.REJECTED_CANDIDATES))
+    have = set(lines)
+    new = set()
+    for src, rs in (("npm", rn), ("debian", rd)):
+        for r in rs:
+            if r["reject"]:
+                new.add("\t".join([src, r["name"], r["version"], (r.get("license") or "").replace("\t", " "),
+                                   r["reject"].replace("\t", " ")]) + "\n")
+    with open(bc.REJECTED_CANDIDATES, "w") as f:
+        f.writelines(lines)
+        f.writelines(sorted(new - have))
+    for name, sel in (("npm", npm_sel), ("debian", deb_sel)):
+        b = collections.Counter()
+        for r in sel:
+            b.update(r["bytes"])
+        print(len(sel), name, {k: round(v / MiB, 1) for k, v in b.items()})
+
+def lambda_deb(nv, err):
+    return summarize(bc.process_deb(nv[0], nv[1], err, True))
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "npm-candidates":
@@ -373,6 +573,14 @@ if __name__ == "__main__":
         npm_analyze()
     elif cmd == "deb-analyze":
         deb_analyze(sys.argv[2])
+    elif cmd == "npm-candidates3":
+        npm_candidates3()
+    elif cmd == "deb-candidates3":
+        deb_candidates3()
+    elif cmd == "analyze3":
+        analyze3()
+    elif cmd == "select3":
+        select3()
     elif cmd == "select":  # select DEB_CANDIDATES_FILE: write both lists + rejected_candidates.tsv
         npm_select()
         deb_select(sys.argv[2])
