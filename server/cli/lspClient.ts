@@ -154,7 +154,7 @@ export class LspClient {
         else resolve();
       };
       const check = () => {
-        let ok = false;
+        let ok: boolean;
         try {
           ok = done();
         } catch (err) {

@@ -61,11 +61,10 @@ async function completesTypeScript() {
   const typed = 'export function scale(p: Point, ';
   await page.keyboard.type(typed, { delay: 40 });
   const tType = Date.now();
-  let ghost;
   try { await page.waitForSelector(GHOST, { timeout: 15_000 }); }
   catch { log('no ghost text after typing: Alt+\\'); await page.keyboard.press('Alt+Backslash'); await page.waitForSelector(GHOST, { timeout: 15_000 }); }
   const ms = Date.now() - tType;
-  ghost = await ghostText();
+  const ghost = await ghostText();
   log(`ghost text ${JSON.stringify(ghost)} ${ms} ms after the last keystroke`);
   await page.screenshot({ path: path.join(OUT, 'ts-ghost-text.png') });
   if (!ghost.trim()) throw new Error('the ghost text is empty');
