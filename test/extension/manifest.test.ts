@@ -24,7 +24,9 @@ test('every setting is contributed with its default', () => {
 });
 
 test('commands, keybinding and the npm script', () => {
-  const ids = pkg.contributes.commands.map((c: { command: string; category: string }) => (assert.equal(c.category, 'Statewise'), c.command));
+  const ids = pkg.contributes.commands.map(
+    (c: { command: string; category: string }) => (assert.equal(c.category, 'Statewise'), c.command),
+  );
   assert.deepEqual(ids.sort(), Object.values(COMMAND).sort());
   assert.deepEqual(pkg.contributes.keybindings, [{ command: 'statewise.trigger', key: 'alt+\\', when: 'editorTextFocus' }]);
   assert.equal(pkg.scripts['gen:package'], 'node --import tsx scripts/gen-package.ts');
