@@ -8,7 +8,8 @@ import { fileTokens, streamingTurn, type AskState, type Turn } from './askState'
  *  Free-form ones ("What does this file do?") were never in training and get one-word answers such
  *  as `none` (issue 14), so the hint shows what works. */
 export const QUESTION_HINT = `Ask about this file, e.g. ${[askFormat.kinds.returns, askFormat.kinds.params]
-  .map((q) => `“${q.replace('{name}', 'f')}”`).join(' or ')} (Enter sends, Shift+Enter: new line)`;
+  .map((q) => `“${q.replace('{name}', 'f')}”`)
+  .join(' or ')} (Enter sends, Shift+Enter: new line)`;
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -23,19 +24,24 @@ const int = (n: number): string => (typeof n === 'number' && Number.isFinite(n) 
 
 /** Answer text: ``` fences become code blocks (the fence's language tag dropped), the rest stays text. */
 export function renderAnswer(text: string): string {
-  return text.split('```').map((part, i) => {
-    if (i % 2 === 0) return part === '' ? '' : `<div class="text">${escapeHtml(part)}</div>`;
-    const body = /^[\w+-]*\n/.test(part) ? part.slice(part.indexOf('\n') + 1) : part;
-    return `<pre><code>${escapeHtml(body)}</code></pre>`;
-  }).join('');
+  return text
+    .split('```')
+    .map((part, i) => {
+      if (i % 2 === 0) return part === '' ? '' : `<div class="text">${escapeHtml(part)}</div>`;
+      const body = /^[\w+-]*\n/.test(part) ? part.slice(part.indexOf('\n') + 1) : part;
+      return `<pre><code>${escapeHtml(body)}</code></pre>`;
+    })
+    .join('');
 }
 
 /** `prompt 24,310 tokens (24,102 cached) · first token 812 ms · 3,204 ms · 57 tokens · hawk·cpu` */
 export function statsLine(t: Turn): string {
   const r = t.result;
   if (!r) return t.status === 'streaming' ? `${num(t.tokens)} tokens so far` : '';
-  return `prompt ${num(r.promptTokens)} tokens (${num(r.cachedTokens)} cached) · first token ${num(r.firstTokenMs)} ms · ` +
-    `${num(r.latencyMs)} ms · ${num(r.generatedTokens)} tokens · ${r.arch}·${r.ep}`;
+  return (
+    `prompt ${num(r.promptTokens)} tokens (${num(r.cachedTokens)} cached) · first token ${num(r.firstTokenMs)} ms · ` +
+    `${num(r.latencyMs)} ms · ${num(r.generatedTokens)} tokens · ${r.arch}·${r.ep}`
+  );
 }
 
 const STATUS_TEXT: Record<Turn['status'], string> = { streaming: 'answering…', done: '', cancelled: 'cancelled', error: 'error' };
@@ -48,26 +54,35 @@ function renderTurn(t: Turn): string {
   const cancel = status === 'streaming' ? '<button class="cancel" data-action="cancel">Cancel</button>' : '';
   const error = t.error ? `<div class="error">${escapeHtml(String(t.error))}</div>` : '';
   const state = STATUS_TEXT[status] ? `<span class="state">${STATUS_TEXT[status]}</span>` : '';
-  return `<section class="turn" data-ask-id="${escapeHtml(String(t.askId))}" data-status="${status}">` +
+  return (
+    `<section class="turn" data-ask-id="${escapeHtml(String(t.askId))}" data-status="${status}">` +
     `<div class="question">${where}${escapeHtml(t.question)}</div>` +
     `<div class="answer">${renderAnswer(t.answer)}</div>${error}` +
     `<div class="meta">${state}<span class="stats">${escapeHtml(statsLine(t))}</span>${cancel}</div>` +
-    `</section>`;
+    `</section>`
+  );
 }
 
 /** The transcript: which file, its token count, every turn. */
 export function renderTranscript(s: AskState): string {
   const n = fileTokens(s);
-  const header = `<header><span class="file">${escapeHtml(s.label)}</span>` +
+  const header =
+    `<header><span class="file">${escapeHtml(s.label)}</span>` +
     `<span class="file-tokens">${n === undefined ? '' : `${num(n)} tokens`}</span></header>`;
-  const body = s.turns.length === 0
-    ? '<p class="empty">Ask a question about this file. The model reads the whole file (and the workspace state) first.</p>'
-    : s.turns.map(renderTurn).join('');
+  const body =
+    s.turns.length === 0
+      ? '<p class="empty">Ask a question about this file. The model reads the whole file (and the workspace state) first.</p>'
+      : s.turns.map(renderTurn).join('');
   return header + body;
 }
 
 /** What the webview gets on every change: the transcript and whether the form should wait. */
-export interface RenderMessage { type: 'render'; html: string; busy: boolean; state: AskState }
+export interface RenderMessage {
+  type: 'render';
+  html: string;
+  busy: boolean;
+  state: AskState;
+}
 
 export function renderMessage(s: AskState): RenderMessage {
   return { type: 'render', html: renderTranscript(s), busy: streamingTurn(s) !== undefined, state: s };
@@ -85,8 +100,13 @@ export function parseWebviewMessage(m: unknown): WebviewMessage | undefined {
 }
 
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
-  return [`default-src 'none'`, `img-src ${cspSource}`, `style-src 'nonce-${nonce}'`, `script-src 'nonce-${nonce}'`,
-    `font-src ${cspSource}`].join('; ');
+  return [
+    `default-src 'none'`,
+    `img-src ${cspSource}`,
+    `style-src 'nonce-${nonce}'`,
+    `script-src 'nonce-${nonce}'`,
+    `font-src ${cspSource}`,
+  ].join('; ');
 }
 
 const STYLE = `
@@ -143,7 +163,12 @@ input.focus();
 vscode.postMessage({ type: 'ready' });
 `;
 
-export interface PageOptions { nonce: string; cspSource: string; title: string; transcriptHtml: string }
+export interface PageOptions {
+  nonce: string;
+  cspSource: string;
+  title: string;
+  transcriptHtml: string;
+}
 
 /** The whole webview document. */
 export function renderPage(o: PageOptions): string {

@@ -7,7 +7,16 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { AskRequest, type AskParams, type AskProgressParams, type AskResult } from '../server/protocol/lsp';
 import { parseWebviewMessage, renderMessage, renderPage, renderTranscript } from './askHtml';
 import {
-  applyProgress, emptyState, failTurn, finishTurn, historyOf, parseAskState, restored, startTurn, streamingTurn, type AskState,
+  applyProgress,
+  emptyState,
+  failTurn,
+  finishTurn,
+  historyOf,
+  parseAskState,
+  restored,
+  startTurn,
+  streamingTurn,
+  type AskState,
 } from './askState';
 import { formatAskLog } from './format';
 
@@ -29,7 +38,10 @@ export class AskPanel implements vscode.Disposable {
   private readonly saved = new Map<string, AskState>();
   private inflight: { askId: string; cts: vscode.CancellationTokenSource } | undefined;
 
-  constructor(private readonly client: LanguageClient, private readonly log: vscode.LogOutputChannel) {}
+  constructor(
+    private readonly client: LanguageClient,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
 
   /** Shows the panel for a file (its earlier conversation, if any); asks `question` at once if given. */
   open(target: AskTarget, question?: string): void {
@@ -50,7 +62,8 @@ export class AskPanel implements vscode.Disposable {
   restore(panel: vscode.WebviewPanel, saved: unknown): void {
     const state = parseAskState(saved);
     if (state) this.state = restored(state);
-    else if (saved !== undefined && saved !== null) this.log.warn('Ask panel: the restored conversation has the wrong shape; starting a new one');
+    else if (saved !== undefined && saved !== null)
+      this.log.warn('Ask panel: the restored conversation has the wrong shape; starting a new one');
     this.attach(panel);
   }
 
@@ -88,21 +101,24 @@ export class AskPanel implements vscode.Disposable {
     this.inflight = { askId, cts };
     const uri = state.uri;
     const started = Date.now();
-    this.client.sendRequest<AskResult>(AskRequest.method, params, cts.token).then(
-      (r) => {
-        this.log.info(formatAskLog(r, state.label));
-        this.update(uri, (s) => finishTurn(s, askId, r));
-      },
-      (err: unknown) => {
-        const cancelled = cts.token.isCancellationRequested;
-        const message = err instanceof Error ? err.message : String(err);
-        this.log.info(`ask ${state.label} ${cancelled ? 'cancelled' : `error: ${message}`} after ${Date.now() - started}ms`);
-        this.update(uri, (s) => failTurn(s, askId, cancelled ? undefined : message));
-      },
-    ).finally(() => {
-      if (this.inflight?.askId === askId) this.inflight = undefined;
-      cts.dispose();
-    });
+    this.client
+      .sendRequest<AskResult>(AskRequest.method, params, cts.token)
+      .then(
+        (r) => {
+          this.log.info(formatAskLog(r, state.label));
+          this.update(uri, (s) => finishTurn(s, askId, r));
+        },
+        (err: unknown) => {
+          const cancelled = cts.token.isCancellationRequested;
+          const message = err instanceof Error ? err.message : String(err);
+          this.log.info(`ask ${state.label} ${cancelled ? 'cancelled' : `error: ${message}`} after ${Date.now() - started}ms`);
+          this.update(uri, (s) => failTurn(s, askId, cancelled ? undefined : message));
+        },
+      )
+      .finally(() => {
+        if (this.inflight?.askId === askId) this.inflight = undefined;
+        cts.dispose();
+      });
   }
 
   /** Applies a change to the conversation about `uri`, shown or saved. */
@@ -123,12 +139,17 @@ export class AskPanel implements vscode.Disposable {
   }
 
   private createPanel(): vscode.WebviewPanel {
-    return vscode.window.createWebviewPanel(ASK_VIEW_TYPE, 'Statewise: Ask', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, {
-      enableScripts: true,
-      // History survives the panel being hidden behind another tab; the state is also re-sent on show.
-      retainContextWhenHidden: true,
-      localResourceRoots: [],
-    });
+    return vscode.window.createWebviewPanel(
+      ASK_VIEW_TYPE,
+      'Statewise: Ask',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
+      {
+        enableScripts: true,
+        // History survives the panel being hidden behind another tab; the state is also re-sent on show.
+        retainContextWhenHidden: true,
+        localResourceRoots: [],
+      },
+    );
   }
 
   private attach(panel: vscode.WebviewPanel): void {
@@ -147,7 +168,9 @@ export class AskPanel implements vscode.Disposable {
       else if (m?.type === 'ask') this.ask(m.question);
       else if (m?.type === 'cancel') this.cancel();
     });
-    panel.onDidChangeViewState(() => { if (panel.visible) this.render(); });
+    panel.onDidChangeViewState(() => {
+      if (panel.visible) this.render();
+    });
     panel.onDidDispose(() => {
       if (this.panel !== panel) return;
       this.panel = undefined;

@@ -12,7 +12,10 @@ export interface Turn {
   /** Lines of the selection asked about (1-based, inclusive), if any. */
   lines?: { start: number; end: number };
   tokens: number;
-  result?: Pick<AskResult, 'fileTokens' | 'promptTokens' | 'cachedTokens' | 'generatedTokens' | 'firstTokenMs' | 'latencyMs' | 'arch' | 'ep'>;
+  result?: Pick<
+    AskResult,
+    'fileTokens' | 'promptTokens' | 'cachedTokens' | 'generatedTokens' | 'firstTokenMs' | 'latencyMs' | 'arch' | 'ep'
+  >;
   error?: string;
 }
 
@@ -61,8 +64,14 @@ export function finishTurn(s: AskState, askId: string, r: AskResult): AskState {
     tokens: r.generatedTokens,
     status: r.cancelled ? 'cancelled' : 'done',
     result: {
-      fileTokens: r.fileTokens, promptTokens: r.promptTokens, cachedTokens: r.cachedTokens, generatedTokens: r.generatedTokens,
-      firstTokenMs: r.firstTokenMs, latencyMs: r.latencyMs, arch: r.arch, ep: r.ep,
+      fileTokens: r.fileTokens,
+      promptTokens: r.promptTokens,
+      cachedTokens: r.cachedTokens,
+      generatedTokens: r.generatedTokens,
+      firstTokenMs: r.firstTokenMs,
+      latencyMs: r.latencyMs,
+      arch: r.arch,
+      ep: r.ep,
     },
   }));
 }
@@ -102,9 +111,14 @@ function parseTurn(v: unknown): Turn | undefined {
     const nums = ['fileTokens', 'promptTokens', 'cachedTokens', 'generatedTokens', 'firstTokenMs', 'latencyMs'] as const;
     if (nums.every((k) => count(r[k])) && typeof r.arch === 'string' && typeof r.ep === 'string') {
       turn.result = {
-        fileTokens: r.fileTokens as number, promptTokens: r.promptTokens as number, cachedTokens: r.cachedTokens as number,
-        generatedTokens: r.generatedTokens as number, firstTokenMs: r.firstTokenMs as number, latencyMs: r.latencyMs as number,
-        arch: r.arch, ep: r.ep,
+        fileTokens: r.fileTokens as number,
+        promptTokens: r.promptTokens as number,
+        cachedTokens: r.cachedTokens as number,
+        generatedTokens: r.generatedTokens as number,
+        firstTokenMs: r.firstTokenMs as number,
+        latencyMs: r.latencyMs as number,
+        arch: r.arch,
+        ep: r.ep,
       };
     }
   }
@@ -119,7 +133,10 @@ function parseTurn(v: unknown): Turn | undefined {
  */
 export function parseAskState(v: unknown): AskState | undefined {
   if (!isObject(v) || typeof v.uri !== 'string' || v.uri === '' || typeof v.label !== 'string' || !Array.isArray(v.turns)) return undefined;
-  const turns = v.turns.slice(-MAX_RESTORED_TURNS).map(parseTurn).filter((t): t is Turn => t !== undefined);
+  const turns = v.turns
+    .slice(-MAX_RESTORED_TURNS)
+    .map(parseTurn)
+    .filter((t): t is Turn => t !== undefined);
   return { uri: v.uri, label: v.label, turns };
 }
 

@@ -8,7 +8,12 @@ import { SECTION, type Settings } from '../server/shared/settings';
 import { enableMap } from './config';
 import { skipInlineCompletion } from './gate';
 
-export function createClient(context: vscode.ExtensionContext, outputChannel: vscode.LogOutputChannel, settings: Settings, trusted: boolean): LanguageClient {
+export function createClient(
+  context: vscode.ExtensionContext,
+  outputChannel: vscode.LogOutputChannel,
+  settings: Settings,
+  trusted: boolean,
+): LanguageClient {
   const module = path.join(context.extensionPath, 'dist', 'server.js');
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc },

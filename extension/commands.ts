@@ -3,7 +3,12 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { RebuildWorkspaceRequest, RestartEngineRequest, type RebuildWorkspaceResult, type RestartEngineResult } from '../server/protocol/lsp';
+import {
+  RebuildWorkspaceRequest,
+  RestartEngineRequest,
+  type RebuildWorkspaceResult,
+  type RestartEngineResult,
+} from '../server/protocol/lsp';
 import { findModelFolder, resolveModelsDir, shippedModelsDir } from '../server/shared/modelDir';
 import { ARCHITECTURES, EXECUTION_PROVIDERS, languageEnabled } from '../server/shared/settings';
 import { trainedTokens } from '../server/shared/training';
@@ -25,7 +30,9 @@ export interface CommandDeps {
 }
 
 /** Optional argument of the Ask commands (tests, keybindings): ask this question at once. */
-interface AskArgs { question?: string }
+interface AskArgs {
+  question?: string;
+}
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const run: Record<MenuAction, () => Promise<unknown>> = {
@@ -77,7 +84,10 @@ async function ask(panel: AskPanel, withSelection: boolean, args?: AskArgs): Pro
     return;
   }
   const selection = withSelection && !editor.selection.isEmpty ? editor.selection : undefined;
-  panel.open({ uri: editor.document.uri, ...(selection ? { selection } : {}) }, typeof args?.question === 'string' ? args.question : undefined);
+  panel.open(
+    { uri: editor.document.uri, ...(selection ? { selection } : {}) },
+    typeof args?.question === 'string' ? args.question : undefined,
+  );
 }
 
 /** The architectures, those without a model folder shown with the reason and not selectable. */
@@ -86,16 +96,21 @@ async function pickArchitecture(extensionPath: string): Promise<void> {
   const current = settings['model.architecture'];
   // Same rule as the server: model.path, else $STATEWISE_MODELS_DIR, else <extension>/models.
   const modelsDir = resolveModelsDir(settings['model.path'], process.env, shippedModelsDir(extensionPath));
-  const items = architectureItems(ARCHITECTURES, current, (arch) => {
-    const f = findModelFolder(modelsDir, arch);
-    return f.ok ? undefined : f.message;
-  }, (arch) => {
-    try {
-      return trainedTokens(JSON.parse(readFileSync(path.join(modelsDir, arch, 'manifest.json'), 'utf8')));
-    } catch {
-      return undefined; // unreadable: the picker says "training unknown", the server reports the error on load
-    }
-  });
+  const items = architectureItems(
+    ARCHITECTURES,
+    current,
+    (arch) => {
+      const f = findModelFolder(modelsDir, arch);
+      return f.ok ? undefined : f.message;
+    },
+    (arch) => {
+      try {
+        return trainedTokens(JSON.parse(readFileSync(path.join(modelsDir, arch, 'manifest.json'), 'utf8')));
+      } catch {
+        return undefined; // unreadable: the picker says "training unknown", the server reports the error on load
+      }
+    },
+  );
   const chosen = await vscode.window.showQuickPick(items, { title: 'Statewise: Model architecture that answers', placeHolder: current });
   if (!chosen || chosen.arch === current) return;
   if (chosen.unavailable) {
@@ -135,6 +150,8 @@ async function rebuildWorkspace(client: LanguageClient): Promise<void> {
     );
     void vscode.window.showInformationMessage(rebuildMessage(result));
   } catch (err) {
-    void vscode.window.showErrorMessage(`Statewise: rebuilding the workspace state failed: ${err instanceof Error ? err.message : String(err)}`);
+    void vscode.window.showErrorMessage(
+      `Statewise: rebuilding the workspace state failed: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }

@@ -33,6 +33,9 @@ export async function setEnableEntry(key: string, value: boolean): Promise<void>
   const inspected = cfg.inspect<EnableMap>('enable');
   const inWorkspace = inspected?.workspaceValue !== undefined;
   const base = inWorkspace ? inspected?.workspaceValue : inspected?.globalValue;
-  await cfg.update('enable', withEntry(base, key, value),
-    inWorkspace ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);
+  await cfg.update(
+    'enable',
+    withEntry(base, key, value),
+    inWorkspace ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global,
+  );
 }

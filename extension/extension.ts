@@ -3,7 +3,12 @@
 import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
 import {
-  AskProgressNotification, RequestLogNotification, StatusNotification, type AskProgressParams, type RequestLogParams, type StatusParams,
+  AskProgressNotification,
+  RequestLogNotification,
+  StatusNotification,
+  type AskProgressParams,
+  type RequestLogParams,
+  type StatusParams,
 } from '../server/protocol/lsp';
 import { ASK_VIEW_TYPE, AskPanel } from './askPanel';
 import { createClient } from './client';
@@ -33,7 +38,10 @@ export function activate(context: vscode.ExtensionContext): StatewiseApi {
 
   let markReady!: () => void;
   let markFailed!: (err: unknown) => void;
-  const ready = new Promise<void>((resolve, reject) => { markReady = resolve; markFailed = reject; });
+  const ready = new Promise<void>((resolve, reject) => {
+    markReady = resolve;
+    markFailed = reject;
+  });
   ready.catch(() => undefined); // Nobody has to await it; the failure is shown in the status bar.
 
   const c = (client = createClient(context, log, settings, vscode.workspace.isTrusted));
@@ -53,7 +61,9 @@ export function activate(context: vscode.ExtensionContext): StatewiseApi {
   });
 
   context.subscriptions.push(
-    log, statusBar, askPanel,
+    log,
+    statusBar,
+    askPanel,
     ...registerCommands({ client: c, statusBar, log, askPanel, extensionPath: context.extensionPath }),
     // A panel left open when the window closed comes back with the conversation its webview saved.
     vscode.window.registerWebviewPanelSerializer(ASK_VIEW_TYPE, {
@@ -61,10 +71,12 @@ export function activate(context: vscode.ExtensionContext): StatewiseApi {
     }),
   );
   // Trust granted later: restart the server so it starts indexing (trust is passed at initialize).
-  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => {
-    log.info('workspace trusted: restarting the server to index the workspace');
-    void c.restart().catch((err: unknown) => log.error(`restart failed: ${String(err)}`));
-  }));
+  context.subscriptions.push(
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      log.info('workspace trusted: restarting the server to index the workspace');
+      void c.restart().catch((err: unknown) => log.error(`restart failed: ${String(err)}`));
+    }),
+  );
   c.start().catch((err: unknown) => {
     const reason = err instanceof Error ? err.message : String(err);
     log.error(`The Statewise server did not start: ${reason}`);

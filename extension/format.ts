@@ -3,14 +3,18 @@ import type { AskResult, RebuildWorkspaceResult, RequestLogParams, RestartEngine
 
 /** `complete src/a.ts prompt=120 cached=96 gen=12 42ms cpu hawk ok` */
 export function formatRequestLog(p: RequestLogParams, file: string = fileOf(p.uri)): string {
-  return `complete ${file} prompt=${p.promptTokens} cached=${p.cachedTokens} gen=${p.generatedTokens} ` +
-    `${Math.round(p.latencyMs)}ms ${p.ep} ${p.arch} ${p.outcome}`;
+  return (
+    `complete ${file} prompt=${p.promptTokens} cached=${p.cachedTokens} gen=${p.generatedTokens} ` +
+    `${Math.round(p.latencyMs)}ms ${p.ep} ${p.arch} ${p.outcome}`
+  );
 }
 
 /** `ask src/a.ts file=24310 prompt=24330 cached=24310 gen=57 first=812ms 3204ms cpu hawk ok` */
 export function formatAskLog(r: AskResult, file: string): string {
-  return `ask ${file} file=${r.fileTokens} prompt=${r.promptTokens} cached=${r.cachedTokens} gen=${r.generatedTokens} ` +
-    `first=${Math.round(r.firstTokenMs)}ms ${Math.round(r.latencyMs)}ms ${r.ep} ${r.arch} ${r.cancelled ? 'cancelled' : 'ok'}`;
+  return (
+    `ask ${file} file=${r.fileTokens} prompt=${r.promptTokens} cached=${r.cachedTokens} gen=${r.generatedTokens} ` +
+    `first=${Math.round(r.firstTokenMs)}ms ${Math.round(r.latencyMs)}ms ${r.ep} ${r.arch} ${r.cancelled ? 'cancelled' : 'ok'}`
+  );
 }
 
 /** The last path segment of a URI, decoded; the URI itself when it has none. */
@@ -30,7 +34,10 @@ export function formatBytes(n: number): string {
   const units = ['KB', 'MB', 'GB'];
   let v = n / 1024;
   let i = 0;
-  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
   return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
 }
 

@@ -4,8 +4,7 @@ import { globallyEnabled, type EnableMap } from './gate';
 import { languageEnabled } from '../server/shared/settings';
 import { ARCH_SUMMARY, trainingNote } from '../server/shared/training';
 
-export type MenuAction =
-  | 'toggle' | 'toggleLanguage' | 'architecture' | 'executionProvider' | 'rebuildWorkspace' | 'showLog' | 'ask';
+export type MenuAction = 'toggle' | 'toggleLanguage' | 'architecture' | 'executionProvider' | 'rebuildWorkspace' | 'showLog' | 'ask';
 
 export interface MenuEntry {
   action: MenuAction;
@@ -30,7 +29,10 @@ export function menuEntries(s: MenuState): MenuEntry[] {
   ];
   if (s.languageId) {
     const langOn = languageEnabled(s.enable, s.languageId);
-    entries.push({ action: 'toggleLanguage', label: `${langOn ? '$(circle-slash) Disable' : '$(check) Enable'} completions for ${s.languageId}` });
+    entries.push({
+      action: 'toggleLanguage',
+      label: `${langOn ? '$(circle-slash) Disable' : '$(check) Enable'} completions for ${s.languageId}`,
+    });
   }
   entries.push(
     { action: 'architecture', label: '$(symbol-class) Switch architecture…', description: s.architecture },
@@ -59,7 +61,10 @@ export interface ArchitectureItem {
  * `trained(arch)` the installed model's training tokens (server/shared/training.ts), for the detail line.
  */
 export function architectureItems(
-  archs: readonly string[], current: string, missing: (arch: string) => string | undefined, trained: (arch: string) => number | undefined = () => undefined,
+  archs: readonly string[],
+  current: string,
+  missing: (arch: string) => string | undefined,
+  trained: (arch: string) => number | undefined = () => undefined,
 ): ArchitectureItem[] {
   return archs.map((arch) => {
     const why = missing(arch);

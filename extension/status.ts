@@ -21,8 +21,13 @@ export class StatusBar implements vscode.Disposable {
     this.item.command = COMMAND.statusMenu;
     this.trackEditor(vscode.window.activeTextEditor);
     this.disposables.push(
-      vscode.window.onDidChangeActiveTextEditor((e) => { this.trackEditor(e); this.render(); }),
-      vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('statewise.enable')) this.render(); }),
+      vscode.window.onDidChangeActiveTextEditor((e) => {
+        this.trackEditor(e);
+        this.render();
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('statewise.enable')) this.render();
+      }),
     );
     this.render();
     this.item.show();

@@ -15,12 +15,18 @@ for (const x of reports) {
     console.log(`${x.file}: no engine part`);
     continue;
   }
-  const jobs = e.providers ? `decode steps ${e.providers.step}, keystrokes ${e.providers.keystroke}, ingestion ${e.providers.ingest}` : e.ep;
+  const jobs = e.providers
+    ? `decode steps ${e.providers.step}, keystrokes ${e.providers.keystroke}, ingestion ${e.providers.ingest}`
+    : e.ep;
   console.log(`${label(x)}: ${e.model.arch} ${e.model.version} on ${jobs}`);
   for (const [p, d] of Object.entries(e.devices ?? {})) console.log(`  ${p}: ${d}`);
   console.log(`  why: ${e.epReason}`);
   if (e.autoTimings && Object.keys(e.autoTimings).length) {
-    console.log(`  auto medians (ms per call): ${Object.entries(e.autoTimings).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    console.log(
+      `  auto medians (ms per call): ${Object.entries(e.autoTimings)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
   }
 }
 const withEngine = reports.filter((x) => x.r.engine);

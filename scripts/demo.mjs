@@ -26,10 +26,17 @@ for (const [i, col] of picks) {
   typed[i] = lines[i].slice(0, col);
   const tmp = join(dir, basename(file));
   writeFileSync(tmp, typed.join('\n'));
-  const r = spawnSync(process.execPath, ['dist/cli.js', 'complete', `${tmp}:${i + 1}:${col + 1}`, '--workspace', '.', '--json'], { encoding: 'utf8' });
-  if (r.status !== 0) { process.stderr.write(r.stderr); process.exit(r.status ?? 1); }
+  const r = spawnSync(process.execPath, ['dist/cli.js', 'complete', `${tmp}:${i + 1}:${col + 1}`, '--workspace', '.', '--json'], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) {
+    process.stderr.write(r.stderr);
+    process.exit(r.status ?? 1);
+  }
   const j = JSON.parse(r.stdout);
-  console.log(`line ${i + 1}: ${j.latencyMs.toFixed(0)} ms, ${j.arch}/${j.ep}, ${j.promptTokens} prompt tokens (${j.cachedTokens} from cached state)`);
+  console.log(
+    `line ${i + 1}: ${j.latencyMs.toFixed(0)} ms, ${j.arch}/${j.ep}, ${j.promptTokens} prompt tokens (${j.cachedTokens} from cached state)`,
+  );
   console.log(`  typed:      ${typed[i].trimStart()}`);
   console.log(`  statewise:  ${typed[i].trimStart()}\u001b[2m${j.completion}\u001b[0m`);
   console.log(`  (file had:  ${lines[i].trimStart()})\n`);

@@ -31,8 +31,11 @@ try {
     writeFileSync(ignore, ignoreFileFor(base, target));
     const file = join(out, vsixName(target));
     const t0 = Date.now();
-    const r = spawnSync(vsce, ['package', '--target', target, '--ignoreFile', ignore, '--skip-license',
-      '--allow-missing-repository', '-o', file], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+    const r = spawnSync(
+      vsce,
+      ['package', '--target', target, '--ignoreFile', ignore, '--skip-license', '--allow-missing-repository', '-o', file],
+      { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' },
+    );
     if (r.status !== 0) {
       console.error(r.stdout);
       console.error(`vsce package --target ${target} failed (exit ${r.status})`);

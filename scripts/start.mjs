@@ -15,10 +15,16 @@ const home = join(e2e, 'start');
 /** Runs a step; `quiet` shows its output only when it fails. */
 const step = (cmd, args, { env = {}, quiet = false } = {}) => {
   const r = spawnSync(cmd, args, { cwd: root, stdio: quiet ? 'pipe' : 'inherit', encoding: 'utf8', env: { ...process.env, ...env } });
-  if (r.status !== 0) { if (quiet) process.stderr.write(r.stdout + r.stderr); process.exit(r.status ?? 1); }
+  if (r.status !== 0) {
+    if (quiet) process.stderr.write(r.stdout + r.stderr);
+    process.exit(r.status ?? 1);
+  }
 };
 
-if (!existsSync(folder)) { console.error(`statewise: no such folder: ${folder}`); process.exit(1); }
+if (!existsSync(folder)) {
+  console.error(`statewise: no such folder: ${folder}`);
+  process.exit(1);
+}
 if (!existsSync(join(e2e, 'cs', 'node_modules', 'code-server'))) {
   console.log('statewise: first run: setting up code-server in .e2e (offline, ~3-5 min on 2 cores; later runs skip this)');
 }
@@ -30,29 +36,73 @@ console.log(`statewise: set up and packaged statewise-linux-x64.vsix in ${((Date
 for (const d of ['ud/User', 'ext', 'xdg', 't']) mkdirSync(join(home, d), { recursive: true });
 const userSettings = join(home, 'ud', 'User', 'settings.json');
 if (!existsSync(userSettings)) {
-  writeFileSync(userSettings, `${JSON.stringify({
-    'telemetry.telemetryLevel': 'off', 'update.mode': 'none', 'extensions.autoCheckUpdates': false,
-    'workbench.startupEditor': 'none', 'chat.disableAIFeatures': true,
-    // The folder was named on the command line: trust it, or Restricted Mode keeps Statewise off.
-    'security.workspace.trust.enabled': false,
-  }, null, 2)}\n`);
+  writeFileSync(
+    userSettings,
+    `${JSON.stringify(
+      {
+        'telemetry.telemetryLevel': 'off',
+        'update.mode': 'none',
+        'extensions.autoCheckUpdates': false,
+        'workbench.startupEditor': 'none',
+        'chat.disableAIFeatures': true,
+        // The folder was named on the command line: trust it, or Restricted Mode keeps Statewise off.
+        'security.workspace.trust.enabled': false,
+      },
+      null,
+      2,
+    )}\n`,
+  );
 }
-const port = Number(process.env.PORT) || await new Promise((ok) => {
-  const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => ok(p)); });
-});
+const port =
+  Number(process.env.PORT) ||
+  (await new Promise((ok) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => ok(p));
+    });
+  }));
 const node = join(e2e, 'node', 'bin', 'node');
-const cs = [join(e2e, 'cs', 'node_modules', 'code-server', 'out', 'node', 'entry.js'),
-  '--config', join(home, 'config.yaml'), '--user-data-dir', join(home, 'ud'), '--extensions-dir', join(home, 'ext')];
+const cs = [
+  join(e2e, 'cs', 'node_modules', 'code-server', 'out', 'node', 'entry.js'),
+  '--config',
+  join(home, 'config.yaml'),
+  '--user-data-dir',
+  join(home, 'ud'),
+  '--extensions-dir',
+  join(home, 'ext'),
+];
 writeFileSync(join(home, 'config.yaml'), `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
 // Keep code-server's config, logs, sockets and temp files out of $HOME and /tmp.
 const env = { ...process.env, XDG_CONFIG_HOME: join(home, 'xdg'), XDG_DATA_HOME: join(home, 'xdg'), TMPDIR: join(home, 't') };
 const inst = spawnSync(node, [...cs, '--force', '--install-extension', join(root, 'statewise-linux-x64.vsix')], { env, encoding: 'utf8' });
-if (inst.status !== 0) { process.stderr.write(inst.stdout + inst.stderr); process.exit(inst.status ?? 1); }
+if (inst.status !== 0) {
+  process.stderr.write(inst.stdout + inst.stderr);
+  process.exit(inst.status ?? 1);
+}
 
-const server = spawn(node, [...cs, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry',
-  '--disable-update-check', '--disable-getting-started-override', folder], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+const server = spawn(
+  node,
+  [
+    ...cs,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-getting-started-override',
+    folder,
+  ],
+  { env, stdio: ['ignore', 'ignore', 'inherit'] },
+);
 for (let i = 0; i < 300; i++) {
-  if (await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false)) break;
+  if (
+    await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    )
+  )
+    break;
   await new Promise((r) => setTimeout(r, 100));
 }
 console.log(`\nStatewise in VS Code (code-server), serving ${folder}:\n\n  http://127.0.0.1:${port}/?folder=${encodeURI(folder)}\n`);
@@ -60,4 +110,4 @@ console.log('Open it in a browser on this machine. The status bar shows "✓ Sta
 const stop = () => server.kill('SIGTERM');
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
-server.on('exit', (code, signal) => process.exit(signal ? 0 : code ?? 0));
+server.on('exit', (code, signal) => process.exit(signal ? 0 : (code ?? 0)));

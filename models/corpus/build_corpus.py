@@ -26,7 +26,6 @@ import collections
 import concurrent.futures as cf
 import datetime
 import hashlib
-import io
 import json
 import os
 import re

@@ -11,7 +11,6 @@ import onnx
 import onnxruntime as ort
 import torch
 
-from export_onnx import export_graph
 from statewise_models.registry import load_checkpoint
 from statewise_models import tokenizer as toklib
 
@@ -42,7 +41,6 @@ def main():
     for g in ("step", "prefill"):
         p = f"{args.dir}/fp32_{g}.onnx"
         # constant folding on, so MatMul weights are plain initializers the quantizers see
-        orig = torch.onnx.export
         with torch.no_grad():
             wrapper = export_onnx.ExportWrapper(model, "step" if g == "step" else "export").eval()
             t = 1 if g == "step" else 5
@@ -86,7 +84,6 @@ def main():
         d = dict(zip(outn, out))
         return d["logits"][0], {f"state_in.{n}": d[f"state_out.{n}"] for n in names}
 
-    ref_nll = None
     print(f"{'variant':14s} {'size MB':>8s} {'step ms':>8s} {'pre32 ms':>9s} {'pre256 ms':>9s} {'nll/tok':>8s} {'top1 agree':>10s}")
     ref_top = None
     def measure(key, gs):

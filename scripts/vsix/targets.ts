@@ -34,7 +34,9 @@ export function vsixName(target: Target): string {
 export function checkVsix(entries: readonly string[], target: Target, modelFiles: readonly string[]): string[] {
   const has = new Set(entries);
   const problems: string[] = [];
-  const need = (p: string) => { if (!has.has(`extension/${p}`)) problems.push(`missing ${p}`); };
+  const need = (p: string) => {
+    if (!has.has(`extension/${p}`)) problems.push(`missing ${p}`);
+  };
   for (const js of ['extension', 'server', 'engine', 'cli']) need(`dist/${js}.js`);
   need('package.json');
   for (const f of modelFiles) need(f);

@@ -1,7 +1,11 @@
 // Lists a zip file (a VSIX is one) from its central directory. Pure: takes the file's bytes.
 // Enough for VSIX files: no zip64, no multi-disk archives.
 
-export interface ZipEntry { name: string; size: number; compressedSize: number }
+export interface ZipEntry {
+  name: string;
+  size: number;
+  compressedSize: number;
+}
 
 const EOCD = 0x06054b50;
 const CENTRAL = 0x02014b50;
@@ -10,7 +14,10 @@ export function zipEntries(buf: Buffer): ZipEntry[] {
   // End of central directory: 22 bytes plus a comment of up to 64 KiB, at the end.
   let eocd = -1;
   for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 0xffff); i--) {
-    if (buf.readUInt32LE(i) === EOCD) { eocd = i; break; }
+    if (buf.readUInt32LE(i) === EOCD) {
+      eocd = i;
+      break;
+    }
   }
   if (eocd < 0) throw new Error('not a zip file: no end of central directory record');
   const count = buf.readUInt16LE(eocd + 10);

@@ -12,17 +12,22 @@ import { openSession } from './session';
 export const ASK_USAGE = `statewise ask <file> "<question>" ${sharedUsage('arch', 'ep', 'models')} [--max-tokens N] ${sharedUsage('json')}`;
 
 export async function askCommand(args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parse(args, {
-    ...sharedOptions('arch', 'ep', 'models', 'json'),
-    'max-tokens': { type: 'string' },
-  }, { min: 2, max: 2, names: '<file> and "<question>"' });
+  const { values, positionals } = parse(
+    args,
+    {
+      ...sharedOptions('arch', 'ep', 'models', 'json'),
+      'max-tokens': { type: 'string' },
+    },
+    { min: 2, max: 2, names: '<file> and "<question>"' },
+  );
   const [fileArg, question] = positionals as [string, string];
   if (question.trim() === '') throw new UsageError('the question is empty');
   const model = modelChoice(values);
   let maxTokens: number | undefined;
   if (values['max-tokens'] !== undefined) {
     maxTokens = Number(values['max-tokens']);
-    if (!validAnswerTokens(maxTokens)) throw new UsageError(`--max-tokens must be an integer in 1..${ASK_MAX_ANSWER_TOKENS}, got ${JSON.stringify(values['max-tokens'])}`);
+    if (!validAnswerTokens(maxTokens))
+      throw new UsageError(`--max-tokens must be an integer in 1..${ASK_MAX_ANSWER_TOKENS}, got ${JSON.stringify(values['max-tokens'])}`);
   }
   const file = path.resolve(io.cwd, fileArg);
   const read = await readAskFile(file);
@@ -35,18 +40,38 @@ export async function askCommand(args: string[], io: CliIO): Promise<number> {
   try {
     let printed = '';
     const started = performance.now();
-    const r = await session.engine.ask({ path: docPath, text: read.text, question, maxTokens }, values.json ? undefined : (text) => {
-      // `text` is the whole answer so far; print what is new
-      if (text.startsWith(printed)) io.stdout(text.slice(printed.length));
-      printed = text;
-    });
+    const r = await session.engine.ask(
+      { path: docPath, text: read.text, question, maxTokens },
+      values.json
+        ? undefined
+        : (text) => {
+            // `text` is the whole answer so far; print what is new
+            if (text.startsWith(printed)) io.stdout(text.slice(printed.length));
+            printed = text;
+          },
+    );
     const wallMs = performance.now() - started;
     if (values.json) {
-      io.stdout(`${JSON.stringify({
-        answer: r.answer, latencyMs: r.latencyMs, fileTokens: r.fileTokens, cachedTokens: r.cachedTokens,
-        firstTokenMs: r.firstTokenMs, promptTokens: r.promptTokens, generatedTokens: r.generatedTokens, stop: r.stop,
-        arch: r.arch, ep: r.ep, model: `${session.load.modelName}@${session.load.modelVersion}`, wallMs,
-      }, null, 2)}\n`);
+      io.stdout(
+        `${JSON.stringify(
+          {
+            answer: r.answer,
+            latencyMs: r.latencyMs,
+            fileTokens: r.fileTokens,
+            cachedTokens: r.cachedTokens,
+            firstTokenMs: r.firstTokenMs,
+            promptTokens: r.promptTokens,
+            generatedTokens: r.generatedTokens,
+            stop: r.stop,
+            arch: r.arch,
+            ep: r.ep,
+            model: `${session.load.modelName}@${session.load.modelVersion}`,
+            wallMs,
+          },
+          null,
+          2,
+        )}\n`,
+      );
     } else {
       if (r.answer.startsWith(printed)) io.stdout(r.answer.slice(printed.length));
       io.stdout('\n');

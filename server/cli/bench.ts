@@ -18,8 +18,9 @@ import type { CliIO } from './io';
 import { modelChoice, sharedOptions, sharedUsage } from './options';
 import { modelsDirOf } from './session';
 
-export const BENCH_USAGE = 'statewise bench [--only engine,lsp,save] [--out FILE] [--quick] [--sizes 1000,10000,100000] [--keystrokes N] '
-  + `[--long-line-bytes N] [--long-line-keystrokes N] [--workspace-files N] ${sharedUsage('arch', 'ep', 'models')}`;
+export const BENCH_USAGE =
+  'statewise bench [--only engine,lsp,save] [--out FILE] [--quick] [--sizes 1000,10000,100000] [--keystrokes N] ' +
+  `[--long-line-bytes N] [--long-line-keystrokes N] [--workspace-files N] ${sharedUsage('arch', 'ep', 'models')}`;
 
 export const BENCH_PARTS = ['engine', 'lsp', 'save'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
@@ -55,26 +56,32 @@ function integer(name: string, value: string | undefined, min: number): number |
 
 /** The bench's options from its arguments (UsageError for bad ones). */
 export function benchOptions(args: string[]): BenchOptions {
-  const { values } = parse(args, {
-    only: { type: 'string' },
-    out: { type: 'string', default: path.join('bench-results', 'bench.json') },
-    quick: { type: 'boolean', default: false },
-    sizes: { type: 'string' },
-    keystrokes: { type: 'string' },
-    'long-line-bytes': { type: 'string' },
-    'long-line-keystrokes': { type: 'string' },
-    'workspace-files': { type: 'string' },
-    ...sharedOptions('arch', 'ep', 'models'),
-  }, { min: 0, max: 0, names: '' });
+  const { values } = parse(
+    args,
+    {
+      only: { type: 'string' },
+      out: { type: 'string', default: path.join('bench-results', 'bench.json') },
+      quick: { type: 'boolean', default: false },
+      sizes: { type: 'string' },
+      keystrokes: { type: 'string' },
+      'long-line-bytes': { type: 'string' },
+      'long-line-keystrokes': { type: 'string' },
+      'workspace-files': { type: 'string' },
+      ...sharedOptions('arch', 'ep', 'models'),
+    },
+    { min: 0, max: 0, names: '' },
+  );
   const model = modelChoice(values);
   const quick = values.quick!;
-  const parts = values.only === undefined
-    ? [...BENCH_PARTS]
-    : [...new Set(values.only.split(',').map((p) => oneOf('only', p.trim(), BENCH_PARTS)))];
+  const parts =
+    values.only === undefined ? [...BENCH_PARTS] : [...new Set(values.only.split(',').map((p) => oneOf('only', p.trim(), BENCH_PARTS)))];
   const sizes = values.sizes === undefined ? (quick ? QUICK_SIZES : SIZES) : values.sizes.split(',').map((s) => integer('sizes', s, 1)!);
   const keystrokes = integer('keystrokes', values.keystrokes, 1);
   return {
-    parts, out: values.out!, quick, sizes,
+    parts,
+    out: values.out!,
+    quick,
+    sizes,
     engineKeystrokes: keystrokes ?? (quick ? 5 : 20),
     lspKeystrokes: keystrokes ?? DEFAULT_KEYSTROKES,
     longLineBytes: integer('long-line-bytes', values['long-line-bytes'], 0) ?? (quick ? 10_000 : 100_000),
@@ -89,7 +96,9 @@ export function benchOptions(args: string[]): BenchOptions {
 
 /** "cpu (AMD EPYC …, 16 cores)", "webgpu (NVIDIA H100 …)", or the split per job with each device. */
 function onWhat(ep: string | undefined, providers: JobProviders | undefined, devices: Record<string, string>): string {
-  const names = Object.entries(devices).map(([p, d]) => `${p}: ${d}`).join('; ');
+  const names = Object.entries(devices)
+    .map(([p, d]) => `${p}: ${d}`)
+    .join('; ');
   return `${jobsText(ep, providers)}${names ? ` [${names}]` : ''}`;
 }
 
@@ -100,7 +109,13 @@ export async function benchCommand(args: string[], io: CliIO): Promise<number> {
   const out = path.resolve(io.cwd, opts.out);
   const report: Record<string, unknown> = {
     date: new Date().toISOString(),
-    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, gpu: gpuName() ?? null, platform: platform(), node: process.version },
+    machine: {
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: cpus().length,
+      gpu: gpuName() ?? null,
+      platform: platform(),
+      node: process.version,
+    },
     options: { ...opts, out: undefined },
   };
   const tables: string[] = [];
@@ -111,20 +126,39 @@ export async function benchCommand(args: string[], io: CliIO): Promise<number> {
   for (const part of opts.parts) {
     const started = performance.now();
     if (part === 'engine') {
-      const r = await runEngineBench(io, { sizes: opts.sizes, keystrokes: opts.engineKeystrokes, arch: opts.arch, ep: opts.ep, models: opts.models }, log);
+      const r = await runEngineBench(
+        io,
+        { sizes: opts.sizes, keystrokes: opts.engineKeystrokes, arch: opts.arch, ep: opts.ep, models: opts.models },
+        log,
+      );
       report.engine = r;
-      tables.push(`engine alone (${r.model.arch} on ${onWhat(r.ep, r.providers, r.devices)}): one keystroke at the end of the document\nprovider: ${r.epReason}\n${engineTable(r.rows)}`);
+      tables.push(
+        `engine alone (${r.model.arch} on ${onWhat(r.ep, r.providers, r.devices)}): one keystroke at the end of the document\nprovider: ${r.epReason}\n${engineTable(r.rows)}`,
+      );
     } else if (part === 'lsp') {
-      const r = await runLspBench(io, {
-        sizes: opts.sizes, keystrokes: opts.lspKeystrokes, longLineBytes: opts.longLineBytes, longLineKeystrokes: opts.longLineKeystrokes,
-        arch: opts.arch, ep: opts.ep, modelsDir,
-      }, log);
+      const r = await runLspBench(
+        io,
+        {
+          sizes: opts.sizes,
+          keystrokes: opts.lspKeystrokes,
+          longLineBytes: opts.longLineBytes,
+          longLineKeystrokes: opts.longLineKeystrokes,
+          arch: opts.arch,
+          ep: opts.ep,
+          modelsDir,
+        },
+        log,
+      );
       report.lsp = r;
-      tables.push(`language server over stdio (${r.server.arch} on ${onWhat(r.server.ep, r.server.providers, r.server.devices)}), ms from inlineCompletion request to response\n${lspTable(r)}`);
+      tables.push(
+        `language server over stdio (${r.server.arch} on ${onWhat(r.server.ep, r.server.providers, r.server.devices)}), ms from inlineCompletion request to response\n${lspTable(r)}`,
+      );
     } else {
       const r = await runSaveBench(io, { workspaceFiles: opts.workspaceFiles, arch: opts.arch, ep: opts.ep, modelsDir }, log);
       report.save = r;
-      tables.push(`save → ready (${r.server.arch ?? opts.arch} on ${onWhat(r.server.ep, r.server.providers, r.server.devices)}) in a workspace of ${r.workspace.files} files (${r.workspace.bytes} bytes; workspace.rebuildDelayMs ${r.workspace.rebuildDelayMs})\n${saveTable(r)}`);
+      tables.push(
+        `save → ready (${r.server.arch ?? opts.arch} on ${onWhat(r.server.ep, r.server.providers, r.server.devices)}) in a workspace of ${r.workspace.files} files (${r.workspace.bytes} bytes; workspace.rebuildDelayMs ${r.workspace.rebuildDelayMs})\n${saveTable(r)}`,
+      );
     }
     log(`bench: ${part} done in ${Math.round((performance.now() - started) / 1000)} s`);
     write();

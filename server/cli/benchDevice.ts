@@ -10,8 +10,15 @@ import type { JobProviders } from '../protocol/lsp';
 /** The GPU's name, e.g. "NVIDIA H100 80GB HBM3", or undefined where none is known. */
 export function gpuName(): string | undefined {
   try {
-    const out = execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] });
-    const names = out.split('\n').map((s) => s.trim()).filter(Boolean);
+    const out = execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const names = out
+      .split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (names.length) return names.length === 1 ? names[0] : `${names[0]} (×${names.length})`;
   } catch {
     // no nvidia-smi: try the driver's /proc entry
@@ -32,7 +39,7 @@ export function gpuName(): string | undefined {
 export function devicesOf(providers: JobProviders | undefined, gpu = gpuName()): Record<string, string> {
   const out: Record<string, string> = {};
   for (const p of new Set(Object.values(providers ?? { step: 'cpu', keystroke: 'cpu', ingest: 'cpu' }))) {
-    out[p] = p === 'cpu' ? `${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores)` : gpu ?? 'unknown GPU';
+    out[p] = p === 'cpu' ? `${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores)` : (gpu ?? 'unknown GPU');
   }
   return out;
 }

@@ -21,7 +21,11 @@ import { setWorkspace, workspaceFiles } from './workspace';
 
 const WORKSPACE_FILES = 30;
 
-export interface Percentiles { p50: number; p95: number; mean: number }
+export interface Percentiles {
+  p50: number;
+  p95: number;
+  mean: number;
+}
 
 export interface BenchRow {
   targetTokens: number;
@@ -66,12 +70,22 @@ interface RunContext {
 function completeAtEnd(ctx: RunContext, uri: string, version: number, text: string): Promise<CompleteResult> {
   const position = endOf(text);
   const { params } = buildCompletionRequest({
-    uri, version, position, ctx: buildContext(text, text.length, 'javascript'), settings: ctx.settings, manual: false,
+    uri,
+    version,
+    position,
+    ctx: buildContext(text, text.length, 'javascript'),
+    settings: ctx.settings,
+    manual: false,
   });
   return ctx.engine.request('complete', params);
 }
 
-async function runOne(ctx: RunContext, uri: string, text0: string, rootTokens: number): Promise<Omit<BenchRow, 'targetTokens' | 'workspace' | 'workspaceFiles' | 'workspaceTokens'>> {
+async function runOne(
+  ctx: RunContext,
+  uri: string,
+  text0: string,
+  rootTokens: number,
+): Promise<Omit<BenchRow, 'targetTokens' | 'workspace' | 'workspaceFiles' | 'workspaceTokens'>> {
   const { engine } = ctx;
   let text = text0;
   let version = 1;
@@ -109,10 +123,20 @@ async function runOne(ctx: RunContext, uri: string, text0: string, rootTokens: n
   const info = await engine.request('info', {});
   await engine.request('closeDocument', { uri });
   return {
-    docChars: text0.length, docTokens, warmMs: round(warmMs), keystrokes: ctx.keystrokes,
-    engineMs: summarize(engineMs), wallMs: summarize(wallMs), prefixMs: summarize(prefixMs), decodeMs: summarize(decodeMs),
-    cachedTokensMean: mean(cached), promptTokensMean: mean(prompt), generatedTokensMean: mean(generated),
-    rssBytes: info.rssBytes, stateCacheBytes: info.stateCacheBytes, checkpoints: info.checkpoints,
+    docChars: text0.length,
+    docTokens,
+    warmMs: round(warmMs),
+    keystrokes: ctx.keystrokes,
+    engineMs: summarize(engineMs),
+    wallMs: summarize(wallMs),
+    prefixMs: summarize(prefixMs),
+    decodeMs: summarize(decodeMs),
+    cachedTokensMean: mean(cached),
+    promptTokensMean: mean(prompt),
+    generatedTokensMean: mean(generated),
+    rssBytes: info.rssBytes,
+    stateCacheBytes: info.stateCacheBytes,
+    checkpoints: info.checkpoints,
   };
 }
 
@@ -121,17 +145,46 @@ async function charsPerToken(engine: EngineClient, ctx: RunContext, source: stri
   const sample = documentOf(source, 40_000);
   const uri = 'file:///bench/calibrate.js';
   await engine.request('openDocument', { uri, path: 'calibrate.js', text: sample, version: 1 });
-  const r = await completeAtEnd({ ...ctx, settings: { ...ctx.settings, 'completion.maxSingleLineTokens': 1, 'completion.maxTokens': 1 } }, uri, 1, sample);
+  const r = await completeAtEnd(
+    { ...ctx, settings: { ...ctx.settings, 'completion.maxSingleLineTokens': 1, 'completion.maxTokens': 1 } },
+    uri,
+    1,
+    sample,
+  );
   await engine.request('closeDocument', { uri });
   return sample.length / Math.max(1, r.promptTokens);
 }
 
 export function engineTable(rows: BenchRow[]): string {
-  const head = ['tokens', 'workspace', 'doc tok', 'ws tok', 'warm ms', 'engine p50', 'p95', 'wall p50', 'p95', 'cached %', 'gen', 'RSS', 'state cache'];
+  const head = [
+    'tokens',
+    'workspace',
+    'doc tok',
+    'ws tok',
+    'warm ms',
+    'engine p50',
+    'p95',
+    'wall p50',
+    'p95',
+    'cached %',
+    'gen',
+    'RSS',
+    'state cache',
+  ];
   const lines = rows.map((r) => [
-    `~${r.targetTokens / 1000}k`, r.workspace ? `${r.workspaceFiles} files` : 'none', String(r.docTokens), String(r.workspaceTokens),
-    String(Math.round(r.warmMs)), r.engineMs.p50.toFixed(1), r.engineMs.p95.toFixed(1), r.wallMs.p50.toFixed(1), r.wallMs.p95.toFixed(1),
-    ((100 * r.cachedTokensMean) / Math.max(1, r.promptTokensMean)).toFixed(1), r.generatedTokensMean.toFixed(1), mib(r.rssBytes), mib(r.stateCacheBytes),
+    `~${r.targetTokens / 1000}k`,
+    r.workspace ? `${r.workspaceFiles} files` : 'none',
+    String(r.docTokens),
+    String(r.workspaceTokens),
+    String(Math.round(r.warmMs)),
+    r.engineMs.p50.toFixed(1),
+    r.engineMs.p95.toFixed(1),
+    r.wallMs.p50.toFixed(1),
+    r.wallMs.p95.toFixed(1),
+    ((100 * r.cachedTokensMean) / Math.max(1, r.promptTokensMean)).toFixed(1),
+    r.generatedTokensMean.toFixed(1),
+    mib(r.rssBytes),
+    mib(r.stateCacheBytes),
   ]);
   const all = [head, ...lines];
   const widths = head.map((_, i) => Math.max(...all.map((l) => l[i]!.length)));
@@ -171,12 +224,16 @@ export async function runEngineBench(io: CliIO, opts: EngineBenchOptions, log: (
 
   const session = await openSession(io, { models: opts.models, arch: opts.arch, ep: opts.ep });
   const load: LoadResult = session.load;
-  log(`bench engine: ${load.modelName} ${load.modelVersion} (${load.arch}) on ${jobsText(load.ep, load.providers)} (--ep ${opts.ep}: ${load.epReason}); ${opts.keystrokes} keystrokes per case`);
+  log(
+    `bench engine: ${load.modelName} ${load.modelVersion} (${load.arch}) on ${jobsText(load.ep, load.providers)} (--ep ${opts.ep}: ${load.epReason}); ${opts.keystrokes} keystrokes per case`,
+  );
   const ctx: RunContext = { engine: session.engine, settings: defaultSettings(), keystrokes: opts.keystrokes, log };
   const rows: BenchRow[] = [];
   try {
     const cpt = await charsPerToken(session.engine, ctx, source.text);
-    log(`bench engine: document text from ${source.description} (${cpt.toFixed(2)} chars/token); workspace: ${files.length} files from ${path.relative(repo, wsDir) || '.'}/`);
+    log(
+      `bench engine: document text from ${source.description} (${cpt.toFixed(2)} chars/token); workspace: ${files.length} files from ${path.relative(repo, wsDir) || '.'}/`,
+    );
     for (const target of opts.sizes) {
       const text = documentOf(source.text, Math.round(target * cpt));
       for (const withWorkspace of [false, true]) {
@@ -193,10 +250,16 @@ export async function runEngineBench(io: CliIO, opts: EngineBenchOptions, log: (
   }
   return {
     model: { arch: load.arch, name: load.modelName, version: load.modelVersion, dir: session.modelDir },
-    requestedEp: opts.ep, ep: load.ep, epReason: load.epReason, providers: load.providers, devices: devicesOf(load.providers),
-    autoTimings: load.timings, ...(load.selection ? { selection: load.selection } : {}),
-    method: 'keystroke = editDocument appending one character at the end, then complete at the end (single line, greedy); '
-      + 'document warmed first (warm + one completion); engineMs = engine-reported latency, wallMs = edit + complete round trip',
+    requestedEp: opts.ep,
+    ep: load.ep,
+    epReason: load.epReason,
+    providers: load.providers,
+    devices: devicesOf(load.providers),
+    autoTimings: load.timings,
+    ...(load.selection ? { selection: load.selection } : {}),
+    method:
+      'keystroke = editDocument appending one character at the end, then complete at the end (single line, greedy); ' +
+      'document warmed first (warm + one completion); engineMs = engine-reported latency, wallMs = edit + complete round trip',
     sources: { document: source.description, workspace: `${files.length} files from server/ of this repository` },
     rows,
   };

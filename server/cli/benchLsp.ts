@@ -13,7 +13,15 @@ import type { RequestLogParams } from '../protocol/lsp';
 import { formatTable, ms, ratio, round1, stats, type Stats } from './benchStats';
 import { benchSource, documentOf } from './benchText';
 import {
-  endPosition, KIND_LABEL, LONG_LINE_TYPED, longLineDocument, typeAt, TYPING_KINDS, typingScript, type Position, type TypingKind,
+  endPosition,
+  KIND_LABEL,
+  LONG_LINE_TYPED,
+  longLineDocument,
+  typeAt,
+  TYPING_KINDS,
+  typingScript,
+  type Position,
+  type TypingKind,
 } from './benchTyping';
 import type { CliIO } from './io';
 import { LspClient } from './lspClient';
@@ -68,7 +76,14 @@ export interface LspBenchReport {
   charsPerToken: number;
   /** From spawning the server to its first ready status. */
   startupMs: number;
-  server: { arch?: string; ep?: string; modelVersion?: string; epReason?: string; providers?: JobProviders; devices: Record<string, string> };
+  server: {
+    arch?: string;
+    ep?: string;
+    modelVersion?: string;
+    epReason?: string;
+    providers?: JobProviders;
+    devices: Record<string, string>;
+  };
   /** Per size: from didOpen to the first completion at the end of the document (the whole document read). */
   firstCompletion: { targetTokens: number; docTokens: number; ms: number }[];
   sessions: SessionRow[];
@@ -92,8 +107,12 @@ const LANGUAGE = 'javascript';
 
 function sample(r: Awaited<ReturnType<LspClient['inline']>>): KeystrokeSample {
   return {
-    ms: round1(r.ms), outcome: r.log?.outcome ?? 'unknown', serverMs: r.log?.latencyMs ?? 0,
-    promptTokens: r.log?.promptTokens ?? 0, cachedTokens: r.log?.cachedTokens ?? 0, generatedTokens: r.log?.generatedTokens ?? 0,
+    ms: round1(r.ms),
+    outcome: r.log?.outcome ?? 'unknown',
+    serverMs: r.log?.latencyMs ?? 0,
+    promptTokens: r.log?.promptTokens ?? 0,
+    cachedTokens: r.log?.cachedTokens ?? 0,
+    generatedTokens: r.log?.generatedTokens ?? 0,
     items: r.items.length,
   };
 }
@@ -105,7 +124,12 @@ function countOutcomes(samples: KeystrokeSample[]): Record<string, number> {
 }
 
 /** Types `script`'s keystrokes one by one: didChange, then an automatic inlineCompletion at the cursor. */
-async function typeSession(client: LspClient, uri: string, version: { v: number }, script: ReturnType<typeof typeAt>): Promise<KeystrokeSample[]> {
+async function typeSession(
+  client: LspClient,
+  uri: string,
+  version: { v: number },
+  script: ReturnType<typeof typeAt>,
+): Promise<KeystrokeSample[]> {
   const samples: KeystrokeSample[] = [];
   for (let i = 0; i < script.edits.length; i++) {
     await client.change(uri, ++version.v, [script.edits[i]!]);
@@ -133,7 +157,9 @@ export async function runLspBench(io: CliIO, opts: LspBenchOptions, log: (line: 
     await client.waitReady('ready status', READY_TIMEOUT_MS);
     const startupMs = round1(client.statuses[client.statuses.length - 1]!.at - client.startedAt);
     const info = await client.info();
-    log(`bench lsp: server ready in ${Math.round(startupMs)} ms (${info.arch} on ${jobsText(info.ep, info.providers)}: ${info.epReason}); ${opts.keystrokes} keystrokes per session`);
+    log(
+      `bench lsp: server ready in ${Math.round(startupMs)} ms (${info.arch} on ${jobsText(info.ep, info.providers)}: ${info.epReason}); ${opts.keystrokes} keystrokes per session`,
+    );
     const cpt = await calibrate(client, source.text);
     log(`bench lsp: document text from ${source.description} (${cpt.toFixed(2)} chars/token)`);
     const sessions: SessionRow[] = [];
@@ -153,12 +179,23 @@ export async function runLspBench(io: CliIO, opts: LspBenchOptions, log: (line: 
         const samples = await typeSession(client, uri, version, script);
         await client.change(uri, ++version.v, [script.revert]);
         const row: SessionRow = {
-          targetTokens: target, kind, docChars: text.length, docLines: text.split('\n').length, docTokens, start: script.start, typed: script.typed,
-          warmupMs: round1(warm.ms), ms: stats(samples.map((s) => s.ms)), serverMs: stats(samples.map((s) => s.serverMs)),
-          outcomes: countOutcomes(samples), samples,
+          targetTokens: target,
+          kind,
+          docChars: text.length,
+          docLines: text.split('\n').length,
+          docTokens,
+          start: script.start,
+          typed: script.typed,
+          warmupMs: round1(warm.ms),
+          ms: stats(samples.map((s) => s.ms)),
+          serverMs: stats(samples.map((s) => s.serverMs)),
+          outcomes: countOutcomes(samples),
+          samples,
         };
         sessions.push(row);
-        log(`bench lsp:   ${KIND_LABEL[kind]} at ${script.start.line + 1}:${script.start.character + 1}: p50 ${ms(row.ms.p50)} ms, p95 ${ms(row.ms.p95)} ms, max ${ms(row.ms.max)} ms`);
+        log(
+          `bench lsp:   ${KIND_LABEL[kind]} at ${script.start.line + 1}:${script.start.character + 1}: p50 ${ms(row.ms.p50)} ms, p95 ${ms(row.ms.p95)} ms, max ${ms(row.ms.max)} ms`,
+        );
       }
       await client.close(uri);
     }
@@ -177,14 +214,27 @@ export async function runLspBench(io: CliIO, opts: LspBenchOptions, log: (line: 
       log(`bench lsp:   per request: ${samples.map((s) => `${Math.round(s.ms)} ms`).join(', ')}`);
     }
     return {
-      method: 'the bundled server over stdio (dist/server.js --stdio), no workspace folder; per size one document (didOpen, then one '
-        + 'unmeasured completion at its end); per kind, one unmeasured completion at the start cursor, then per keystroke one incremental '
-        + 'didChange inserting one character and one automatic textDocument/inlineCompletion at the new cursor, timed from sending the '
-        + 'request to its response; the typed text is deleted again (one didChange) before the next kind. completion.debounceMs = 0.',
+      method:
+        'the bundled server over stdio (dist/server.js --stdio), no workspace folder; per size one document (didOpen, then one ' +
+        'unmeasured completion at its end); per kind, one unmeasured completion at the start cursor, then per keystroke one incremental ' +
+        'didChange inserting one character and one automatic textDocument/inlineCompletion at the new cursor, timed from sending the ' +
+        'request to its response; the typed text is deleted again (one didChange) before the next kind. completion.debounceMs = 0.',
       settings: { 'completion.debounceMs': 0, 'engine.executionProvider': opts.ep, 'model.architecture': opts.arch },
-      source: source.description, charsPerToken: Math.round(cpt * 100) / 100, startupMs,
-      server: { arch: info.arch, ep: info.ep, modelVersion: info.modelVersion, epReason: info.epReason, providers: info.providers, devices: devicesOf(info.providers) },
-      firstCompletion, sessions, ratios, longLine,
+      source: source.description,
+      charsPerToken: Math.round(cpt * 100) / 100,
+      startupMs,
+      server: {
+        arch: info.arch,
+        ep: info.ep,
+        modelVersion: info.modelVersion,
+        epReason: info.epReason,
+        providers: info.providers,
+        devices: devicesOf(info.providers),
+      },
+      firstCompletion,
+      sessions,
+      ratios,
+      longLine,
     };
   } finally {
     await client.stop();
@@ -205,17 +255,31 @@ export function ratiosOf(sessions: SessionRow[], sizes: number[]): LspBenchRepor
 export function lspTable(r: LspBenchReport): string {
   const head = ['tokens', 'kind', 'doc tok', 'keys', 'p50 ms', 'p95', 'max', 'server p50', 'warm-up', 'ok/cache/empty'];
   const rows = r.sessions.map((s) => [
-    `~${s.targetTokens / 1000}k`, KIND_LABEL[s.kind], String(s.docTokens), String(s.ms.n), ms(s.ms.p50), ms(s.ms.p95), ms(s.ms.max), ms(s.serverMs.p50),
-    ms(s.warmupMs), `${s.outcomes.ok ?? 0}/${s.outcomes.cache ?? 0}/${s.outcomes.empty ?? 0}`,
+    `~${s.targetTokens / 1000}k`,
+    KIND_LABEL[s.kind],
+    String(s.docTokens),
+    String(s.ms.n),
+    ms(s.ms.p50),
+    ms(s.ms.p95),
+    ms(s.ms.max),
+    ms(s.serverMs.p50),
+    ms(s.warmupMs),
+    `${s.outcomes.ok ?? 0}/${s.outcomes.cache ?? 0}/${s.outcomes.empty ?? 0}`,
   ]);
   const lines = [formatTable(head, rows)];
   const ratios = r.ratios.filter((x) => x.p50Ratio !== null);
   if (ratios.length > 0) {
-    lines.push(`p50 ~${ratios[0]!.toTokens / 1000}k / ~${ratios[0]!.fromTokens / 1000}k: ${ratios.map((x) => `${KIND_LABEL[x.kind]} ${x.p50Ratio!.toFixed(2)}×`).join(', ')}`);
+    lines.push(
+      `p50 ~${ratios[0]!.toTokens / 1000}k / ~${ratios[0]!.fromTokens / 1000}k: ${ratios.map((x) => `${KIND_LABEL[x.kind]} ${x.p50Ratio!.toFixed(2)}×`).join(', ')}`,
+    );
   }
-  lines.push(`first completion after didOpen: ${r.firstCompletion.map((f) => `~${f.targetTokens / 1000}k ${ms(f.ms)} ms`).join(', ')}; server start to ready ${ms(r.startupMs)} ms`);
+  lines.push(
+    `first completion after didOpen: ${r.firstCompletion.map((f) => `~${f.targetTokens / 1000}k ${ms(f.ms)} ms`).join(', ')}; server start to ready ${ms(r.startupMs)} ms`,
+  );
   if (r.longLine) {
-    lines.push(`one ${r.longLine.bytes}-byte line, per request: ${r.longLine.samples.map((s) => `${ms(s.ms)} ms`).join(', ')} (p50 ${ms(r.longLine.ms.p50)}, max ${ms(r.longLine.ms.max)})`);
+    lines.push(
+      `one ${r.longLine.bytes}-byte line, per request: ${r.longLine.samples.map((s) => `${ms(s.ms)} ms`).join(', ')} (p50 ${ms(r.longLine.ms.p50)}, max ${ms(r.longLine.ms.max)})`,
+    );
   }
   return lines.join('\n');
 }

@@ -34,7 +34,10 @@ export interface SaveBenchOptions {
   keep?: boolean;
 }
 
-export interface PlannedFile { path: string; text: string }
+export interface PlannedFile {
+  path: string;
+  text: string;
+}
 
 /** The folders of this repository copied into the workspace. */
 export const SOURCE_DIRS = ['server', 'test', 'extension', 'scripts'];
@@ -130,9 +133,13 @@ export function parseStateLines(lines: string[]): WorkspaceState {
     return undefined;
   };
   return {
-    files: num(/(\d+) files/), tokens: num(/(\d+) tokens/), bytes: num(/(\d+) bytes/), engineMs: num(/in (\d+) ms/),
+    files: num(/(\d+) files/),
+    tokens: num(/(\d+) tokens/),
+    bytes: num(/(\d+) bytes/),
+    engineMs: num(/in (\d+) ms/),
     folded: num(/(\d+) (?:files? )?(?:re-?)?folded\b|re-?fold(?:ed|ing)?:? (\d+)/i),
-    restored: lines.some((l) => /restored from disk/.test(l)), lines,
+    restored: lines.some((l) => /restored from disk/.test(l)),
+    lines,
   };
 }
 
@@ -230,7 +237,14 @@ export async function runSaveBench(io: CliIO, opts: SaveBenchOptions, log: (line
   const settings = benchSettings(opts.arch, opts.ep);
   log(`bench save: workspace of ${files.length} files (${fromRepository} from this repository, ${bytes} bytes) in ${root}`);
 
-  const client = await LspClient.start({ serverJs: path.join(io.bundleDir, 'server.js'), env: serverEnv(io, opts.modelsDir), settings, root, storagePath, trusted: true });
+  const client = await LspClient.start({
+    serverJs: path.join(io.bundleDir, 'server.js'),
+    env: serverEnv(io, opts.modelsDir),
+    settings,
+    root,
+    storagePath,
+    trusted: true,
+  });
   try {
     // Ready comes once right after the model loads, before the first build starts: wait for a build.
     await client.waitReady('the first workspace state', INDEX_TIMEOUT_MS, () => indexedSince(client, 0));
@@ -238,13 +252,18 @@ export async function runSaveBench(io: CliIO, opts: SaveBenchOptions, log: (line
     const firstIndex = parseStateLines(client.logsMatching(STATE_LINE).map((l) => l.value));
     const info = await client.info();
     const server = { arch: info.arch, ep: info.ep, epReason: info.epReason, providers: info.providers, devices: devicesOf(info.providers) };
-    log(`bench save: ${info.arch} on ${jobsText(info.ep, info.providers)} (${info.epReason}); first index ${Math.round(firstIndexMs)} ms: ${firstIndex.lines.join(' | ')}`);
+    log(
+      `bench save: ${info.arch} on ${jobsText(info.ep, info.providers)} (${info.epReason}); first index ${Math.round(firstIndexMs)} ms: ${firstIndex.lines.join(' | ')}`,
+    );
     const watcherRegistered = client.registrations.some((r) => r.method === 'workspace/didChangeWatchedFiles');
     if (!watcherRegistered) log('bench save: the server registered no file watcher; sending workspace/didChangeWatchedFiles anyway');
 
     const byAge = files.map((f) => f.path).filter((p) => /\.(ts|js|mjs)$/.test(p));
     const cases: SaveCase[] = [];
-    for (const [name, rel] of [['most recently modified file', byAge[byAge.length - 1]!], ['least recently modified file', byAge[0]!]] as const) {
+    for (const [name, rel] of [
+      ['most recently modified file', byAge[byAge.length - 1]!],
+      ['least recently modified file', byAge[0]!],
+    ] as const) {
       const logsFrom = client.logs.length;
       const statusFrom = client.statuses.length;
       appendFileSync(path.join(root, rel), '\nexport const benchSaved = 1;\n');
@@ -254,11 +273,16 @@ export async function runSaveBench(io: CliIO, opts: SaveBenchOptions, log: (line
       const statuses = sinceIndex(client.statuses, statusFrom);
       const ready = statuses[statuses.length - 1]!.at;
       const indexing = statuses.find((s) => s.value.state === 'indexing');
-      const logLines = sinceIndex(client.logs, logsFrom).map((l) => l.value).filter((l) => !l.startsWith('workspace: skipped'));
+      const logLines = sinceIndex(client.logs, logsFrom)
+        .map((l) => l.value)
+        .filter((l) => !l.startsWith('workspace: skipped'));
       const prov = client.logsMatching(PROVISIONAL_LINE, logsFrom)[0];
       const provisional = prov ? { afterMs: round1(prov.at - t0), line: prov.value } : undefined;
       const c: SaveCase = {
-        name, path: rel, readyMs: round1(ready - t0), upToDateMs: provisional?.afterMs ?? round1(ready - t0),
+        name,
+        path: rel,
+        readyMs: round1(ready - t0),
+        upToDateMs: provisional?.afterMs ?? round1(ready - t0),
         ...(provisional ? { provisional } : {}),
         indexingAfterMs: indexing ? round1(indexing.at - t0) : null,
         rebuildMs: indexing ? round1(ready - indexing.at) : null,
@@ -267,8 +291,10 @@ export async function runSaveBench(io: CliIO, opts: SaveBenchOptions, log: (line
         logLines,
       };
       cases.push(c);
-      log(`bench save: ${name} (${rel}): completions up to date after ${Math.round(c.upToDateMs)} ms${provisional ? ' (provisional root)' : ''}, `
-        + `ready after ${Math.round(c.readyMs)} ms (rebuild ${ms(c.rebuildMs)} ms): ${[...(provisional ? [provisional.line] : []), ...c.state.lines].join(' | ')}`);
+      log(
+        `bench save: ${name} (${rel}): completions up to date after ${Math.round(c.upToDateMs)} ms${provisional ? ' (provisional root)' : ''}, ` +
+          `ready after ${Math.round(c.readyMs)} ms (rebuild ${ms(c.rebuildMs)} ms): ${[...(provisional ? [provisional.line] : []), ...c.state.lines].join(' | ')}`,
+      );
     }
 
     const ignored: IgnoredCase[] = [];
@@ -280,24 +306,40 @@ export async function runSaveBench(io: CliIO, opts: SaveBenchOptions, log: (line
       await client.watchedFilesChanged([{ uri: pathToFileURL(path.join(root, f.path)).href, type: FileChangeType.Changed }]);
       await new Promise((r) => setTimeout(r, windowMs));
       const c: IgnoredCase = {
-        name: f.name, path: f.path, windowMs, ...transitions(sinceIndex(client.statuses, Math.max(0, statusFrom - 1)).map((s) => s.value.state)),
+        name: f.name,
+        path: f.path,
+        windowMs,
+        ...transitions(sinceIndex(client.statuses, Math.max(0, statusFrom - 1)).map((s) => s.value.state)),
         stateLines: client.logsMatching(STATE_LINE, logsFrom).map((l) => l.value),
       };
       ignored.push(c);
       log(`bench save: ${f.path} changed: ${c.started} rebuilds started, ${c.finished} finished within ${windowMs} ms`);
       // A rebuild it started must not run into the next case.
-      if (c.started > c.finished) await client.waitReady('ready after an ignored file', INDEX_TIMEOUT_MS, () => indexedSince(client, statusFrom));
+      if (c.started > c.finished)
+        await client.waitReady('ready after an ignored file', INDEX_TIMEOUT_MS, () => indexedSince(client, statusFrom));
     }
     return {
-      method: 'the bundled server over stdio with the workspace folder as rootUri/workspaceFolders, trusted, workspace.persist on and '
-        + 'a fresh storagePath, settings otherwise default; a save = append a line to the file on disk, then workspace/didChangeWatchedFiles '
-        + '(Changed) for it; readyMs = from that notification to the ready status that ends the rebuild (indexing → ready), so it '
-        + 'includes workspace.rebuildDelayMs; upToDateMs = from that notification until completions use a state with the edit: the '
-        + 'engine\'s "workspace state provisional" log line (the changed file folded on top of the old root while the clean fold runs '
-        + 'in the background), else readyMs; rebuildMs = from the first indexing status to ready; folded = files the engine folded, as its '
-        + '"workspace state" log line says. Ignored files: rebuilds started (into indexing) and finished (back to ready) within the window.',
-      workspace: { files: files.length, bytes, fromRepository, synthetic: files.length - fromRepository, rebuildDelayMs: settings['workspace.rebuildDelayMs'] },
-      watcherRegistered, firstIndexMs, firstIndex, cases, ignored, server,
+      method:
+        'the bundled server over stdio with the workspace folder as rootUri/workspaceFolders, trusted, workspace.persist on and ' +
+        'a fresh storagePath, settings otherwise default; a save = append a line to the file on disk, then workspace/didChangeWatchedFiles ' +
+        '(Changed) for it; readyMs = from that notification to the ready status that ends the rebuild (indexing → ready), so it ' +
+        'includes workspace.rebuildDelayMs; upToDateMs = from that notification until completions use a state with the edit: the ' +
+        'engine\'s "workspace state provisional" log line (the changed file folded on top of the old root while the clean fold runs ' +
+        'in the background), else readyMs; rebuildMs = from the first indexing status to ready; folded = files the engine folded, as its ' +
+        '"workspace state" log line says. Ignored files: rebuilds started (into indexing) and finished (back to ready) within the window.',
+      workspace: {
+        files: files.length,
+        bytes,
+        fromRepository,
+        synthetic: files.length - fromRepository,
+        rebuildDelayMs: settings['workspace.rebuildDelayMs'],
+      },
+      watcherRegistered,
+      firstIndexMs,
+      firstIndex,
+      cases,
+      ignored,
+      server,
     };
   } finally {
     await client.stop();
@@ -309,9 +351,27 @@ export function saveTable(r: SaveBenchReport): string {
   const head = ['event', 'file', 'up to date ms', 'ready ms', 'debounce', 'rebuild ms', 'files', 'tokens', 'folded'];
   const folded = (s: WorkspaceState): string => (s.folded === undefined ? '?' : String(s.folded));
   const rows: string[][] = [
-    ['first index', `${r.workspace.files} files`, ms(r.firstIndexMs), ms(r.firstIndexMs), '-', '-', String(r.firstIndex.files ?? '-'), String(r.firstIndex.tokens ?? '-'), folded(r.firstIndex)],
+    [
+      'first index',
+      `${r.workspace.files} files`,
+      ms(r.firstIndexMs),
+      ms(r.firstIndexMs),
+      '-',
+      '-',
+      String(r.firstIndex.files ?? '-'),
+      String(r.firstIndex.tokens ?? '-'),
+      folded(r.firstIndex),
+    ],
     ...r.cases.map((c) => [
-      `save, ${c.name}`, c.path, `${ms(c.upToDateMs)}${c.provisional ? ' (provisional)' : ''}`, ms(c.readyMs), ms(c.indexingAfterMs), ms(c.rebuildMs), String(c.state.files ?? '-'), String(c.state.tokens ?? '-'), folded(c.state),
+      `save, ${c.name}`,
+      c.path,
+      `${ms(c.upToDateMs)}${c.provisional ? ' (provisional)' : ''}`,
+      ms(c.readyMs),
+      ms(c.indexingAfterMs),
+      ms(c.rebuildMs),
+      String(c.state.files ?? '-'),
+      String(c.state.tokens ?? '-'),
+      folded(c.state),
     ]),
   ];
   const ignored = r.ignored.map((c) => `${c.path}: ${c.started} rebuilds started, ${c.finished} finished in ${c.windowMs / 1000} s`);

@@ -1,6 +1,12 @@
 // Summaries and tables for statewise bench. Pure.
 
-export interface Stats { n: number; p50: number; p95: number; max: number; mean: number }
+export interface Stats {
+  n: number;
+  p50: number;
+  p95: number;
+  max: number;
+  mean: number;
+}
 
 export const round1 = (n: number): number => Math.round(n * 10) / 10;
 

@@ -23,11 +23,13 @@ export function benchSource(repo: string): BenchSource {
 }
 
 function listTs(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) return listTs(p);
-    return e.name.endsWith('.ts') ? [p] : [];
-  }).sort();
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) return listTs(p);
+      return e.name.endsWith('.ts') ? [p] : [];
+    })
+    .sort();
 }
 
 /** The first `chars` characters of `source` (repeated if it is shorter), cut after a line break. */

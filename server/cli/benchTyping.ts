@@ -2,10 +2,19 @@
 // A keystroke inserts one character at the cursor (an incremental didChange), then the editor asks
 // for an inline completion at the new cursor.
 
-export interface Position { line: number; character: number }
-export interface Range { start: Position; end: Position }
+export interface Position {
+  line: number;
+  character: number;
+}
+export interface Range {
+  start: Position;
+  end: Position;
+}
 /** One incremental change: `text` replaces `range`. */
-export interface Edit { range: Range; text: string }
+export interface Edit {
+  range: Range;
+  text: string;
+}
 
 export type TypingKind = 'newLine' | 'midLine' | 'endOfLine';
 export const TYPING_KINDS: readonly TypingKind[] = ['newLine', 'endOfLine', 'midLine'];

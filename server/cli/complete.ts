@@ -21,17 +21,22 @@ import { cliStateDir, setWorkspace, workspaceFiles } from './workspace';
 export const COMPLETE_USAGE = `statewise complete <file>:<line>:<col> [--workspace DIR] ${sharedUsage('arch', 'ep')} [--layout plain|fim|suffix-first] [--top K] ${sharedUsage('models', 'json')}`;
 
 export async function completeCommand(args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parse(args, {
-    workspace: { type: 'string' },
-    ...sharedOptions('arch', 'ep', 'models', 'json'),
-    layout: { type: 'string' },
-    top: { type: 'string' },
-  }, { min: 1, max: 1, names: '<file>:<line>:<col>' });
+  const { values, positionals } = parse(
+    args,
+    {
+      workspace: { type: 'string' },
+      ...sharedOptions('arch', 'ep', 'models', 'json'),
+      layout: { type: 'string' },
+      top: { type: 'string' },
+    },
+    { min: 1, max: 1, names: '<file>:<line>:<col>' },
+  );
   const loc = parseLocation(positionals[0]!);
   const model = modelChoice(values);
   const layout = values.layout === undefined ? undefined : oneOf('layout', values.layout, COMPLETION_LAYOUTS);
   const top = values.top === undefined ? undefined : Number(values.top);
-  if (top !== undefined && !(Number.isInteger(top) && top >= 1 && top <= 64)) throw new UsageError(`--top must be an integer from 1 to 64, got ${JSON.stringify(values.top)}`);
+  if (top !== undefined && !(Number.isInteger(top) && top >= 1 && top <= 64))
+    throw new UsageError(`--top must be an integer from 1 to 64, got ${JSON.stringify(values.top)}`);
   const file = path.resolve(io.cwd, loc.file);
   const text = await readSourceFile(file);
   const languageId = languageOf(file);
@@ -63,15 +68,35 @@ export async function completeCommand(args: string[], io: CliIO): Promise<number
     const raw = r.completions[0] ?? '';
     const completion = postprocess(raw, ctx, mode);
     if (values.json) {
-      io.stdout(`${JSON.stringify({
-        completion, raw, mode, layout: r.layout, latencyMs: r.latencyMs, wallMs, arch: r.arch, ep: r.ep, model: `${load.modelName}@${load.modelVersion}`,
-        promptTokens: r.promptTokens, cachedTokens: r.cachedTokens, generatedTokens: r.generatedTokens, timings: r.timings,
-        workspace: workspace && { files: workspace.files, tokens: workspace.tokens, restored: workspace.restored },
-        ...(r.top ? { top: r.top } : {}),
-      }, null, 2)}\n`);
+      io.stdout(
+        `${JSON.stringify(
+          {
+            completion,
+            raw,
+            mode,
+            layout: r.layout,
+            latencyMs: r.latencyMs,
+            wallMs,
+            arch: r.arch,
+            ep: r.ep,
+            model: `${load.modelName}@${load.modelVersion}`,
+            promptTokens: r.promptTokens,
+            cachedTokens: r.cachedTokens,
+            generatedTokens: r.generatedTokens,
+            timings: r.timings,
+            workspace: workspace && { files: workspace.files, tokens: workspace.tokens, restored: workspace.restored },
+            ...(r.top ? { top: r.top } : {}),
+          },
+          null,
+          2,
+        )}\n`,
+      );
     } else {
       io.stdout(`${completion}\n`);
-      if (r.top) io.stdout(`top tokens after the ${r.layout} prompt: ${r.top.map((t) => `${JSON.stringify(t.text)} ${t.p.toFixed(3)}`).join('  ')}\n`);
+      if (r.top)
+        io.stdout(
+          `top tokens after the ${r.layout} prompt: ${r.top.map((t) => `${JSON.stringify(t.text)} ${t.p.toFixed(3)}`).join('  ')}\n`,
+        );
     }
     return 0;
   } finally {

@@ -24,7 +24,9 @@ const METRICS: Record<string, { run: (args: string[], io: CliIO) => Promise<numb
   qa: { run: qaCommand, usage: QA_USAGE },
 };
 
-export const EVAL_USAGE = Object.values(METRICS).map((m) => m.usage).join('\n       ');
+export const EVAL_USAGE = Object.values(METRICS)
+  .map((m) => m.usage)
+  .join('\n       ');
 
 export async function evalCommand(args: string[], io: CliIO): Promise<number> {
   const [metric, ...rest] = args;
@@ -43,10 +45,14 @@ export function xzBitsPerByte(texts: readonly string[]): number | undefined {
 }
 
 async function bpbCommand(args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parse(args, {
-    files: { type: 'string', multiple: true },
-    ...sharedOptions('arch', 'ep', 'models', 'json'),
-  }, { min: 0, max: Infinity, names: 'files' });
+  const { values, positionals } = parse(
+    args,
+    {
+      files: { type: 'string', multiple: true },
+      ...sharedOptions('arch', 'ep', 'models', 'json'),
+    },
+    { min: 0, max: Infinity, names: 'files' },
+  );
   const names = [...((values.files as string[] | undefined) ?? []), ...positionals];
   if (names.length === 0) throw new UsageError('give the files to score with --files F...');
   const model = modelChoice(values);
@@ -59,9 +65,22 @@ async function bpbCommand(args: string[], io: CliIO): Promise<number> {
   try {
     const r = await session.engine.request('score', { files });
     const xz = xzBitsPerByte(files.map((f) => f.text));
-    const out = { metric: 'bpb', arch: session.load.arch, model: `${session.load.modelName}@${session.load.modelVersion}`, files: files.length, bitsPerByte: r.bitsPerByte, tokens: r.tokens, bytes: r.bytes, xzBitsPerByte: xz, ms: r.ms };
+    const out = {
+      metric: 'bpb',
+      arch: session.load.arch,
+      model: `${session.load.modelName}@${session.load.modelVersion}`,
+      files: files.length,
+      bitsPerByte: r.bitsPerByte,
+      tokens: r.tokens,
+      bytes: r.bytes,
+      xzBitsPerByte: xz,
+      ms: r.ms,
+    };
     if (values.json) io.stdout(`${JSON.stringify(out, null, 2)}\n`);
-    else io.stdout(`${out.arch}: ${r.bitsPerByte.toFixed(4)} bits/byte over ${r.bytes} bytes of ${files.length} files (${r.tokens} tokens, ${(r.ms / 1000).toFixed(1)} s)${xz === undefined ? '' : `; xz -9: ${xz.toFixed(4)}`}\n`);
+    else
+      io.stdout(
+        `${out.arch}: ${r.bitsPerByte.toFixed(4)} bits/byte over ${r.bytes} bytes of ${files.length} files (${r.tokens} tokens, ${(r.ms / 1000).toFixed(1)} s)${xz === undefined ? '' : `; xz -9: ${xz.toFixed(4)}`}\n`,
+      );
     return 0;
   } finally {
     session.close();

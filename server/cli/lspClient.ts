@@ -6,12 +6,30 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import {
-  createProtocolConnection, DidChangeConfigurationNotification, DidChangeTextDocumentNotification, DidChangeWatchedFilesNotification,
-  DidCloseTextDocumentNotification, DidOpenTextDocumentNotification, InlineCompletionRequest, InlineCompletionTriggerKind,
-  LogMessageNotification, StreamMessageReader, StreamMessageWriter,
-  type FileEvent, type InlineCompletionItem, type ProtocolConnection, type Registration,
+  createProtocolConnection,
+  DidChangeConfigurationNotification,
+  DidChangeTextDocumentNotification,
+  DidChangeWatchedFilesNotification,
+  DidCloseTextDocumentNotification,
+  DidOpenTextDocumentNotification,
+  InlineCompletionRequest,
+  InlineCompletionTriggerKind,
+  LogMessageNotification,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type FileEvent,
+  type InlineCompletionItem,
+  type ProtocolConnection,
+  type Registration,
 } from 'vscode-languageserver-protocol/node';
-import { InfoRequest, RequestLogNotification, StatusNotification, type InfoResult, type RequestLogParams, type StatusParams } from '../protocol/lsp';
+import {
+  InfoRequest,
+  RequestLogNotification,
+  StatusNotification,
+  type InfoResult,
+  type RequestLogParams,
+  type StatusParams,
+} from '../protocol/lsp';
 import { SECTION, type Settings } from '../shared/settings';
 import type { Edit, Position } from './benchTyping';
 
@@ -32,7 +50,10 @@ export interface LspClientOptions {
   trusted?: boolean;
 }
 
-export interface Timed<T> { at: number; value: T }
+export interface Timed<T> {
+  at: number;
+  value: T;
+}
 
 /** Nested `{ a: { b: v } }` from flat `{ 'a.b': v }`, as VS Code returns a configuration section. */
 export function nestSettings(flat: Record<string, unknown>): Record<string, unknown> {
@@ -57,7 +78,11 @@ export class LspClient {
   private exited: string | undefined;
   private readonly waiters = new Set<() => void>();
 
-  private constructor(private readonly child: ChildProcess, readonly connection: ProtocolConnection, private readonly opts: LspClientOptions) {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly connection: ProtocolConnection,
+    private readonly opts: LspClientOptions,
+  ) {
     this.startedAt = performance.now();
   }
 
@@ -87,7 +112,12 @@ export class LspClient {
           inlineCompletion: { dynamicRegistration: true },
         },
       },
-      initializationOptions: { storagePath: opts.storagePath, extensionPath: undefined, settings: opts.settings, trusted: opts.trusted !== false },
+      initializationOptions: {
+        storagePath: opts.storagePath,
+        extensionPath: undefined,
+        settings: opts.settings,
+        trusted: opts.trusted !== false,
+      },
     });
     await connection.sendNotification('initialized', {});
     return client;
@@ -107,12 +137,16 @@ export class LspClient {
     connection.onNotification(LogMessageNotification.type, (p) => this.push(this.logs, p.message));
     connection.onNotification('$/progress', () => {});
     connection.onNotification('window/showMessage', (p: { message: string }) => this.push(this.logs, `showMessage: ${p.message}`));
-    connection.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) => p.items.map((item) => {
-      if (item.section === SECTION) return nestSettings(this.opts.settings as unknown as Record<string, unknown>);
-      if (item.section === 'files.exclude') return FILES_EXCLUDE;
-      return null;
-    }));
-    connection.onRequest('workspace/workspaceFolders', () => (this.opts.root === undefined ? null : [{ uri: pathToFileURL(this.opts.root).href, name: 'bench' }]));
+    connection.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) =>
+      p.items.map((item) => {
+        if (item.section === SECTION) return nestSettings(this.opts.settings as unknown as Record<string, unknown>);
+        if (item.section === 'files.exclude') return FILES_EXCLUDE;
+        return null;
+      }),
+    );
+    connection.onRequest('workspace/workspaceFolders', () =>
+      this.opts.root === undefined ? null : [{ uri: pathToFileURL(this.opts.root).href, name: 'bench' }],
+    );
     connection.onRequest('window/workDoneProgress/create', () => null);
     connection.onRequest('window/showMessageRequest', () => null);
     connection.onRequest('client/registerCapability', (p: { registrations: Registration[] }) => {
@@ -154,7 +188,7 @@ export class LspClient {
         else resolve();
       };
       const check = () => {
-        let ok = false;
+        let ok: boolean;
         try {
           ok = done();
         } catch (err) {
@@ -164,7 +198,10 @@ export class LspClient {
         if (ok) finish();
         else if (this.exited) finish(new Error(`${this.exited} while waiting for ${what}\n${this.stderr}`));
       };
-      const timer = setTimeout(() => finish(new Error(`no ${what} after ${timeoutMs} ms; last status: ${JSON.stringify(this.status)}`)), timeoutMs);
+      const timer = setTimeout(
+        () => finish(new Error(`no ${what} after ${timeoutMs} ms; last status: ${JSON.stringify(this.status)}`)),
+        timeoutMs,
+      );
       this.waiters.add(check);
       check();
     });
@@ -177,11 +214,15 @@ export class LspClient {
 
   /** Waits until the latest status is ready (or slow: ready, with a latency warning); an error status throws. */
   waitReady(what: string, timeoutMs: number, also: () => boolean = () => true): Promise<void> {
-    return this.waitFor(() => {
-      const s = this.status;
-      if (s?.state === 'error') throw new Error(`the server reports an error: ${s.message}\n${this.stderr}`);
-      return (s?.state === 'ready' || s?.state === 'slow') && also();
-    }, what, timeoutMs);
+    return this.waitFor(
+      () => {
+        const s = this.status;
+        if (s?.state === 'error') throw new Error(`the server reports an error: ${s.message}\n${this.stderr}`);
+        return (s?.state === 'ready' || s?.state === 'slow') && also();
+      },
+      what,
+      timeoutMs,
+    );
   }
 
   /** Log lines (window/logMessage) that arrived after index `from` and match `re`. */
@@ -194,7 +235,10 @@ export class LspClient {
   }
 
   change(uri: string, version: number, edits: Edit[]): Promise<void> {
-    return this.connection.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version }, contentChanges: edits });
+    return this.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version },
+      contentChanges: edits,
+    });
   }
 
   close(uri: string): Promise<void> {
@@ -202,16 +246,25 @@ export class LspClient {
   }
 
   /** textDocument/inlineCompletion as an automatic trigger (typing); `ms` from sending to the response. */
-  async inline(uri: string, position: Position, triggerKind: InlineCompletionTriggerKind = InlineCompletionTriggerKind.Automatic): Promise<{ ms: number; items: InlineCompletionItem[]; log: RequestLogParams | undefined }> {
+  async inline(
+    uri: string,
+    position: Position,
+    triggerKind: InlineCompletionTriggerKind = InlineCompletionTriggerKind.Automatic,
+  ): Promise<{ ms: number; items: InlineCompletionItem[]; log: RequestLogParams | undefined }> {
     const logsBefore = this.requestLogs.length;
     const started = performance.now();
     const r = await this.connection.sendRequest(InlineCompletionRequest.type, {
-      textDocument: { uri }, position, context: { triggerKind, selectedCompletionInfo: undefined },
+      textDocument: { uri },
+      position,
+      context: { triggerKind, selectedCompletionInfo: undefined },
     });
     const ms = performance.now() - started;
-    const items = Array.isArray(r) ? r : r?.items ?? [];
+    const items = Array.isArray(r) ? r : (r?.items ?? []);
     // The server sends the request's log line just before its response.
-    const log = this.requestLogs.slice(logsBefore).reverse().find((l) => l.value.uri === uri)?.value;
+    const log = this.requestLogs
+      .slice(logsBefore)
+      .reverse()
+      .find((l) => l.value.uri === uri)?.value;
     return { ms, items, log };
   }
 

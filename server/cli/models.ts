@@ -47,7 +47,10 @@ function namedFiles(m: Json): string[] {
 function stateBytesOf(m: Json): number | undefined {
   if (typeof m.stateBytes === 'number') return m.stateBytes;
   if (!Array.isArray(m.state)) return undefined;
-  return m.state.reduce((n: number, s: unknown) => n + (isObj(s) && Array.isArray(s.shape) ? (s.shape as number[]).reduce((a, d) => a * d, 1) * 4 : 0), 0);
+  return m.state.reduce(
+    (n: number, s: unknown) => n + (isObj(s) && Array.isArray(s.shape) ? (s.shape as number[]).reduce((a, d) => a * d, 1) * 4 : 0),
+    0,
+  );
 }
 
 export function describeModel(dir: string): ModelEntry {
@@ -127,11 +130,23 @@ export function modelsTable(modelsDir: string, models: ModelEntry[]): string {
   if (models.length === 0) return `no model folders in ${modelsDir}\n`;
   const rows = [['FOLDER', 'NAME', 'ARCH', 'VERSION', 'PARAMS', 'STATE', 'SIZE', 'TRAINING', 'STATUS']];
   for (const m of models) {
-    rows.push([m.folder, m.name ?? '-', m.architecture ?? '-', m.version ?? '-', formatParams(m.params), mib(m.stateBytes), mib(m.totalBytes), m.training ?? '-', m.ok ? 'ok' : `error: ${m.error}`]);
+    rows.push([
+      m.folder,
+      m.name ?? '-',
+      m.architecture ?? '-',
+      m.version ?? '-',
+      formatParams(m.params),
+      mib(m.stateBytes),
+      mib(m.totalBytes),
+      m.training ?? '-',
+      m.ok ? 'ok' : `error: ${m.error}`,
+    ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const lines = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
-  const files = models.filter((m) => m.files.length > 0).map((m) => `${m.folder}: ${m.files.map((f) => `${f.name} ${mib(f.bytes)}`).join(', ')}`);
+  const files = models
+    .filter((m) => m.files.length > 0)
+    .map((m) => `${m.folder}: ${m.files.map((f) => `${f.name} ${mib(f.bytes)}`).join(', ')}`);
   return `models in ${modelsDir}\n${lines.join('\n')}\n\n${files.join('\n')}\n`;
 }
 

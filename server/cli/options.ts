@@ -16,15 +16,24 @@ const DEFAULTS = defaultSettings();
 
 export const SHARED_OPTIONS = {
   arch: {
-    type: 'string', default: DEFAULTS['model.architecture'], value: 'NAME',
+    type: 'string',
+    default: DEFAULTS['model.architecture'],
+    value: 'NAME',
     help: `the model folder that answers (${ARCHITECTURES.join(', ')}); default ${DEFAULTS['model.architecture']}, as in the editor`,
   },
   ep: {
-    type: 'string', default: DEFAULTS['engine.executionProvider'], value: 'NAME',
-    help: `onnxruntime execution provider (${EXECUTION_PROVIDERS.join(', ')}); default ${DEFAULTS['engine.executionProvider']}, as in the editor: `
-      + 'the fastest that initialises',
+    type: 'string',
+    default: DEFAULTS['engine.executionProvider'],
+    value: 'NAME',
+    help:
+      `onnxruntime execution provider (${EXECUTION_PROVIDERS.join(', ')}); default ${DEFAULTS['engine.executionProvider']}, as in the editor: ` +
+      'the fastest that initialises',
   },
-  models: { type: 'string', value: 'DIR', help: 'the folder of model folders; default $STATEWISE_MODELS_DIR, else models/ beside the bundle' },
+  models: {
+    type: 'string',
+    value: 'DIR',
+    help: 'the folder of model folders; default $STATEWISE_MODELS_DIR, else models/ beside the bundle',
+  },
   json: { type: 'boolean', default: false, help: 'print one JSON object instead of text' },
 } as const satisfies Record<string, SharedOption>;
 
@@ -43,21 +52,29 @@ export function sharedOptions<N extends SharedName>(...names: N[]): ParseSpec<N>
 
 /** `[--arch NAME] [--ep NAME] ...` for a usage line. */
 export function sharedUsage(...names: SharedName[]): string {
-  return names.map((name) => {
-    const o: SharedOption = SHARED_OPTIONS[name];
-    return `[--${name}${o.value ? ` ${o.value}` : ''}]`;
-  }).join(' ');
+  return names
+    .map((name) => {
+      const o: SharedOption = SHARED_OPTIONS[name];
+      return `[--${name}${o.value ? ` ${o.value}` : ''}]`;
+    })
+    .join(' ');
 }
 
 /** The help of every shared option, one per line, for `statewise --help`. */
 export function sharedHelp(): string {
-  const rows = Object.entries(SHARED_OPTIONS).map(([name, o]: [string, SharedOption]) => [`--${name}${o.value ? ` ${o.value}` : ''}`, o.help] as const);
+  const rows = Object.entries(SHARED_OPTIONS).map(
+    ([name, o]: [string, SharedOption]) => [`--${name}${o.value ? ` ${o.value}` : ''}`, o.help] as const,
+  );
   const width = Math.max(...rows.map(([flag]) => flag.length));
   return rows.map(([flag, help]) => `  ${flag.padEnd(width)}  ${help}`).join('\n');
 }
 
 /** The model a command runs, from the parsed --arch, --ep and --models (UsageError for bad ones). */
-export function modelChoice(values: { arch?: string; ep?: string; models?: string }): { arch: string; ep: ExecutionProviderSetting; models: string | undefined } {
+export function modelChoice(values: { arch?: string; ep?: string; models?: string }): {
+  arch: string;
+  ep: ExecutionProviderSetting;
+  models: string | undefined;
+} {
   const arch = values.arch ?? SHARED_OPTIONS.arch.default;
   if (!/^[\w.-]+$/.test(arch)) throw new UsageError(`--arch must be a model folder name such as ${ARCHITECTURES.join(', ')}`);
   return { arch, ep: oneOf('ep', values.ep ?? SHARED_OPTIONS.ep.default, EXECUTION_PROVIDERS), models: values.models };

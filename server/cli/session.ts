@@ -28,7 +28,11 @@ export interface Session {
 const MODEL_ERRORS: string[] = [ENGINE_ERRORS.modelMissing, ENGINE_ERRORS.modelCorrupt, ENGINE_ERRORS.manifestMismatch];
 
 export function modelsDirOf(io: CliIO, models: string | undefined): string {
-  return resolveModelsDir(models === undefined ? '' : path.resolve(io.cwd, models), io.env, shippedModelsDir(path.resolve(io.bundleDir, '..')));
+  return resolveModelsDir(
+    models === undefined ? '' : path.resolve(io.cwd, models),
+    io.env,
+    shippedModelsDir(path.resolve(io.bundleDir, '..')),
+  );
 }
 
 export async function openSession(io: CliIO, choice: ModelChoice): Promise<Session> {

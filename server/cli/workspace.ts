@@ -33,7 +33,12 @@ export function cliStateDir(env: NodeJS.ProcessEnv, dir: string, arch: string): 
   return path.join(base, 'workspaces', key, arch);
 }
 
-export function setWorkspace(engine: EngineLike, load: LoadResult, files: readonly WorkspaceFile[], persistDir?: string): Promise<WorkspaceResult> {
+export function setWorkspace(
+  engine: EngineLike,
+  load: LoadResult,
+  files: readonly WorkspaceFile[],
+  persistDir?: string,
+): Promise<WorkspaceResult> {
   return engine.request('setWorkspace', {
     fingerprint: workspaceFingerprint(files, modelIdOf(load)),
     files: files.map((f) => ({ path: f.path, text: f.text })),

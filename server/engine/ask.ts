@@ -40,14 +40,32 @@ export async function ask(host: AskHost, p: EngineAskParams, shouldStop: () => b
   const { manifest: m, model, tok } = host;
   const f = ASK_FORMAT;
   const doc = host.document(p);
-  const { file, history, question } = askTokens(f, {
-    path: doc.path, textTokens: doc.tokensBeforeLine(doc.lineCount), question: p.question, selection: p.selection, history: p.history,
-  }, (s) => tok.encode(s), specialIdOf(f, m.specialTokens));
+  const { file, history, question } = askTokens(
+    f,
+    {
+      path: doc.path,
+      textTokens: doc.tokensBeforeLine(doc.lineCount),
+      question: p.question,
+      selection: p.selection,
+      history: p.history,
+    },
+    (s) => tok.encode(s),
+    specialIdOf(f, m.specialTokens),
+  );
   const promptTokens = file.length + history.length + question.length;
   const result = (over: Partial<EngineAskResult>): EngineAskResult => ({
-    answer: '', cancelled: false, stop: 'maxTokens', fileTokens: file.length, cachedTokens: 0,
-    promptTokens, generatedTokens: 0, firstTokenMs: performance.now() - t0,
-    latencyMs: performance.now() - t0, ep: model.ep, arch: m.architecture, ...over,
+    answer: '',
+    cancelled: false,
+    stop: 'maxTokens',
+    fileTokens: file.length,
+    cachedTokens: 0,
+    promptTokens,
+    generatedTokens: 0,
+    firstTokenMs: performance.now() - t0,
+    latencyMs: performance.now() - t0,
+    ep: model.ep,
+    arch: m.architecture,
+    ...over,
   });
 
   let state: State;
@@ -71,9 +89,15 @@ export async function ask(host: AskHost, p: EngineAskParams, shouldStop: () => b
   const stops = new Set([end, endoftext]);
   let firstTokenMs: number | undefined;
   const r = await decode(model, tok, {
-    logits, state, maxTokens: p.maxTokens ?? f.answerMaxTokens, stops,
+    logits,
+    state,
+    maxTokens: p.maxTokens ?? f.answerMaxTokens,
+    stops,
     banned: new Set([...tok.specialIds].filter((id) => !stops.has(id))),
-    temperature: 0, topP: 1, rng: seededRng(1), shouldStop,
+    temperature: 0,
+    topP: 1,
+    rng: seededRng(1),
+    shouldStop,
     onToken: (text, generated) => {
       firstTokenMs ??= performance.now() - t0;
       onPartial(text, generated);

@@ -24,7 +24,10 @@ export interface AskFormat {
 export const ASK_FORMAT: AskFormat = format;
 
 export type Piece = { special: string } | { text: string };
-export interface Turn { question: string; answer: string }
+export interface Turn {
+  question: string;
+  answer: string;
+}
 export interface AskInput {
   path: string;
   text: string;
@@ -66,7 +69,9 @@ export function fillTemplate(template: string, values: Record<string, string>, s
 /** The question as the model sees it: with the selection's template when there is a selection. */
 export function questionText(f: AskFormat, question: string, selection?: string): string {
   if (selection === undefined || selection === '') return question;
-  return fillTemplate(f.selection, { question, selection }, new Set()).map((p) => ('text' in p ? p.text : '')).join('');
+  return fillTemplate(f.selection, { question, selection }, new Set())
+    .map((p) => ('text' in p ? p.text : ''))
+    .join('');
 }
 
 function specialsOf(f: AskFormat): Set<string> {
@@ -128,7 +133,11 @@ export function specialIdOf(f: AskFormat, manifestSpecials: Record<string, numbe
  *  cached line tokens): the template before `{text}`, then the text, then the literal after it.
  *  Equals encodePieces(filePieces(...)) because "\n" always starts a pre-token (tested). */
 export function fileTokensFrom(
-  f: AskFormat, path: string, textTokens: readonly number[], encode: (text: string) => number[], specialId: (token: string) => number,
+  f: AskFormat,
+  path: string,
+  textTokens: readonly number[],
+  encode: (text: string) => number[],
+  specialId: (token: string) => number,
 ): number[] {
   const at = f.file.indexOf('{text}');
   if (at < 0) throw new Error('ask-format file template has no {text}');
@@ -150,8 +159,10 @@ export interface AskTokens {
 /** The prompt's token ids in the three parts the engine caches differently. `textTokens` is
  *  encode(input.text), e.g. a document's cached line tokens. */
 export function askTokens(
-  f: AskFormat, input: Omit<AskInput, 'text'> & { textTokens: readonly number[] },
-  encode: (text: string) => number[], specialId: (token: string) => number,
+  f: AskFormat,
+  input: Omit<AskInput, 'text'> & { textTokens: readonly number[] },
+  encode: (text: string) => number[],
+  specialId: (token: string) => number,
 ): AskTokens {
   const file = fileTokensFrom(f, input.path, input.textTokens, encode, specialId);
   const history = encodePieces(historyPieces(f, input.history), encode, specialId);

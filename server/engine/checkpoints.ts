@@ -6,7 +6,10 @@ import { type State, stateBytes } from './model';
 
 /** Incremental 53-bit hash of a token sequence (two 32-bit multiplicative mixes). */
 export class StreamHash {
-  constructor(public a = 0x9e3779b9, public b = 0x85ebca6b) {}
+  constructor(
+    public a = 0x9e3779b9,
+    public b = 0x85ebca6b,
+  ) {}
   static of(seed: string): StreamHash {
     const h = new StreamHash();
     for (let i = 0; i < seed.length; i++) h.push(seed.charCodeAt(i));
@@ -16,23 +19,41 @@ export class StreamHash {
     this.a = Math.imul(this.a ^ t, 0x01000193) >>> 0;
     this.b = Math.imul((this.b + t) ^ (this.b >>> 15), 0x2c1b3c6d) >>> 0;
   }
-  clone(): StreamHash { return new StreamHash(this.a, this.b); }
-  key(n: number): string { return `${n}:${this.a.toString(36)}${(this.b & 0x1fffff).toString(36)}`; }
+  clone(): StreamHash {
+    return new StreamHash(this.a, this.b);
+  }
+  key(n: number): string {
+    return `${n}:${this.a.toString(36)}${(this.b & 0x1fffff).toString(36)}`;
+  }
 }
 
-interface Entry { state: State; bytes: number; tokens: number }
+interface Entry {
+  state: State;
+  bytes: number;
+  tokens: number;
+}
 
 export class CheckpointStore {
   private readonly map = new Map<string, Entry>(); // insertion order = LRU order
   private total = 0;
   constructor(private capBytes: number) {}
 
-  get bytes(): number { return this.total; }
-  get size(): number { return this.map.size; }
-  setCap(bytes: number): void { this.capBytes = bytes; this.evict(); }
+  get bytes(): number {
+    return this.total;
+  }
+  get size(): number {
+    return this.map.size;
+  }
+  setCap(bytes: number): void {
+    this.capBytes = bytes;
+    this.evict();
+  }
 
   put(key: string, tokens: number, state: State): void {
-    if (this.map.has(key)) { this.touch(key); return; }
+    if (this.map.has(key)) {
+      this.touch(key);
+      return;
+    }
     const bytes = stateBytes(state);
     this.map.set(key, { state, bytes, tokens });
     this.total += bytes;
@@ -45,7 +66,9 @@ export class CheckpointStore {
     return e?.state;
   }
 
-  has(key: string): boolean { return this.map.has(key); }
+  has(key: string): boolean {
+    return this.map.has(key);
+  }
 
   /** Longest prefix of `tokens` (streamed after `seed`) that has a checkpoint, scanning at most `limit` tokens. */
   longestPrefix(seed: StreamHash, tokens: readonly number[], limit = tokens.length): { n: number; state: State } | undefined {
@@ -60,7 +83,10 @@ export class CheckpointStore {
     return best ? { n: best.n, state: this.get(best.key)! } : undefined;
   }
 
-  clear(): void { this.map.clear(); this.total = 0; }
+  clear(): void {
+    this.map.clear();
+    this.total = 0;
+  }
 
   private touch(key: string): void {
     const e = this.map.get(key)!;

@@ -2,7 +2,10 @@
 // (ipc.ts CompletionLayout; docs/completion.md has the measurements behind the choice). Pure.
 import type { CompletionLayout } from '../protocol/ipc';
 
-export interface LayoutTokens { fimSuffix: number; fimMiddle: number }
+export interface LayoutTokens {
+  fimSuffix: number;
+  fimMiddle: number;
+}
 
 /**
  * `line`: the cursor's line up to the cursor (after token healing), with its leading "\n" for lines

@@ -6,7 +6,9 @@ import type { State } from './model';
 import { sample, type Rng } from './sampler';
 import { StreamDecoder, type CodeTokenizer } from './tokenizer';
 
-export interface Stepper { step(id: number, state: State): Promise<{ logits: Float32Array; state: State }> }
+export interface Stepper {
+  step(id: number, state: State): Promise<{ logits: Float32Array; state: State }>;
+}
 
 export type StopReason = 'stop' | 'maxTokens' | 'done' | 'cancelled' | 'stuck';
 

@@ -5,7 +5,9 @@ import { StreamHash } from './checkpoints';
 import { badRequest } from './errors';
 import type { Position, TextEdit } from '../protocol/ipc';
 
-export interface Encoder { encode(text: string): number[] }
+export interface Encoder {
+  encode(text: string): number[];
+}
 
 /** `<|file|>path\n`: the header in front of every file the model reads (workspace, document, score). */
 export function fileHeader(fileToken: number, tok: Encoder, path: string): number[] {
@@ -23,15 +25,27 @@ export class EngineDocument {
   private valid = 0;
   private seedKey = '';
 
-  constructor(readonly uri: string, readonly path: string, text: string, version: number, private readonly enc: Encoder) {
+  constructor(
+    readonly uri: string,
+    readonly path: string,
+    text: string,
+    version: number,
+    private readonly enc: Encoder,
+  ) {
     this.lines = splitLines(text);
     this.lineTokens = new Array(this.lines.length);
     this.version = version;
   }
 
-  get lineCount(): number { return this.lines.length; }
-  line(i: number): string { return this.lines[i]; }
-  text(): string { return this.lines.join('\n'); }
+  get lineCount(): number {
+    return this.lines.length;
+  }
+  line(i: number): string {
+    return this.lines[i];
+  }
+  text(): string {
+    return this.lines.join('\n');
+  }
 
   /**
    * Applies LSP content changes in order (UTF-16 positions); a change without a range replaces all.
@@ -56,7 +70,9 @@ export class EngineDocument {
         this.valid = 0;
         continue;
       }
-      const reversed = c.range.start.line > c.range.end.line || (c.range.start.line === c.range.end.line && c.range.start.character > c.range.end.character);
+      const reversed =
+        c.range.start.line > c.range.end.line ||
+        (c.range.start.line === c.range.end.line && c.range.start.character > c.range.end.character);
       const s = this.clamp(reversed ? c.range.end : c.range.start);
       this.valid = Math.min(this.valid, s.line + 1);
       const e = this.clamp(reversed ? c.range.start : c.range.end);
@@ -71,8 +87,14 @@ export class EngineDocument {
 
   /** Whether a position lies inside the document. */
   contains(p: Position): boolean {
-    return Number.isInteger(p.line) && Number.isInteger(p.character) && p.line >= 0 && p.character >= 0 &&
-      p.line < this.lines.length && p.character <= this.lines[p.line].length;
+    return (
+      Number.isInteger(p.line) &&
+      Number.isInteger(p.character) &&
+      p.line >= 0 &&
+      p.character >= 0 &&
+      p.line < this.lines.length &&
+      p.character <= this.lines[p.line].length
+    );
   }
 
   tokensOfLine(i: number): number[] {

@@ -17,7 +17,21 @@ import { EngineDocument, fileHeader } from './document';
 import { FoldStore, foldPlan, provisionalFiles, provisionalKey, type FoldCheckpoint } from './folds';
 import { badRequest, cancelled, modelCorrupt, notLoaded } from './errors';
 import { checksumMap, verifyChecksums } from './integrity';
-import type { CompleteParams, CompleteResult, EditParams, EngineAskParams, EngineAskResult, InfoResult, LoadParams, LoadResult, OpenParams, ScoreParams, ScoreResult, WorkspaceParams, WorkspaceResult } from '../protocol/ipc';
+import type {
+  CompleteParams,
+  CompleteResult,
+  EditParams,
+  EngineAskParams,
+  EngineAskResult,
+  InfoResult,
+  LoadParams,
+  LoadResult,
+  OpenParams,
+  ScoreParams,
+  ScoreResult,
+  WorkspaceParams,
+  WorkspaceResult,
+} from '../protocol/ipc';
 import { manifestFiles, readManifest, type Manifest } from './manifest';
 import { ModelRunner, type State } from './model';
 import { score } from './score';
@@ -91,8 +105,14 @@ async function checkFirstLogits(dir: string, model: ModelRunner, m: Manifest): P
 interface Root {
   /** Fold chain key of the files folded into the state (fingerprint.ts foldChainKeys); for a
    *  provisional root, folds.ts provisionalKey. */
-  key: string; state: State; tokens: number; files: number; restored: boolean; ms: number;
-  refoldedFiles: number; restoredFiles: number;
+  key: string;
+  state: State;
+  tokens: number;
+  files: number;
+  restored: boolean;
+  ms: number;
+  refoldedFiles: number;
+  restoredFiles: number;
   /** What the state has seen of each path: the content hash folded last. */
   content: ReadonlyMap<string, string>;
   /** Changed files folded on top of a clean root while the clean fold runs in the background. */
@@ -151,7 +171,9 @@ export class Engine {
 
   constructor(private readonly log: Log) {}
 
-  get loaded(): boolean { return !!this.model; }
+  get loaded(): boolean {
+    return !!this.model;
+  }
 
   async load(p: LoadParams): Promise<LoadResult> {
     const t0 = performance.now();
@@ -187,10 +209,18 @@ export class Engine {
     // a request may still be running on the old sessions: release them a little later
     if (old) setTimeout(() => void old.release().catch(() => {}), 10_000).unref();
     return {
-      arch: manifest.architecture, modelName: manifest.name, modelVersion: manifest.version, ep: model.ep,
-      epReason: model.epReason || `${model.ep} requested`, providers: model.providers, timings: model.timings,
-      ...(model.selection ? { selection: model.selection } : {}), stateBytes: manifest.stateBytes,
-      loadMs: performance.now() - t0, verified: integrity.verified, integrity: integrity.note,
+      arch: manifest.architecture,
+      modelName: manifest.name,
+      modelVersion: manifest.version,
+      ep: model.ep,
+      epReason: model.epReason || `${model.ep} requested`,
+      providers: model.providers,
+      timings: model.timings,
+      ...(model.selection ? { selection: model.selection } : {}),
+      stateBytes: manifest.stateBytes,
+      loadMs: performance.now() - t0,
+      verified: integrity.verified,
+      integrity: integrity.note,
     };
   }
 
@@ -199,10 +229,16 @@ export class Engine {
     return { m: this.manifest, model: this.model, tok: this.tok };
   }
 
-  private rootState(): State { return this.root?.state ?? this.need().model.zeroState(); }
+  private rootState(): State {
+    return this.root?.state ?? this.need().model.zeroState();
+  }
   /** The key of the zero state; also the root key when there is no workspace state (checkpoints shared). */
-  private zeroKey(): string { return `${this.manifest?.version}|empty`; }
-  private rootKey(): string { return this.root ? `${this.manifest?.version}|${this.root.key}` : this.zeroKey(); }
+  private zeroKey(): string {
+    return `${this.manifest?.version}|empty`;
+  }
+  private rootKey(): string {
+    return this.root ? `${this.manifest?.version}|${this.root.key}` : this.zeroKey();
+  }
 
   // --- workspace ------------------------------------------------------------------------------
 
@@ -219,7 +255,11 @@ export class Engine {
    * superseded by a newer call) and its root replaces the provisional one. Files removed from the
    * list stay in the provisional state; only the clean fold drops them.
    */
-  async setWorkspace(p: WorkspaceParams, shouldStop: ShouldStop, progress: (done: number, total: number, tokens: number) => void): Promise<WorkspaceResult> {
+  async setWorkspace(
+    p: WorkspaceParams,
+    shouldStop: ShouldStop,
+    progress: (done: number, total: number, tokens: number) => void,
+  ): Promise<WorkspaceResult> {
     const loaded = this.need();
     const { m, model } = loaded;
     const gen = ++this.workspaceGen;
@@ -236,8 +276,11 @@ export class Engine {
       this.folds.clear();
       const dir = p.persistDir;
       if (dir) {
-        await (this.diskQueue = this.diskQueue.then(() => pruneCheckpoints(dir, new Set())
-          .catch((e) => this.log('warn', `could not delete the workspace checkpoints: ${(e as Error).message}`))));
+        await (this.diskQueue = this.diskQueue.then(() =>
+          pruneCheckpoints(dir, new Set()).catch((e) =>
+            this.log('warn', `could not delete the workspace checkpoints: ${(e as Error).message}`),
+          ),
+        ));
       }
     } else if (this.root?.key === keys[n]) {
       // Nothing foldable changed: no fold, no rewrite (only a first save where none was made yet).
@@ -260,7 +303,8 @@ export class Engine {
     const onDisk = p.persistDir && !p.rebuild ? await listCheckpoints(p.persistDir, (s) => this.log('warn', s)) : new Set<string>();
     for (let i = p.rebuild ? 0 : n; i >= 1 && !from; i--) {
       const key = keys[i]!;
-      const mem = this.folds.get(key) ?? (this.root?.key === key ? { key, files: i, tokens: this.root.tokens, state: this.root.state } : undefined);
+      const mem =
+        this.folds.get(key) ?? (this.root?.key === key ? { key, files: i, tokens: this.root.tokens, state: this.root.state } : undefined);
       const cp = mem ?? (onDisk.has(key) ? await this.loadFold(p.persistDir!, key, i, modelId) : undefined);
       if (!cp) continue;
       if (!mem) this.folds.put(cp, planKeys);
@@ -285,14 +329,28 @@ export class Engine {
       const seen = new Map(base.content);
       for (const i of onTop) seen.set(p.files[i]!.path, shas[i]!);
       const ms = performance.now() - t0;
-      const key = provisionalKey(base.key, onTop.map((i) => ({ path: p.files[i]!.path, sha: shas[i]! })));
+      const key = provisionalKey(
+        base.key,
+        onTop.map((i) => ({ path: p.files[i]!.path, sha: shas[i]! })),
+      );
       this.setRoot({
-        key, state: pstate, tokens: base.tokens + ptokens, files: base.files + onTop.length, restored: false, ms,
-        refoldedFiles: onTop.length, restoredFiles: base.files, content: seen, provisional: true,
+        key,
+        state: pstate,
+        tokens: base.tokens + ptokens,
+        files: base.files + onTop.length,
+        restored: false,
+        ms,
+        refoldedFiles: onTop.length,
+        restoredFiles: base.files,
+        content: seen,
+        provisional: true,
       });
       provisional = { files: onTop.length, tokens: ptokens, ms, key };
       const what = onTop.length === 1 ? `1 changed file (${p.files[onTop[0]!]!.path})` : `${onTop.length} changed files`;
-      this.log('info', `workspace state provisional: ${what} folded on top in ${Math.round(ms)} ms; clean fold of ${n - start} files in the background`);
+      this.log(
+        'info',
+        `workspace state provisional: ${what} folded on top in ${Math.round(ms)} ms; clean fold of ${n - start} files in the background`,
+      );
     }
 
     let lastPersist = performance.now();
@@ -310,7 +368,17 @@ export class Engine {
     }
     if (stop()) throw badRequest('workspace build superseded');
     const refolded = n - start;
-    this.setRoot({ key: keys[n]!, state, tokens, files: n, restored: n > 0 && refolded === 0, ms: performance.now() - t0, refoldedFiles: refolded, restoredFiles: start, content });
+    this.setRoot({
+      key: keys[n]!,
+      state,
+      tokens,
+      files: n,
+      restored: n > 0 && refolded === 0,
+      ms: performance.now() - t0,
+      refoldedFiles: refolded,
+      restoredFiles: start,
+      content,
+    });
     const root = this.root!;
     this.folds.retainOnly(planKeys);
     this.updateDocumentCap();
@@ -318,17 +386,23 @@ export class Engine {
       await this.persistFolds(p.persistDir, keys, modelId, true);
       root.persistedTo = p.persistDir;
     }
-    this.log('info', `workspace state: ${n} files, ${refolded} folded, ${start} restored${from ? ` from ${from}` : ''}; ${this.folds.size} checkpoints in memory (${(this.folds.bytes / 2 ** 20).toFixed(1)} MiB)${provisional ? '; replaces the provisional root' : ''}`);
+    this.log(
+      'info',
+      `workspace state: ${n} files, ${refolded} folded, ${start} restored${from ? ` from ${from}` : ''}; ${this.folds.size} checkpoints in memory (${(this.folds.bytes / 2 ** 20).toFixed(1)} MiB)${provisional ? '; replaces the provisional root' : ''}`,
+    );
     return { ...this.summary(root), ...(provisional ? { provisional } : {}) };
   }
 
   /** Folds one file (its `<|file|>path` header, then its text) into `state`, in background chunks
    *  that yield to foreground requests. */
   private async foldFile(
-    { m, model, tok }: { m: Manifest; model: ModelRunner; tok: CodeTokenizer }, f: { path: string; text: string }, state: State, stop: ShouldStop,
+    { m, model, tok }: { m: Manifest; model: ModelRunner; tok: CodeTokenizer },
+    f: { path: string; text: string },
+    state: State,
+    stop: ShouldStop,
   ): Promise<{ state: State; tokens: number }> {
     const ids = [...fileHeader(m.specialTokens.file, tok, f.path), ...tok.encode(f.text)];
-    for (let at = 0; at < ids.length; ) {
+    for (let at = 0; at < ids.length;) {
       await this.priority.idle();
       const size = this.backgroundChunk();
       const r = await model.feed(ids.slice(at, at + size), state, { shouldStop: stop, background: true });
@@ -370,7 +444,8 @@ export class Engine {
       const held = new Map<string, FoldCheckpoint>();
       for (const key of this.folds.keys()) if (chain.has(key)) held.set(key, this.folds.get(key)!);
       // the root, also when no fold checkpoint fits in memory
-      if (this.root && this.root.files > 0 && chain.has(this.root.key)) held.set(this.root.key, { key: this.root.key, files: this.root.files, tokens: this.root.tokens, state: this.root.state });
+      if (this.root && this.root.files > 0 && chain.has(this.root.key))
+        held.set(this.root.key, { key: this.root.key, files: this.root.files, tokens: this.root.tokens, state: this.root.state });
       const keep = new Set<string>();
       for (const [key, cp] of held) {
         keep.add(key);
@@ -379,7 +454,11 @@ export class Engine {
           const t = cp.state.get(s.name)!;
           return { name: s.name, dims: [...t.dims], data: t.data as Float32Array };
         });
-        await saveCheckpoint(dir, { modelId, modelVersion: m.version, fingerprint: key, tokens: cp.tokens, createdAt: new Date().toISOString(), files: cp.files }, tensors);
+        await saveCheckpoint(
+          dir,
+          { modelId, modelVersion: m.version, fingerprint: key, tokens: cp.tokens, createdAt: new Date().toISOString(), files: cp.files },
+          tensors,
+        );
       }
       if (!prune) return;
       // Earlier boundaries of this chain restored from disk stay on disk, if the plan keeps them.
@@ -393,10 +472,12 @@ export class Engine {
 
   private matchesState(tensors: { name: string; dims: number[] }[]): boolean {
     const m = this.manifest!;
-    return m.state.every((s) => {
-      const t = tensors.find((x) => x.name === s.name);
-      return !!t && t.dims.join(',') === s.shape.join(',');
-    }) && tensors.length === m.state.length;
+    return (
+      m.state.every((s) => {
+        const t = tensors.find((x) => x.name === s.name);
+        return !!t && t.dims.join(',') === s.shape.join(',');
+      }) && tensors.length === m.state.length
+    );
   }
 
   private setRoot(r: Root): void {
@@ -411,7 +492,15 @@ export class Engine {
   }
 
   private summary(r: Root): WorkspaceResult {
-    return { files: r.files, tokens: r.tokens, restored: r.restored, ms: r.ms, refoldedFiles: r.refoldedFiles, restoredFiles: r.restoredFiles, key: r.key };
+    return {
+      files: r.files,
+      tokens: r.tokens,
+      restored: r.restored,
+      ms: r.ms,
+      refoldedFiles: r.refoldedFiles,
+      restoredFiles: r.restoredFiles,
+      key: r.key,
+    };
   }
 
   private backgroundChunk(): number {
@@ -434,7 +523,9 @@ export class Engine {
     d.apply(p.changes, p.version);
   }
 
-  closeDocument(uri: string): void { this.docs.delete(uri); }
+  closeDocument(uri: string): void {
+    this.docs.delete(uri);
+  }
 
   /** Test hook (ipc.ts documentText): the engine's copy of an open document. */
   documentText(uri: string): { text: string; version: number } | null {
@@ -450,7 +541,10 @@ export class Engine {
   /** Brings the state to the end of `tokens`, starting from the longest cached prefix, saving a
    *  checkpoint every `interval` tokens and at the end. */
   private async advance(
-    tokens: readonly number[], shouldStop: ShouldStop, background: boolean, base: { key: string; state: () => State } = { key: this.rootKey(), state: () => this.rootState() },
+    tokens: readonly number[],
+    shouldStop: ShouldStop,
+    background: boolean,
+    base: { key: string; state: () => State } = { key: this.rootKey(), state: () => this.rootState() },
   ): Promise<{ state: State; cached: number }> {
     const { model } = this.need();
     const seed = StreamHash.of(base.key);
@@ -477,7 +571,12 @@ export class Engine {
 
   /** The state at the start of `line`, fed from the nearest of the LINES_BACK line starts above it
    *  that has a checkpoint (saved at the start of `line` too); undefined when none has. */
-  private async advanceFromLineAbove(d: EngineDocument, header: readonly number[], line: number, shouldStop: ShouldStop): Promise<{ state: State; cached: number } | undefined> {
+  private async advanceFromLineAbove(
+    d: EngineDocument,
+    header: readonly number[],
+    line: number,
+    shouldStop: ShouldStop,
+  ): Promise<{ state: State; cached: number } | undefined> {
     const { model } = this.need();
     const rootKey = this.rootKey();
     for (let from = line - 1; from >= Math.max(0, line - LINES_BACK); from--) {
@@ -517,8 +616,15 @@ export class Engine {
     if (d.version !== p.version) throw badRequest(`document ${p.uri} is at version ${d.version}, request is for ${p.version}`);
     const layout = p.layout ?? defaultLayout(m.completion?.layout);
     const empty: CompleteResult = {
-      completions: [], promptTokens: 0, cachedTokens: 0, generatedTokens: 0, latencyMs: 0,
-      timings: { prefixMs: 0, suffixMs: 0, decodeMs: 0 }, ep: model.ep, arch: m.architecture, layout,
+      completions: [],
+      promptTokens: 0,
+      cachedTokens: 0,
+      generatedTokens: 0,
+      latencyMs: 0,
+      timings: { prefixMs: 0, suffixMs: 0, decodeMs: 0 },
+      ep: model.ep,
+      arch: m.architecture,
+      layout,
     };
     if (!d.contains(p.position)) return { ...empty, latencyMs: performance.now() - t0 };
 
@@ -526,7 +632,10 @@ export class Engine {
     // time); otherwise the longest cached prefix of the whole stream.
     const header = this.header(d);
     const start = d.lineStart(p.position.line, this.rootKey(), header);
-    const suffix = layout !== 'plain' && p.suffixMaxTokens > 0 ? tok.encode(d.suffixText(p.position, p.suffixMaxTokens * 8)).slice(0, p.suffixMaxTokens) : [];
+    const suffix =
+      layout !== 'plain' && p.suffixMaxTokens > 0
+        ? tok.encode(d.suffixText(p.position, p.suffixMaxTokens * 8)).slice(0, p.suffixMaxTokens)
+        : [];
     const line = cursorLineWindow(d.line(p.position.line), p.position.character);
     const { kept, tail: heal } = splitHealTail(line.text);
     const keptTokens = tok.encode((p.position.line > 0 && !line.windowed ? '\n' : '') + kept);
@@ -544,7 +653,11 @@ export class Engine {
       if (r) ({ state: lineState, cached } = r);
     }
     if (!lineState) {
-      const r = await this.advance(atDocStart ? header.slice(0, -1) : [...header, ...d.tokensBeforeLine(p.position.line)], shouldStop, false);
+      const r = await this.advance(
+        atDocStart ? header.slice(0, -1) : [...header, ...d.tokensBeforeLine(p.position.line)],
+        shouldStop,
+        false,
+      );
       lineState = r.state;
       cached = r.cached;
     }
@@ -561,8 +674,16 @@ export class Engine {
     for (let k = 0; k < Math.max(1, p.n); k++) {
       const temperature = k === 0 ? p.temperature : Math.max(p.temperature, 0.8);
       const r = await decode(model, tok, {
-        logits: fed.logits!, state: fed.state, maxTokens: p.maxTokens, stops, banned, temperature, topP: p.topP,
-        rng: seededRng(1234 + k), heal: healBytes, shouldStop,
+        logits: fed.logits!,
+        state: fed.state,
+        maxTokens: p.maxTokens,
+        stops,
+        banned,
+        temperature,
+        topP: p.topP,
+        rng: seededRng(1234 + k),
+        heal: healBytes,
+        shouldStop,
         onToken: (text) => (p.singleLine ? text.slice(heal.length).includes('\n') : leftScope(text.slice(heal.length), scopeIndent)),
       });
       if (r.stop === 'cancelled') throw cancelled();
@@ -572,7 +693,9 @@ export class Engine {
       if (!completions.includes(text)) completions.push(text);
     }
     const t3 = performance.now();
-    const top = p.topTokens ? topTokens(fed.logits!, Math.min(64, p.topTokens)).map(({ id, p }) => ({ text: tok.tokenText(id), p })) : undefined;
+    const top = p.topTokens
+      ? topTokens(fed.logits!, Math.min(64, p.topTokens)).map(({ id, p }) => ({ text: tok.tokenText(id), p }))
+      : undefined;
     return {
       ...(top ? { top } : {}),
       completions,
@@ -593,11 +716,14 @@ export class Engine {
     const { m, model, tok } = this.need();
     if (typeof p.question !== 'string' || p.question.trim() === '') throw badRequest('ask: the question is empty');
     const host: AskHost = {
-      manifest: m, model, tok,
+      manifest: m,
+      model,
+      tok,
       document: (q) => {
         const open = q.uri === undefined ? undefined : this.docs.get(q.uri);
         if (open && open.version === q.version && open.path === q.path) return open;
-        if (typeof q.text !== 'string') throw badRequest(`ask: ${q.uri ?? q.path} is not open at version ${q.version} and no text was given`);
+        if (typeof q.text !== 'string')
+          throw badRequest(`ask: ${q.uri ?? q.path} is not open at version ${q.version} and no text was given`);
         // A file that is not open: keep its line tokens for the next question about the same text.
         const key = `${q.uri ?? ''}|${q.path}`;
         const known = this.askDocs.get(key);
@@ -634,4 +760,3 @@ export class Engine {
     };
   }
 }
-

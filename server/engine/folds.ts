@@ -42,7 +42,10 @@ export function foldPlan(n: number, slots: number): Set<number> {
   return keep;
 }
 
-interface Entry { cp: FoldCheckpoint; bytes: number }
+interface Entry {
+  cp: FoldCheckpoint;
+  bytes: number;
+}
 
 /** Fold checkpoints in memory, least recently used first out when over the byte cap. */
 export class FoldStore {
@@ -50,10 +53,19 @@ export class FoldStore {
   private total = 0;
   constructor(private capBytes: number) {}
 
-  get bytes(): number { return this.total; }
-  get size(): number { return this.map.size; }
-  get cap(): number { return this.capBytes; }
-  setCap(bytes: number): void { this.capBytes = bytes; this.evict(new Set()); }
+  get bytes(): number {
+    return this.total;
+  }
+  get size(): number {
+    return this.map.size;
+  }
+  get cap(): number {
+    return this.capBytes;
+  }
+  setCap(bytes: number): void {
+    this.capBytes = bytes;
+    this.evict(new Set());
+  }
 
   get(key: string): FoldCheckpoint | undefined {
     const e = this.map.get(key);
@@ -63,13 +75,20 @@ export class FoldStore {
     return e.cp;
   }
 
-  has(key: string): boolean { return this.map.has(key); }
-  keys(): string[] { return [...this.map.keys()]; }
+  has(key: string): boolean {
+    return this.map.has(key);
+  }
+  keys(): string[] {
+    return [...this.map.keys()];
+  }
 
   /** Adds a checkpoint; over the cap, drops the least recently used ones not in `protect` first. */
   put(cp: FoldCheckpoint, protect: ReadonlySet<string> = new Set()): void {
     const old = this.map.get(cp.key);
-    if (old) { this.map.delete(cp.key); this.total -= old.bytes; }
+    if (old) {
+      this.map.delete(cp.key);
+      this.total -= old.bytes;
+    }
     const bytes = stateBytes(cp.state);
     this.map.set(cp.key, { cp, bytes });
     this.total += bytes;
@@ -85,7 +104,10 @@ export class FoldStore {
     }
   }
 
-  clear(): void { this.map.clear(); this.total = 0; }
+  clear(): void {
+    this.map.clear();
+    this.total = 0;
+  }
 
   private evict(protect: ReadonlySet<string>): void {
     for (const pass of [false, true]) {
@@ -113,7 +135,10 @@ export const PROVISIONAL_MIN_EXTRA_CHARS = 4_000;
  * has not seen, or the clean fold is about as short).
  */
 export function provisionalFiles(
-  files: readonly { path: string; text: string }[], shas: readonly string[], start: number, seen: ReadonlyMap<string, string>,
+  files: readonly { path: string; text: string }[],
+  shas: readonly string[],
+  start: number,
+  seen: ReadonlyMap<string, string>,
 ): number[] | undefined {
   const changed: number[] = [];
   let changedChars = 0;
@@ -139,7 +164,9 @@ export function provisionalFiles(
  * it (document checkpoints, persisted folds) is taken for a clean state.
  */
 export function provisionalKey(baseKey: string, appended: readonly { path: string; sha: string }[]): string {
-  let key = createHash('sha256').update(JSON.stringify(['statewise-provisional-v1', baseKey])).digest('hex');
+  let key = createHash('sha256')
+    .update(JSON.stringify(['statewise-provisional-v1', baseKey]))
+    .digest('hex');
   for (const f of appended) key = nextFoldKey(key, f.path, f.sha);
   return `provisional-${key}`;
 }

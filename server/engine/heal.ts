@@ -30,7 +30,11 @@ export function allowedTokens(tokenBytes: readonly Uint8Array[], remaining: Uint
     if (b.length === 0 || banned.has(id)) continue;
     const n = Math.min(b.length, remaining.length);
     let ok = true;
-    for (let i = 0; i < n; i++) if (b[i] !== remaining[i]) { ok = false; break; }
+    for (let i = 0; i < n; i++)
+      if (b[i] !== remaining[i]) {
+        ok = false;
+        break;
+      }
     if (ok && blankOnly && b.length > n && isBlankByte(b[n])) ok = false;
     if (ok) out.push(id);
   }
@@ -50,7 +54,8 @@ export function isBlankFragment(fragment: Uint8Array): boolean {
  *  blank fragment that was produced exactly ("f(a, " then " b" would make "f(a,  b"). */
 export function banLeadingBlank(logits: Float32Array, tokenBytes: readonly Uint8Array[]): Float32Array {
   const out = Float32Array.from(logits);
-  for (let id = 0; id < tokenBytes.length && id < out.length; id++) if (tokenBytes[id].length > 0 && isBlankByte(tokenBytes[id][0])) out[id] = -Infinity;
+  for (let id = 0; id < tokenBytes.length && id < out.length; id++)
+    if (tokenBytes[id].length > 0 && isBlankByte(tokenBytes[id][0])) out[id] = -Infinity;
   return out;
 }
 

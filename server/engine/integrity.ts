@@ -37,7 +37,7 @@ export function unsafeRelativePath(rel: unknown): string | undefined {
 
 /** Shown in messages: a name from a manifest, quoted and cut short (it is manifest data, not file contents). */
 export function quoted(v: unknown): string {
-  const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+  const s = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
   return JSON.stringify(s.length > 80 ? `${s.slice(0, 80)}…` : s);
 }
 
@@ -85,7 +85,8 @@ export function checksumMap(dir: string, checksums: unknown): Map<string, string
   for (const [file, hex] of Object.entries(sha as Record<string, unknown>)) {
     const bad = unsafeRelativePath(file);
     if (bad) throw manifestMismatch(`model ${dir}: manifest.json checksums name ${quoted(file)}, which ${bad}`);
-    if (typeof hex !== 'string' || !HEX64.test(hex)) throw manifestMismatch(`model ${dir}: manifest.json checksum of ${file} is not 64 lowercase hex digits`);
+    if (typeof hex !== 'string' || !HEX64.test(hex))
+      throw manifestMismatch(`model ${dir}: manifest.json checksum of ${file} is not 64 lowercase hex digits`);
     out.set(file, hex);
   }
   return out;
@@ -119,7 +120,11 @@ export interface Integrity {
  * Hashes each file (`files`: manifest name → real path) and compares with `sums`. A file the
  * manifest names without a checksum, or a mismatch, is a ModelCorruptError (naming the file only).
  */
-export async function verifyChecksums(dir: string, files: ReadonlyMap<string, string>, sums: ReadonlyMap<string, string> | undefined): Promise<Integrity> {
+export async function verifyChecksums(
+  dir: string,
+  files: ReadonlyMap<string, string>,
+  sums: ReadonlyMap<string, string> | undefined,
+): Promise<Integrity> {
   if (!sums) return { verified: false, note: 'unverified: manifest.json has no checksums' };
   const t0 = performance.now();
   const missing = [...files.keys()].filter((f) => !sums.has(f));

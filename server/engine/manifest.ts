@@ -9,8 +9,18 @@ import { COMPLETION_LAYOUTS, type CompletionLayout } from '../protocol/ipc';
 
 export const MANIFEST_FORMAT = 'statewise-model/1';
 
-export interface StateSpec { name: string; input: string; output: string; shape: number[]; dtype: 'float32' }
-export interface GraphSpec { file: string; maxTokens: number; allLogits?: boolean }
+export interface StateSpec {
+  name: string;
+  input: string;
+  output: string;
+  shape: number[];
+  dtype: 'float32';
+}
+export interface GraphSpec {
+  file: string;
+  maxTokens: number;
+  allLogits?: boolean;
+}
 export interface Manifest {
   format: string;
   name: string;
@@ -53,7 +63,9 @@ function fail(dir: string, what: string): never {
 export function manifestFiles(dir: string, m: Manifest, realDir = realFolder(dir)): Map<string, string> {
   const named: [unknown, string][] = [
     [m.tokenizer, 'tokenizer'],
-    ...Object.entries(m.graphs).filter(([, g]) => g !== undefined).map(([k, g]): [unknown, string] => [(g as GraphSpec).file, `graph ${k}`]),
+    ...Object.entries(m.graphs)
+      .filter(([, g]) => g !== undefined)
+      .map(([k, g]): [unknown, string] => [(g as GraphSpec).file, `graph ${k}`]),
     ...(m.weights ?? []).map((w): [unknown, string] => [w, 'weights file']),
   ];
   const files = new Map<string, string>();
@@ -83,8 +95,10 @@ export function readManifest(dir: string): Manifest {
   if (m.format !== MANIFEST_FORMAT) fail(dir, `has format ${quoted(m.format)}, expected ${MANIFEST_FORMAT}`);
   if (typeof m.architecture !== 'string' || !m.architecture) fail(dir, 'names no architecture');
   if (!ARCH_NAME.test(m.architecture)) fail(dir, `architecture ${quoted(m.architecture)} must be 1-64 of a-z, 0-9, "_" and "-"`);
-  if (typeof m.name !== 'string' || !MODEL_LABEL.test(m.name)) fail(dir, `name ${quoted(m.name)} must be 1-128 of letters, digits, ".", "_", "+" and "-"`);
-  if (typeof m.version !== 'string' || !MODEL_LABEL.test(m.version)) fail(dir, `version ${quoted(m.version)} must be 1-128 of letters, digits, ".", "_", "+" and "-"`);
+  if (typeof m.name !== 'string' || !MODEL_LABEL.test(m.name))
+    fail(dir, `name ${quoted(m.name)} must be 1-128 of letters, digits, ".", "_", "+" and "-"`);
+  if (typeof m.version !== 'string' || !MODEL_LABEL.test(m.version))
+    fail(dir, `version ${quoted(m.version)} must be 1-128 of letters, digits, ".", "_", "+" and "-"`);
   if (!Number.isInteger(m.vocabSize) || m.vocabSize <= 0) fail(dir, 'has no valid vocabSize');
   if (!m.graphs?.step?.file || !m.graphs?.prefill?.file) fail(dir, 'must name a step and a prefill graph');
   if (!(m.graphs.prefill.maxTokens >= 1)) fail(dir, 'prefill.maxTokens must be >= 1');
@@ -100,13 +114,19 @@ export function readManifest(dir: string): Manifest {
     if (!Number.isInteger(m.specialTokens?.[k])) fail(dir, `lacks special token "${k}"`);
   }
   const layout = m.completion?.layout;
-  if (layout !== undefined && !COMPLETION_LAYOUTS.includes(layout)) fail(dir, `has completion.layout ${quoted(layout)}; expected one of ${COMPLETION_LAYOUTS.join(', ')}`);
+  if (layout !== undefined && !COMPLETION_LAYOUTS.includes(layout))
+    fail(dir, `has completion.layout ${quoted(layout)}; expected one of ${COMPLETION_LAYOUTS.join(', ')}`);
   manifestFiles(dir, m, realDir);
   checksumMap(dir, m.checksums);
   return m;
 }
 
-interface ValueMeta { name: string; isTensor: boolean; type?: string; shape?: ReadonlyArray<number | string> }
+interface ValueMeta {
+  name: string;
+  isTensor: boolean;
+  type?: string;
+  shape?: ReadonlyArray<number | string>;
+}
 
 /** Checks a loaded graph's inputs and outputs against the manifest. */
 export function checkGraph(m: Manifest, graph: string, inputs: readonly ValueMeta[], outputs: readonly ValueMeta[]): void {
@@ -118,7 +138,8 @@ export function checkGraph(m: Manifest, graph: string, inputs: readonly ValueMet
     if (!v) throw manifestMismatch(`${graph}: the graph has no ${dir} "${name}" that manifest.json names`);
     if (shape && v.shape && v.shape.length) {
       const ok = v.shape.length === shape.length && v.shape.every((d, i) => typeof d !== 'number' || d === shape[i] || m.growingAxis === i);
-      if (!ok) throw manifestMismatch(`${graph}: ${dir} "${name}" has shape [${v.shape.join(',')}], manifest.json says [${shape.join(',')}]`);
+      if (!ok)
+        throw manifestMismatch(`${graph}: ${dir} "${name}" has shape [${v.shape.join(',')}], manifest.json says [${shape.join(',')}]`);
     }
   };
   need(ins, m.inputs.tokens, 'input');

@@ -8,7 +8,15 @@ import type { ExecutionProviderSetting } from '../shared/settings';
 import { cancelled, modelCorrupt } from './errors';
 import { checkGraph, type Manifest } from './manifest';
 import { chooseProviders, JOBS, providerSummary, type Job, type ProviderTimings } from './providerChoice';
-import { assignSessions, MEASURE_DEFAULTS, measureJobs, releasePair, shortError, type GraphPair, type MeasureOptions } from './providerSessions';
+import {
+  assignSessions,
+  MEASURE_DEFAULTS,
+  measureJobs,
+  releasePair,
+  shortError,
+  type GraphPair,
+  type MeasureOptions,
+} from './providerSessions';
 
 /** A model state: one tensor per manifest state entry, keyed by the entry's name. Never mutated. */
 export type State = ReadonlyMap<string, ort.Tensor>;
@@ -72,7 +80,13 @@ export class ModelRunner {
    *  (the CPU sessions are released) or, if it fails to initialise, the CPU does with the reason.
    *  `auto` times each job on every provider that initialises, gives each job the faster one
    *  (providerChoice.ts) and releases the sessions of a provider that runs none. */
-  static async load(dir: string, m: Manifest, setting: ExecutionProviderSetting, threads: number, log: (s: string) => void): Promise<ModelRunner> {
+  static async load(
+    dir: string,
+    m: Manifest,
+    setting: ExecutionProviderSetting,
+    threads: number,
+    log: (s: string) => void,
+  ): Promise<ModelRunner> {
     const open = async (ep: string): Promise<Sessions> => {
       const step = await createSession(dir, m.graphs.step.file, ep, threads);
       try {
@@ -113,7 +127,13 @@ export class ModelRunner {
 
   /** `auto` once the providers are open: times each job on each (when more than the CPU opened),
    *  keeps the chosen sessions and releases the rest. `opened` must hold 'cpu'. */
-  static async pick(m: Manifest, opened: ReadonlyMap<string, Sessions>, failed: Record<string, string>, log: (s: string) => void, reps = MEASURE_DEFAULTS.reps): Promise<ModelRunner> {
+  static async pick(
+    m: Manifest,
+    opened: ReadonlyMap<string, Sessions>,
+    failed: Record<string, string>,
+    log: (s: string) => void,
+    reps = MEASURE_DEFAULTS.reps,
+  ): Promise<ModelRunner> {
     const max = m.graphs.prefill.maxTokens;
     const o: MeasureOptions = { reps, ingestTokens: max, keystrokeTokens: Math.min(MEASURE_DEFAULTS.keystrokeTokens, max) };
     const tokens: Record<Job, number> = { step: 1, keystroke: o.keystrokeTokens, ingest: o.ingestTokens };
@@ -138,20 +158,33 @@ export class ModelRunner {
     const { jobs } = await assignSessions(opened, providers, (ep, e) => log(`releasing the ${ep} sessions failed: ${shortError(e)}`));
     log(choice.reason);
     const timings: Record<string, number> = {};
-    for (const j of JOBS) for (const [ep, ms] of Object.entries(choice.jobs[j].medianMs)) timings[`${ep}.${j}Ms`] = Math.round(ms * 100) / 100;
-    const selection: Selection | undefined = opened.size > 1 ? { reps: o.reps, margin: AUTO_MARGIN, tokens, samples, failed: choice.failed } : undefined;
+    for (const j of JOBS)
+      for (const [ep, ms] of Object.entries(choice.jobs[j].medianMs)) timings[`${ep}.${j}Ms`] = Math.round(ms * 100) / 100;
+    const selection: Selection | undefined =
+      opened.size > 1 ? { reps: o.reps, margin: AUTO_MARGIN, tokens, samples, failed: choice.failed } : undefined;
     return new ModelRunner(m, jobs, providers, choice.reason, timings, selection);
   }
 
   zeroState(): State {
-    return new Map(this.manifest.state.map((s) => [s.name, new ort.Tensor('float32', new Float32Array(s.shape.reduce((a, b) => a * b, 1)), s.shape)]));
+    return new Map(
+      this.manifest.state.map((s) => [s.name, new ort.Tensor('float32', new Float32Array(s.shape.reduce((a, b) => a * b, 1)), s.shape)]),
+    );
   }
 
   /** One graph call; logits of the last position, or of every position ([T, V]) with `allLogits`. */
-  private async run(sess: ort.InferenceSession, ids: readonly number[], state: State, allLogits = false): Promise<{ logits: Float32Array; state: State }> {
+  private async run(
+    sess: ort.InferenceSession,
+    ids: readonly number[],
+    state: State,
+    allLogits = false,
+  ): Promise<{ logits: Float32Array; state: State }> {
     const m = this.manifest;
     const feeds: Record<string, ort.Tensor> = {
-      [m.inputs.tokens]: new ort.Tensor('int64', BigInt64Array.from(ids, (x) => BigInt(x)), [1, ids.length]),
+      [m.inputs.tokens]: new ort.Tensor(
+        'int64',
+        BigInt64Array.from(ids, (x) => BigInt(x)),
+        [1, ids.length],
+      ),
     };
     for (const s of m.state) feeds[s.input] = state.get(s.name)!;
     const out = await sess.run(feeds);
@@ -175,12 +208,18 @@ export class ModelRunner {
   ): Promise<{ logits: Float32Array | undefined; state: State }> {
     const max = this.manifest.graphs.prefill.maxTokens;
     let logits: Float32Array | undefined;
-    for (let i = 0; i < ids.length; ) {
+    for (let i = 0; i < ids.length;) {
       if (opts.shouldStop?.()) throw cancelled();
       const n = Math.min(max, ids.length - i);
       // one token is a step; a short chunk in the foreground a keystroke; the rest ingestion
-      const r = n === 1 ? await this.run(this.jobs.step.step, [ids[i]], state)
-        : await this.run((opts.background || n > KEYSTROKE_MAX_TOKENS ? this.jobs.ingest : this.jobs.keystroke).prefill, ids.slice(i, i + n), state);
+      const r =
+        n === 1
+          ? await this.run(this.jobs.step.step, [ids[i]], state)
+          : await this.run(
+              (opts.background || n > KEYSTROKE_MAX_TOKENS ? this.jobs.ingest : this.jobs.keystroke).prefill,
+              ids.slice(i, i + n),
+              state,
+            );
       logits = r.logits;
       state = r.state;
       i += n;

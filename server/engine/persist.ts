@@ -46,7 +46,10 @@ export const nodeIo: PersistIo = {
 
 /** A save that did not complete; `code` is the system's (ENOSPC: the disk is full) or SHORT_WRITE. */
 export class PersistError extends Error {
-  constructor(message: string, readonly code: string) {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
     super(message);
     this.name = 'PersistError';
   }
@@ -58,7 +61,13 @@ export class PersistError extends Error {
  * removed, the old state stays as it was, and the error says what happened (a PersistError with
  * code ENOSPC when the disk is full).
  */
-export async function saveState(dir: string, meta: PersistMeta, tensors: StateTensor[], file = STATE_FILE, io: PersistIo = nodeIo): Promise<void> {
+export async function saveState(
+  dir: string,
+  meta: PersistMeta,
+  tensors: StateTensor[],
+  file = STATE_FILE,
+  io: PersistIo = nodeIo,
+): Promise<void> {
   const chunks = encodeState(meta, tensors);
   const total = chunks.reduce((n, c) => n + c.byteLength, 0);
   await io.mkdir(dir, { recursive: true });
@@ -88,8 +97,12 @@ export async function saveState(dir: string, meta: PersistMeta, tensors: StateTe
   } catch (err) {
     await io.rm(temp, { force: true }).catch(() => {});
     const code = (err as NodeJS.ErrnoException)?.code ?? 'EIO';
-    const why = code === 'ENOSPC' ? 'the disk is full (ENOSPC)' : err instanceof PersistError ? err.message : `${code}: ${(err as Error).message}`;
-    throw new PersistError(`state ${target} not saved: ${why}; ${written} of ${total} bytes were written, the partial file is removed`, code);
+    const why =
+      code === 'ENOSPC' ? 'the disk is full (ENOSPC)' : err instanceof PersistError ? err.message : `${code}: ${(err as Error).message}`;
+    throw new PersistError(
+      `state ${target} not saved: ${why}; ${written} of ${total} bytes were written, the partial file is removed`,
+      code,
+    );
   }
 }
 
@@ -151,8 +164,12 @@ export async function listCheckpoints(dir: string, log: (line: string) => void):
     if (m && entry.isFile()) {
       keys.add(m[1]!);
     } else if (m) {
-      log(`workspace state ${join(dir, name)}: ${entry.isDirectory() ? 'a directory' : 'not a regular file'}, not a state file; deleting it`);
-      await fs.rm(join(dir, name), { force: true, recursive: true }).catch((e: Error) => log(`could not delete ${join(dir, name)}: ${e.message}`));
+      log(
+        `workspace state ${join(dir, name)}: ${entry.isDirectory() ? 'a directory' : 'not a regular file'}, not a state file; deleting it`,
+      );
+      await fs
+        .rm(join(dir, name), { force: true, recursive: true })
+        .catch((e: Error) => log(`could not delete ${join(dir, name)}: ${e.message}`));
     } else if (name === STATE_FILE) {
       log(`workspace state ${join(dir, name)}: an old format (one state per file list); ignored and deleted`);
       await fs.rm(join(dir, name), { force: true, recursive: true }).catch(() => {});
@@ -191,7 +208,10 @@ export async function removeStaleTemps(dir: string, log: (line: string) => void,
       log(`could not delete ${path}: ${(e as Error).message}`);
     }
   }
-  if (count > 0) log(`workspace state ${dir}: deleted ${count} temporary file${count === 1 ? '' : 's'} of interrupted saves (${Math.round(bytes / 1024)} KiB)`);
+  if (count > 0)
+    log(
+      `workspace state ${dir}: deleted ${count} temporary file${count === 1 ? '' : 's'} of interrupted saves (${Math.round(bytes / 1024)} KiB)`,
+    );
   return count;
 }
 

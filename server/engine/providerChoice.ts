@@ -64,7 +64,9 @@ function chooseJob(job: Job, ok: ProviderTimings[], baseline: string, margin: nu
     if (Number.isFinite(m)) medianMs[t.provider] = m;
   }
   const base = medianMs[baseline];
-  const others = Object.entries(medianMs).filter(([p]) => p !== baseline).sort((a, b) => a[1] - b[1]);
+  const others = Object.entries(medianMs)
+    .filter(([p]) => p !== baseline)
+    .sort((a, b) => a[1] - b[1]);
   let provider = baseline;
   let note = '';
   if (base === undefined) {
@@ -79,7 +81,9 @@ function chooseJob(job: Job, ok: ProviderTimings[], baseline: string, margin: nu
       note = `; ${Math.round((1 - ms / base) * 100)}% faster than ${baseline}`;
     } else if (ms < base) note = `; ${p} within the ${Math.round(margin * 100)}% margin`;
   }
-  const rest = Object.entries(medianMs).filter(([p]) => p !== provider).map(([p, ms]) => `${p} ${fmt(ms)} ms`);
+  const rest = Object.entries(medianMs)
+    .filter(([p]) => p !== provider)
+    .map(([p, ms]) => `${p} ${fmt(ms)} ms`);
   const own = medianMs[provider];
   const figures = [own === undefined ? '' : `${fmt(own)} ms`, ...rest].filter(Boolean).join('; ');
   return { provider, medianMs, why: `${label}: ${provider}${figures ? ` (${figures}${note})` : note ? ` (${note.slice(2)})` : ''}` };
@@ -103,9 +107,10 @@ export function chooseProviders(timings: readonly ProviderTimings[], opts: Choic
   const used = [...usedSet].sort((a, b) => (a === baseline ? -1 : b === baseline ? 1 : a.localeCompare(b)));
   const unused = ok.map((t) => t.provider).filter((p) => !usedSet.has(p));
   const reps = Math.max(0, ...ok.flatMap((t) => JOBS.map((j) => t.ms?.[j]?.length ?? 0)));
-  const head = ok.length === 1 && reps === 0
-    ? `auto: ${ok[0]!.provider} for every job (the only provider that initialised)`
-    : `auto, median of ${reps}, margin ${Math.round(margin * 100)}%: ${JOBS.map((j) => jobs[j].why).join('; ')}`;
+  const head =
+    ok.length === 1 && reps === 0
+      ? `auto: ${ok[0]!.provider} for every job (the only provider that initialised)`
+      : `auto, median of ${reps}, margin ${Math.round(margin * 100)}%: ${JOBS.map((j) => jobs[j].why).join('; ')}`;
   const parts = [
     head,
     ...Object.entries(failed).map(([p, e]) => `${p} unavailable (${e})`),

@@ -4,10 +4,15 @@
 
 import { JOBS, type Job } from './providerChoice';
 
-export interface Releasable { release(): Promise<void> }
+export interface Releasable {
+  release(): Promise<void>;
+}
 
 /** One provider's step and prefill graphs. */
-export interface GraphPair<S extends Releasable = Releasable> { step: S; prefill: S }
+export interface GraphPair<S extends Releasable = Releasable> {
+  step: S;
+  prefill: S;
+}
 
 /** Repetitions and call sizes of the `auto` measurement. */
 export interface MeasureOptions {
@@ -20,8 +25,15 @@ export const MEASURE_DEFAULTS: MeasureOptions = { reps: 5, keystrokeTokens: 16, 
 
 /** Milliseconds per call of each job, `reps` times after one warm-up call each. `call` runs one
  *  graph call from the zero state: the step graph (n = 1) or the prefill graph on n tokens. */
-export async function measureJobs(call: (graph: 'step' | 'prefill', n: number) => Promise<unknown>, o: MeasureOptions): Promise<Record<Job, number[]>> {
-  const plan: Record<Job, ['step' | 'prefill', number]> = { step: ['step', 1], keystroke: ['prefill', o.keystrokeTokens], ingest: ['prefill', o.ingestTokens] };
+export async function measureJobs(
+  call: (graph: 'step' | 'prefill', n: number) => Promise<unknown>,
+  o: MeasureOptions,
+): Promise<Record<Job, number[]>> {
+  const plan: Record<Job, ['step' | 'prefill', number]> = {
+    step: ['step', 1],
+    keystroke: ['prefill', o.keystrokeTokens],
+    ingest: ['prefill', o.ingestTokens],
+  };
   const ms = { step: [], keystroke: [], ingest: [] } as Record<Job, number[]>;
   for (const job of JOBS) await call(...plan[job]);
   // interleaved, so a slow stretch of a shared machine does not land on one job only

@@ -10,7 +10,12 @@ import type { Manifest } from './manifest';
 import type { ModelRunner } from './model';
 import type { CodeTokenizer } from './tokenizer';
 
-export interface ScoreHost { manifest: Manifest; model: ModelRunner; tok: CodeTokenizer; modelDir: string }
+export interface ScoreHost {
+  manifest: Manifest;
+  model: ModelRunner;
+  tok: CodeTokenizer;
+  modelDir: string;
+}
 
 /** Index of the first scored token in `[...header, ...content]`: the whole content, or its last `last` tokens. */
 export function firstScoredIndex(headerLength: number, contentLength: number, last: number | undefined): number {
@@ -23,7 +28,9 @@ export async function score(host: ScoreHost, p: ScoreParams, shouldStop: () => b
   const { manifest: m, model, tok } = host;
   const max = m.graphs.score?.maxTokens ?? 1;
   const v = m.vocabSize;
-  let nats = 0, tokens = 0, bytes = 0;
+  let nats = 0,
+    tokens = 0,
+    bytes = 0;
   for (const f of p.files) {
     if (f.scoreLastTokens !== undefined && !(Number.isInteger(f.scoreLastTokens) && f.scoreLastTokens >= 0)) {
       throw badRequest(`score: scoreLastTokens must be an integer >= 0, got ${JSON.stringify(f.scoreLastTokens)}`);

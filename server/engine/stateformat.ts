@@ -42,8 +42,18 @@ export interface StateExpectation {
   fingerprint: string;
 }
 
-interface TensorEntry { name: string; dims: number[]; byteOffset: number; byteLength: number }
-interface Header { meta: PersistMeta; tensors: TensorEntry[]; payloadBytes: number; payloadSha256: string }
+interface TensorEntry {
+  name: string;
+  dims: number[];
+  byteOffset: number;
+  byteLength: number;
+}
+interface Header {
+  meta: PersistMeta;
+  tensors: TensorEntry[];
+  payloadBytes: number;
+  payloadSha256: string;
+}
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -99,9 +109,7 @@ export function encodeState(meta: PersistMeta, tensors: readonly StateTensor[]):
   return [prefix, headerBytes, ...payload];
 }
 
-export type DecodeResult =
-  | { ok: true; meta: PersistMeta; tensors: StateTensor[] }
-  | { ok: false; reason: string };
+export type DecodeResult = { ok: true; meta: PersistMeta; tensors: StateTensor[] } | { ok: false; reason: string };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
@@ -116,8 +124,15 @@ function headerProblem(h: unknown): string | undefined {
   if (!isCount(h.payloadBytes) || typeof h.payloadSha256 !== 'string') return 'payload size or checksum missing';
   if (!Array.isArray(h.tensors)) return 'tensor table missing';
   for (const t of h.tensors as unknown[]) {
-    if (!isObject(t) || typeof t.name !== 'string' || !Array.isArray(t.dims) || !t.dims.every(isCount)
-      || !isCount(t.byteOffset) || !isCount(t.byteLength)) return 'tensor table entry malformed';
+    if (
+      !isObject(t) ||
+      typeof t.name !== 'string' ||
+      !Array.isArray(t.dims) ||
+      !t.dims.every(isCount) ||
+      !isCount(t.byteOffset) ||
+      !isCount(t.byteLength)
+    )
+      return 'tensor table entry malformed';
     if (t.byteLength !== elementCount(t.dims as number[]) * 4) return `tensor ${t.name}: byteLength does not match dims`;
     if (t.byteOffset % 4 !== 0 || t.byteOffset + t.byteLength > (h.payloadBytes as number)) return `tensor ${t.name}: outside the payload`;
   }
@@ -147,7 +162,8 @@ export function decodeState(file: Uint8Array, expect: StateExpectation): DecodeR
   const h = header as Header;
 
   if (h.meta.modelId !== expect.modelId) return fail(`built for model ${h.meta.modelId}, expected ${expect.modelId}`);
-  if (h.meta.modelVersion !== expect.modelVersion) return fail(`built for model version ${h.meta.modelVersion}, expected ${expect.modelVersion}`);
+  if (h.meta.modelVersion !== expect.modelVersion)
+    return fail(`built for model version ${h.meta.modelVersion}, expected ${expect.modelVersion}`);
   if (h.meta.fingerprint !== expect.fingerprint) return fail('a state of other workspace files (fingerprint mismatch)');
 
   const payload = buf.subarray(payloadStart);

@@ -7,8 +7,13 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { modelCorrupt } from './errors';
 import { parseErrorWhere } from './integrity';
 
-interface Callable<I, O> { (input: I, opts?: unknown): O }
-interface BpeModel extends Callable<string[], string[]> { tokens_to_ids: Map<string, number>; vocab: string[] }
+interface Callable<I, O> {
+  (input: I, opts?: unknown): O;
+}
+interface BpeModel extends Callable<string[], string[]> {
+  tokens_to_ids: Map<string, number>;
+  vocab: string[];
+}
 
 /** GPT-2's reversible byte ↔ printable-char table used by the ByteLevel pre-tokenizer. */
 export function byteLevelTable(): { charToByte: Map<string, number>; byteToChar: string[] } {
@@ -56,7 +61,12 @@ export class CodeTokenizer {
       return new CodeTokenizer(JSON.parse(readFileSync(path, 'utf8')));
     } catch (e) {
       // never the library's message: JSON.parse and the tokenizer quote the file's text in theirs
-      const why = e instanceof SyntaxError ? parseErrorWhere(e) : (e as Error).message.startsWith('tokenizer.json ') ? (e as Error).message : 'not a tokenizer.json this engine can read';
+      const why =
+        e instanceof SyntaxError
+          ? parseErrorWhere(e)
+          : (e as Error).message.startsWith('tokenizer.json ')
+            ? (e as Error).message
+            : 'not a tokenizer.json this engine can read';
       throw modelCorrupt(`tokenizer ${path}: ${why}`);
     }
   }
@@ -88,7 +98,10 @@ export class CodeTokenizer {
     let o = 0;
     for (const id of ids) {
       const b = this.tokenBytes[id];
-      if (b) { out.set(b, o); o += b.length; }
+      if (b) {
+        out.set(b, o);
+        o += b.length;
+      }
     }
     return out;
   }

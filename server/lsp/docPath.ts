@@ -24,7 +24,12 @@ export function relativeInside(root: string, fsPath: string): string | undefined
 export function documentPath(uri: string, roots: readonly string[]): string {
   const fsPath = uriToFsPath(uri);
   if (fsPath === undefined) {
-    const tail = uri.replace(/[?#].*$/, '').split(/[/:]/).filter((s) => s !== '').pop() ?? uri;
+    const tail =
+      uri
+        .replace(/[?#].*$/, '')
+        .split(/[/:]/)
+        .filter((s) => s !== '')
+        .pop() ?? uri;
     return safeDecode(tail);
   }
   for (const root of roots) {

@@ -113,7 +113,10 @@ export class DocumentSync {
   }
 
   private open(doc: TextDocument): void {
-    this.fireAndLog('openDocument', this.engine.request('openDocument', { uri: doc.uri, path: this.pathOf(doc.uri), text: doc.getText(), version: doc.version }));
+    this.fireAndLog(
+      'openDocument',
+      this.engine.request('openDocument', { uri: doc.uri, path: this.pathOf(doc.uri), text: doc.getText(), version: doc.version }),
+    );
   }
 
   private forwardEdit(uri: string, version: number, changes: TextEdit[]): void {

@@ -10,7 +10,16 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { ENGINE_ENV } from '../shared/noTelemetry';
 import { EngineError } from '../protocol/errors';
-import { ENGINE_ERRORS, type EngineAskParams, type EngineAskResult, type FromEngine, type Method, type ProgressMessage, type RequestMap, type ToEngine } from '../protocol/ipc';
+import {
+  ENGINE_ERRORS,
+  type EngineAskParams,
+  type EngineAskResult,
+  type FromEngine,
+  type Method,
+  type ProgressMessage,
+  type RequestMap,
+  type ToEngine,
+} from '../protocol/ipc';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 export type EngineLogger = (level: LogLevel, message: string) => void;
@@ -33,7 +42,12 @@ export class EngineCrashedError extends EngineError {
 
 /** What the language server and the CLI need from an engine; tests give a fake. */
 export interface EngineLike {
-  request<M extends Method>(method: M, params: RequestMap[M][0], signal?: AbortSignal, onProgress?: ProgressListener): Promise<RequestMap[M][1]>;
+  request<M extends Method>(
+    method: M,
+    params: RequestMap[M][0],
+    signal?: AbortSignal,
+    onProgress?: ProgressListener,
+  ): Promise<RequestMap[M][1]>;
   /** A question about a file; `onPartial` sees the answer as it grows. Aborting `signal` ends it
    *  early: the result then holds the partial answer with `cancelled: true`. */
   ask(params: EngineAskParams, onPartial?: PartialListener, signal?: AbortSignal): Promise<EngineAskResult>;
@@ -170,7 +184,12 @@ export class EngineClient extends EventEmitter implements EngineLike {
     this.gaveUp = undefined;
   }
 
-  request<M extends Method>(method: M, params: RequestMap[M][0], signal?: AbortSignal, onProgress?: ProgressListener): Promise<RequestMap[M][1]> {
+  request<M extends Method>(
+    method: M,
+    params: RequestMap[M][0],
+    signal?: AbortSignal,
+    onProgress?: ProgressListener,
+  ): Promise<RequestMap[M][1]> {
     return this.call(method, params, signal, onProgress, undefined);
   }
 
@@ -178,7 +197,13 @@ export class EngineClient extends EventEmitter implements EngineLike {
     return this.call('ask', params, signal, undefined, onPartial);
   }
 
-  private call<M extends Method>(method: M, params: RequestMap[M][0], signal: AbortSignal | undefined, onProgress: ProgressListener | undefined, onPartial: PartialListener | undefined): Promise<RequestMap[M][1]> {
+  private call<M extends Method>(
+    method: M,
+    params: RequestMap[M][0],
+    signal: AbortSignal | undefined,
+    onProgress: ProgressListener | undefined,
+    onPartial: PartialListener | undefined,
+  ): Promise<RequestMap[M][1]> {
     if (this.disposed) return Promise.reject(new EngineCrashedError('the engine client was disposed'));
     if (!this.child && method === 'load' && this.stoppedReason) {
       // A new load (a settings change, a new session) deserves a fresh engine, back-off or not.
@@ -239,7 +264,10 @@ export class EngineClient extends EventEmitter implements EngineLike {
     this.child = child;
     this.spawnedAt = this.now();
     // The child's stdout must never reach ours: over --stdio it would corrupt the LSP stream.
-    for (const [stream, level] of [[child.stdout, 'info'], [child.stderr, 'warn']] as const) {
+    for (const [stream, level] of [
+      [child.stdout, 'info'],
+      [child.stderr, 'warn'],
+    ] as const) {
       if (stream) createInterface({ input: stream }).on('line', (line) => this.log(level, `[engine] ${line}`));
     }
     child.on('message', (msg: FromEngine) => this.onMessage(msg));
@@ -328,7 +356,8 @@ export class EngineClient extends EventEmitter implements EngineLike {
       this.crashTimes.push(now);
       const wait = Math.min((this.options.stoppedRetryMs ?? MINUTE) * 2 ** this.stops, this.options.maxStoppedRetryMs ?? 10 * MINUTE);
       this.stops++;
-      this.stoppedReason = `the engine crashed ${this.crashTimes.length} times within ${seconds(window)}; not restarting it for ${seconds(wait)} ` +
+      this.stoppedReason =
+        `the engine crashed ${this.crashTimes.length} times within ${seconds(window)}; not restarting it for ${seconds(wait)} ` +
         '(a model load or "Statewise: Restart Engine" restarts it now)';
       this.log('error', this.stoppedReason);
       this.emit('failed', this.stoppedReason);

@@ -19,7 +19,10 @@ export class FrameGuard extends Transform {
   /** Body bytes still to pass before the next header; -1 once the framing is lost (pass all). */
   private bodyLeft = 0;
 
-  constructor(private readonly maxFrame = MAX_FRAME_BYTES, private readonly maxHeader = MAX_HEADER_BYTES) {
+  constructor(
+    private readonly maxFrame = MAX_FRAME_BYTES,
+    private readonly maxHeader = MAX_HEADER_BYTES,
+  ) {
     super();
   }
 

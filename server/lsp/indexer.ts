@@ -44,7 +44,13 @@ export interface IndexerDeps {
   model: ModelManager;
 }
 
-export interface WorkspaceSummary { files: number; tokens: number; bytes: number; restored: boolean; fingerprint: string }
+export interface WorkspaceSummary {
+  files: number;
+  tokens: number;
+  bytes: number;
+  restored: boolean;
+  fingerprint: string;
+}
 
 const REBUILD_KEYS = ['workspace.enable', 'workspace.maxFileBytes', 'workspace.maxTotalBytes', 'workspace.persist'] as const;
 const ZERO: RebuildWorkspaceResult = { files: 0, bytes: 0 };
@@ -60,7 +66,10 @@ export class WorkspaceIndexer {
   private folded = new Set<string>();
   private lastExclude: Record<string, boolean> | undefined;
 
-  constructor(private readonly deps: IndexerDeps, private readonly ws: WorkspaceInfo) {
+  constructor(
+    private readonly deps: IndexerDeps,
+    private readonly ws: WorkspaceInfo,
+  ) {
     deps.connection.onDidChangeWatchedFiles((params) => {
       for (const change of params.changes) void this.fileChanged(change.uri);
     });
@@ -123,11 +132,19 @@ export class WorkspaceIndexer {
     if (parts.some((part) => SKIPPED_DIRS.has(part))) return false;
     if (parts[parts.length - 1] === '.gitignore') return true;
     const folded = (): boolean => this.folded.has(rel) || [...this.folded].some((p) => p.startsWith(`${rel}/`));
-    const verdict = await scanVerdict(root, rel, { maxFileBytes: this.deps.settings.settings['workspace.maxFileBytes'], exclude: this.lastExclude });
+    const verdict = await scanVerdict(root, rel, {
+      maxFileBytes: this.deps.settings.settings['workspace.maxFileBytes'],
+      exclude: this.lastExclude,
+    });
     switch (verdict.kind) {
-      case 'file': case 'folder': return true;
-      case 'missing': case 'skipped': return folded(); // a folded file deleted, grown too big, ...
-      case 'ignored': return false;
+      case 'file':
+      case 'folder':
+        return true;
+      case 'missing':
+      case 'skipped':
+        return folded(); // a folded file deleted, grown too big, ...
+      case 'ignored':
+        return false;
     }
   }
 
@@ -136,7 +153,12 @@ export class WorkspaceIndexer {
     if (!this.scheduler || delay !== this.schedulerDelay) {
       this.scheduler?.dispose();
       this.schedulerDelay = delay;
-      this.scheduler = new RebuildScheduler(delay, () => this.build().then(() => {}), undefined, (err) => this.deps.log.error(`workspace rebuild: ${String(err)}`));
+      this.scheduler = new RebuildScheduler(
+        delay,
+        () => this.build().then(() => {}),
+        undefined,
+        (err) => this.deps.log.error(`workspace rebuild: ${String(err)}`),
+      );
     }
     this.scheduler.notifyChanged(rel);
   }
@@ -189,7 +211,12 @@ export class WorkspaceIndexer {
       reporter.begin('Statewise: indexing the workspace', 0, 'scanning files');
       const exclude = await store.filesExclude(this.ws.rootUri);
       this.lastExclude = exclude;
-      const scan = await scanWorkspace(root, { maxFileBytes: settings['workspace.maxFileBytes'], exclude }, (line) => log.info(`workspace: ${line}`), controller.signal);
+      const scan = await scanWorkspace(
+        root,
+        { maxFileBytes: settings['workspace.maxFileBytes'], exclude },
+        (line) => log.info(`workspace: ${line}`),
+        controller.signal,
+      );
       if (stale()) return ZERO;
       const inRoot = (uri: string): string | undefined => {
         const p = uriToFsPath(uri);
@@ -198,16 +225,25 @@ export class WorkspaceIndexer {
       const active = documents.activeUri;
       const hints = {
         activePath: active === undefined ? undefined : inRoot(active),
-        recentPaths: documents.recentUris().map(inRoot).filter((p): p is string => p !== undefined),
+        recentPaths: documents
+          .recentUris()
+          .map(inRoot)
+          .filter((p): p is string => p !== undefined),
         now: Date.now(),
       };
       const { kept, dropped } = orderByRelevance(scan.files, hints, settings['workspace.maxTotalBytes']);
-      if (dropped.length > 0) log.info(`workspace: ${dropped.length} files left out by workspace.maxTotalBytes ${settings['workspace.maxTotalBytes']}`);
+      if (dropped.length > 0)
+        log.info(`workspace: ${dropped.length} files left out by workspace.maxTotalBytes ${settings['workspace.maxTotalBytes']}`);
       const fingerprint = workspaceFingerprint(kept, model.id);
       const bytes = kept.reduce((n, f) => n + f.bytes, 0);
       const result = await engine.request(
         'setWorkspace',
-        { fingerprint, files: kept.map((f) => ({ path: f.path, text: f.text })), persistDir, ...(opts.dropPersisted ? { rebuild: true } : {}) },
+        {
+          fingerprint,
+          files: kept.map((f) => ({ path: f.path, text: f.text })),
+          persistDir,
+          ...(opts.dropPersisted ? { rebuild: true } : {}),
+        },
         controller.signal,
         (p) => {
           if (stale()) return;
@@ -220,9 +256,18 @@ export class WorkspaceIndexer {
       if (stale()) return ZERO;
       this.last = { files: result.files, tokens: result.tokens, bytes, restored: result.restored, fingerprint: result.key ?? fingerprint };
       this.folded = new Set(kept.map((f) => f.path));
-      const folds = result.refoldedFiles === undefined ? (result.restored ? ', restored' : '') : `, ${result.refoldedFiles} folded, ${result.restoredFiles ?? 0} restored`;
-      const early = result.provisional ? `; completions used a provisional root (the changed files on top) from ${Math.round(result.provisional.ms)} ms` : '';
-      log.info(`workspace state: ${result.files} files, ${result.tokens} tokens, ${bytes} bytes${folds} in ${Math.round(result.ms)} ms${early}`);
+      const folds =
+        result.refoldedFiles === undefined
+          ? result.restored
+            ? ', restored'
+            : ''
+          : `, ${result.refoldedFiles} folded, ${result.restoredFiles ?? 0} restored`;
+      const early = result.provisional
+        ? `; completions used a provisional root (the changed files on top) from ${Math.round(result.provisional.ms)} ms`
+        : '';
+      log.info(
+        `workspace state: ${result.files} files, ${result.tokens} tokens, ${bytes} bytes${folds} in ${Math.round(result.ms)} ms${early}`,
+      );
       return { files: kept.length, bytes };
     } catch (err) {
       if (stale() || controller.signal.aborted || isCancelled(err)) return ZERO;

@@ -94,8 +94,15 @@ export class ModelManager {
     this.pendingLoad = this.engine.request('load', params).then(
       (result) => {
         if (gen !== this.generation) return;
-        this.current = { result, dir: folder.dir, id: `${result.arch}/${result.modelName}@${result.modelVersion}`, loadId: ++this.loadCount };
-        this.log.info(`loaded ${result.modelName} ${result.modelVersion} (${result.arch}) on ${result.ep} in ${Math.round(result.loadMs)} ms: ${result.epReason}${result.integrity ? `; ${result.integrity}` : ''}`);
+        this.current = {
+          result,
+          dir: folder.dir,
+          id: `${result.arch}/${result.modelName}@${result.modelVersion}`,
+          loadId: ++this.loadCount,
+        };
+        this.log.info(
+          `loaded ${result.modelName} ${result.modelVersion} (${result.arch}) on ${result.ep} in ${Math.round(result.loadMs)} ms: ${result.epReason}${result.integrity ? `; ${result.integrity}` : ''}`,
+        );
         if (result.verified === false) this.log.warn(`${result.arch}: the model's files are not verified (manifest.json has no checksums)`);
         this.status.setModel({ phase: 'ready', arch: result.arch, ep: result.ep, providers: result.providers, epReason: result.epReason });
         for (const l of this.listeners) {

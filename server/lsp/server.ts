@@ -4,12 +4,22 @@
 // status.ts.
 
 import {
-  DidChangeConfigurationNotification, TextDocumentSyncKind, type Connection, type InitializeParams, type InitializeResult,
+  DidChangeConfigurationNotification,
+  TextDocumentSyncKind,
+  type Connection,
+  type InitializeParams,
+  type InitializeResult,
 } from 'vscode-languageserver/node';
 import type { EngineLike } from './engineClient';
 import type { Timers } from './completion/debounce';
 import {
-  AskRequest, InfoRequest, RebuildWorkspaceRequest, RestartEngineRequest, type AskParams, type InfoResult, type RebuildWorkspaceResult,
+  AskRequest,
+  InfoRequest,
+  RebuildWorkspaceRequest,
+  RestartEngineRequest,
+  type AskParams,
+  type InfoResult,
+  type RebuildWorkspaceResult,
   type RestartEngineResult,
 } from '../protocol/lsp';
 import { AskHandler, checkAskParams } from './ask/handler';
@@ -35,7 +45,11 @@ export interface ServerOptions {
   now?: () => number;
 }
 
-interface InitOptions { settings?: unknown; storagePath?: string; trusted?: boolean }
+interface InitOptions {
+  settings?: unknown;
+  storagePath?: string;
+  trusted?: boolean;
+}
 
 export interface StatewiseServer {
   readonly settings: SettingsStore;
@@ -52,13 +66,15 @@ export interface StatewiseServer {
 
 function consoleLogger(connection: Connection): Logger {
   /** Logging never throws (the connection may be gone while the engine still reports). */
-  const safe = (write: (m: string) => void) => (m: string): void => {
-    try {
-      write(m);
-    } catch {
-      // nowhere left to log to
-    }
-  };
+  const safe =
+    (write: (m: string) => void) =>
+    (m: string): void => {
+      try {
+        write(m);
+      } catch {
+        // nowhere left to log to
+      }
+    };
   return {
     info: safe((m) => connection.console.info(m)),
     warn: safe((m) => connection.console.warn(m)),
@@ -83,7 +99,15 @@ export function createServer(connection: Connection, options: ServerOptions): St
   let indexer: WorkspaceIndexer | undefined;
   let settingsVersion = 0;
   const completion = new CompletionHandler({
-    connection, engine, documents, settings, model, status, log, timers: options.timers, now: options.now,
+    connection,
+    engine,
+    documents,
+    settings,
+    model,
+    status,
+    log,
+    timers: options.timers,
+    now: options.now,
     contextVersion: () => `${model.loaded?.loadId ?? 0}|${indexer?.summary?.fingerprint ?? ''}|${settingsVersion}`,
   });
   let resolveReady!: () => void;
@@ -139,7 +163,8 @@ export function createServer(connection: Connection, options: ServerOptions): St
   connection.onDidChangeConfiguration((params) => {
     if (settings.canPull) void settings.pull();
     else {
-      const pushed = params.settings && typeof params.settings === 'object' ? (params.settings as Record<string, unknown>).statewise : undefined;
+      const pushed =
+        params.settings && typeof params.settings === 'object' ? (params.settings as Record<string, unknown>).statewise : undefined;
       if (pushed !== undefined && pushed !== null) settings.apply(pushed);
     }
   });
@@ -177,8 +202,12 @@ export function createServer(connection: Connection, options: ServerOptions): St
   const ask = new AskHandler({ connection, engine, documents, model, log, scope: () => ({ trusted, roots }) });
   onCheckedRequest(connection, AskRequest.method, checkAskParams, (params: AskParams, token) => ask.handle(params, token));
 
-  onCheckedRequest(connection, RebuildWorkspaceRequest.method, noParams, async (): Promise<RebuildWorkspaceResult> =>
-    (await indexer?.build({ dropPersisted: true })) ?? { files: 0, bytes: 0 });
+  onCheckedRequest(
+    connection,
+    RebuildWorkspaceRequest.method,
+    noParams,
+    async (): Promise<RebuildWorkspaceResult> => (await indexer?.build({ dropPersisted: true })) ?? { files: 0, bytes: 0 },
+  );
 
   // Also the way back from an engine stopped after repeated crashes (besides its back-off and a
   // settings change that loads a model: model.engineFailed forgets the loaded key, so any load retries).
@@ -187,7 +216,9 @@ export function createServer(connection: Connection, options: ServerOptions): St
     engine.restart(); // emits 'restarted': the model loads again (above)
     await model.settled;
     return {
-      ...(engine.pid !== undefined ? { pid: engine.pid } : {}), restarts: engine.restarts, state: status.current().state,
+      ...(engine.pid !== undefined ? { pid: engine.pid } : {}),
+      restarts: engine.restarts,
+      state: status.current().state,
       ...(model.error ? { error: model.error } : {}),
     };
   });
@@ -220,7 +251,12 @@ export function createServer(connection: Connection, options: ServerOptions): St
   });
 
   return {
-    settings, model, documents, status, completion, ready,
+    settings,
+    model,
+    documents,
+    status,
+    completion,
+    ready,
     get indexer() {
       return indexer;
     },

@@ -16,7 +16,10 @@ export class SettingsStore {
   /** Whether the client answers `workspace/configuration`. */
   canPull = false;
 
-  constructor(private readonly connection: Connection, private readonly log: Logger) {
+  constructor(
+    private readonly connection: Connection,
+    private readonly log: Logger,
+  ) {
     this.current = resolveSettings({}).settings;
   }
 

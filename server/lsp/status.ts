@@ -5,7 +5,11 @@ import type { Connection } from 'vscode-languageserver/node';
 import { StatusNotification, type JobProviders, type StatusParams } from '../protocol/lsp';
 import { notify } from './notify';
 
-export type ModelPhase = { phase: 'idle' } | { phase: 'loading'; arch: string } | { phase: 'ready'; arch: string; ep: string; providers?: JobProviders; epReason?: string } | { phase: 'error'; message: string; arch?: string };
+export type ModelPhase =
+  | { phase: 'idle' }
+  | { phase: 'loading'; arch: string }
+  | { phase: 'ready'; arch: string; ep: string; providers?: JobProviders; epReason?: string }
+  | { phase: 'error'; message: string; arch?: string };
 
 export class StatusReporter {
   private model: ModelPhase = { phase: 'idle' };
@@ -52,14 +56,20 @@ export class StatusReporter {
     const m = this.model;
     const arch = m.phase === 'idle' ? undefined : m.arch;
     const ep = m.phase === 'ready' ? m.ep : undefined;
-    const why = m.phase === 'ready' ? { ...(m.providers ? { providers: m.providers } : {}), ...(m.epReason ? { epReason: m.epReason } : {}) } : {};
+    const why =
+      m.phase === 'ready' ? { ...(m.providers ? { providers: m.providers } : {}), ...(m.epReason ? { epReason: m.epReason } : {}) } : {};
     const base = { arch, ep, ...why, lastLatencyMs: this.lastLatencyMs };
-    const on = arch && ep ? `${arch} on ${ep}` : arch ?? '';
+    const on = arch && ep ? `${arch} on ${ep}` : (arch ?? '');
     if (m.phase === 'error') return { ...base, state: 'error', message: m.message };
     if (m.phase === 'loading' || m.phase === 'idle') return { ...base, state: 'loading', message: arch ? `loading ${arch}…` : 'starting…' };
     if (this.disabled) return { ...base, state: 'disabled', message: 'completions are switched off' };
     if (this.indexing) {
-      return { ...base, state: 'indexing', progress: this.indexing.progress, message: `indexing ${this.indexing.progress}% (${this.indexing.detail})` };
+      return {
+        ...base,
+        state: 'indexing',
+        progress: this.indexing.progress,
+        message: `indexing ${this.indexing.progress}% (${this.indexing.detail})`,
+      };
     }
     if (this.slow) return { ...base, state: 'slow', message: `slow: completions take ~${this.lastLatencyMs} ms (${on})` };
     return { ...base, state: 'ready', message: this.lastLatencyMs === undefined ? on : `${on} · ${this.lastLatencyMs} ms` };

@@ -9,7 +9,12 @@
 
 import { inspect } from 'node:util';
 import {
-  createConnection, ProposedFeatures, StreamMessageReader, StreamMessageWriter, type Connection, type MessageReader,
+  createConnection,
+  ProposedFeatures,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type Connection,
+  type MessageReader,
 } from 'vscode-languageserver/node';
 import { FrameGuard } from './frameGuard';
 
@@ -32,7 +37,9 @@ export function exitOnReaderError(reader: MessageReader, hooks: TransportHooks =
     if (done) return;
     done = true;
     const message = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 300);
-    (hooks.report ?? ((l) => process.stderr.write(l)))(`statewise-server: malformed LSP message from the client (${message}); exiting with code ${EXIT_PROTOCOL_ERROR} so the client can restart the server\n`);
+    (hooks.report ?? ((l) => process.stderr.write(l)))(
+      `statewise-server: malformed LSP message from the client (${message}); exiting with code ${EXIT_PROTOCOL_ERROR} so the client can restart the server\n`,
+    );
     try {
       hooks.beforeExit?.();
     } finally {
@@ -64,10 +71,11 @@ export function createServerConnection(hooks: TransportHooks = {}, argv: readonl
   // onShutdown keeps one handler (the server's, registered later): wrap it to note the request.
   let shutdown = false;
   const onShutdown = connection.onShutdown.bind(connection);
-  connection.onShutdown = (handler) => onShutdown((token) => {
-    shutdown = true;
-    return handler(token);
-  });
+  connection.onShutdown = (handler) =>
+    onShutdown((token) => {
+      shutdown = true;
+      return handler(token);
+    });
   connection.onShutdown(() => undefined);
   const gone = () => {
     hooks.beforeExit?.();

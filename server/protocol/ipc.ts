@@ -4,8 +4,14 @@
 
 import type { ExecutionProviderSetting } from '../shared/settings';
 
-export interface Position { line: number; character: number }
-export interface TextEdit { range?: { start: Position; end: Position }; text: string }
+export interface Position {
+  line: number;
+  character: number;
+}
+export interface TextEdit {
+  range?: { start: Position; end: Position };
+  text: string;
+}
 
 export interface LoadParams {
   /** Folder with manifest.json. */
@@ -30,7 +36,13 @@ export interface LoadResult {
   /** `auto`: median ms per call, keyed "<provider>.<job>Ms". */
   timings: Record<string, number>;
   /** `auto` with more than one provider: every timing that chose the providers. */
-  selection?: { reps: number; margin: number; tokens: Record<string, number>; samples: Record<string, Record<string, number[]>>; failed: Record<string, string> };
+  selection?: {
+    reps: number;
+    margin: number;
+    tokens: Record<string, number>;
+    samples: Record<string, Record<string, number[]>>;
+    failed: Record<string, string>;
+  };
   stateBytes: number;
   loadMs: number;
   /** Every file the manifest names matched its sha256 in manifest.json (false: it has no checksums). */
@@ -69,8 +81,17 @@ export interface WorkspaceResult {
   provisional?: { files: number; tokens: number; ms: number; key: string };
 }
 
-export interface OpenParams { uri: string; path: string; text: string; version: number }
-export interface EditParams { uri: string; version: number; changes: TextEdit[] }
+export interface OpenParams {
+  uri: string;
+  path: string;
+  text: string;
+  version: number;
+}
+export interface EditParams {
+  uri: string;
+  version: number;
+  changes: TextEdit[];
+}
 
 /**
  * How the text around the cursor is laid out for the model (docs/completion.md):
@@ -203,15 +224,43 @@ export interface RequestMap {
 }
 export type Method = keyof RequestMap;
 
-export interface RequestMessage<M extends Method = Method> { kind: 'request'; id: number; method: M; params: RequestMap[M][0] }
-export interface CancelMessage { kind: 'cancel'; id: number }
+export interface RequestMessage<M extends Method = Method> {
+  kind: 'request';
+  id: number;
+  method: M;
+  params: RequestMap[M][0];
+}
+export interface CancelMessage {
+  kind: 'cancel';
+  id: number;
+}
 export type ToEngine = RequestMessage | CancelMessage;
 
-export interface ResponseMessage { kind: 'response'; id: number; result?: unknown; error?: { name: string; message: string } }
-export interface ProgressMessage { kind: 'progress'; id: number; done: number; total: number; tokens: number }
+export interface ResponseMessage {
+  kind: 'response';
+  id: number;
+  result?: unknown;
+  error?: { name: string; message: string };
+}
+export interface ProgressMessage {
+  kind: 'progress';
+  id: number;
+  done: number;
+  total: number;
+  tokens: number;
+}
 /** The text generated so far by a streaming request (ask): the whole text, not a delta. */
-export interface PartialMessage { kind: 'partial'; id: number; text: string; tokens: number }
-export interface LogMessage { kind: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+export interface PartialMessage {
+  kind: 'partial';
+  id: number;
+  text: string;
+  tokens: number;
+}
+export interface LogMessage {
+  kind: 'log';
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
 export type FromEngine = ResponseMessage | ProgressMessage | PartialMessage | LogMessage;
 
 /** Error names the engine reports; the server maps them to status and log lines. */

@@ -26,7 +26,10 @@ export const StatusNotification = { method: 'statewise/status' } as const;
 
 /** ↩️ `statewise/rebuildWorkspace`: drop the workspace state (memory and disk) and build it again. */
 export const RebuildWorkspaceRequest = { method: 'statewise/rebuildWorkspace' } as const;
-export interface RebuildWorkspaceResult { files: number; bytes: number }
+export interface RebuildWorkspaceResult {
+  files: number;
+  bytes: number;
+}
 
 /**
  * ↩️ `statewise/restartEngine`: forget the engine's past crashes and start a fresh engine process
@@ -46,7 +49,11 @@ export interface RestartEngineResult {
 
 /** The execution provider of each engine job: decode steps (completions), keystroke-sized prefill,
  *  ingestion (folding the workspace, Ask, long prefill chunks). */
-export interface JobProviders { step: string; keystroke: string; ingest: string }
+export interface JobProviders {
+  step: string;
+  keystroke: string;
+  ingest: string;
+}
 
 /** ↩️ `statewise/info`: what the engine runs now. */
 export const InfoRequest = { method: 'statewise/info' } as const;
@@ -112,4 +119,8 @@ export interface AskResult {
 
 /** ⬅️ `statewise/askProgress`: the answer so far (`text` is the whole answer up to now). */
 export const AskProgressNotification = { method: 'statewise/askProgress' } as const;
-export interface AskProgressParams { askId: string; text: string; tokens: number }
+export interface AskProgressParams {
+  askId: string;
+  text: string;
+  tokens: number;
+}

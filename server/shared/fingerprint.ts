@@ -30,12 +30,16 @@ export const FOLD_FORMAT = 'statewise-fold-v1';
 
 /** key_0 of a fold chain: the model (id and version) and the fold format. */
 export function foldSeed(modelId: string, modelVersion: string): string {
-  return createHash('sha256').update(JSON.stringify([FOLD_FORMAT, modelId, modelVersion])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([FOLD_FORMAT, modelId, modelVersion]))
+    .digest('hex');
 }
 
 /** key_i = sha256(key_{i-1}, path_i, sha256(text_i)): names the state after folding files 1..i. */
 export function nextFoldKey(prev: string, path: string, textSha256: string): string {
-  return createHash('sha256').update(JSON.stringify([prev, path, textSha256])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([prev, path, textSha256]))
+    .digest('hex');
 }
 
 /**

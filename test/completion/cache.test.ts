@@ -3,8 +3,13 @@ import assert from 'node:assert/strict';
 import { CompletionCache, fnv1a, remainderAfterTyped, type CacheKey } from '../../server/lsp/completion/cache';
 
 const P = 'function f() {\n  ';
-const key = (prefix: string, over: Partial<CacheKey> = {}): CacheKey =>
-  ({ uri: 'file:///a.ts', prefix, suffix: '\n}\n', contextVersion: 'v1', ...over });
+const key = (prefix: string, over: Partial<CacheKey> = {}): CacheKey => ({
+  uri: 'file:///a.ts',
+  prefix,
+  suffix: '\n}\n',
+  contextVersion: 'v1',
+  ...over,
+});
 
 test('fnv1a: known values and ranges', () => {
   assert.equal(fnv1a(''), 0x811c9dc5);
@@ -103,7 +108,10 @@ test('cache: set for the same key replaces; empty completions are not stored', (
 for (const order of ['shorter first', 'longer first']) {
   test(`cache: the entry stored at the longest prefix wins (${order})`, () => {
     const cache = new CompletionCache();
-    const sets: [string, string][] = [[P, 'abcdef'], [P + 'abc', 'XYZ']];
+    const sets: [string, string][] = [
+      [P, 'abcdef'],
+      [P + 'abc', 'XYZ'],
+    ];
     for (const [prefix, completion] of order === 'shorter first' ? sets : sets.reverse()) cache.set(key(prefix), completion);
     assert.equal(cache.get(key(P + 'abc')), 'XYZ');
     assert.equal(cache.get(key(P + 'ab')), 'cdef');

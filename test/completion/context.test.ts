@@ -21,9 +21,24 @@ const cases: { name: string; text: string; offset: number; want: Partial<ReturnT
   { name: 'offset past the end is clamped', text: 'ab', offset: 99, want: { prefix: 'ab', suffix: '' } },
   { name: 'negative offset is clamped', text: 'ab', offset: -3, want: { prefix: '', suffix: 'ab' } },
   { name: 'NaN offset counts as 0', text: 'ab', offset: NaN, want: { prefix: '', suffix: 'ab' } },
-  { name: 'CRLF: no \\r in the line parts', text: 'a\r\n\tb c\r\nd', offset: 5, want: { linePrefix: '\tb', lineSuffix: ' c', indent: '\t' } },
-  { name: 'cursor between \\r and \\n ends the line', text: 'ab\r\ncd', offset: 3, want: { linePrefix: 'ab', lineSuffix: '', prefix: 'ab\r' } },
-  { name: 'indent of the whole line when the cursor is inside it', text: '      x', offset: 2, want: { linePrefix: '  ', lineSuffix: '    x', indent: '      ' } },
+  {
+    name: 'CRLF: no \\r in the line parts',
+    text: 'a\r\n\tb c\r\nd',
+    offset: 5,
+    want: { linePrefix: '\tb', lineSuffix: ' c', indent: '\t' },
+  },
+  {
+    name: 'cursor between \\r and \\n ends the line',
+    text: 'ab\r\ncd',
+    offset: 3,
+    want: { linePrefix: 'ab', lineSuffix: '', prefix: 'ab\r' },
+  },
+  {
+    name: 'indent of the whole line when the cursor is inside it',
+    text: '      x',
+    offset: 2,
+    want: { linePrefix: '  ', lineSuffix: '    x', indent: '      ' },
+  },
   { name: 'offset inside a surrogate pair moves before it', text: 'a😀b', offset: 2, want: { prefix: 'a', suffix: '😀b' } },
   { name: 'unicode before the cursor', text: 'é = "ü"', offset: 6, want: { linePrefix: 'é = "ü', lineSuffix: '"' } },
 ];

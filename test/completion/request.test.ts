@@ -13,9 +13,15 @@ test('single line mid-statement: the single-line cap, greedy settings, one answe
   const r = buildCompletionRequest({ ...base, ctx: at(['function f() {', '  return a.║']) });
   assert.equal(r.mode, 'single');
   assert.deepEqual(r.params, {
-    uri: 'file:///a.ts', version: 3, position: { line: 1, character: 2 }, singleLine: true,
-    maxTokens: settings['completion.maxSingleLineTokens'], suffixMaxTokens: settings['completion.suffixMaxTokens'],
-    temperature: settings['completion.temperature'], topP: settings['completion.topP'], n: 1,
+    uri: 'file:///a.ts',
+    version: 3,
+    position: { line: 1, character: 2 },
+    singleLine: true,
+    maxTokens: settings['completion.maxSingleLineTokens'],
+    suffixMaxTokens: settings['completion.suffixMaxTokens'],
+    temperature: settings['completion.temperature'],
+    topP: settings['completion.topP'],
+    n: 1,
   });
 });
 
@@ -28,8 +34,18 @@ test('a blank new line asks for several lines with the multi-line cap; manual tr
 });
 
 test('settings flow through: multiline never, caps, sampling; an evaluation may force a layout', () => {
-  const s = { ...settings, 'completion.multiline': 'never' as const, 'completion.maxSingleLineTokens': 7, 'completion.suffixMaxTokens': 0, 'completion.temperature': 0.5, 'completion.topP': 0.5 };
+  const s = {
+    ...settings,
+    'completion.multiline': 'never' as const,
+    'completion.maxSingleLineTokens': 7,
+    'completion.suffixMaxTokens': 0,
+    'completion.temperature': 0.5,
+    'completion.topP': 0.5,
+  };
   const r = buildCompletionRequest({ ...base, settings: s, layout: 'fim', ctx: at(['function f() {', '  ║', '}']) });
   assert.equal(r.mode, 'single');
-  assert.deepEqual([r.params.maxTokens, r.params.suffixMaxTokens, r.params.temperature, r.params.topP, r.params.layout], [7, 0, 0.5, 0.5, 'fim']);
+  assert.deepEqual(
+    [r.params.maxTokens, r.params.suffixMaxTokens, r.params.temperature, r.params.topP, r.params.layout],
+    [7, 0, 0.5, 0.5, 'fim'],
+  );
 });

@@ -77,8 +77,18 @@ test('singleFlight: a run superseded while waiting never calls its fn', async ()
 
 test('singleFlight: errors from fn pass through', async () => {
   const sf = new SingleFlight();
-  await assert.rejects(sf.run(async () => { throw new Error('boom'); }), /boom/);
-  await assert.rejects(sf.run(() => { throw new TypeError('sync'); }), TypeError);
+  await assert.rejects(
+    sf.run(async () => {
+      throw new Error('boom');
+    }),
+    /boom/,
+  );
+  await assert.rejects(
+    sf.run(() => {
+      throw new TypeError('sync');
+    }),
+    TypeError,
+  );
   assert.equal(await sf.run(async () => 'still works'), 'still works');
 });
 

@@ -17,5 +17,5 @@ test('previousNonBlankLine: a document that starts with blank lines ends the sea
   assert.equal(previousNonBlankLine('\n\n  \nx'), undefined);
   // found by `statewise eval recall` (control variant): the filter pipeline hung on this document
   const text = '\nassert.equal(SIGNAL_LEDGER_88, "';
-  assert.equal(removeRepetition('", \'https://example.com\')', buildContext(text, text.length, 'javascript')), '", \'https://example.com\')');
+  assert.equal(removeRepetition("\", 'https://example.com')", buildContext(text, text.length, 'javascript')), "\", 'https://example.com')");
 });

@@ -16,7 +16,12 @@ const REPO = path.resolve(__dirname, '..', '..');
 const SKIP = [/^models\/corpus\//, /^package-lock\.json$/, /^test\/docs\/citations\.test\.ts$/];
 const MAX_BYTES = 4 * 1024 * 1024;
 
-export interface Citation { file: string; line: number; target: string; section?: string }
+export interface Citation {
+  file: string;
+  line: number;
+  target: string;
+  section?: string;
+}
 
 const URL = /\b[a-z][a-z0-9+.-]*:\/\/[^\s<>"'`)\]]*/gi;
 /** A host name with a path but no scheme (github.com/o/r/blob/main/README.md): a link too. */
@@ -74,7 +79,10 @@ export function badCitations(files: Map<string, string>): string[] {
     for (const c of citationsIn(file, text)) {
       const at = `${c.file}:${c.line}`;
       const target = resolveCitation(c, (p) => files.has(p));
-      if (!target) { bad.push(`${at}: cites ${c.target}, which is not in the repository`); continue; }
+      if (!target) {
+        bad.push(`${at}: cites ${c.target}, which is not in the repository`);
+        continue;
+      }
       if (c.section === undefined) continue;
       if (!sections.has(target)) sections.set(target, sectionsOf(files.get(target)!));
       if (!sections.get(target)!.has(c.section)) bad.push(`${at}: cites ${c.target} §${c.section}, which ${target} does not have`);
@@ -85,14 +93,24 @@ export function badCitations(files: Map<string, string>): string[] {
 
 /** Every text file git knows in the repository (tracked, or untracked and not ignored), by path. */
 function repositoryTexts(): Map<string, string> {
-  const list = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REPO, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const list = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: REPO,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   const files = new Map<string, string>();
   for (const p of new Set(list.split('\0').filter(Boolean))) {
     const abs = path.join(REPO, p);
     if (!existsSync(abs) || !statSync(abs).isFile()) continue;
-    if (statSync(abs).size > MAX_BYTES) { files.set(p, ''); continue; } // exists; too big to be prose
+    if (statSync(abs).size > MAX_BYTES) {
+      files.set(p, '');
+      continue;
+    } // exists; too big to be prose
     const buf = readFileSync(abs);
-    if (buf.subarray(0, 8000).includes(0)) { files.set(p, ''); continue; } // binary
+    if (buf.subarray(0, 8000).includes(0)) {
+      files.set(p, '');
+      continue;
+    } // binary
     files.set(p, SKIP.some((r) => r.test(p)) ? '' : buf.toString('utf8'));
   }
   return files;
@@ -108,12 +126,15 @@ test('every cited .md file exists and has the cited section', () => {
 test('the checker finds a missing file and a missing section, and skips URLs and data', () => {
   const files = new Map([
     ['docs/a.md', '# A\n\n## 1. One\n\n### 1.2 Sub\n\n```\n## 9. not a heading\n```\n'],
-    ['src/x.ts', [
-      '// see docs/a.md §1.2 and `docs/a.md` §1, then a.md from here: not found',
-      '// gone: design/MODELS.md §6, ARCHITECTURE.md; wrong section: docs/a.md §9',
-      "// https://example.com/docs/README.md and github.com/x/y/blob/main/B.md are links: x('notes.md')",
-      '// relative: ../docs/a.md',
-    ].join('\n')],
+    [
+      'src/x.ts',
+      [
+        '// see docs/a.md §1.2 and `docs/a.md` §1, then a.md from here: not found',
+        '// gone: design/MODELS.md §6, ARCHITECTURE.md; wrong section: docs/a.md §9',
+        "// https://example.com/docs/README.md and github.com/x/y/blob/main/B.md are links: x('notes.md')",
+        '// relative: ../docs/a.md',
+      ].join('\n'),
+    ],
   ]);
   assert.deepEqual(badCitations(files), [
     'src/x.ts:1: cites a.md, which is not in the repository',

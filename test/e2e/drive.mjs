@@ -22,10 +22,17 @@ const ctx = await chromium.launchPersistentContext(process.env.CHROMIUM_PROFILE,
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   headless: true,
   viewport: { width: 1400, height: 900 },
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 });
-const page = ctx.pages()[0] ?? await ctx.newPage();
+const page = ctx.pages()[0] ?? (await ctx.newPage());
 
 /** Opens a workspace file from the explorer and puts the cursor on a new last line. */
 async function openAtEnd(name) {
@@ -37,12 +44,13 @@ async function openAtEnd(name) {
 }
 
 /** The ghost text shown: its spans on the cursor's line (one per token colour), then any extra lines. */
-const ghostText = () => page.evaluate((editor) => {
-  const ed = document.querySelector(editor);
-  const inline = [...ed.querySelectorAll('.ghost-text-decoration')].map((e) => e.textContent).join('');
-  const more = [...ed.querySelectorAll('.ghost-text .view-line')].map((e) => `\n${e.textContent}`).join('');
-  return (inline + more).replace(/\u00a0/g, ' ');
-}, EDITOR);
+const ghostText = () =>
+  page.evaluate((editor) => {
+    const ed = document.querySelector(editor);
+    const inline = [...ed.querySelectorAll('.ghost-text-decoration')].map((e) => e.textContent).join('');
+    const more = [...ed.querySelectorAll('.ghost-text .view-line')].map((e) => `\n${e.textContent}`).join('');
+    return (inline + more).replace(/\u00a0/g, ' ');
+  }, EDITOR);
 
 /** The ghost text once `settled(text)` holds (the counter can change a frame before the text), or
  *  the text as it is after `ms`: callers then assert on it. */
@@ -61,11 +69,15 @@ async function completesTypeScript() {
   const typed = 'export function scale(p: Point, ';
   await page.keyboard.type(typed, { delay: 40 });
   const tType = Date.now();
-  let ghost;
-  try { await page.waitForSelector(GHOST, { timeout: 15_000 }); }
-  catch { log('no ghost text after typing: Alt+\\'); await page.keyboard.press('Alt+Backslash'); await page.waitForSelector(GHOST, { timeout: 15_000 }); }
+  try {
+    await page.waitForSelector(GHOST, { timeout: 15_000 });
+  } catch {
+    log('no ghost text after typing: Alt+\\');
+    await page.keyboard.press('Alt+Backslash');
+    await page.waitForSelector(GHOST, { timeout: 15_000 });
+  }
   const ms = Date.now() - tType;
-  ghost = await ghostText();
+  const ghost = await ghostText();
   log(`ghost text ${JSON.stringify(ghost)} ${ms} ms after the last keystroke`);
   await page.screenshot({ path: path.join(OUT, 'ts-ghost-text.png') });
   if (!ghost.trim()) throw new Error('the ghost text is empty');
@@ -86,11 +98,18 @@ async function nothingForMarkdown() {
   await page.waitForSelector(`${STATUS} .codicon-circle-slash`, { timeout: 10_000 });
   await page.keyboard.type('The workspace state is ', { delay: 40 });
   const appeared = async (label) => {
-    try { await page.waitForSelector(GHOST, { timeout: 4_000 }); return `ghost text after ${label}: ${JSON.stringify(await ghostText())}`; }
-    catch { return ''; }
+    try {
+      await page.waitForSelector(GHOST, { timeout: 4_000 });
+      return `ghost text after ${label}: ${JSON.stringify(await ghostText())}`;
+    } catch {
+      return '';
+    }
   };
   let err = await appeared('typing');
-  if (!err) { await page.keyboard.press('Alt+Backslash'); err = await appeared('Alt+\\'); }
+  if (!err) {
+    await page.keyboard.press('Alt+Backslash');
+    err = await appeared('Alt+\\');
+  }
   await page.screenshot({ path: path.join(OUT, 'md-disabled.png') });
   if (err) throw new Error(err);
   const title = await page.locator(STATUS).first().innerText();
@@ -124,8 +143,12 @@ async function switchesArchitecture() {
   await page.keyboard.type('export function neg(p: Point): Point {', { delay: 40 });
   await page.keyboard.press('Enter');
   await page.keyboard.type('return ', { delay: 40 });
-  try { await page.waitForSelector(GHOST, { timeout: 15_000 }); }
-  catch { await page.keyboard.press('Alt+Backslash'); await page.waitForSelector(GHOST, { timeout: 15_000 }); }
+  try {
+    await page.waitForSelector(GHOST, { timeout: 15_000 });
+  } catch {
+    await page.keyboard.press('Alt+Backslash');
+    await page.waitForSelector(GHOST, { timeout: 15_000 });
+  }
   const ghost = await ghostText();
   await page.screenshot({ path: path.join(OUT, `arch-${OTHER_ARCH}.png`) });
   if (!ghost.trim()) throw new Error('the ghost text is empty');
@@ -137,7 +160,11 @@ async function runCommand(title) {
   await page.keyboard.press('F1');
   await page.waitForSelector('.quick-input-widget input');
   await page.keyboard.type(title, { delay: 10 });
-  await page.locator('.quick-input-widget .quick-input-list-entry').filter({ has: page.getByText(title, { exact: true }) }).first().click();
+  await page
+    .locator('.quick-input-widget .quick-input-list-entry')
+    .filter({ has: page.getByText(title, { exact: true }) })
+    .first()
+    .click();
   await page.waitForSelector('.quick-input-widget', { state: 'hidden' });
 }
 
@@ -151,7 +178,7 @@ async function closeAskPanel(name) {
 }
 
 /** "2/3" in the inline-suggestion toolbar (editor.inlineSuggest.showToolbar: always), or ''. */
-const HINT_COUNT = ".inlineSuggestionsHints .availableSuggestionCount";
+const HINT_COUNT = '.inlineSuggestionsHints .availableSuggestionCount';
 const hintCount = () => page.evaluate((sel) => document.querySelector(sel)?.textContent?.trim() ?? '', HINT_COUNT);
 
 /** Alt+\ asks for alternatives (forked states): the toolbar counts them, Alt+] and Alt+[ cycle. */
@@ -161,18 +188,24 @@ async function cyclesAlternatives() {
   await page.keyboard.type('export function perimeter(points: Point[]): number {', { delay: 30 });
   await page.keyboard.press('Enter');
   await page.keyboard.press('Alt+Backslash');
-  await page.waitForFunction((sel) => /^\d+\/([2-9]|\d\d+)$/.test(document.querySelector(sel)?.textContent?.trim() ?? ''), HINT_COUNT, { timeout: 30_000 });
+  await page.waitForFunction((sel) => /^\d+\/([2-9]|\d\d+)$/.test(document.querySelector(sel)?.textContent?.trim() ?? ''), HINT_COUNT, {
+    timeout: 30_000,
+  });
   const count = await hintCount();
   const first = await ghostText();
   await page.screenshot({ path: path.join(OUT, 'alternatives-1.png') });
   await page.keyboard.press('Alt+]');
-  await page.waitForFunction(([sel, before]) => document.querySelector(sel)?.textContent?.trim() !== before, [HINT_COUNT, count], { timeout: 10_000 });
+  await page.waitForFunction(([sel, before]) => document.querySelector(sel)?.textContent?.trim() !== before, [HINT_COUNT, count], {
+    timeout: 10_000,
+  });
   const next = await hintCount();
   const second = await ghostTextWhen((t) => t !== first);
   await page.screenshot({ path: path.join(OUT, 'alternatives-2.png') });
   if (second === first) throw new Error(`Alt+] showed the same text ${JSON.stringify(first)} (${count} → ${next})`);
   await page.keyboard.press('Alt+[');
-  await page.waitForFunction(([sel, want]) => document.querySelector(sel)?.textContent?.trim() === want, [HINT_COUNT, count], { timeout: 10_000 });
+  await page.waitForFunction(([sel, want]) => document.querySelector(sel)?.textContent?.trim() === want, [HINT_COUNT, count], {
+    timeout: 10_000,
+  });
   const back = await ghostTextWhen((t) => t === first);
   await page.keyboard.press('Escape');
   if (back !== first) throw new Error(`Alt+[ did not return to ${JSON.stringify(first)}: ${JSON.stringify(back)}`);
@@ -210,7 +243,10 @@ async function asksAboutLongFile() {
   await input.fill('What does totalPriceOfWidgets0 return?');
   const tAsk = Date.now();
   await input.press('Enter');
-  await wv.locator(`${turn(1)} .answer`).filter({ hasText: /\S/ }).waitFor({ timeout: 240_000 });
+  await wv
+    .locator(`${turn(1)} .answer`)
+    .filter({ hasText: /\S/ })
+    .waitFor({ timeout: 240_000 });
   const firstTextMs = Date.now() - tAsk;
   await page.screenshot({ path: path.join(OUT, 'ask-streaming.png') });
   await wv.locator(turn(1, 'done')).waitFor({ timeout: 120_000 });
@@ -220,7 +256,8 @@ async function asksAboutLongFile() {
   if (partial.size < 2) throw new Error(`the answer did not stream: renders ${JSON.stringify(renders)}`);
   const fileTokens = (await wv.locator('.file-tokens').innerText()).trim();
   const stats = (await wv.locator(`${turn(1)} .stats`).innerText()).trim();
-  if (!/\d tokens$/.test(fileTokens) || !/first token \d[\d,]* ms/.test(stats)) throw new Error(`no token count or latency: "${fileTokens}" "${stats}"`);
+  if (!/\d tokens$/.test(fileTokens) || !/first token \d[\d,]* ms/.test(stats))
+    throw new Error(`no token count or latency: "${fileTokens}" "${stats}"`);
   await page.screenshot({ path: path.join(OUT, 'ask-answered.png') });
 
   // Follow-up, cancelled. An edit at the top first makes the file's cached states stale, so the engine
@@ -252,9 +289,18 @@ async function asksAboutLongFile() {
   await runCommand('File: Revert File');
   await page.waitForSelector(`.tab.active:has-text("${name}"):not(.dirty)`);
   await closeAskPanel(name);
-  Object.assign(metrics, { askLines: lines, askFileTokens: fileTokens, askFirstTextMs: firstTextMs, askDoneMs: doneMs, askCancelMs: cancelMs, askRenders: renders.length });
-  return `${lines} lines (${fileTokens}): first text ${firstTextMs} ms, done ${doneMs} ms after Enter, ${partial.size} partial renders; ` +
-    `"${stats}"; follow-up cancelled ${cancelMs} ms after the click; 2 turns after reopening`;
+  Object.assign(metrics, {
+    askLines: lines,
+    askFileTokens: fileTokens,
+    askFirstTextMs: firstTextMs,
+    askDoneMs: doneMs,
+    askCancelMs: cancelMs,
+    askRenders: renders.length,
+  });
+  return (
+    `${lines} lines (${fileTokens}): first text ${firstTextMs} ms, done ${doneMs} ms after Enter, ${partial.size} partial renders; ` +
+    `"${stats}"; follow-up cancelled ${cancelMs} ms after the click; 2 turns after reopening`
+  );
 }
 
 try {
@@ -272,22 +318,30 @@ try {
     ['settings: architecture switch', switchesArchitecture],
   ];
   for (const [name, fn] of cases) {
-    try { log(`ok   ${name}: ${await fn()}`); results.push(true); }
-    catch (e) {
-      log(`FAIL ${name}: ${e.message}`); results.push(false);
+    try {
+      log(`ok   ${name}: ${await fn()}`);
+      results.push(true);
+    } catch (e) {
+      log(`FAIL ${name}: ${e.message}`);
+      results.push(false);
       await page.screenshot({ path: path.join(OUT, `failure-${results.length}.png`) }).catch(() => {});
     }
   }
 } catch (e) {
-  log(`FAIL: ${e.message}`); results.push(false);
+  log(`FAIL: ${e.message}`);
+  results.push(false);
   await page.screenshot({ path: path.join(OUT, 'failure.png') }).catch(() => {});
 } finally {
   await ctx.close();
 }
-const passed = results.filter(Boolean).length, failed = Math.max(results.length, 5) - passed;
+const passed = results.filter(Boolean).length,
+  failed = Math.max(results.length, 5) - passed;
 fs.writeFileSync(path.join(OUT, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
 if (metrics.keystrokeToGhostMs !== undefined) log(`keystroke→ghost text: ${metrics.keystrokeToGhostMs} ms`);
-if (metrics.askFirstTextMs !== undefined) log(`Ask (${metrics.askLines} lines): first text ${metrics.askFirstTextMs} ms, answer ${metrics.askDoneMs} ms, cancel ${metrics.askCancelMs} ms`);
+if (metrics.askFirstTextMs !== undefined)
+  log(
+    `Ask (${metrics.askLines} lines): first text ${metrics.askFirstTextMs} ms, answer ${metrics.askDoneMs} ms, cancel ${metrics.askCancelMs} ms`,
+  );
 const summary = `e2e: ${passed} passed, ${failed} failed`;
 fs.writeFileSync(path.join(OUT, 'summary.txt'), `${summary}\n`);
 log(`total ${secs()}`);

@@ -21,7 +21,9 @@ async function engine(): Promise<Engine> {
 test('ask: the answer streams and ends at <|end|>, <|endoftext|> or maxTokens', async () => {
   const e = await engine();
   const partials: { text: string; tokens: number }[] = [];
-  const r = await e.ask({ path: PATH, text, question: 'What does stateBytes return?', maxTokens: 12 }, never, (t, n) => partials.push({ text: t, tokens: n }));
+  const r = await e.ask({ path: PATH, text, question: 'What does stateBytes return?', maxTokens: 12 }, never, (t, n) =>
+    partials.push({ text: t, tokens: n }),
+  );
   assert.ok(['end', 'endoftext', 'maxTokens'].includes(r.stop), r.stop);
   if (r.stop === 'maxTokens') assert.equal(r.generatedTokens, 12);
   else assert.ok(r.generatedTokens < 12);
@@ -44,11 +46,20 @@ test('ask: a second question on the unchanged file starts from the cached file s
   const second = await e.ask({ path: PATH, text, question: 'Which parameters does createSession take?', maxTokens: 4 }, never, () => {});
   assert.equal(second.fileTokens, first.fileTokens);
   assert.ok(second.cachedTokens >= second.fileTokens, `cached ${second.cachedTokens} of ${second.fileTokens} file tokens`);
-  assert.ok(second.firstTokenMs < first.firstTokenMs / 2, `first token ${first.firstTokenMs.toFixed(0)} ms, then ${second.firstTokenMs.toFixed(0)} ms`);
-  t.diagnostic(`ask ${PATH} (${first.fileTokens} file tokens): first token ${first.firstTokenMs.toFixed(0)} ms, second question ${second.firstTokenMs.toFixed(0)} ms`);
+  assert.ok(
+    second.firstTokenMs < first.firstTokenMs / 2,
+    `first token ${first.firstTokenMs.toFixed(0)} ms, then ${second.firstTokenMs.toFixed(0)} ms`,
+  );
+  t.diagnostic(
+    `ask ${PATH} (${first.fileTokens} file tokens): first token ${first.firstTokenMs.toFixed(0)} ms, second question ${second.firstTokenMs.toFixed(0)} ms`,
+  );
   // An open document with the same path and text is the same token stream: its checkpoints are shared.
   e.openDocument({ uri: 'file:///m.ts', path: PATH, text, version: 1 });
-  const open = await e.ask({ uri: 'file:///m.ts', version: 1, path: PATH, question: 'What does zeroState return?', maxTokens: 2 }, never, () => {});
+  const open = await e.ask(
+    { uri: 'file:///m.ts', version: 1, path: PATH, question: 'What does zeroState return?', maxTokens: 2 },
+    never,
+    () => {},
+  );
   assert.ok(open.cachedTokens >= open.fileTokens);
 });
 
@@ -59,30 +70,55 @@ test('ask: an edit to the file invalidates the cached file state (checkpoints be
   const q = { uri, path: PATH, question: 'What does stateBytes return?', maxTokens: 2 };
   const before = await e.ask({ ...q, version: 1 }, never, () => {});
   assert.ok((await e.ask({ ...q, version: 1 }, never, () => {})).cachedTokens >= before.fileTokens);
-  e.editDocument({ uri, version: 2, changes: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '// edited\n' }] });
+  e.editDocument({
+    uri,
+    version: 2,
+    changes: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '// edited\n' }],
+  });
   const top = await e.ask({ ...q, version: 2 }, never, () => {});
   assert.ok(top.fileTokens > before.fileTokens);
   assert.ok(top.cachedTokens < 16, `an edit at the top leaves nothing but the header cached (${top.cachedTokens})`);
   const lines = text.split('\n').length;
-  e.editDocument({ uri, version: 3, changes: [{ range: { start: { line: lines - 2, character: 0 }, end: { line: lines - 2, character: 0 } }, text: '// near the end\n' }] });
+  e.editDocument({
+    uri,
+    version: 3,
+    changes: [{ range: { start: { line: lines - 2, character: 0 }, end: { line: lines - 2, character: 0 } }, text: '// near the end\n' }],
+  });
   const bottom = await e.ask({ ...q, version: 3 }, never, () => {});
-  assert.ok(bottom.cachedTokens < bottom.fileTokens && bottom.cachedTokens >= bottom.fileTokens - 200, `cached ${bottom.cachedTokens} of ${bottom.fileTokens}`);
+  assert.ok(
+    bottom.cachedTokens < bottom.fileTokens && bottom.cachedTokens >= bottom.fileTokens - 200,
+    `cached ${bottom.cachedTokens} of ${bottom.fileTokens}`,
+  );
   // A stale version without text is refused.
-  await assert.rejects(e.ask({ ...q, version: 1 }, never, () => {}), /not open at version/);
+  await assert.rejects(
+    e.ask({ ...q, version: 1 }, never, () => {}),
+    /not open at version/,
+  );
 });
 
 test('ask: cancellation returns the partial answer with cancelled: true', async () => {
   const e = await engine();
   let seen = 0;
   let last = '';
-  const r = await e.ask({ path: PATH, text, question: 'What does stateBytes return?', maxTokens: 40 }, () => seen >= 3, (t) => { seen++; last = t; });
+  const r = await e.ask(
+    { path: PATH, text, question: 'What does stateBytes return?', maxTokens: 40 },
+    () => seen >= 3,
+    (t) => {
+      seen++;
+      last = t;
+    },
+  );
   assert.equal(r.cancelled, true);
   assert.equal(r.stop, 'cancelled');
   assert.equal(r.generatedTokens, 3);
   assert.equal(r.answer, last);
   // Cancelled while the file is fed: an empty answer, and the checkpoints fed so far stay cached.
   let calls = 0;
-  const early = await e.ask({ path: 'other.ts', text, question: 'q?' }, () => ++calls > 3, () => {});
+  const early = await e.ask(
+    { path: 'other.ts', text, question: 'q?' },
+    () => ++calls > 3,
+    () => {},
+  );
   assert.deepEqual([early.cancelled, early.answer, early.generatedTokens], [true, '', 0]);
   const after = await e.ask({ path: 'other.ts', text, question: 'q?', maxTokens: 1 }, never, () => {});
   assert.ok(after.cachedTokens > 0 && after.cachedTokens < after.fileTokens, `cached ${after.cachedTokens}`);
@@ -96,7 +132,14 @@ test('ask: a follow-up feeds only the newest turn; a selection is part of the qu
   assert.ok(a2.cachedTokens >= a2.fileTokens);
   const a3 = await e.ask({ path: PATH, text, question: 'And release?', history, maxTokens: 3 }, never, () => {});
   assert.ok(a3.cachedTokens > a3.fileTokens, 'the state after the history is cached too');
-  const sel = await e.ask({ path: PATH, text, question: 'What does this do?', selection: 'export function stateBytes(s: State): number {', maxTokens: 1 }, never, () => {});
+  const sel = await e.ask(
+    { path: PATH, text, question: 'What does this do?', selection: 'export function stateBytes(s: State): number {', maxTokens: 1 },
+    never,
+    () => {},
+  );
   assert.ok(sel.promptTokens - sel.fileTokens > 15, 'the selection is in the prompt');
-  await assert.rejects(e.ask({ path: PATH, text, question: '  ' }, never, () => {}), { name: 'BadRequestError' });
+  await assert.rejects(
+    e.ask({ path: PATH, text, question: '  ' }, never, () => {}),
+    { name: 'BadRequestError' },
+  );
 });

@@ -4,13 +4,27 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ASK_FORMAT, askPieces, askTokens, encodePieces, fillTemplate, specialIdOf, type AskInput, type Piece } from '../../server/engine/askPrompt';
+import {
+  ASK_FORMAT,
+  askPieces,
+  askTokens,
+  encodePieces,
+  fillTemplate,
+  specialIdOf,
+  type AskInput,
+  type Piece,
+} from '../../server/engine/askPrompt';
 import { EngineDocument } from '../../server/engine/document';
 import { readManifest } from '../../server/engine/manifest';
 import { CodeTokenizer } from '../../server/engine/tokenizer';
 import { modelDir, MODELS_DIR, shippedArchs } from '../helpers/models';
 
-interface Case { name: string; input: AskInput; pieces: Piece[]; ids: number[] }
+interface Case {
+  name: string;
+  input: AskInput;
+  pieces: Piece[];
+  ids: number[];
+}
 const fixture = JSON.parse(readFileSync(join(MODELS_DIR, 'ask-parity.json'), 'utf8')) as { tokenizer: string; cases: Case[] };
 const hawk = modelDir('hawk');
 const tok = CodeTokenizer.fromFile(join(hawk, 'tokenizer.json'));
@@ -41,7 +55,7 @@ test('ask-parity: the engine path (document line tokens + cached parts) gives th
 test('ask-format special tokens are special tokens of every shipped model, with the same ids', () => {
   for (const arch of shippedArchs()) {
     const m = readManifest(modelDir(arch));
-    const added = (JSON.parse(readFileSync(join(modelDir(arch), m.tokenizer), 'utf8')).added_tokens as { id: number; content: string }[]);
+    const added = JSON.parse(readFileSync(join(modelDir(arch), m.tokenizer), 'utf8')).added_tokens as { id: number; content: string }[];
     for (const [name, str] of Object.entries(ASK_FORMAT.specialTokens)) {
       assert.ok(Number.isInteger(m.specialTokens[name]), `${arch}: manifest special ${name}`);
       assert.equal(added.find((a) => a.content === str)?.id, m.specialTokens[name], `${arch}: ${str}`);

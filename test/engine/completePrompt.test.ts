@@ -15,7 +15,7 @@ test('completionTail: plain is the typed line; fim puts the suffix after it; suf
   assert.deepEqual(completionTail('fim', T, [], []), [3, 4]);
 });
 
-test('defaultLayout: the manifest\'s choice, plain when it names none', () => {
+test("defaultLayout: the manifest's choice, plain when it names none", () => {
   assert.equal(defaultLayout(undefined), 'plain');
   assert.equal(defaultLayout('suffix-first'), 'suffix-first');
 });

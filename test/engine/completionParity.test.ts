@@ -16,8 +16,17 @@ import { CodeTokenizer } from '../../server/engine/tokenizer';
 import { splitHealTail } from '../../server/engine/heal';
 import { MODELS_DIR, modelDir } from '../helpers/models';
 
-interface Piece { special?: string; text?: string }
-interface Case { name: string; layout: CompletionLayout; input: { path: string; text: string; line: number; character: number }; kept: string; pieces: Piece[] }
+interface Piece {
+  special?: string;
+  text?: string;
+}
+interface Case {
+  name: string;
+  layout: CompletionLayout;
+  input: { path: string; text: string; line: number; character: number };
+  kept: string;
+  pieces: Piece[];
+}
 const fixture = JSON.parse(readFileSync(join(MODELS_DIR, 'completion-parity.json'), 'utf8')) as { suffixMaxTokens: number; cases: Case[] };
 const dir = modelDir('hawk');
 const manifest = readManifest(dir);
@@ -40,22 +49,39 @@ test('completion-parity: every layout is covered; kept is the healed cursor line
   }
 });
 
-test('completion-parity: the engine\'s prompt gives the next-token distribution of the fixture pieces', async () => {
+test("completion-parity: the engine's prompt gives the next-token distribution of the fixture pieces", async () => {
   const engine = new Engine(() => {});
   await engine.load({ modelDir: dir, ep: 'cpu', threads: 0, maxStateMB: 64, checkpointInterval: 128 });
   const runner = await ModelRunner.load(dir, manifest, 'cpu', 0, () => {});
   for (const [i, c] of fixture.cases.entries()) {
     const uri = `file:///parity/${i}.ts`;
     engine.openDocument({ uri, path: c.input.path, text: c.input.text, version: 1 });
-    const r = await engine.complete({
-      uri, version: 1, position: { line: c.input.line, character: c.input.character }, singleLine: true, maxTokens: 1,
-      suffixMaxTokens: fixture.suffixMaxTokens, temperature: 0, topP: 1, n: 1, layout: c.layout, topTokens: 5,
-    }, () => false);
+    const r = await engine.complete(
+      {
+        uri,
+        version: 1,
+        position: { line: c.input.line, character: c.input.character },
+        singleLine: true,
+        maxTokens: 1,
+        suffixMaxTokens: fixture.suffixMaxTokens,
+        temperature: 0,
+        topP: 1,
+        n: 1,
+        layout: c.layout,
+        topTokens: 5,
+      },
+      () => false,
+    );
     const fed = await runner.feed(ids(c.pieces), runner.zeroState());
     const want = topTokens(fed.logits!, 5).map(({ id, p }) => ({ text: tok.tokenText(id), p }));
-    assert.deepEqual(r.top!.map((t) => t.text), want.map((t) => t.text), c.name);
+    assert.deepEqual(
+      r.top!.map((t) => t.text),
+      want.map((t) => t.text),
+      c.name,
+    );
     // int8 kernels quantize activations per call, so grouping tokens differently moves logits by ~1 %
-    for (let k = 0; k < want.length; k++) assert.ok(Math.abs(r.top![k]!.p - want[k]!.p) < 0.03, `${c.name}: ${JSON.stringify(r.top)} vs ${JSON.stringify(want)}`);
+    for (let k = 0; k < want.length; k++)
+      assert.ok(Math.abs(r.top![k]!.p - want[k]!.p) < 0.03, `${c.name}: ${JSON.stringify(r.top)} vs ${JSON.stringify(want)}`);
   }
   await runner.release();
 });

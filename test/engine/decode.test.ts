@@ -19,7 +19,9 @@ const id = (s: string) => {
 function scripted(wanted: number[]): { first: Float32Array; model: Stepper } {
   const logits = () => {
     const l = new Float32Array(tok.vocabSize);
-    wanted.forEach((w, i) => { l[w] = 10 - i; });
+    wanted.forEach((w, i) => {
+      l[w] = 10 - i;
+    });
     return l;
   };
   return { first: logits(), model: { step: async (_id, state) => ({ logits: logits(), state }) } };
@@ -28,8 +30,16 @@ function scripted(wanted: number[]): { first: Float32Array; model: Stepper } {
 async function run(wanted: number[], heal: string, maxTokens = 3): Promise<string> {
   const { first, model } = scripted(wanted);
   const r = await decode(model, tok, {
-    logits: first, state: new Map(), maxTokens, stops: new Set([0]), banned: new Set(), temperature: 0, topP: 1,
-    rng: seededRng(1), heal: new TextEncoder().encode(heal), shouldStop: () => false,
+    logits: first,
+    state: new Map(),
+    maxTokens,
+    stops: new Set([0]),
+    banned: new Set(),
+    temperature: 0,
+    topP: 1,
+    rng: seededRng(1),
+    heal: new TextEncoder().encode(heal),
+    shouldStop: () => false,
   });
   return r.text;
 }

@@ -12,8 +12,16 @@ const dir = modelDir('hawk');
 const load = { modelDir: dir, ep: 'cpu' as const, threads: 0, maxStateMB: 64, checkpointInterval: 128 };
 const text = readFileSync(join(REPO, 'server', 'engine', 'model.ts'), 'utf8');
 const req = (line: number, character: number, extra: Partial<CompleteParams> = {}): CompleteParams => ({
-  uri: 'file:///doc.ts', version: 1, position: { line, character }, singleLine: true, maxTokens: 12,
-  suffixMaxTokens: 32, temperature: 0, topP: 0.95, n: 1, ...extra,
+  uri: 'file:///doc.ts',
+  version: 1,
+  position: { line, character },
+  singleLine: true,
+  maxTokens: 12,
+  suffixMaxTokens: 32,
+  temperature: 0,
+  topP: 0.95,
+  n: 1,
+  ...extra,
 });
 const never = () => false;
 
@@ -34,7 +42,11 @@ test('edits are applied and a stale version is refused', async () => {
   const e = new Engine(() => {});
   await e.load(load);
   e.openDocument({ uri: 'file:///doc.ts', path: 'doc.ts', text: 'function add(a, b) {\n  return a', version: 1 });
-  e.editDocument({ uri: 'file:///doc.ts', version: 2, changes: [{ range: { start: { line: 1, character: 10 }, end: { line: 1, character: 10 } }, text: ' +' }] });
+  e.editDocument({
+    uri: 'file:///doc.ts',
+    version: 2,
+    changes: [{ range: { start: { line: 1, character: 10 }, end: { line: 1, character: 10 } }, text: ' +' }],
+  });
   const r = await e.complete(req(1, 12, { version: 2 }), never);
   assert.equal(r.completions.length, 1);
   await assert.rejects(e.complete(req(1, 12, { version: 1 }), never), /version/);
@@ -53,7 +65,10 @@ test('cancellation stops a request between steps with a CancelledError', async (
   await e.load(load);
   e.openDocument({ uri: 'file:///doc.ts', path: 'doc.ts', text, version: 1 });
   let calls = 0;
-  await assert.rejects(e.complete(req(100, 0, { singleLine: false, maxTokens: 64 }), () => ++calls > 3), { name: 'CancelledError' });
+  await assert.rejects(
+    e.complete(req(100, 0, { singleLine: false, maxTokens: 64 }), () => ++calls > 3),
+    { name: 'CancelledError' },
+  );
   assert.ok(calls > 3);
 });
 
@@ -117,18 +132,25 @@ test('a manifest that does not match the graph is a ManifestMismatchError naming
     m.state[0].shape = [1, 7];
     writeFileSync(join(d, 'manifest.json'), JSON.stringify(m));
   });
-  await assert.rejects(new Engine(() => {}).load({ ...load, modelDir: d }), (e: Error) => e.name === 'ManifestMismatchError' && /state_in/.test(e.message));
+  await assert.rejects(
+    new Engine(() => {}).load({ ...load, modelDir: d }),
+    (e: Error) => e.name === 'ManifestMismatchError' && /state_in/.test(e.message),
+  );
   const d2 = brokenCopy((d) => writeFileSync(join(d, 'manifest.json'), '{ not json'));
   await assert.rejects(new Engine(() => {}).load({ ...load, modelDir: d2 }), { name: 'ModelCorruptError' });
 });
 
-test('layouts: the model\'s measured layout by default; each forced layout starts from the line-start checkpoint', async () => {
+test("layouts: the model's measured layout by default; each forced layout starts from the line-start checkpoint", async () => {
   const e = new Engine(() => {});
   await e.load(load);
   e.openDocument({ uri: 'file:///doc.ts', path: 'server/engine/model.ts', text, version: 1 });
   const byDefault = await e.complete(req(60, 4), never);
   assert.equal(byDefault.layout, JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).completion.layout);
-  const r = Object.fromEntries(await Promise.all((['plain', 'fim', 'suffix-first'] as const).map(async (layout) => [layout, await e.complete(req(60, 4, { layout }), never)] as const)));
+  const r = Object.fromEntries(
+    await Promise.all(
+      (['plain', 'fim', 'suffix-first'] as const).map(async (layout) => [layout, await e.complete(req(60, 4, { layout }), never)] as const),
+    ),
+  );
   for (const [layout, x] of Object.entries(r)) {
     assert.equal(x.layout, layout);
     assert.equal(x.completions.length, 1);
@@ -155,5 +177,8 @@ test('a manifest naming an unknown completion layout is a ManifestMismatchError'
     m.completion = { layout: 'psm' };
     writeFileSync(join(d, 'manifest.json'), JSON.stringify(m));
   });
-  await assert.rejects(new Engine(() => {}).load({ ...load, modelDir: d }), (e: Error) => e.name === 'ManifestMismatchError' && /completion\.layout "psm"/.test(e.message));
+  await assert.rejects(
+    new Engine(() => {}).load({ ...load, modelDir: d }),
+    (e: Error) => e.name === 'ManifestMismatchError' && /completion\.layout "psm"/.test(e.message),
+  );
 });

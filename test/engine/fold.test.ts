@@ -35,14 +35,24 @@ async function engine(log: string[] = []): Promise<Engine> {
 
 async function fold(e: Engine, list: Files, persistDir?: string, extra: Partial<WorkspaceParams> = {}) {
   const progress: number[] = [];
-  const r = await e.setWorkspace({ fingerprint: 'label', files: list, ...(persistDir ? { persistDir } : {}), ...extra }, never, (d) => progress.push(d));
+  const r = await e.setWorkspace({ fingerprint: 'label', files: list, ...(persistDir ? { persistDir } : {}), ...extra }, never, (d) =>
+    progress.push(d),
+  );
   return { ...r, progress };
 }
 
-
 const req: CompleteParams = {
-  uri: 'file:///doc.ts', version: 1, position: { line: 1, character: 20 }, singleLine: true, maxTokens: 8,
-  suffixMaxTokens: 0, temperature: 0, topP: 0.95, n: 1, layout: 'plain', topTokens: 5,
+  uri: 'file:///doc.ts',
+  version: 1,
+  position: { line: 1, character: 20 },
+  singleLine: true,
+  maxTokens: 8,
+  suffixMaxTokens: 0,
+  temperature: 0,
+  topP: 0.95,
+  n: 1,
+  layout: 'plain',
+  topTokens: 5,
 };
 
 /** The completion and the first-token distribution after the root: the root as the model uses it. */
@@ -85,9 +95,15 @@ test('fold: changing file k of n re-folds files k..n only; the root equals a fre
     assert.ok(Math.abs(t.p - y.top![i]!.p) < 0.02, `${t.p} vs ${y.top![i]!.p}`);
   });
 
-  const last = await fold(e, edit(changed, n - 1, (t) => `${t}// appended\n`));
+  const last = await fold(
+    e,
+    edit(changed, n - 1, (t) => `${t}// appended\n`),
+  );
   assert.deepEqual([last.refoldedFiles, last.restoredFiles], [1, n - 1], 'the last file: only itself');
-  const again = await fold(e, edit(changed, n - 1, (t) => `${t}// appended\n`));
+  const again = await fold(
+    e,
+    edit(changed, n - 1, (t) => `${t}// appended\n`),
+  );
   assert.deepEqual([again.refoldedFiles, again.restoredFiles, again.restored], [0, n, true], 'nothing changed: nothing folded');
   const back = await fold(e, changed);
   assert.deepEqual([back.refoldedFiles, back.restoredFiles], [1, n - 1], 'undoing the edit re-folds the last file only');
@@ -105,10 +121,17 @@ test('fold: a stale checkpoint is never used (same path and size, different cont
   assert.deepEqual([r.refoldedFiles, r.restoredFiles], [3, 1]);
   // after a restart the disk holds checkpoints of both lists: the stale one is not used either
   const e2 = await engine();
-  const r2 = await fold(e2, edit(list, 1, (t) => t.replace('= 10;', '= 12;')), dir);
+  const r2 = await fold(
+    e2,
+    edit(list, 1, (t) => t.replace('= 10;', '= 12;')),
+    dir,
+  );
   assert.deepEqual([r2.refoldedFiles, r2.restoredFiles], [3, 1]);
   const fresh = await engine();
-  await fold(fresh, edit(list, 1, (t) => t.replace('= 10;', '= 12;')));
+  await fold(
+    fresh,
+    edit(list, 1, (t) => t.replace('= 10;', '= 12;')),
+  );
   assertSameRoot(fresh, e2, 'after a same-size edit');
 });
 
@@ -120,7 +143,10 @@ test('fold: after a restart the persisted checkpoints give the same state and no
   assert.equal(readdirSync(dir).filter((f) => /^fold-[0-9a-f]{64}\.bin$/.test(f)).length, 5);
   const e2 = await engine();
   const restored = await fold(e2, list, dir);
-  assert.deepEqual([restored.refoldedFiles, restored.restoredFiles, restored.restored, restored.tokens, restored.key], [0, 5, true, built.tokens, built.key]);
+  assert.deepEqual(
+    [restored.refoldedFiles, restored.restoredFiles, restored.restored, restored.tokens, restored.key],
+    [0, 5, true, built.tokens, built.key],
+  );
   assert.deepEqual(restored.progress, [5]);
   assert.equal(relDiff(rootState(e), rootState(e2)), 0, 'a float32 round trip is exact');
 
@@ -128,11 +154,18 @@ test('fold: after a restart the persisted checkpoints give the same state and no
   const before = readdirSync(dir).map((f) => [f, statSync(join(dir, f)).mtimeMs]);
   const noop = await fold(e2, list, dir);
   assert.equal(noop.refoldedFiles, 0);
-  assert.deepEqual(readdirSync(dir).map((f) => [f, statSync(join(dir, f)).mtimeMs]), before);
+  assert.deepEqual(
+    readdirSync(dir).map((f) => [f, statSync(join(dir, f)).mtimeMs]),
+    before,
+  );
 
   // a save of the last file after a restart: the checkpoint before it comes from disk
   const e3 = await engine();
-  const saved = await fold(e3, edit(list, 4, (t) => `${t}// saved\n`), dir);
+  const saved = await fold(
+    e3,
+    edit(list, 4, (t) => `${t}// saved\n`),
+    dir,
+  );
   assert.deepEqual([saved.refoldedFiles, saved.restoredFiles], [1, 4]);
 });
 
@@ -150,8 +183,14 @@ test('fold: a corrupt or old-format persisted file is ignored with a log line', 
   const e2 = await engine(logs);
   const r = await fold(e2, list, dir);
   assert.deepEqual([r.refoldedFiles, r.restoredFiles], [1, 3], 'the corrupt root is not used; the checkpoint before it is');
-  assert.ok(logs.some((l) => /checksum mismatch/.test(l)), logs.join('\n'));
-  assert.ok(logs.some((l) => /workspace-state\.bin: an old format/.test(l)), logs.join('\n'));
+  assert.ok(
+    logs.some((l) => /checksum mismatch/.test(l)),
+    logs.join('\n'),
+  );
+  assert.ok(
+    logs.some((l) => /workspace-state\.bin: an old format/.test(l)),
+    logs.join('\n'),
+  );
   const fresh = await engine();
   await fold(fresh, list);
   assertSameRoot(fresh, e2, 'rebuilt after a corrupt file');
@@ -162,7 +201,16 @@ test('fold: a cancelled build keeps its checkpoints; rebuild folds everything; t
   const list = files(6);
   const e = await engine();
   let done = 0;
-  await assert.rejects(e.setWorkspace({ fingerprint: 'x', files: list }, () => done >= 3, (d) => { done = d; }), { name: 'CancelledError' });
+  await assert.rejects(
+    e.setWorkspace(
+      { fingerprint: 'x', files: list },
+      () => done >= 3,
+      (d) => {
+        done = d;
+      },
+    ),
+    { name: 'CancelledError' },
+  );
   const resumed = await fold(e, list);
   assert.deepEqual([resumed.refoldedFiles, resumed.restoredFiles], [3, 3]);
   const rebuilt = await fold(e, list, undefined, { rebuild: true });
@@ -174,8 +222,14 @@ test('fold: a cancelled build keeps its checkpoints; rebuild folds everything; t
   await fold(small, list);
   assert.equal(small.info().foldCheckpoints, 2);
   assert.ok(small.info().foldCacheBytes! <= 128 * 1024);
-  const last = await fold(small, edit(list, 5, (t) => `${t}//\n`));
+  const last = await fold(
+    small,
+    edit(list, 5, (t) => `${t}//\n`),
+  );
   assert.equal(last.refoldedFiles, 1);
-  const middle = await fold(small, edit(list, 2, (t) => `${t}//\n`));
+  const middle = await fold(
+    small,
+    edit(list, 2, (t) => `${t}//\n`),
+  );
   assert.equal(middle.refoldedFiles, 6, 'no checkpoint kept that early');
 });

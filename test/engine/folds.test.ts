@@ -2,7 +2,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
-import { FoldStore, foldPlan, PROVISIONAL_MIN_EXTRA_CHARS, provisionalFiles, provisionalKey, type FoldCheckpoint } from '../../server/engine/folds';
+import {
+  FoldStore,
+  foldPlan,
+  PROVISIONAL_MIN_EXTRA_CHARS,
+  provisionalFiles,
+  provisionalKey,
+  type FoldCheckpoint,
+} from '../../server/engine/folds';
 import { contentHash, foldChainKeys } from '../../server/shared/fingerprint';
 
 const sorted = (s: Set<number>) => [...s].sort((a, b) => a - b);
@@ -18,7 +25,12 @@ test('foldPlan: every boundary when they fit; else the last ones and some spread
   assert.equal(ten.length, 10);
   assert.deepEqual(ten.slice(-5), [96, 97, 98, 99, 100], 'the last files (the newest) each keep one');
   assert.deepEqual(ten.slice(0, 5), [16, 32, 48, 63, 79], 'the rest spread evenly over the earlier boundaries');
-  for (const [n, slots] of [[238, 30], [7, 6], [3, 2], [1000, 3]] as const) {
+  for (const [n, slots] of [
+    [238, 30],
+    [7, 6],
+    [3, 2],
+    [1000, 3],
+  ] as const) {
     const plan = foldPlan(n, slots);
     assert.ok(plan.size <= slots && plan.has(n) && [...plan].every((i) => i >= 1 && i <= n), `${n}/${slots}`);
   }
@@ -49,7 +61,13 @@ test('FoldStore: capped by bytes; unprotected (old chain) entries go first, leas
 test('provisionalFiles: the files the root has not seen, when the clean fold re-folds many others', () => {
   const list = Array.from({ length: 10 }, (_, i) => ({ path: `f${i}.ts`, text: `const x${i} = ${i};\n` }));
   const seenAll = new Map(list.map((f) => [f.path, contentHash(f.text)]));
-  const plan = (files: typeof list, start: number, seen = seenAll) => provisionalFiles(files, files.map((f) => contentHash(f.text)), start, seen);
+  const plan = (files: typeof list, start: number, seen = seenAll) =>
+    provisionalFiles(
+      files,
+      files.map((f) => contentHash(f.text)),
+      start,
+      seen,
+    );
   // the first file saved: it moves to the end, the clean fold re-folds all 10
   const early = [...list.slice(1), { ...list[0]!, text: 'const x0 = 100;\n' }];
   assert.deepEqual(plan(early, 0), [9]);
@@ -65,12 +83,18 @@ test('provisionalFiles: the files the root has not seen, when the clean fold re-
   assert.equal(plan(list.slice(1), 0), undefined);
   // a new path counts as changed; changed files longer than the rest: no provisional root
   assert.deepEqual(plan([...list, { path: 'new.ts', text: 'n' }], 0), [10]);
-  assert.equal(plan([...list.slice(0, 5), ...list.slice(5).map((f) => ({ ...f, text: `${f.text}// edited, now longer than before\n` }))], 0), undefined);
+  assert.equal(
+    plan([...list.slice(0, 5), ...list.slice(5).map((f) => ({ ...f, text: `${f.text}// edited, now longer than before\n` }))], 0),
+    undefined,
+  );
   assert.equal(plan(early, 0, new Map()), undefined, 'no root content: everything is new');
 });
 
 test('provisionalKey: never a clean chain key; depends on the base and on the appended files', () => {
-  const files = [{ path: 'a.ts', text: 'a' }, { path: 'b.ts', text: 'b' }];
+  const files = [
+    { path: 'a.ts', text: 'a' },
+    { path: 'b.ts', text: 'b' },
+  ];
   const keys = foldChainKeys('seed', files);
   const k = provisionalKey(keys[1]!, [{ path: 'b.ts', sha: contentHash('b') }]);
   assert.ok(!keys.includes(k));

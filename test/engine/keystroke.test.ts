@@ -9,9 +9,20 @@ import { modelDir } from '../helpers/models';
 const load = { modelDir: modelDir('hawk'), ep: 'cpu' as const, threads: 0, maxStateMB: 64, checkpointInterval: 256 };
 const never = () => false;
 const req = (uri: string, version: number, line: number, character: number): CompleteParams => ({
-  uri, version, position: { line, character }, singleLine: true, maxTokens: 6, suffixMaxTokens: 0, temperature: 0, topP: 1, n: 1, topTokens: 3,
+  uri,
+  version,
+  position: { line, character },
+  singleLine: true,
+  maxTokens: 6,
+  suffixMaxTokens: 0,
+  temperature: 0,
+  topP: 1,
+  n: 1,
+  topTokens: 3,
 });
-const FUNCS = Array.from({ length: 300 }, (_, i) => `export function f${i}(x: number): number {\n  return x * ${i} + ${i % 7};\n}\n`).join('\n');
+const FUNCS = Array.from({ length: 300 }, (_, i) => `export function f${i}(x: number): number {\n  return x * ${i} + ${i % 7};\n}\n`).join(
+  '\n',
+);
 
 test('a new line after Enter is fed from the start of the line above, and gives what a fresh engine gives', async () => {
   const e = new Engine(() => {});
@@ -22,12 +33,19 @@ test('a new line after Enter is fed from the start of the line above, and gives 
   e.openDocument({ uri, path: 'k.ts', text: FUNCS + 'const total = ', version: 1 });
   await e.complete(req(uri, 1, last, 14), never); // checkpoints the start of the last line
   // Enter at the end of the line, then type two characters on the new line
-  e.editDocument({ uri, version: 2, changes: [{ range: { start: { line: last, character: 14 }, end: { line: last, character: 14 } }, text: '1;\nco' }] });
+  e.editDocument({
+    uri,
+    version: 2,
+    changes: [{ range: { start: { line: last, character: 14 }, end: { line: last, character: 14 } }, text: '1;\nco' }],
+  });
   // the whole-stream search (a hash of every token of the document) must not run for a new line
   const store = (e as unknown as { store: { longestPrefix: (...a: unknown[]) => unknown } }).store;
   const search = store.longestPrefix.bind(store);
   let searches = 0;
-  store.longestPrefix = (...a: unknown[]) => { searches++; return search(...a); };
+  store.longestPrefix = (...a: unknown[]) => {
+    searches++;
+    return search(...a);
+  };
   const next = await e.complete(req(uri, 2, last + 1, 2), never);
   assert.equal(searches, 0, 'fed from the checkpoint at the start of the line above');
   assert.ok(next.promptTokens - next.cachedTokens < 30, `fed ${next.promptTokens - next.cachedTokens} tokens`);
@@ -35,7 +53,10 @@ test('a new line after Enter is fed from the start of the line above, and gives 
   await fresh.load(load);
   fresh.openDocument({ uri, path: 'k.ts', text: FUNCS + 'const total = 1;\nco', version: 1 });
   const want = await fresh.complete(req(uri, 1, last + 1, 2), never);
-  assert.deepEqual(next.top!.map((t) => t.text), want.top!.map((t) => t.text));
+  assert.deepEqual(
+    next.top!.map((t) => t.text),
+    want.top!.map((t) => t.text),
+  );
   assert.deepEqual(next.completions, want.completions);
 });
 

@@ -26,7 +26,9 @@ writeFileSync(join(outside, 'passwd'), `${SECRET}\n`);
 if (posix) execFileSync('mkfifo', [join(outside, 'fifo')]);
 
 const copies: string[] = [];
-test.after(() => { for (const d of [...copies, outside]) rmSync(d, { recursive: true, force: true }); });
+test.after(() => {
+  for (const d of [...copies, outside]) rmSync(d, { recursive: true, force: true });
+});
 
 type Mutate = (d: string, m: Manifest & Record<string, unknown>) => void;
 
@@ -46,7 +48,9 @@ function brokenCopy(mutate: Mutate, files: (d: string) => void = () => {}): stri
 /** The load fails within 20 s with `name` and a message matching `message`, echoing no file content. */
 async function refused(d: string, name: string, message: RegExp): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const hang = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('the load blocked: something opened a FIFO')), 20_000); });
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('the load blocked: something opened a FIFO')), 20_000);
+  });
   try {
     await assert.rejects(Promise.race([load(d), hang]), (e: Error) => {
       assert.equal(e.name, name, e.message);
@@ -75,8 +79,16 @@ test('a shipped model loads verified; the same manifest without checksums loads 
   assert.equal(ok.verified, true);
   assert.match(ok.integrity!, /^sha256 verified: 6 files, [\d.]+ MiB in \d+ ms$/);
   const logs: string[] = [];
-  const d = brokenCopy((_, m) => { delete m.checksums; });
-  const r = await new Engine((_, msg) => logs.push(msg)).load({ modelDir: d, ep: 'cpu', threads: 0, maxStateMB: 64, checkpointInterval: 128 });
+  const d = brokenCopy((_, m) => {
+    delete m.checksums;
+  });
+  const r = await new Engine((_, msg) => logs.push(msg)).load({
+    modelDir: d,
+    ep: 'cpu',
+    threads: 0,
+    maxStateMB: 64,
+    checkpointInterval: 128,
+  });
   assert.equal(r.verified, false);
   assert.match(r.integrity!, /unverified: manifest.json has no checksums/);
   assert.ok(logs.some((l) => /unverified/.test(l)));
@@ -90,7 +102,9 @@ test('weights with one byte flipped at the same size: ModelCorruptError naming t
   });
   assert.equal(statSync(join(d, 'weights-0.bin')).size, statSync(join(hawk, 'weights-0.bin')).size);
   await refused(d, 'ModelCorruptError', /weights-0\.bin does not match its sha256 in manifest\.json/);
-  const tok = brokenCopy((d) => writeFileSync(join(d, 'tokenizer.json'), readFileSync(join(d, 'tokenizer.json'), 'utf8').replace('"', ' "')));
+  const tok = brokenCopy((d) =>
+    writeFileSync(join(d, 'tokenizer.json'), readFileSync(join(d, 'tokenizer.json'), 'utf8').replace('"', ' "')),
+  );
   await refused(tok, 'ModelCorruptError', /tokenizer\.json does not match its sha256/);
 });
 
@@ -104,42 +118,161 @@ test('no checksums and NaN weights: the first logits fail the load with ModelCor
 
 test('an architecture name with ../ (or other than a plain name) is refused', async () => {
   for (const arch of ['../../escape', 'a/b', '..', 'Griffin', '', 'x'.repeat(65)]) {
-    await refused(brokenCopy((_, m) => { m.architecture = arch; }), 'ManifestMismatchError', /architecture|names no architecture/);
+    await refused(
+      brokenCopy((_, m) => {
+        m.architecture = arch;
+      }),
+      'ManifestMismatchError',
+      /architecture|names no architecture/,
+    );
   }
-  await refused(brokenCopy((_, m) => { m.version = '1/../../x'; }), 'ManifestMismatchError', /version/);
-  await refused(brokenCopy((_, m) => { m.name = 'a b'; }), 'ManifestMismatchError', /name/);
+  await refused(
+    brokenCopy((_, m) => {
+      m.version = '1/../../x';
+    }),
+    'ManifestMismatchError',
+    /version/,
+  );
+  await refused(
+    brokenCopy((_, m) => {
+      m.name = 'a b';
+    }),
+    'ManifestMismatchError',
+    /name/,
+  );
 });
 
 test('a tokenizer, graph or weights path leading out of the folder is refused before anything is read', { skip: !posix }, async () => {
   const fifo = join(outside, 'fifo');
   const rel = (p: string) => `../../../../../../..${p}`;
   const cases: [string, (d: string, m: Manifest & Record<string, unknown>) => void, RegExp][] = [
-    ['tokenizer ../../etc/passwd', (_, m) => { m.tokenizer = '../../etc/passwd'; }, /tokenizer "..\/..\/etc\/passwd" leads out of the model folder/],
-    ['tokenizer ../ to a FIFO', (_, m) => { m.tokenizer = rel(fifo); }, /leads out of the model folder/],
-    ['absolute graph path', (_, m) => { m.graphs.step.file = join(outside, 'passwd'); }, /graph step ".*" is an absolute path/],
-    ['absolute graph path to a FIFO', (_, m) => { m.graphs.prefill.file = fifo; }, /graph prefill ".*" is an absolute path/],
-    ['Windows drive path', (_, m) => { m.graphs.step.file = 'C:\\Windows\\win.ini'; }, /absolute path/],
-    ['backslashes', (_, m) => { m.weights = ['..\\..\\passwd']; }, /backslash/],
-    ['weights through a sub-folder and ..', (_, m) => { m.weights = ['sub/../../passwd']; }, /leads out/],
-    ['symlinked tokenizer to a file outside', (d) => { rmSync(join(d, 'tokenizer.json')); symlinkSync(join(outside, 'passwd'), join(d, 'tokenizer.json')); }, /tokenizer "tokenizer.json" is a symbolic link leading out of the model folder/],
-    ['symlinked weights to a FIFO outside', (d) => { rmSync(join(d, 'weights-1.bin')); symlinkSync(fifo, join(d, 'weights-1.bin')); }, /weights file "weights-1.bin" is a symbolic link leading out/],
-    ['symlinked folder inside', (d, m) => { symlinkSync(outside, join(d, 'sub')); m.tokenizer = 'sub/passwd'; }, /symbolic link leading out/],
-    ['a FIFO inside the folder', (d) => { rmSync(join(d, 'step.onnx')); execFileSync('mkfifo', [join(d, 'step.onnx')]); }, /graph step "step.onnx" is not a regular file/],
-    ['checksums naming a path outside', (_, m) => { m.checksums = { sha256: { '../passwd': '0'.repeat(64) } }; }, /checksums name "..\/passwd", which leads out/],
-    ['checksums of the wrong shape', (_, m) => { (m as Record<string, unknown>).checksums = { md5: {} }; }, /checksums must be/],
+    [
+      'tokenizer ../../etc/passwd',
+      (_, m) => {
+        m.tokenizer = '../../etc/passwd';
+      },
+      /tokenizer "..\/..\/etc\/passwd" leads out of the model folder/,
+    ],
+    [
+      'tokenizer ../ to a FIFO',
+      (_, m) => {
+        m.tokenizer = rel(fifo);
+      },
+      /leads out of the model folder/,
+    ],
+    [
+      'absolute graph path',
+      (_, m) => {
+        m.graphs.step.file = join(outside, 'passwd');
+      },
+      /graph step ".*" is an absolute path/,
+    ],
+    [
+      'absolute graph path to a FIFO',
+      (_, m) => {
+        m.graphs.prefill.file = fifo;
+      },
+      /graph prefill ".*" is an absolute path/,
+    ],
+    [
+      'Windows drive path',
+      (_, m) => {
+        m.graphs.step.file = 'C:\\Windows\\win.ini';
+      },
+      /absolute path/,
+    ],
+    [
+      'backslashes',
+      (_, m) => {
+        m.weights = ['..\\..\\passwd'];
+      },
+      /backslash/,
+    ],
+    [
+      'weights through a sub-folder and ..',
+      (_, m) => {
+        m.weights = ['sub/../../passwd'];
+      },
+      /leads out/,
+    ],
+    [
+      'symlinked tokenizer to a file outside',
+      (d) => {
+        rmSync(join(d, 'tokenizer.json'));
+        symlinkSync(join(outside, 'passwd'), join(d, 'tokenizer.json'));
+      },
+      /tokenizer "tokenizer.json" is a symbolic link leading out of the model folder/,
+    ],
+    [
+      'symlinked weights to a FIFO outside',
+      (d) => {
+        rmSync(join(d, 'weights-1.bin'));
+        symlinkSync(fifo, join(d, 'weights-1.bin'));
+      },
+      /weights file "weights-1.bin" is a symbolic link leading out/,
+    ],
+    [
+      'symlinked folder inside',
+      (d, m) => {
+        symlinkSync(outside, join(d, 'sub'));
+        m.tokenizer = 'sub/passwd';
+      },
+      /symbolic link leading out/,
+    ],
+    [
+      'a FIFO inside the folder',
+      (d) => {
+        rmSync(join(d, 'step.onnx'));
+        execFileSync('mkfifo', [join(d, 'step.onnx')]);
+      },
+      /graph step "step.onnx" is not a regular file/,
+    ],
+    [
+      'checksums naming a path outside',
+      (_, m) => {
+        m.checksums = { sha256: { '../passwd': '0'.repeat(64) } };
+      },
+      /checksums name "..\/passwd", which leads out/,
+    ],
+    [
+      'checksums of the wrong shape',
+      (_, m) => {
+        (m as Record<string, unknown>).checksums = { md5: {} };
+      },
+      /checksums must be/,
+    ],
   ];
   for (const [what, mutate, message] of cases) {
-    await refused(brokenCopy(mutate), 'ManifestMismatchError', message).catch((e: Error) => { throw new Error(`${what}: ${e.message}`); });
+    await refused(brokenCopy(mutate), 'ManifestMismatchError', message).catch((e: Error) => {
+      throw new Error(`${what}: ${e.message}`);
+    });
   }
 });
 
 test('a manifest.json that is a FIFO or a link out, and unreadable JSON, fail without echoing contents', { skip: !posix }, async () => {
   const none = () => {};
-  await refused(brokenCopy(none, (d) => { rmSync(join(d, 'manifest.json')); execFileSync('mkfifo', [join(d, 'manifest.json')]); }), 'ModelCorruptError', /manifest.json is not a regular file/);
-  await refused(brokenCopy(none, (d) => { rmSync(join(d, 'manifest.json')); symlinkSync(join(outside, 'passwd'), join(d, 'manifest.json')); }), 'ModelCorruptError', /not a regular file/);
+  await refused(
+    brokenCopy(none, (d) => {
+      rmSync(join(d, 'manifest.json'));
+      execFileSync('mkfifo', [join(d, 'manifest.json')]);
+    }),
+    'ModelCorruptError',
+    /manifest.json is not a regular file/,
+  );
+  await refused(
+    brokenCopy(none, (d) => {
+      rmSync(join(d, 'manifest.json'));
+      symlinkSync(join(outside, 'passwd'), join(d, 'manifest.json'));
+    }),
+    'ModelCorruptError',
+    /not a regular file/,
+  );
   const bad = brokenCopy(none, (d) => writeFileSync(join(d, 'manifest.json'), `{ "${SECRET}" `));
   await refused(bad, 'ModelCorruptError', /manifest.json is not valid JSON \(invalid JSON/);
-  const tok = brokenCopy((d, m) => { delete m.checksums; writeFileSync(join(d, 'tokenizer.json'), `{"model": ${SECRET}}`); });
+  const tok = brokenCopy((d, m) => {
+    delete m.checksums;
+    writeFileSync(join(d, 'tokenizer.json'), `{"model": ${SECRET}}`);
+  });
   await refused(tok, 'ModelCorruptError', /tokenizer .*tokenizer.json: invalid JSON/);
 });
 
@@ -160,12 +293,17 @@ test('a graph whose external weights lead out of the folder (even to a FIFO) is 
   rmSync(fifo, { force: true });
   execFileSync('mkfifo', [fifo]);
   try {
-    const d = brokenCopy((_, m) => { delete m.checksums; }, (d) => {
-      const g = readFileSync(join(d, 'step.onnx'));
-      const from = Buffer.from('weights-0.bin');
-      for (let i = g.indexOf(from); i >= 0; i = g.indexOf(from, i + 1)) Buffer.from('../swfifo.bin').copy(g, i);
-      writeFileSync(join(d, 'step.onnx'), g);
-    });
+    const d = brokenCopy(
+      (_, m) => {
+        delete m.checksums;
+      },
+      (d) => {
+        const g = readFileSync(join(d, 'step.onnx'));
+        const from = Buffer.from('weights-0.bin');
+        for (let i = g.indexOf(from); i >= 0; i = g.indexOf(from, i + 1)) Buffer.from('../swfifo.bin').copy(g, i);
+        writeFileSync(join(d, 'step.onnx'), g);
+      },
+    );
     await refused(d, 'ModelCorruptError', /External data path escapes model directory/);
   } finally {
     rmSync(fifo, { force: true });

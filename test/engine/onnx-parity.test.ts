@@ -13,7 +13,12 @@ for (const arch of shippedArchs()) {
   const dir = modelDir(arch);
   const manifest = readManifest(dir);
   const fx = JSON.parse(readFileSync(join(dir, 'fixture.json'), 'utf8')) as {
-    tokens: number[]; chunks: number[]; logitsAfterFirstChunk: string; logitsAfterAll: string; greedy: number[]; tolerance: number;
+    tokens: number[];
+    chunks: number[];
+    logitsAfterFirstChunk: string;
+    logitsAfterAll: string;
+    greedy: number[];
+    tolerance: number;
     /** int8 kernels quantize activations per call: results depend slightly on the grouping of tokens into calls. */
     groupingTolerance?: number;
     stateAbsSum: Record<string, number>;
@@ -22,16 +27,24 @@ for (const arch of shippedArchs()) {
 
   function relErr(a: Float32Array, b: Float32Array): number {
     assert.equal(a.length, b.length);
-    let d = 0, s = 0;
-    for (let i = 0; i < a.length; i++) { d = Math.max(d, Math.abs(a[i] - b[i])); s = Math.max(s, Math.abs(b[i])); }
+    let d = 0,
+      s = 0;
+    for (let i = 0; i < a.length; i++) {
+      d = Math.max(d, Math.abs(a[i] - b[i]));
+      s = Math.max(s, Math.abs(b[i]));
+    }
     return s === 0 ? d : d / s; // an all-zero state (e.g. linearized s_prev before the first full group) compares absolutely
   }
   const GROUP_TOL = fx.groupingTolerance ?? 1e-3;
   const absSum = (st: State, name: string) => (st.get(name)!.data as Float32Array).reduce((a, x) => a + Math.abs(x), 0);
 
   let runner: ModelRunner;
-  test.before(async () => { runner = await ModelRunner.load(dir, manifest, 'cpu', 0, () => {}); });
-  test.after(async () => { await runner.release(); });
+  test.before(async () => {
+    runner = await ModelRunner.load(dir, manifest, 'cpu', 0, () => {});
+  });
+  test.after(async () => {
+    await runner.release();
+  });
 
   test(`${arch}: chunked prefill matches the Python onnxruntime fixture`, async () => {
     const [a] = fx.chunks;
@@ -65,7 +78,8 @@ for (const arch of shippedArchs()) {
     assert.ok(relErr(lg!, pre.logits!) < GROUP_TOL, `err ${relErr(lg!, pre.logits!)}`);
     assert.equal(argmax(lg!), argmax(pre.logits!));
     for (const s of manifest.state) {
-      const a = st.get(s.name)!.data as Float32Array, b = pre.state.get(s.name)!.data as Float32Array;
+      const a = st.get(s.name)!.data as Float32Array,
+        b = pre.state.get(s.name)!.data as Float32Array;
       assert.ok(relErr(a, b) < GROUP_TOL, `state ${s.name}: ${relErr(a, b)}`);
     }
   });
@@ -87,5 +101,4 @@ for (const arch of shippedArchs()) {
     const b = await runner.feed(ids.slice(100), a.state);
     assert.ok(relErr(b.logits!, once.logits!) < GROUP_TOL, `err ${relErr(b.logits!, once.logits!)}`);
   });
-
 }

@@ -52,7 +52,10 @@ test('ties and differences inside the margin stay on the CPU', () => {
 });
 
 test('medians: one outlier repetition does not flip the choice', () => {
-  const noisyCpu: ProviderTimings = { provider: 'cpu', ms: { step: [1.3, 1.2, 40, 1.4, 1.3], keystroke: reps(6.8), ingest: reps(34, 5, 2) } };
+  const noisyCpu: ProviderTimings = {
+    provider: 'cpu',
+    ms: { step: [1.3, 1.2, 40, 1.4, 1.3], keystroke: reps(6.8), ingest: reps(34, 5, 2) },
+  };
   const gpu: ProviderTimings = { provider: 'webgpu', ms: { step: [0.1, 9, 9, 9, 9], keystroke: reps(50), ingest: reps(33, 5, 3) } };
   const c = chooseProviders([noisyCpu, gpu]);
   assert.equal(c.jobs.step.provider, 'cpu'); // mean would say webgpu (7.3 vs 9.0), median says cpu
@@ -65,7 +68,10 @@ test('a provider that failed to initialise is no candidate and its error is in t
   assert.deepEqual([c.jobs.step.provider, c.jobs.keystroke.provider, c.jobs.ingest.provider], ['cpu', 'cpu', 'cpu']);
   assert.deepEqual(c.failed, { webgpu: 'Failed to get a WebGPU adapter' });
   assert.deepEqual(c.unused, []);
-  assert.equal(c.reason, 'auto: cpu for every job (the only provider that initialised); webgpu unavailable (Failed to get a WebGPU adapter)');
+  assert.equal(
+    c.reason,
+    'auto: cpu for every job (the only provider that initialised); webgpu unavailable (Failed to get a WebGPU adapter)',
+  );
   // failed with timings beside it: still not a candidate
   const both = chooseProviders([cpu, { provider: 'webgpu', error: 'lost device', ms: { step: [0.01] } }]);
   assert.equal(both.jobs.step.provider, 'cpu');
@@ -73,7 +79,11 @@ test('a provider that failed to initialise is no candidate and its error is in t
 });
 
 test('no baseline timings: the fastest measured provider wins; nothing measured: the baseline', () => {
-  const c = chooseProviders([{ provider: 'cpu', ms: { step: [] } }, { provider: 'webgpu', ms: { step: [5] } }, { provider: 'cuda', ms: { step: [2] } }]);
+  const c = chooseProviders([
+    { provider: 'cpu', ms: { step: [] } },
+    { provider: 'webgpu', ms: { step: [5] } },
+    { provider: 'cuda', ms: { step: [2] } },
+  ]);
   assert.equal(c.jobs.step.provider, 'cuda');
   assert.match(c.jobs.step.why, /cpu not measured/);
   assert.equal(c.jobs.ingest.provider, 'cpu');
@@ -90,18 +100,27 @@ test('of two faster providers the faster wins', () => {
 
 class FakeSession {
   released = 0;
-  constructor(readonly name: string, private readonly fail = false) {}
+  constructor(
+    readonly name: string,
+    private readonly fail = false,
+  ) {}
   async release(): Promise<void> {
     this.released++;
     if (this.fail) throw new Error(`${this.name} release failed`);
   }
 }
-const pair = (p: string, fail = false): GraphPair<FakeSession> => ({ step: new FakeSession(`${p}.step`, fail), prefill: new FakeSession(`${p}.prefill`, fail) });
+const pair = (p: string, fail = false): GraphPair<FakeSession> => ({
+  step: new FakeSession(`${p}.step`, fail),
+  prefill: new FakeSession(`${p}.prefill`, fail),
+});
 
 test('assignSessions: losers are released once, winners are kept and given to their jobs', async () => {
   const cpuPair = pair('cpu');
   const gpuPair = pair('webgpu');
-  const opened = new Map([['cpu', cpuPair], ['webgpu', gpuPair]]);
+  const opened = new Map([
+    ['cpu', cpuPair],
+    ['webgpu', gpuPair],
+  ]);
   const r = await assignSessions(opened, { step: 'cpu', keystroke: 'cpu', ingest: 'cpu' });
   assert.deepEqual(r.released, ['webgpu']);
   assert.equal(gpuPair.step.released, 1);
@@ -114,25 +133,46 @@ test('assignSessions: losers are released once, winners are kept and given to th
 test('assignSessions: split jobs keep both; a failed release is reported, not thrown', async () => {
   const cpuPair = pair('cpu');
   const gpuPair = pair('webgpu');
-  const split = await assignSessions(new Map([['cpu', cpuPair], ['webgpu', gpuPair]]), { step: 'cpu', keystroke: 'cpu', ingest: 'webgpu' });
+  const split = await assignSessions(
+    new Map([
+      ['cpu', cpuPair],
+      ['webgpu', gpuPair],
+    ]),
+    { step: 'cpu', keystroke: 'cpu', ingest: 'webgpu' },
+  );
   assert.deepEqual(split.released, []);
   assert.equal(split.jobs.ingest, gpuPair);
   assert.equal(gpuPair.step.released + cpuPair.step.released, 0);
 
   const bad = pair('webgpu', true);
   const errors: string[] = [];
-  const r = await assignSessions(new Map([['cpu', pair('cpu')], ['webgpu', bad]]), { step: 'cpu', keystroke: 'cpu', ingest: 'cpu' }, (p, e) => errors.push(`${p}: ${(e as Error).message}`));
+  const r = await assignSessions(
+    new Map([
+      ['cpu', pair('cpu')],
+      ['webgpu', bad],
+    ]),
+    { step: 'cpu', keystroke: 'cpu', ingest: 'cpu' },
+    (p, e) => errors.push(`${p}: ${(e as Error).message}`),
+  );
   assert.deepEqual(r.released, ['webgpu']);
   assert.equal(bad.step.released, 1);
   assert.equal(bad.prefill.released, 1); // both tried although the first failed
   assert.equal(errors.length, 1);
   assert.match(errors[0]!, /^webgpu: webgpu\.(step|prefill) release failed$/);
-  await assert.rejects(assignSessions(new Map([['cpu', pair('cpu')]]), { step: 'cpu', keystroke: 'webgpu', ingest: 'cpu' }), /no sessions opened for webgpu/);
+  await assert.rejects(
+    assignSessions(new Map([['cpu', pair('cpu')]]), { step: 'cpu', keystroke: 'webgpu', ingest: 'cpu' }),
+    /no sessions opened for webgpu/,
+  );
 });
 
 test('measureJobs: one warm-up per job, then reps interleaved, with the sizes asked for', async () => {
   const calls: string[] = [];
-  const ms = await measureJobs(async (g, n) => { calls.push(`${g}:${n}`); }, { reps: 3, keystrokeTokens: 16, ingestTokens: 256 });
+  const ms = await measureJobs(
+    async (g, n) => {
+      calls.push(`${g}:${n}`);
+    },
+    { reps: 3, keystrokeTokens: 16, ingestTokens: 256 },
+  );
   assert.deepEqual(calls, Array(4).fill(['step:1', 'prefill:16', 'prefill:256']).flat());
   for (const j of ['step', 'keystroke', 'ingest'] as const) {
     assert.equal(ms[j].length, 3);
@@ -141,7 +181,9 @@ test('measureJobs: one warm-up per job, then reps interleaved, with the sizes as
 });
 
 test('shortError: onnxruntime source location dropped, first line only', () => {
-  const e = new Error('/onnxruntime_src/onnxruntime/core/providers/webgpu/webgpu_context.cc:136 onnxruntime::webgpu::WebGpuContext::Initialize(const onnxruntime::webgpu::WebGpuContextConfig&)::<lambda()> adapter_result.status == wgpu::RequestAdapterStatus::Success was false. Failed to get a WebGPU adapter: No supported adapters\nmore');
+  const e = new Error(
+    '/onnxruntime_src/onnxruntime/core/providers/webgpu/webgpu_context.cc:136 onnxruntime::webgpu::WebGpuContext::Initialize(const onnxruntime::webgpu::WebGpuContextConfig&)::<lambda()> adapter_result.status == wgpu::RequestAdapterStatus::Success was false. Failed to get a WebGPU adapter: No supported adapters\nmore',
+  );
   assert.equal(shortError(e), 'Failed to get a WebGPU adapter: No supported adapters');
   assert.equal(shortError('plain'), 'plain');
 });

@@ -44,7 +44,10 @@ test('webgpu requested where it cannot initialise: the CPU runs every job, the r
   assert.equal(res.ep, 'cpu');
   assert.deepEqual(res.providers, { step: 'cpu', keystroke: 'cpu', ingest: 'cpu' });
   assert.match(res.epReason, /webgpu requested but unavailable/);
-  assert.ok(engineLogs.some((l) => /^info: webgpu requested but unavailable/.test(l)), engineLogs.join('\n'));
+  assert.ok(
+    engineLogs.some((l) => /^info: webgpu requested but unavailable/.test(l)),
+    engineLogs.join('\n'),
+  );
 });
 
 test('auto where only the CPU initialises: cpu for every job, nothing timed, the reason names the failure', async (t) => {
@@ -69,7 +72,16 @@ test('auto over two real providers: every job timed on each, the loser released,
   const a = await open();
   const b = await open();
   const logs: string[] = [];
-  const r = await ModelRunner.pick(m, new Map([['cpu', a], ['other', b]]), { webgpu: 'no adapter' }, (s) => logs.push(s), 3);
+  const r = await ModelRunner.pick(
+    m,
+    new Map([
+      ['cpu', a],
+      ['other', b],
+    ]),
+    { webgpu: 'no adapter' },
+    (s) => logs.push(s),
+    3,
+  );
   t.after(() => r.release());
   const sel = r.selection!;
   assert.equal(sel.reps, 3);
@@ -87,8 +99,14 @@ test('auto over two real providers: every job timed on each, the loser released,
   assert.deepEqual(logs, [r.epReason]);
   const used = new Set(Object.values(r.providers));
   // a released session refuses to run; a kept one runs
-  const feeds = { [m.inputs.tokens]: new ort.Tensor('int64', BigInt64Array.from([100n]), [1, 1]), ...Object.fromEntries(m.state.map((s) => [s.input, r.zeroState().get(s.name)!])) };
-  for (const [ep, pair] of [['cpu', a], ['other', b]] as const) {
+  const feeds = {
+    [m.inputs.tokens]: new ort.Tensor('int64', BigInt64Array.from([100n]), [1, 1]),
+    ...Object.fromEntries(m.state.map((s) => [s.input, r.zeroState().get(s.name)!])),
+  };
+  for (const [ep, pair] of [
+    ['cpu', a],
+    ['other', b],
+  ] as const) {
     if (used.has(ep)) await pair.step.run(feeds);
     else await assert.rejects(pair.step.run(feeds));
   }

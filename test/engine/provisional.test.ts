@@ -28,7 +28,10 @@ function save(list: Files, k: number, text: (t: string) => string): Files {
   return [...list.filter((_, i) => i !== k), { ...list[k]!, text: text(list[k]!.text) }];
 }
 
-const edit0 = (t: string): string => t.replace('return x * 2;', 'return x * 2 + offset0;').replace('// module 0', '// module 0: twice0 adds offset0\nexport const offset0 = 41;');
+const edit0 = (t: string): string =>
+  t
+    .replace('return x * 2;', 'return x * 2 + offset0;')
+    .replace('// module 0', '// module 0: twice0 adds offset0\nexport const offset0 = 41;');
 const edit1 = (t: string): string => `${t}export function half1(x: number): number {\n  return x / 2;\n}\n`;
 
 async function engine(log: (m: string) => void = () => {}): Promise<Engine> {
@@ -41,15 +44,23 @@ async function fold(e: Engine, list: Files, progress: number[] = []): Promise<Wo
   return e.setWorkspace({ fingerprint: 'label', files: list }, never, (d) => progress.push(d));
 }
 
-
 function assertSameState(a: State, b: State, what: string): void {
   const d = relDiff(a, b);
   assert.ok(d < 5e-2, `${what}: max|diff|/max|x| = ${d}`);
 }
 
 const req: CompleteParams = {
-  uri: 'file:///doc.ts', version: 1, position: { line: 1, character: 24 }, singleLine: true, maxTokens: 8,
-  suffixMaxTokens: 0, temperature: 0, topP: 0.95, n: 1, layout: 'plain', topTokens: 5,
+  uri: 'file:///doc.ts',
+  version: 1,
+  position: { line: 1, character: 24 },
+  singleLine: true,
+  maxTokens: 8,
+  suffixMaxTokens: 0,
+  temperature: 0,
+  topP: 0.95,
+  n: 1,
+  layout: 'plain',
+  topTokens: 5,
 };
 
 /** A completion that uses file 0: what the root knows about it shows in the first-token distribution. */
@@ -108,8 +119,18 @@ test('provisional: saving an early file folds only it on top at once; the clean 
   assert.deepEqual([clean.provisional?.files, clean.refoldedFiles, clean.restoredFiles], [1, n, 0]);
   assert.ok(clean.provisional!.ms < clean.ms);
   assert.equal(seen.info.workspace!.tokens, first.tokens + clean.provisional!.tokens);
-  assert.ok(logs.some((l) => /^workspace state provisional: 1 changed file \(src\/mod0\.ts\) folded on top in \d+ ms; clean fold of 8 files in the background$/.test(l)), logs.join('\n'));
-  assert.ok(logs.some((l) => /^workspace state: 8 files, 8 folded, 0 restored; .*replaces the provisional root$/.test(l)), logs.join('\n'));
+  assert.ok(
+    logs.some((l) =>
+      /^workspace state provisional: 1 changed file \(src\/mod0\.ts\) folded on top in \d+ ms; clean fold of 8 files in the background$/.test(
+        l,
+      ),
+    ),
+    logs.join('\n'),
+  );
+  assert.ok(
+    logs.some((l) => /^workspace state: 8 files, 8 folded, 0 restored; .*replaces the provisional root$/.test(l)),
+    logs.join('\n'),
+  );
 
   // ... equals a direct fold of the old list and the saved file, and completions see the edit
   const direct = await engine();
@@ -134,9 +155,15 @@ test('provisional: saving an early file folds only it on top at once; the clean 
 
   // saving the newest file re-folds only itself: no provisional root; nothing changed: nothing at all
   const lines = logs.length;
-  const last = await fold(e, save(saved, n - 2, (t) => `${t}// saved\n`));
+  const last = await fold(
+    e,
+    save(saved, n - 2, (t) => `${t}// saved\n`),
+  );
   assert.deepEqual([last.provisional, last.refoldedFiles], [undefined, 2]);
-  const again = await fold(e, save(saved, n - 2, (t) => `${t}// saved\n`));
+  const again = await fold(
+    e,
+    save(saved, n - 2, (t) => `${t}// saved\n`),
+  );
   assert.deepEqual([again.provisional, again.refoldedFiles, again.restored], [undefined, 0, true]);
   assert.ok(!logs.slice(lines).some((l) => PROVISIONAL.test(l)), logs.slice(lines).join('\n'));
 });
@@ -145,7 +172,9 @@ test('provisional: a newer setWorkspace cancels the background fold and builds o
   const n = 8;
   const list = files(n);
   let onProvisional = (): void => {};
-  const e = await engine((m) => { if (PROVISIONAL.test(m)) onProvisional(); });
+  const e = await engine((m) => {
+    if (PROVISIONAL.test(m)) onProvisional();
+  });
   await fold(e, list);
 
   const a = save(list, 0, edit0);

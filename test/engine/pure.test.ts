@@ -40,7 +40,10 @@ test('checkpoint store finds the longest cached prefix of a stream and only of t
   const seed = StreamHash.of('root-1');
   const toks = [5, 6, 7, 8, 9, 10];
   const h = seed.clone();
-  toks.forEach((t, i) => { h.push(t); if (i + 1 === 2 || i + 1 === 4) store.put(h.key(i + 1), i + 1, st(i + 1)); });
+  toks.forEach((t, i) => {
+    h.push(t);
+    if (i + 1 === 2 || i + 1 === 4) store.put(h.key(i + 1), i + 1, st(i + 1));
+  });
   const hit = store.longestPrefix(seed, toks);
   assert.equal(hit?.n, 4);
   assert.equal((hit!.state.get('h')!.data as Float32Array)[0], 4);
@@ -51,12 +54,18 @@ test('checkpoint store finds the longest cached prefix of a stream and only of t
 test('checkpoint store evicts least recently used entries over its memory cap', () => {
   const store = new CheckpointStore(3 * 1024);
   const seed = StreamHash.of('r');
-  for (let i = 1; i <= 5; i++) { const h = seed.clone(); h.push(i); store.put(h.key(1), 1, st(i)); }
+  for (let i = 1; i <= 5; i++) {
+    const h = seed.clone();
+    h.push(i);
+    store.put(h.key(1), 1, st(i));
+  }
   assert.ok(store.bytes <= 3 * 1024);
   assert.equal(store.size, 3);
-  const h1 = seed.clone(); h1.push(1);
+  const h1 = seed.clone();
+  h1.push(1);
   assert.equal(store.get(h1.key(1)), undefined);
-  const h5 = seed.clone(); h5.push(5);
+  const h5 = seed.clone();
+  h5.push(5);
   assert.ok(store.get(h5.key(1)));
 });
 
@@ -74,7 +83,10 @@ test('sampler: greedy is argmax; sampling respects top-p and bans', () => {
 
 test('topTokens: the k most likely with softmax probabilities, most likely first', () => {
   const top = topTokens(new Float32Array([0, Math.log(3), -Infinity, Math.log(2)]), 2);
-  assert.deepEqual(top.map((t) => t.id), [1, 3]);
+  assert.deepEqual(
+    top.map((t) => t.id),
+    [1, 3],
+  );
   assert.ok(Math.abs(top[0]!.p - 3 / 6) < 1e-6 && Math.abs(top[1]!.p - 2 / 6) < 1e-6, JSON.stringify(top));
   assert.equal(topTokens(new Float32Array([1, 2]), 5).length, 2);
 });
@@ -88,7 +100,10 @@ test('line-start hashes match hashing the whole stream, and edits invalidate onl
     for (const t of toks) h.push(t);
     return h.key(toks.length);
   };
-  const key = (line: number) => { const s = d.lineStart(line, 'seed', header); return s.hash.key(s.pos); };
+  const key = (line: number) => {
+    const s = d.lineStart(line, 'seed', header);
+    return s.hash.key(s.pos);
+  };
   assert.equal(key(3), whole(3));
   const before2 = key(2);
   d.apply([{ range: { start: { line: 3, character: 0 }, end: { line: 3, character: 0 } }, text: 'X' }], 2);

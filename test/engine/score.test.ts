@@ -13,7 +13,8 @@ const never = () => false;
 const tok = CodeTokenizer.fromFile(join(dir, 'tokenizer.json'));
 
 const A = 'export function area(width: number, height: number): number {\n  return width * height;\n}\n';
-const B = 'export class Grid {\n  constructor(private readonly cells: number[][]) {}\n  get rows(): number {\n    return this.cells.length;\n  }\n}\n';
+const B =
+  'export class Grid {\n  constructor(private readonly cells: number[][]) {}\n  get rows(): number {\n    return this.cells.length;\n  }\n}\n';
 
 test('firstScoredIndex: the whole content, or its last N tokens (clamped)', () => {
   assert.equal(firstScoredIndex(3, 10, undefined), 3);
@@ -49,7 +50,10 @@ test('score: scoreLastTokens scores exactly the last N tokens, and the text befo
   assert.ok(all.nats > suffix.nats);
 
   // Context files come first behind their headers: the same tokens scored, cheaper when they hold them.
-  const withContext = await e.score({ files: [{ path: 'grid.ts', text: B, scoreLastTokens: n, context: [{ path: 'copy.ts', text: B }] }] }, never);
+  const withContext = await e.score(
+    { files: [{ path: 'grid.ts', text: B, scoreLastTokens: n, context: [{ path: 'copy.ts', text: B }] }] },
+    never,
+  );
   assert.equal(withContext.tokens, n);
   assert.ok(withContext.nats < alone.nats * 0.95, `context ${withContext.nats} vs alone ${alone.nats}`);
   const unrelated = await e.score({ files: [{ path: 'grid.ts', text: B, context: [{ path: 'area.ts', text: A }] }] }, never);

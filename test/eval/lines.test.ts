@@ -25,7 +25,10 @@ test('positionsOf: each kind stands where a user would wait for that completion'
   assert.deepEqual(at('dot'), ['  return this.║', '  return this.total(sum).║']);
   assert.deepEqual(at('call'), ['  return this.total(║']);
   assert.deepEqual(at('assign'), []);
-  assert.deepEqual(positionsOf('  const sum = a + b;', 'assign').map((i) => i), [14]);
+  assert.deepEqual(
+    positionsOf('  const sum = a + b;', 'assign').map((i) => i),
+    [14],
+  );
   assert.deepEqual(positionsOf('if (a == b) x = 1;', 'assign'), [16], '== is not an assignment');
   assert.deepEqual(positionsOf('a += 1; b => c', 'assign'), [], 'compound assignments and arrows are not');
   const ident = positionsOf('  sum = a', 'ident');
@@ -41,7 +44,8 @@ test('pickCursors: deterministic, sorted, every kind, the truth is the rest of t
   const a = pickCursors(files, 3, seededRng(3));
   assert.deepEqual(a, pickCursors(files, 3, seededRng(3)));
   assert.notDeepEqual(a, pickCursors(files, 3, seededRng(4)));
-  for (let i = 1; i < a.length; i++) assert.ok(a[i - 1]!.file < a[i]!.file || (a[i - 1]!.file === a[i]!.file && a[i - 1]!.line <= a[i]!.line));
+  for (let i = 1; i < a.length; i++)
+    assert.ok(a[i - 1]!.file < a[i]!.file || (a[i - 1]!.file === a[i]!.file && a[i - 1]!.line <= a[i]!.line));
   for (const c of a) {
     const line = files[c.file]!.text.split('\n')[c.line]!;
     assert.ok(positionsOf(line, c.kind).includes(c.character), JSON.stringify(c));
@@ -51,11 +55,20 @@ test('pickCursors: deterministic, sorted, every kind, the truth is the rest of t
   const keys = a.map((c) => `${c.file}:${c.line}:${c.character}`);
   assert.equal(new Set(keys).size, keys.length, 'no cursor twice');
   const count = (k: string) => a.filter((c) => c.kind === k).length;
-  const available = (k: (typeof CURSOR_KINDS)[number]) => files.flatMap((f) => f.text.split('\n').filter((l) => eligibleLines(l).length > 0).flatMap((l) => positionsOf(l, k))).length;
+  const available = (k: (typeof CURSOR_KINDS)[number]) =>
+    files.flatMap((f) =>
+      f.text
+        .split('\n')
+        .filter((l) => eligibleLines(l).length > 0)
+        .flatMap((l) => positionsOf(l, k)),
+    ).length;
   for (const k of CURSOR_KINDS) assert.equal(count(k), Math.min(3, available(k)), `${k}: 3 asked, or every position there is`);
   assert.equal(available('return'), 2);
   assert.deepEqual(pickCursors([{ text: '\n  \n' }], 5, seededRng(1)), []);
-  assert.deepEqual(pickCursors(files, 2, seededRng(1), ['return']).map((c) => c.kind), ['return', 'return']);
+  assert.deepEqual(
+    pickCursors(files, 2, seededRng(1), ['return']).map((c) => c.kind),
+    ['return', 'return'],
+  );
 });
 
 test('cursorDocument: the rest of the cursor line is gone, the other lines stay', () => {
@@ -80,7 +93,14 @@ test('copyEarlierLine: the rest of the nearest earlier line that starts with wha
 });
 
 test('summarize: rates per method over samples; shown counts non-empty completions', () => {
-  const s = (truth: string, product: string): LineSample => ({ path: 'p', line: 1, character: 1, kind: 'mid', truth, got: { product, baseline: '' } });
+  const s = (truth: string, product: string): LineSample => ({
+    path: 'p',
+    line: 1,
+    character: 1,
+    kind: 'mid',
+    truth,
+    got: { product, baseline: '' },
+  });
   const r = summarize([s('a', 'a'), s('abcd', 'abxx'), s('q', '')], 'product');
   assert.equal(r.samples, 3);
   assert.equal(r.exactMatch, 1 / 3);

@@ -14,7 +14,17 @@ test('normalizeAnswer: case, quotes/backticks, trailing ; or ., whitespace', () 
 });
 
 test('bucketOf: token bounds 1.5k/3k/6k/12k', () => {
-  assert.deepEqual([100, 1499, 1500, 2999, 5999, 6000, 11999, 12000, 90000].map(bucketOf), ['1k', '1k', '2k', '2k', '4k', '8k', '8k', '16k', '16k']);
+  assert.deepEqual([100, 1499, 1500, 2999, 5999, 6000, 11999, 12000, 90000].map(bucketOf), [
+    '1k',
+    '1k',
+    '2k',
+    '2k',
+    '4k',
+    '8k',
+    '8k',
+    '16k',
+    '16k',
+  ]);
 });
 
 test('sampleByBucket: at most n per bucket, deterministic, grouped by file', () => {
@@ -23,5 +33,8 @@ test('sampleByBucket: at most n per bucket, deterministic, grouped by file', () 
   assert.equal(s.length, 12);
   for (const b of ['1k', '2k', '16k']) assert.equal(s.filter((x) => x.bucket === b).length, 4);
   assert.deepEqual(s, sampleByBucket(items, 4, seededRng(2)));
-  assert.deepEqual(s.map((x) => x.path), [...s.map((x) => x.path)].sort());
+  assert.deepEqual(
+    s.map((x) => x.path),
+    [...s.map((x) => x.path)].sort(),
+  );
 });

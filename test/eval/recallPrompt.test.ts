@@ -4,7 +4,17 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { seededRng } from '../../server/engine/sampler';
 import { CodeTokenizer } from '../../server/engine/tokenizer';
-import { buildRecallCase, definitionLine, fillerFrom, recallKey, recalled, recalledLiteral, useLine, type Count, type FillerFile } from '../../server/cli/eval/recallPrompt';
+import {
+  buildRecallCase,
+  definitionLine,
+  fillerFrom,
+  recallKey,
+  recalled,
+  recalledLiteral,
+  useLine,
+  type Count,
+  type FillerFile,
+} from '../../server/cli/eval/recallPrompt';
 import { DEFAULT_DISTANCES } from '../../server/cli/eval/recall';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_ARCH, modelDir } from '../helpers/models';
@@ -12,7 +22,16 @@ import { DEFAULT_ARCH, modelDir } from '../helpers/models';
 const tok = CodeTokenizer.fromFile(join(modelDir('hawk'), 'tokenizer.json'));
 const count: Count = (t) => tok.encode(t).length;
 const filler: FillerFile[] = [
-  { path: 'lib/a.ts', lines: ['export function area(w: number, h: number): number {', '  return w * h;', '}', '', 'const cells = new Map<string, number[]>();'] },
+  {
+    path: 'lib/a.ts',
+    lines: [
+      'export function area(w: number, h: number): number {',
+      '  return w * h;',
+      '}',
+      '',
+      'const cells = new Map<string, number[]>();',
+    ],
+  },
   { path: 'lib/b.ts', lines: ['import { area } from "./a";', 'export const unit = area(1, 1);', 'console.log(unit);'] },
 ];
 const key = { name: 'SHADOW_QUEUE_42', value: 'q7x0m2' };
@@ -60,10 +79,17 @@ test('cross: definition file, filler files, document; distance counts the <|file
     // what the engine reads after the definition: the rest of the keys file, then each file behind
     // its header (<|file|> + path + "\n"), the document last
     const header = (p: string) => 1 + count(p + '\n');
-    const measured = count(keys.text.slice(def.length)) + rest.reduce((a, f) => a + header(f.path) + count(f.text), 0) + header(c.document.path) + count(c.document.text);
+    const measured =
+      count(keys.text.slice(def.length)) +
+      rest.reduce((a, f) => a + header(f.path) + count(f.text), 0) +
+      header(c.document.path) +
+      count(c.document.text);
     assert.equal(c.distance, measured, `distance ${distance}`);
     const fixed = count('\n') + header(c.document.path) + count(c.document.text);
-    assert.ok(c.distance >= distance && c.distance < Math.max(distance, fixed) + maxLine + header('lib/a.ts'), `${c.distance} for ${distance}`);
+    assert.ok(
+      c.distance >= distance && c.distance < Math.max(distance, fixed) + maxLine + header('lib/a.ts'),
+      `${c.distance} for ${distance}`,
+    );
   }
 });
 
@@ -75,7 +101,11 @@ test('filler cycles when the files run out; keys, values and filler are determin
   assert.match(recallKey(seededRng(5)).value, /^[a-z0-9]{6}$/);
   const files = filler.map((f) => ({ path: f.path, text: f.lines.join('\n') }));
   assert.deepEqual(fillerFrom(files, seededRng(9)), fillerFrom(files, seededRng(9)));
-  assert.throws(() => buildRecallCase({ variant: 'same', lang: 'typescript', ...key, distance: 50, filler: [{ path: 'e.ts', lines: ['', ' '] }], count }), /no filler/);
+  assert.throws(
+    () =>
+      buildRecallCase({ variant: 'same', lang: 'typescript', ...key, distance: 50, filler: [{ path: 'e.ts', lines: ['', ' '] }], count }),
+    /no filler/,
+  );
 });
 
 test('recalled: the value as a whole literal; recalledLiteral: the string typed', () => {
@@ -87,11 +117,15 @@ test('recalled: the value as a whole literal; recalledLiteral: the string typed'
   assert.equal(recalledLiteral('abc'), 'abc');
 });
 
-test('the default distances start inside the default model\'s attention window (a cell where copying shows)', (t) => {
+test("the default distances start inside the default model's attention window (a cell where copying shows)", (t) => {
   // issue 14: with 512 as the shortest default, every cell read 0 % and the probe could not tell a
   // broken path from a state that forgets; Griffin (window 256) scores 100 % at 128 tokens.
-  const window = (JSON.parse(readFileSync(join(modelDir(DEFAULT_ARCH), 'manifest.json'), 'utf8')) as { config?: { window?: number } }).config?.window;
+  const window = (JSON.parse(readFileSync(join(modelDir(DEFAULT_ARCH), 'manifest.json'), 'utf8')) as { config?: { window?: number } })
+    .config?.window;
   if (window === undefined) return t.skip(`${DEFAULT_ARCH} has no local attention window`);
   assert.ok(Math.min(...DEFAULT_DISTANCES) + 16 < window, `${DEFAULT_DISTANCES} vs window ${window}`);
-  assert.deepEqual([...DEFAULT_DISTANCES].sort((a, b) => a - b), DEFAULT_DISTANCES);
+  assert.deepEqual(
+    [...DEFAULT_DISTANCES].sort((a, b) => a - b),
+    DEFAULT_DISTANCES,
+  );
 });

@@ -42,7 +42,10 @@ test('planRegions: round-robin over files, capped; a file too short for 8x gives
   const short = cost.slice(0, 20);
   const plan = planRegions([short, cost, cost], 64, 5);
   assert.equal(plan.length, 5);
-  assert.deepEqual(plan.map((r) => r.file), [1, 2, 1, 2, 1]);
+  assert.deepEqual(
+    plan.map((r) => r.file),
+    [1, 2, 1, 2, 1],
+  );
   assert.deepEqual(fileRegions(0, short, 64), []);
   assert.deepEqual(fileRegions(0, [600, 3, 3], 64), []);
 });

@@ -3,7 +3,15 @@ import { test } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  contentSecurityPolicy, escapeHtml, parseWebviewMessage, QUESTION_HINT, renderAnswer, renderMessage, renderPage, renderTranscript, statsLine,
+  contentSecurityPolicy,
+  escapeHtml,
+  parseWebviewMessage,
+  QUESTION_HINT,
+  renderAnswer,
+  renderMessage,
+  renderPage,
+  renderTranscript,
+  statsLine,
 } from '../../extension/askHtml';
 import { applyProgress, emptyState, finishTurn, startTurn } from '../../extension/askState';
 
@@ -13,8 +21,10 @@ test('escapeHtml escapes every markup character', () => {
 
 test('answers: text escaped, fences become code blocks without their language tag', () => {
   assert.equal(renderAnswer('a <b>'), '<div class="text">a &lt;b&gt;</div>');
-  assert.equal(renderAnswer('See:\n```ts\nif (a < b) {}\n```\nok'),
-    '<div class="text">See:\n</div><pre><code>if (a &lt; b) {}\n</code></pre><div class="text">\nok</div>');
+  assert.equal(
+    renderAnswer('See:\n```ts\nif (a < b) {}\n```\nok'),
+    '<div class="text">See:\n</div><pre><code>if (a &lt; b) {}\n</code></pre><div class="text">\nok</div>',
+  );
   assert.equal(renderAnswer('```\nx'), '<pre><code>x</code></pre>', 'an open fence while streaming');
   assert.equal(renderAnswer(''), '');
 });
@@ -33,8 +43,16 @@ test('transcript: file, token count, turns with status, stats and a cancel butto
   assert.match(streaming, /3 tokens so far/);
   assert.equal(renderMessage(s).busy, true);
   s = finishTurn(s, 'id1', {
-    answer: 'Because.', cancelled: false, fileTokens: 24310, cachedTokens: 24000, promptTokens: 24330, generatedTokens: 57,
-    firstTokenMs: 812.4, latencyMs: 3204, arch: 'hawk', ep: 'cpu',
+    answer: 'Because.',
+    cancelled: false,
+    fileTokens: 24310,
+    cachedTokens: 24000,
+    promptTokens: 24330,
+    generatedTokens: 57,
+    firstTokenMs: 812.4,
+    latencyMs: 3204,
+    arch: 'hawk',
+    ep: 'cpu',
   });
   const done = renderTranscript(s);
   assert.match(done, /<span class="file-tokens">24,310 tokens<\/span>/);
@@ -47,7 +65,10 @@ test('transcript: file, token count, turns with status, stats and a cancel butto
 
 test('page: strict CSP with the nonce on the only style and script; no other script source', () => {
   const html = renderPage({ nonce: 'abc123', cspSource: 'https://x.vscode-cdn.net', title: 'T<', transcriptHtml: '<p>t</p>' });
-  assert.equal(contentSecurityPolicy('src', 'n'), "default-src 'none'; img-src src; style-src 'nonce-n'; script-src 'nonce-n'; font-src src");
+  assert.equal(
+    contentSecurityPolicy('src', 'n'),
+    "default-src 'none'; img-src src; style-src 'nonce-n'; script-src 'nonce-n'; font-src src",
+  );
   assert.ok(html.includes(`content="${contentSecurityPolicy('https://x.vscode-cdn.net', 'abc123')}"`));
   assert.equal(html.match(/<script/g)!.length, 1);
   assert.match(html, /<script nonce="abc123">/);
@@ -68,10 +89,16 @@ test('messages from the webview are checked', () => {
 
 test('the question hint names question kinds the models were trained on (issue 14)', () => {
   // free-form questions were never in training (models/python/statewise_models/qa.py) and get `none`
-  const kinds = Object.values((JSON.parse(readFileSync(join(__dirname, '..', '..', 'models', 'ask-format.json'), 'utf8')) as { kinds: Record<string, string> }).kinds);
+  const kinds = Object.values(
+    (JSON.parse(readFileSync(join(__dirname, '..', '..', 'models', 'ask-format.json'), 'utf8')) as { kinds: Record<string, string> }).kinds,
+  );
   const examples = [...QUESTION_HINT.matchAll(/“([^”]+)”/g)].map((m) => m[1]!);
   assert.ok(examples.length >= 2, QUESTION_HINT);
-  for (const q of examples) assert.ok(kinds.some((k) => q === k.replace('{name}', 'f')), q);
+  for (const q of examples)
+    assert.ok(
+      kinds.some((k) => q === k.replace('{name}', 'f')),
+      q,
+    );
   const page = renderPage({ cspSource: 'vscode-resource:', nonce: 'n0', title: 't', transcriptHtml: '' });
   assert.ok(page.includes(`placeholder="${escapeHtml(QUESTION_HINT)}"`));
 });

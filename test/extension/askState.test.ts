@@ -1,13 +1,31 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  applyProgress, emptyState, failTurn, fileTokens, finishTurn, historyOf, isAskState, restored, startTurn, streamingTurn,
+  applyProgress,
+  emptyState,
+  failTurn,
+  fileTokens,
+  finishTurn,
+  historyOf,
+  isAskState,
+  restored,
+  startTurn,
+  streamingTurn,
 } from '../../extension/askState';
 import type { AskResult } from '../../server/protocol/lsp';
 
 const result = (answer: string, over: Partial<AskResult> = {}): AskResult => ({
-  answer, cancelled: false, fileTokens: 24310, cachedTokens: 24000, promptTokens: 24330, generatedTokens: 12,
-  firstTokenMs: 800, latencyMs: 1500, arch: 'hawk', ep: 'cpu', ...over,
+  answer,
+  cancelled: false,
+  fileTokens: 24310,
+  cachedTokens: 24000,
+  promptTokens: 24330,
+  generatedTokens: 12,
+  firstTokenMs: 800,
+  latencyMs: 1500,
+  arch: 'hawk',
+  ep: 'cpu',
+  ...over,
 });
 
 test('a turn streams, finishes, and becomes history for the next', () => {

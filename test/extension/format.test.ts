@@ -3,13 +3,22 @@ import { test } from 'node:test';
 import { fileOf, formatAskLog, formatBytes, formatRequestLog, rebuildMessage } from '../../extension/format';
 
 const p = {
-  uri: 'file:///w/src/my%20file.ts', promptTokens: 120, cachedTokens: 96, generatedTokens: 12,
-  latencyMs: 41.7, ep: 'cpu', arch: 'hawk', outcome: 'ok' as const,
+  uri: 'file:///w/src/my%20file.ts',
+  promptTokens: 120,
+  cachedTokens: 96,
+  generatedTokens: 12,
+  latencyMs: 41.7,
+  ep: 'cpu',
+  arch: 'hawk',
+  outcome: 'ok' as const,
 };
 
 test('request log line', () => {
   assert.equal(formatRequestLog(p), 'complete my file.ts prompt=120 cached=96 gen=12 42ms cpu hawk ok');
-  assert.equal(formatRequestLog({ ...p, outcome: 'cancelled' }, 'src/a.ts'), 'complete src/a.ts prompt=120 cached=96 gen=12 42ms cpu hawk cancelled');
+  assert.equal(
+    formatRequestLog({ ...p, outcome: 'cancelled' }, 'src/a.ts'),
+    'complete src/a.ts prompt=120 cached=96 gen=12 42ms cpu hawk cancelled',
+  );
 });
 
 test('fileOf', () => {
@@ -28,9 +37,20 @@ test('bytes and the rebuild message', () => {
 
 test('ask log line', () => {
   const r = {
-    answer: 'x', cancelled: false, fileTokens: 24310, cachedTokens: 24000, promptTokens: 24330, generatedTokens: 57,
-    firstTokenMs: 812.4, latencyMs: 3204.2, arch: 'hawk', ep: 'cpu',
+    answer: 'x',
+    cancelled: false,
+    fileTokens: 24310,
+    cachedTokens: 24000,
+    promptTokens: 24330,
+    generatedTokens: 57,
+    firstTokenMs: 812.4,
+    latencyMs: 3204.2,
+    arch: 'hawk',
+    ep: 'cpu',
   };
-  assert.equal(formatAskLog(r, 'src/long.ts'), 'ask src/long.ts file=24310 prompt=24330 cached=24000 gen=57 first=812ms 3204ms cpu hawk ok');
+  assert.equal(
+    formatAskLog(r, 'src/long.ts'),
+    'ask src/long.ts file=24310 prompt=24330 cached=24000 gen=57 first=812ms 3204ms cpu hawk ok',
+  );
   assert.match(formatAskLog({ ...r, cancelled: true }, 'a'), / cancelled$/);
 });

@@ -17,13 +17,14 @@ test('global off skips unlisted languages; a language listed true keeps completi
   assert.equal(skipInlineCompletion(enable, 'python'), false);
 });
 
-test('the skip decision is exactly the server\'s languageEnabled', () => {
+test("the skip decision is exactly the server's languageEnabled", () => {
   const maps = [defaults, {}, { '*': false }, { '*': false, go: true }, { go: false }];
-  for (const m of maps) for (const lang of ['go', 'rust', 'markdown']) {
-    assert.equal(skipInlineCompletion(m, lang), !languageEnabled(m, lang));
-    const d = disabledState(m, lang);
-    assert.equal(d.languageDisabled || d.globallyDisabled, skipInlineCompletion(m, lang), `${JSON.stringify(m)} ${lang}`);
-  }
+  for (const m of maps)
+    for (const lang of ['go', 'rust', 'markdown']) {
+      assert.equal(skipInlineCompletion(m, lang), !languageEnabled(m, lang));
+      const d = disabledState(m, lang);
+      assert.equal(d.languageDisabled || d.globallyDisabled, skipInlineCompletion(m, lang), `${JSON.stringify(m)} ${lang}`);
+    }
 });
 
 test('disabledState says why', () => {

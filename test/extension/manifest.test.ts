@@ -5,7 +5,12 @@ import { SECTION, SETTINGS } from '../../server/shared/settings';
 import { COMMAND, contributes, withContributes } from '../../extension/manifest';
 
 const text = readFileSync('package.json', 'utf8');
-const pkg = JSON.parse(text) as { contributes: ReturnType<typeof contributes> & Record<string, any>; scripts: Record<string, string> };
+type Contributes = {
+  configuration: { title: string; properties: Record<string, Record<string, unknown>> };
+  commands: { command: string; category: string }[];
+  keybindings: unknown;
+};
+const pkg = JSON.parse(text) as { contributes: Contributes; scripts: Record<string, string> };
 
 test('package.json contributes is what gen-package writes (run `npm run gen:package` if this fails)', () => {
   assert.deepEqual(pkg.contributes, contributes());
@@ -19,7 +24,9 @@ test('every setting is contributed with its default', () => {
 });
 
 test('commands, keybinding and the npm script', () => {
-  const ids = pkg.contributes.commands.map((c: { command: string; category: string }) => (assert.equal(c.category, 'Statewise'), c.command));
+  const ids = pkg.contributes.commands.map(
+    (c: { command: string; category: string }) => (assert.equal(c.category, 'Statewise'), c.command),
+  );
   assert.deepEqual(ids.sort(), Object.values(COMMAND).sort());
   assert.deepEqual(pkg.contributes.keybindings, [{ command: 'statewise.trigger', key: 'alt+\\', when: 'editorTextFocus' }]);
   assert.equal(pkg.scripts['gen:package'], 'node --import tsx scripts/gen-package.ts');

@@ -34,12 +34,27 @@ test('ready shows arch·ep and the tooltip lists message, arch, provider and lat
 });
 
 test('the tooltip says which provider runs which job and why', () => {
-  const split = renderStatus({ ...ready, ep: 'cpu+webgpu', providers: { step: 'cpu', keystroke: 'cpu', ingest: 'webgpu' }, epReason: 'auto, median of 5: …' }, on);
+  const split = renderStatus(
+    { ...ready, ep: 'cpu+webgpu', providers: { step: 'cpu', keystroke: 'cpu', ingest: 'webgpu' }, epReason: 'auto, median of 5: …' },
+    on,
+  );
   assert.equal(split.text, '$(check) Statewise hawk·cpu+webgpu');
   assert.ok(split.tooltip.includes('Execution provider: cpu+webgpu (decode steps cpu, keystrokes cpu, ingestion webgpu)'), split.tooltip);
   assert.ok(split.tooltip.includes('Why: auto, median of 5: …'), split.tooltip);
-  const fallback = renderStatus({ ...ready, providers: { step: 'cpu', keystroke: 'cpu', ingest: 'cpu' }, epReason: 'webgpu requested but unavailable (no adapter); cpu runs every job' }, on);
-  assert.ok(fallback.tooltip.includes('Execution provider: cpu for every job\nWhy: webgpu requested but unavailable (no adapter); cpu runs every job'), fallback.tooltip);
+  const fallback = renderStatus(
+    {
+      ...ready,
+      providers: { step: 'cpu', keystroke: 'cpu', ingest: 'cpu' },
+      epReason: 'webgpu requested but unavailable (no adapter); cpu runs every job',
+    },
+    on,
+  );
+  assert.ok(
+    fallback.tooltip.includes(
+      'Execution provider: cpu for every job\nWhy: webgpu requested but unavailable (no adapter); cpu runs every job',
+    ),
+    fallback.tooltip,
+  );
 });
 
 test('ready with partial engine info', () => {

@@ -18,7 +18,9 @@ export function modelDir(arch = 'hawk'): string {
 
 /** Architectures shipped in models/ (folders with a manifest.json); hawk must be among them. */
 export function shippedArchs(): string[] {
-  const archs = readdirSync(MODELS_DIR).filter((d) => existsSync(join(MODELS_DIR, d, 'manifest.json'))).sort();
+  const archs = readdirSync(MODELS_DIR)
+    .filter((d) => existsSync(join(MODELS_DIR, d, 'manifest.json')))
+    .sort();
   if (!archs.includes('hawk')) throw new Error(`no hawk model in ${MODELS_DIR}`);
   return archs;
 }

@@ -20,15 +20,21 @@ test('integration ask: EngineClient streams partial answers over IPC; an abort r
   t.after(() => engine.dispose());
   await engine.request('load', { modelDir: hawk, ep: 'cpu', threads: 0, maxStateMB: 64, checkpointInterval: 256 });
   const partials: string[] = [];
-  const r = await engine.ask({ path: 'sampler.ts', text: TEXT, question: 'What does argmax return?', maxTokens: 6 }, (text) => partials.push(text));
+  const r = await engine.ask({ path: 'sampler.ts', text: TEXT, question: 'What does argmax return?', maxTokens: 6 }, (text) =>
+    partials.push(text),
+  );
   assert.ok(r.generatedTokens >= 1);
   assert.equal(partials.length, r.generatedTokens);
   assert.equal(partials.at(-1), r.answer);
   const abort = new AbortController();
   let n = 0;
-  const cancelled = await engine.ask({ path: 'sampler.ts', text: TEXT, question: 'What does sample return?', maxTokens: 400 }, () => {
-    if (++n === 2) abort.abort();
-  }, abort.signal);
+  const cancelled = await engine.ask(
+    { path: 'sampler.ts', text: TEXT, question: 'What does sample return?', maxTokens: 400 },
+    () => {
+      if (++n === 2) abort.abort();
+    },
+    abort.signal,
+  );
   assert.equal(cancelled.cancelled, true);
   assert.ok(cancelled.generatedTokens >= 2 && cancelled.generatedTokens < 400, `${cancelled.generatedTokens} tokens`);
   assert.ok(cancelled.cachedTokens >= cancelled.fileTokens);
@@ -41,8 +47,16 @@ test('integration ask: statewise/ask over LSP streams statewise/askProgress, cac
   writeFileSync(join(ws, 'blob.bin'), Buffer.from([1, 2, 0, 3]));
   // hawk never learned the Ask turns, so its answers run to maxTokens: what a cancellation mid-stream
   // needs (the default model answers these questions in a token or two and stops)
-  const h = await startServer({ engine, modelsDir: MODELS_DIR, workspaceDir: ws, config: { engine: { executionProvider: 'cpu' }, workspace: { enable: false }, model: { architecture: 'hawk' } } });
-  t.after(() => { engine.dispose(); h.dispose(); });
+  const h = await startServer({
+    engine,
+    modelsDir: MODELS_DIR,
+    workspaceDir: ws,
+    config: { engine: { executionProvider: 'cpu' }, workspace: { enable: false }, model: { architecture: 'hawk' } },
+  });
+  t.after(() => {
+    engine.dispose();
+    h.dispose();
+  });
   await waitFor(() => h.lastStatus()?.state === 'ready', 'ready', 60_000);
   const progress: AskProgressParams[] = [];
   h.client.onNotification('statewise/askProgress', (p: AskProgressParams) => void progress.push(p));
@@ -62,10 +76,14 @@ test('integration ask: statewise/ask over LSP streams statewise/askProgress, cac
   const second = await ask({ askId: 'a2', question: 'Which parameters does sample take?' });
   assert.ok(second.cachedTokens >= second.fileTokens, `cached ${second.cachedTokens} of ${second.fileTokens}`);
   assert.ok(second.firstTokenMs < first.firstTokenMs, `first token ${first.firstTokenMs} ms then ${second.firstTokenMs} ms`);
-  t.diagnostic(`lsp ask (${first.fileTokens} file tokens): first token ${first.firstTokenMs.toFixed(0)} ms, second ${second.firstTokenMs.toFixed(0)} ms`);
+  t.diagnostic(
+    `lsp ask (${first.fileTokens} file tokens): first token ${first.firstTokenMs.toFixed(0)} ms, second ${second.firstTokenMs.toFixed(0)} ms`,
+  );
 
   const source = new CancellationTokenSource();
-  h.client.onNotification('statewise/askProgress', (p: AskProgressParams) => { if (p.askId === 'c' && p.tokens === 2) source.cancel(); });
+  h.client.onNotification('statewise/askProgress', (p: AskProgressParams) => {
+    if (p.askId === 'c' && p.tokens === 2) source.cancel();
+  });
   const cancelled = await ask({ askId: 'c', question: 'What does seededRng return?', maxTokens: 400 }, source);
   assert.equal(cancelled.cancelled, true);
   assert.ok(cancelled.generatedTokens >= 2 && cancelled.generatedTokens < 400);
@@ -81,14 +99,23 @@ test('integration ask: statewise/ask over LSP streams statewise/askProgress, cac
 test('integration cli: ask --json prints answer, latency and token counts; plain ask streams the answer', () => {
   requireBuild();
   const env = { ...process.env, STATEWISE_MODELS_DIR: MODELS_DIR };
-  const r = spawnSync(process.execPath, [CLI_JS, 'ask', 'server/engine/sampler.ts', 'What does argmax return?', '--ep', 'cpu', '--max-tokens', '4', '--json'], { cwd: REPO, encoding: 'utf8', env, timeout: 120_000 });
+  const r = spawnSync(
+    process.execPath,
+    [CLI_JS, 'ask', 'server/engine/sampler.ts', 'What does argmax return?', '--ep', 'cpu', '--max-tokens', '4', '--json'],
+    { cwd: REPO, encoding: 'utf8', env, timeout: 120_000 },
+  );
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout) as Record<string, unknown>;
-  for (const key of ['answer', 'latencyMs', 'fileTokens', 'cachedTokens', 'firstTokenMs', 'promptTokens', 'arch', 'ep']) assert.ok(key in out, key);
+  for (const key of ['answer', 'latencyMs', 'fileTokens', 'cachedTokens', 'firstTokenMs', 'promptTokens', 'arch', 'ep'])
+    assert.ok(key in out, key);
   assert.equal(typeof out.answer, 'string');
   assert.deepEqual([out.arch, out.ep], [DEFAULT_ARCH, 'cpu']);
   assert.ok((out.fileTokens as number) > 300 && (out.promptTokens as number) > (out.fileTokens as number));
-  const plain = spawnSync(process.execPath, [CLI_JS, 'ask', 'server/engine/sampler.ts', 'What does argmax return?', '--ep', 'cpu', '--max-tokens', '4'], { cwd: REPO, encoding: 'utf8', env, timeout: 120_000 });
+  const plain = spawnSync(
+    process.execPath,
+    [CLI_JS, 'ask', 'server/engine/sampler.ts', 'What does argmax return?', '--ep', 'cpu', '--max-tokens', '4'],
+    { cwd: REPO, encoding: 'utf8', env, timeout: 120_000 },
+  );
   assert.equal(plain.status, 0, plain.stderr);
   assert.equal(plain.stdout, `${out.answer}\n`, 'greedy: the same answer');
   const bad = spawnSync(process.execPath, [CLI_JS, 'ask', 'server/engine/sampler.ts'], { cwd: REPO, encoding: 'utf8', env });

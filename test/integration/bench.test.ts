@@ -15,20 +15,48 @@ const positive = (x: unknown): boolean => typeof x === 'number' && Number.isFini
 test('integration bench: --only lsp runs typing sessions through the real server over stdio', () => {
   requireBuild();
   const out = join(mkdtempSync(join(tmpdir(), 'sw-bench-')), 'bench.json');
-  const r = spawnSync(process.execPath, [
-    CLI_JS, 'bench', '--only', 'lsp', '--sizes', '1000', '--keystrokes', '3', '--long-line-bytes', '2000', '--long-line-keystrokes', '2', '--ep', 'cpu', '--out', out,
-  ], { cwd: REPO, encoding: 'utf8', env: { ...process.env, STATEWISE_MODELS_DIR: MODELS_DIR }, timeout: 300_000 });
+  const r = spawnSync(
+    process.execPath,
+    [
+      CLI_JS,
+      'bench',
+      '--only',
+      'lsp',
+      '--sizes',
+      '1000',
+      '--keystrokes',
+      '3',
+      '--long-line-bytes',
+      '2000',
+      '--long-line-keystrokes',
+      '2',
+      '--ep',
+      'cpu',
+      '--out',
+      out,
+    ],
+    { cwd: REPO, encoding: 'utf8', env: { ...process.env, STATEWISE_MODELS_DIR: MODELS_DIR }, timeout: 300_000 },
+  );
   assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
   assert.match(r.stdout, /language server over stdio/);
   assert.match(r.stdout, /new line/);
 
   const report = JSON.parse(readFileSync(out, 'utf8')) as {
-    engine?: unknown; save?: unknown;
+    engine?: unknown;
+    save?: unknown;
     lsp: {
-      startupMs: number; server: { arch: string; ep: string };
+      startupMs: number;
+      server: { arch: string; ep: string };
       firstCompletion: { targetTokens: number; docTokens: number; ms: number }[];
-      sessions: { targetTokens: number; kind: string; docTokens: number; typed: string; warmupMs: number;
-        ms: { n: number; p50: number; p95: number; max: number; mean: number }; samples: { ms: number; outcome: string }[] }[];
+      sessions: {
+        targetTokens: number;
+        kind: string;
+        docTokens: number;
+        typed: string;
+        warmupMs: number;
+        ms: { n: number; p50: number; p95: number; max: number; mean: number };
+        samples: { ms: number; outcome: string }[];
+      }[];
       ratios: { kind: string; p50Ratio: number | null }[];
       longLine: { bytes: number; samples: { ms: number; outcome: string }[]; ms: { n: number; p50: number } };
     };
@@ -54,7 +82,11 @@ test('integration bench: --only lsp runs typing sessions through the real server
     assert.ok(positive(s.warmupMs));
   }
   assert.equal(lsp.sessions.find((s) => s.kind === 'newLine')!.typed, '\n  ');
-  assert.deepEqual(lsp.ratios.map((x) => x.p50Ratio), [null, null, null], 'one size: no ratio');
+  assert.deepEqual(
+    lsp.ratios.map((x) => x.p50Ratio),
+    [null, null, null],
+    'one size: no ratio',
+  );
   assert.equal(lsp.longLine.bytes, 2000);
   assert.equal(lsp.longLine.samples.length, 2);
   for (const x of lsp.longLine.samples) assert.ok(positive(x.ms) && x.outcome !== 'unknown', JSON.stringify(x));
@@ -63,14 +95,28 @@ test('integration bench: --only lsp runs typing sessions through the real server
 test('integration bench: --ep webgpu where WebGPU cannot initialise prints the CPU table and records the fallback', (t) => {
   requireBuild();
   const out = join(mkdtempSync(join(tmpdir(), 'sw-bench-')), 'bench.json');
-  const r = spawnSync(process.execPath, [CLI_JS, 'bench', '--only', 'engine', '--sizes', '1000', '--keystrokes', '2', '--ep', 'webgpu', '--out', out], {
-    cwd: REPO, encoding: 'utf8', env: { ...process.env, STATEWISE_MODELS_DIR: MODELS_DIR }, timeout: 300_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [CLI_JS, 'bench', '--only', 'engine', '--sizes', '1000', '--keystrokes', '2', '--ep', 'webgpu', '--out', out],
+    {
+      cwd: REPO,
+      encoding: 'utf8',
+      env: { ...process.env, STATEWISE_MODELS_DIR: MODELS_DIR },
+      timeout: 300_000,
+    },
+  );
   assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
   const report = JSON.parse(readFileSync(out, 'utf8')) as {
     machine: { gpu: string | null };
     options: { ep: string };
-    engine: { requestedEp: string; ep: string; epReason: string; providers: Record<string, string>; devices: Record<string, string>; rows: { engineMs: { p50: number } }[] };
+    engine: {
+      requestedEp: string;
+      ep: string;
+      epReason: string;
+      providers: Record<string, string>;
+      devices: Record<string, string>;
+      rows: { engineMs: { p50: number } }[];
+    };
   };
   const { engine } = report;
   assert.equal(report.options.ep, 'webgpu');
@@ -82,7 +128,13 @@ test('integration bench: --ep webgpu where WebGPU cannot initialise prints the C
   assert.equal(engine.rows.length, 2);
   for (const row of engine.rows) assert.ok(positive(row.engineMs.p50));
   // the same table as the CPU bench, titled with what ran and why
-  assert.match(r.stdout, new RegExp(`^engine alone \\(${DEFAULT_ARCH} on cpu \\[cpu: .+\\]\\): one keystroke at the end of the document$`, 'm'));
+  assert.match(
+    r.stdout,
+    new RegExp(`^engine alone \\(${DEFAULT_ARCH} on cpu \\[cpu: .+\\]\\): one keystroke at the end of the document$`, 'm'),
+  );
   assert.match(r.stdout, /^provider: webgpu requested but unavailable/m);
-  assert.match(r.stdout, /tokens\s+workspace\s+doc tok\s+ws tok\s+warm ms\s+engine p50\s+p95\s+wall p50\s+p95\s+cached %\s+gen\s+RSS\s+state cache/);
+  assert.match(
+    r.stdout,
+    /tokens\s+workspace\s+doc tok\s+ws tok\s+warm ms\s+engine p50\s+p95\s+wall p50\s+p95\s+cached %\s+gen\s+RSS\s+state cache/,
+  );
 });

@@ -11,7 +11,12 @@ import { DEFAULT_ARCH } from '../helpers/models';
 const CACHE_DIR = mkdtempSync(join(tmpdir(), 'sw-cli-cache-'));
 function cli(...args: string[]) {
   requireBuild();
-  return spawnSync(process.execPath, [CLI_JS, ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, STATEWISE_MODELS_DIR: MODELS_DIR, STATEWISE_CACHE_DIR: CACHE_DIR }, timeout: 120_000 });
+  return spawnSync(process.execPath, [CLI_JS, ...args], {
+    cwd: REPO,
+    encoding: 'utf8',
+    env: { ...process.env, STATEWISE_MODELS_DIR: MODELS_DIR, STATEWISE_CACHE_DIR: CACHE_DIR },
+    timeout: 120_000,
+  });
 }
 
 test('integration cli: complete --json reports the completion, latency and tokens', () => {
@@ -20,7 +25,8 @@ test('integration cli: complete --json reports the completion, latency and token
   const r = cli('complete', `${file}:${PATTERN_END.line + 1}:${PATTERN_END.character + 1}`, '--ep', 'cpu', '--json');
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout) as Record<string, unknown>;
-  for (const key of ['completion', 'latencyMs', 'arch', 'ep', 'promptTokens', 'cachedTokens', 'generatedTokens', 'timings']) assert.ok(key in out, key);
+  for (const key of ['completion', 'latencyMs', 'arch', 'ep', 'promptTokens', 'cachedTokens', 'generatedTokens', 'timings'])
+    assert.ok(key in out, key);
   assert.equal(out.arch, DEFAULT_ARCH);
   assert.equal(out.ep, 'cpu');
   assert.ok((out.promptTokens as number) > 20);
@@ -57,9 +63,10 @@ test('integration cli: --arch picks the model that answers (griffin)', () => {
 
 test('integration cli: eval bpb scores code far better than the same characters shuffled', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sw-eval-'));
-  const code = 'export function add(a: number, b: number): number {\n  return a + b;\n}\n\nexport function sub(a: number, b: number): number {\n  return a - b;\n}\n';
+  const code =
+    'export function add(a: number, b: number): number {\n  return a + b;\n}\n\nexport function sub(a: number, b: number): number {\n  return a - b;\n}\n';
   let seed = 7;
-  const shuffled = [...code].sort(() => ((seed = (seed * 16807) % 2147483647) / 2147483647) - 0.5).join('');
+  const shuffled = [...code].sort(() => (seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5).join('');
   writeFileSync(join(dir, 'code.ts'), code);
   writeFileSync(join(dir, 'noise.ts'), shuffled);
   const score = (f: string) => {

@@ -6,18 +6,34 @@ import assert from 'node:assert/strict';
 import { startServer, waitFor } from '../server/lspHarness';
 import { MODELS_DIR, realEngine } from './realEngine';
 
-const r = (sl: number, sc: number, el: number, ec: number, text: string) => ({ range: { start: { line: sl, character: sc }, end: { line: el, character: ec } }, text });
+const r = (sl: number, sc: number, el: number, ec: number, text: string) => ({
+  range: { start: { line: sl, character: sc }, end: { line: el, character: ec } },
+  text,
+});
 
 test('integration: after hostile edits the engine document equals the server document', async (t) => {
   const { engine } = realEngine();
-  const h = await startServer({ engine, modelsDir: MODELS_DIR, config: { engine: { executionProvider: 'cpu' }, workspace: { enable: false }, model: { architecture: 'hawk' } } });
-  t.after(() => { engine.dispose(); h.dispose(); });
+  const h = await startServer({
+    engine,
+    modelsDir: MODELS_DIR,
+    config: { engine: { executionProvider: 'cpu' }, workspace: { enable: false }, model: { architecture: 'hawk' } },
+  });
+  t.after(() => {
+    engine.dispose();
+    h.dispose();
+  });
   await waitFor(() => h.lastStatus()?.state === 'ready', 'ready', 60_000);
   const uri = 'file:///w/hostile.ts';
   h.open(uri, 'const a = 1;\r\nconst b = "😀x";\nlet c;\r\n\r\nlast line');
   const batches = [
-    [r(1, 8, 0, 2, 'REV')], [r(99, 0, 120, 4, '\nappended')], [r(-3, 2, 0, 3, '<neg>')], [r(1, 12, 1, 13, '')],
-    [r(0, 3, 0, 3, 'x\r\ny\rz\n')], [r(0, 1, 0, 1, '\r')], [r(1, 0, 1, 0, '\n')], [r(2, 40, 1, 2, 'rev+past')],
+    [r(1, 8, 0, 2, 'REV')],
+    [r(99, 0, 120, 4, '\nappended')],
+    [r(-3, 2, 0, 3, '<neg>')],
+    [r(1, 12, 1, 13, '')],
+    [r(0, 3, 0, 3, 'x\r\ny\rz\n')],
+    [r(0, 1, 0, 1, '\r')],
+    [r(1, 0, 1, 0, '\n')],
+    [r(2, 40, 1, 2, 'rev+past')],
     [r(0, 0, 0, 0, 'a\r'), r(1, 0, 1, 0, '\nb'), r(5, 5, 5, 5, '😀')],
   ];
   batches.forEach((b, i) => h.change(uri, i + 2, b));

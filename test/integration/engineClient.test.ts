@@ -8,8 +8,16 @@ import { PATTERN_DOC, PATTERN_END, realEngine } from './realEngine';
 
 const URI = 'file:///work/src/limits.ts';
 const params = (extra: Partial<CompleteParams> = {}): CompleteParams => ({
-  uri: URI, version: 1, position: PATTERN_END, singleLine: true, maxTokens: 16, suffixMaxTokens: 48,
-  temperature: 0, topP: 0.95, n: 1, ...extra,
+  uri: URI,
+  version: 1,
+  position: PATTERN_END,
+  singleLine: true,
+  maxTokens: 16,
+  suffixMaxTokens: 48,
+  temperature: 0,
+  topP: 0.95,
+  n: 1,
+  ...extra,
 });
 /** A generation long enough to interrupt: 512 tokens, no single-line stop. */
 const LONG = params({ singleLine: false, maxTokens: 512, temperature: 1 });

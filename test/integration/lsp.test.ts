@@ -14,7 +14,14 @@ const URI = 'file:///work/src/limits.ts';
 async function start(config: Record<string, unknown> = CONFIG) {
   const { engine } = realEngine();
   const h = await startServer({ engine, modelsDir: MODELS_DIR, config });
-  return { h, engine, done: () => { engine.dispose(); h.dispose(); } };
+  return {
+    h,
+    engine,
+    done: () => {
+      engine.dispose();
+      h.dispose();
+    },
+  };
 }
 
 test('integration lsp: an inline completion comes from the real model', async (t) => {
@@ -27,7 +34,7 @@ test('integration lsp: an inline completion comes from the real model', async (t
   assert.ok(items.length >= 1, 'at least one item');
   assert.ok(typeof items[0]!.insertText === 'string' && items[0]!.insertText.length > 0);
   await waitFor(() => h.requestLogs.some((l) => l.outcome === 'ok' && l.generatedTokens > 0), 'request log');
-  const info = await h.client.sendRequest('statewise/info') as { engine?: { pid: number; rssBytes: number } };
+  const info = (await h.client.sendRequest('statewise/info')) as { engine?: { pid: number; rssBytes: number } };
   assert.ok(info.engine && info.engine.pid > 0 && info.engine.rssBytes > 0);
 });
 
@@ -63,6 +70,9 @@ test('integration lsp: killing the engine mid-request restarts it, replays state
   await waitFor(() => h.statuses.filter((s) => s.state === 'loading').length > loadingsBefore, 'reloading after restart', 10_000);
   await waitFor(() => h.lastStatus()?.state === 'ready', 'ready again', 60_000);
   const items = await h.complete(URI, PATTERN_END.line, PATTERN_END.character, 1);
-  assert.ok(items.length >= 1, `completes after the restart (documents replayed): ${JSON.stringify(h.requestLogs)} ${h.logs.slice(-15).join('\n')}`);
+  assert.ok(
+    items.length >= 1,
+    `completes after the restart (documents replayed): ${JSON.stringify(h.requestLogs)} ${h.logs.slice(-15).join('\n')}`,
+  );
   assert.equal(engine.restarts, 1);
 });

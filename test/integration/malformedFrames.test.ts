@@ -12,13 +12,19 @@ import { REPO } from './realEngine';
 
 const SERVER_JS = join(REPO, 'dist', 'server.js');
 
-interface Ended { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+interface Ended {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** Starts the server, writes `frames` (stdin left open unless `end`), waits up to `ms` for it to exit. */
 function run(frames: (string | Buffer)[], opts: { end?: boolean; ms?: number } = {}): Promise<Ended> {
   assert.ok(existsSync(SERVER_JS), `${SERVER_JS} is missing: run node scripts/build.mjs`);
   const child = spawn(process.execPath, [SERVER_JS, '--stdio'], {
-    env: { ...process.env, STATEWISE_MODELS_DIR: mkdtempSync(join(tmpdir(), 'sw-nomodels-')) }, stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, STATEWISE_MODELS_DIR: mkdtempSync(join(tmpdir(), 'sw-nomodels-')) },
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
@@ -46,7 +52,11 @@ test('stdio: malformed frames make the server log and exit 1 (no silent hang)', 
     ['header line without a colon', ['garbage\r\n\r\n'], /separate key and value/],
     ['body not JSON', [frame('{not json')], /JSON/],
     ['body not JSON after a good request', [msg({ id: 1, method: 'statewise/info' }), frame('}{')], /JSON/],
-    ['a huge declared Content-Length, then a good request', ['Content-Length: 1000000000000000\r\n\r\n', msg({ id: 1, method: 'statewise/info' })], /1000000000000000 bytes declared/],
+    [
+      'a huge declared Content-Length, then a good request',
+      ['Content-Length: 1000000000000000\r\n\r\n', msg({ id: 1, method: 'statewise/info' })],
+      /1000000000000000 bytes declared/,
+    ],
     ['a header block that never ends', ['Content-Type: ' + 'x'.repeat(20000)], /header block over/],
   ];
   for (const [what, frames, reason] of cases) {

@@ -22,7 +22,11 @@ export function realEngine(): { engine: EngineClient; lines: string[]; hawk: str
   requireBuild();
   const hawk = modelDir('hawk');
   const lines: string[] = [];
-  const engine = new EngineClient({ enginePath: ENGINE_JS, logger: (level: LogLevel, m: string) => lines.push(`${level}: ${m}`), restartDelayMs: 50 });
+  const engine = new EngineClient({
+    enginePath: ENGINE_JS,
+    logger: (level: LogLevel, m: string) => lines.push(`${level}: ${m}`),
+    restartDelayMs: 50,
+  });
   engine.start();
   return { engine, lines, hawk };
 }

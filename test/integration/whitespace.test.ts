@@ -43,13 +43,23 @@ interface Case {
 
 const CASES: Case[] = [
   { name: 'new line after Enter, indentation typed', line: '    ║', accepted: /^ {4}return this\.items\.length;$/ },
-  { name: 'new line, tab indentation typed', line: '\t\t║', doc: ['class A {', '\tget n() {', '\t\treturn 1;', '\t}', '\tget m() {', '@@', '\t}', '}'], accepted: /^\t\treturn \S/ },
+  {
+    name: 'new line, tab indentation typed',
+    line: '\t\t║',
+    doc: ['class A {', '\tget n() {', '\t\treturn 1;', '\t}', '\tget m() {', '@@', '\t}', '}'],
+    accepted: /^\t\treturn \S/,
+  },
   { name: 'inside a keyword', line: '    ret║', accepted: /^ {4}return this\.items\.length;$/ },
   { name: 'after a keyword and its space', line: '    return ║', accepted: /^ {4}return this\.items\.length;$/ },
   { name: 'after a keyword, no space yet', line: '    return║', accepted: /^ {4}return this\.items\.length;$/ },
   { name: 'after a member dot', line: '    return this.║', accepted: /^ {4}return this\.items\.length;$/ },
   { name: 'inside an identifier after a dot', line: '    return this.it║', accepted: /^ {4}return this\.items\.length;$/ },
-  { name: 'after "(" of a call', line: '    this.items.push(║', doc: [...CART.slice(0, 9), '  add(item: Item): void {', '@@', '  }', '}'], accepted: /^ {4}this\.items\.push\(item\);$/ },
+  {
+    name: 'after "(" of a call',
+    line: '    this.items.push(║',
+    doc: [...CART.slice(0, 9), '  add(item: Item): void {', '@@', '  }', '}'],
+    accepted: /^ {4}this\.items\.push\(item\);$/,
+  },
 ];
 
 /** What the editor shows after accepting `ghost` at the end of `typed`: the cursor's line. */
@@ -60,16 +70,28 @@ function acceptedLine(typed: string, ghost: string): string {
 /** Junction checks that hold whatever the model: a typed space or indentation is never doubled, a keyword never repeated. */
 function checkJunction(typed: string, ghost: string): void {
   const first = ghost.split('\n')[0]!;
-  if (/\s$/.test(typed)) assert.doesNotMatch(first, /^\s/, `typed ${JSON.stringify(typed)}: the ghost text repeats whitespace: ${JSON.stringify(ghost)}`);
+  if (/\s$/.test(typed))
+    assert.doesNotMatch(first, /^\s/, `typed ${JSON.stringify(typed)}: the ghost text repeats whitespace: ${JSON.stringify(ghost)}`);
   const word = /([\p{L}_$][\p{L}\p{N}_$]*)\s+$/u.exec(typed)?.[1];
-  if (word) assert.ok(!first.startsWith(word), `typed ${JSON.stringify(typed)}: the ghost text repeats "${word}": ${JSON.stringify(ghost)}`);
+  if (word)
+    assert.ok(!first.startsWith(word), `typed ${JSON.stringify(typed)}: the ghost text repeats "${word}": ${JSON.stringify(ghost)}`);
 }
 
 async function start(): Promise<{ h: Harness; done: () => void }> {
   const { engine } = realEngine();
-  const h = await startServer({ engine, modelsDir: MODELS_DIR, config: { engine: { executionProvider: 'cpu' }, completion: { debounceMs: 0 }, workspace: { enable: false } } });
+  const h = await startServer({
+    engine,
+    modelsDir: MODELS_DIR,
+    config: { engine: { executionProvider: 'cpu' }, completion: { debounceMs: 0 }, workspace: { enable: false } },
+  });
   await waitFor(() => h.lastStatus()?.state === 'ready', 'ready', 60_000);
-  return { h, done: () => { engine.dispose(); h.dispose(); } };
+  return {
+    h,
+    done: () => {
+      engine.dispose();
+      h.dispose();
+    },
+  };
 }
 
 test('whitespace and healing: the accepted line of every case', async (t) => {

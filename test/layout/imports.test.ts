@@ -54,22 +54,48 @@ const TARGETS: Record<string, string> = {
   'server/lsp/probeLsp.ts': 'export const lsp = 1;\n',
   'extension/probeExtension.ts': 'export const extension = 1;\n',
 };
-const importer = (lines: string[]) => `${lines.join('\n')}\nexport const sum = ${lines.map((l) => /\{ (\w+) \}/.exec(l)![1]).join(' + ')};\n`;
+const importer = (lines: string[]) =>
+  `${lines.join('\n')}\nexport const sum = ${lines.map((l) => /\{ (\w+) \}/.exec(l)![1]).join(' + ')};\n`;
 
 test('the root tsconfig.json references one project per process folder', () => {
-  assert.deepEqual(projects().sort(), ['extension', 'scripts', 'server/cli', 'server/engine', 'server/lsp', 'server/protocol', 'server/shared', 'test']);
+  assert.deepEqual(projects().sort(), [
+    'extension',
+    'scripts',
+    'server/cli',
+    'server/engine',
+    'server/lsp',
+    'server/protocol',
+    'server/shared',
+    'test',
+  ]);
   for (const p of projects()) assert.match(readFileSync(path.join(REPO, p, 'tsconfig.json'), 'utf8'), /"extends"/);
 });
 
 test('allowed imports compile: engine, lsp and extension use shared and protocol; the CLI uses all', () => {
-  const r = build({
-    ...TARGETS,
-    'server/protocol/uses.ts': importer(["import { shared } from '../shared/probeShared';"]),
-    'server/engine/uses.ts': importer(["import { shared } from '../shared/probeShared';", "import { protocol } from '../protocol/probeProtocol';"]),
-    'server/lsp/uses.ts': importer(["import { shared } from '../shared/probeShared';", "import { protocol } from '../protocol/probeProtocol';"]),
-    'extension/uses.ts': importer(["import { shared } from '../server/shared/probeShared';", "import { protocol } from '../server/protocol/probeProtocol';"]),
-    'server/cli/uses.ts': importer(["import { engine } from '../engine/probeEngine';", "import { lsp } from '../lsp/probeLsp';", "import { shared } from '../shared/probeShared';"]),
-  }, '.');
+  const r = build(
+    {
+      ...TARGETS,
+      'server/protocol/uses.ts': importer(["import { shared } from '../shared/probeShared';"]),
+      'server/engine/uses.ts': importer([
+        "import { shared } from '../shared/probeShared';",
+        "import { protocol } from '../protocol/probeProtocol';",
+      ]),
+      'server/lsp/uses.ts': importer([
+        "import { shared } from '../shared/probeShared';",
+        "import { protocol } from '../protocol/probeProtocol';",
+      ]),
+      'extension/uses.ts': importer([
+        "import { shared } from '../server/shared/probeShared';",
+        "import { protocol } from '../server/protocol/probeProtocol';",
+      ]),
+      'server/cli/uses.ts': importer([
+        "import { engine } from '../engine/probeEngine';",
+        "import { lsp } from '../lsp/probeLsp';",
+        "import { shared } from '../shared/probeShared';",
+      ]),
+    },
+    '.',
+  );
   assert.ok(r.ok, r.out);
 });
 
@@ -92,7 +118,9 @@ test('forbidden imports fail to compile: engine <-> lsp, extension -> lsp or eng
   assert.equal(r.ok, false, 'tsc -b accepted the forbidden imports');
   for (const [file, line, project] of FORBIDDEN) {
     const name = path.basename(/'([^']+)'/.exec(line)![1]!);
-    const re = new RegExp(`error TS6307: File '[^']*/${name}\\.ts' is not listed within the file list of project '[^']*/${project}/tsconfig\\.json'`);
+    const re = new RegExp(
+      `error TS6307: File '[^']*/${name}\\.ts' is not listed within the file list of project '[^']*/${project}/tsconfig\\.json'`,
+    );
     assert.match(r.out, re, `${file}: ${line}`);
   }
 });

@@ -13,7 +13,11 @@ import { zipEntries } from '../../scripts/vsix/zip';
 function modelFiles(): string[] {
   return readdirSync('models', { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(join('models', d.name, 'manifest.json')))
-    .flatMap((d) => readdirSync(join('models', d.name)).filter(isShippedModelFile).map((f) => `models/${d.name}/${f}`));
+    .flatMap((d) =>
+      readdirSync(join('models', d.name))
+        .filter(isShippedModelFile)
+        .map((f) => `models/${d.name}/${f}`),
+    );
 }
 
 test('the five targets; each ignore file allows only its own binaries', () => {
@@ -28,15 +32,27 @@ test('the five targets; each ignore file allows only its own binaries', () => {
 
 test('checkVsix finds missing and foreign files', () => {
   const bin = 'extension/node_modules/onnxruntime-node/bin/napi-v6';
-  const good = ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/engine.js',
-    'extension/dist/cli.js', 'extension/models/hawk/manifest.json', `${bin}/linux/x64/onnxruntime_binding.node`,
-    'extension/node_modules/onnxruntime-node/dist/index.js', 'extension/node_modules/onnxruntime-common/package.json'];
+  const good = [
+    'extension/package.json',
+    'extension/dist/extension.js',
+    'extension/dist/server.js',
+    'extension/dist/engine.js',
+    'extension/dist/cli.js',
+    'extension/models/hawk/manifest.json',
+    `${bin}/linux/x64/onnxruntime_binding.node`,
+    'extension/node_modules/onnxruntime-node/dist/index.js',
+    'extension/node_modules/onnxruntime-common/package.json',
+  ];
   assert.deepEqual(checkVsix(good, 'linux-x64', ['models/hawk/manifest.json']), []);
-  assert.deepEqual(checkVsix([...good, `${bin}/win32/x64/onnxruntime.dll`, 'extension/models/hawk/fixture.json'], 'linux-x64', []),
-    [`another platform's binary: ${bin}/win32/x64/onnxruntime.dll`, 'test data: extension/models/hawk/fixture.json']);
+  assert.deepEqual(checkVsix([...good, `${bin}/win32/x64/onnxruntime.dll`, 'extension/models/hawk/fixture.json'], 'linux-x64', []), [
+    `another platform's binary: ${bin}/win32/x64/onnxruntime.dll`,
+    'test data: extension/models/hawk/fixture.json',
+  ]);
   assert.deepEqual(checkVsix(good, 'darwin-arm64', ['models/griffin/weights-0.bin']), [
-    'missing models/griffin/weights-0.bin', 'missing node_modules/onnxruntime-node/bin/napi-v6/darwin/arm64/onnxruntime_binding.node',
-    `another platform's binary: ${bin}/linux/x64/onnxruntime_binding.node`]);
+    'missing models/griffin/weights-0.bin',
+    'missing node_modules/onnxruntime-node/bin/napi-v6/darwin/arm64/onnxruntime_binding.node',
+    `another platform's binary: ${bin}/linux/x64/onnxruntime_binding.node`,
+  ]);
 });
 
 test('a packaged VSIX (linux-arm64) holds the models and only its own binaries', { timeout: 180_000 }, () => {

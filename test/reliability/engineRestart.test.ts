@@ -112,7 +112,15 @@ test('engineRestart: restart() starts a stopped engine at once and forgets the c
   // A running engine is replaced: what it was doing rejects, the new one answers.
   const oldPid = c.pid;
   const inFlight = c.request('complete', {
-    uri: 'file:///a.ts', version: 1, position: { line: 0, character: 0 }, singleLine: true, maxTokens: 1000, suffixMaxTokens: 0, temperature: 0, topP: 1, n: 1,
+    uri: 'file:///a.ts',
+    version: 1,
+    position: { line: 0, character: 0 },
+    singleLine: true,
+    maxTokens: 1000,
+    suffixMaxTokens: 0,
+    temperature: 0,
+    topP: 1,
+    n: 1,
   });
   c.restart();
   await assert.rejects(inFlight, (e: Error) => e instanceof EngineCrashedError && /restarted/.test(e.message));
@@ -139,7 +147,7 @@ test('engineRestart: statewise/restartEngine restarts the engine and loads the m
   h.engine.emit('failed', 'the engine crashed 6 times within 60 s; not restarting it for 60 s');
   await waitFor(() => h.lastStatus()?.state === 'error', 'error status');
   const loads = h.engine.callsOf('load').length;
-  const r = await h.client.sendRequest(RestartEngineRequest.method) as RestartEngineResult;
+  const r = (await h.client.sendRequest(RestartEngineRequest.method)) as RestartEngineResult;
   assert.equal(h.engine.restarts, 1);
   assert.equal(r.restarts, 1);
   assert.equal(r.pid, 4242);

@@ -21,7 +21,10 @@ const IDLE_S = 20;
 
 test('offline: the real engine, busy then idle 20 s under strace, opens no network socket, resolves no name, writes no telemetry', (t) => {
   const version = straceVersion();
-  assert.ok(version, 'strace is not installed: this test needs it to watch the engine\'s system calls. Install it (Debian/Ubuntu: apt-get install -y strace; .ci/run installs it)');
+  assert.ok(
+    version,
+    "strace is not installed: this test needs it to watch the engine's system calls. Install it (Debian/Ubuntu: apt-get install -y strace; .ci/run installs it)",
+  );
   requireBuild();
   const dir = mkdtempSync(join(tmpdir(), 'statewise-offline-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,16 +32,46 @@ test('offline: the real engine, busy then idle 20 s under strace, opens no netwo
   // The driver is bundled so that only product code and node run in the traced processes (the
   // test tooling's loader would connect to its own pipe).
   const driver = join(dir, 'driver.js');
-  buildSync({ entryPoints: [join(__dirname, 'offlineDriver.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: driver, logLevel: 'warning' });
+  buildSync({
+    entryPoints: [join(__dirname, 'offlineDriver.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile: driver,
+    logLevel: 'warning',
+  });
   const trace = join(dir, 'trace');
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
   delete env.ORT_DISABLE_TELEMETRY; // the product must set it, not the caller
   delete env.XDG_CACHE_HOME;
   mkdirSync(home);
-  const r = spawnSync('strace', ['-f', '-qq', '-s', '256', '-o', trace, '-e', 'trace=%network,openat,open,creat',
-    process.execPath, driver, ENGINE_JS, modelDir('hawk'), String(IDLE_S)], { env, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(
+    'strace',
+    [
+      '-f',
+      '-qq',
+      '-s',
+      '256',
+      '-o',
+      trace,
+      '-e',
+      'trace=%network,openat,open,creat',
+      process.execPath,
+      driver,
+      ENGINE_JS,
+      modelDir('hawk'),
+      String(IDLE_S),
+    ],
+    { env, encoding: 'utf8', timeout: 120_000 },
+  );
   assert.equal(r.status, 0, `the driver failed (status ${r.status}, ${r.signal ?? ''}):\n${r.stderr}`);
-  const ran = JSON.parse(r.stdout.trim().split('\n').pop()!) as { enginePid: number; busyMs: number; foldedFiles: number; completions: string[] };
+  const ran = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+    enginePid: number;
+    busyMs: number;
+    foldedFiles: number;
+    completions: string[];
+  };
   assert.equal(ran.foldedFiles, 3);
   assert.equal(ran.completions.length, 3);
 

@@ -16,26 +16,44 @@ async function main(): Promise<void> {
   const [enginePath, modelDir, idle = '20'] = process.argv.slice(2);
   if (!enginePath || !modelDir) throw new Error('usage: offlineDriver ENGINE_JS MODEL_DIR [IDLE_SECONDS]');
   const persistDir = mkdtempSync(join(tmpdir(), 'statewise-offline-persist-'));
-  const engine = new EngineClient({ enginePath, logger: (level, m) => { if (level !== 'info') process.stderr.write(`${level}: ${m}\n`); } });
+  const engine = new EngineClient({
+    enginePath,
+    logger: (level, m) => {
+      if (level !== 'info') process.stderr.write(`${level}: ${m}\n`);
+    },
+  });
   engine.start();
   const t0 = Date.now();
   try {
     await engine.request('load', { modelDir, ep: 'cpu', threads: 0, maxStateMB: 64, checkpointInterval: 128 });
-    const files = [0, 1, 2].map((i) => ({ path: `src/f${i}.ts`, text: `export function f${i}(x: number): number {\n  return x * ${i + 2};\n}\n` }));
+    const files = [0, 1, 2].map((i) => ({
+      path: `src/f${i}.ts`,
+      text: `export function f${i}(x: number): number {\n  return x * ${i + 2};\n}\n`,
+    }));
     const ws = await engine.request('setWorkspace', { fingerprint: 'offline', files, persistDir });
     const uri = 'file:///work/src/limits.ts';
     await engine.request('openDocument', { uri, path: 'src/limits.ts', text: DOC, version: 1 });
     const completions: string[] = [];
     for (let i = 0; i < 3; i++) {
       const r = await engine.request('complete', {
-        uri, version: 1, position: { line: 5, character: 6 }, singleLine: true, maxTokens: 16, suffixMaxTokens: 48, temperature: 0, topP: 0.95, n: 1,
+        uri,
+        version: 1,
+        position: { line: 5, character: 6 },
+        singleLine: true,
+        maxTokens: 16,
+        suffixMaxTokens: 48,
+        temperature: 0,
+        topP: 0.95,
+        n: 1,
       });
       completions.push(r.completions[0] ?? '');
     }
     const busyMs = Date.now() - t0;
     await new Promise((r) => setTimeout(r, Number(idle) * 1000));
     const info = await engine.request('info', {});
-    process.stdout.write(`${JSON.stringify({ enginePid: engine.pid, rssMB: Math.round(info.rssBytes / 2 ** 20), busyMs, idleS: Number(idle), foldedFiles: ws.files, completions })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ enginePid: engine.pid, rssMB: Math.round(info.rssBytes / 2 ** 20), busyMs, idleS: Number(idle), foldedFiles: ws.files, completions })}\n`,
+    );
   } finally {
     engine.dispose();
     rmSync(persistDir, { recursive: true, force: true });

@@ -11,14 +11,29 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  listCheckpoints, loadCheckpoint, nodeIo, PersistError, removeStaleTemps, saveCheckpoint, STALE_TEMP_MS,
-  type PersistHandle, type PersistIo, type PersistMeta,
+  listCheckpoints,
+  loadCheckpoint,
+  nodeIo,
+  PersistError,
+  removeStaleTemps,
+  saveCheckpoint,
+  STALE_TEMP_MS,
+  type PersistHandle,
+  type PersistIo,
+  type PersistMeta,
 } from '../../server/engine/persist';
 import { checkpointFile, pruneCheckpoints } from '../../server/shared/stateFiles';
 
 const KEY = 'a'.repeat(64);
 const OTHER = 'b'.repeat(64);
-const meta = (fingerprint = KEY, tokens = 10): PersistMeta => ({ modelId: 'hawk', modelVersion: '1', fingerprint, tokens, createdAt: '2026-01-01T00:00:00.000Z', files: 1 });
+const meta = (fingerprint = KEY, tokens = 10): PersistMeta => ({
+  modelId: 'hawk',
+  modelVersion: '1',
+  fingerprint,
+  tokens,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  files: 1,
+});
 const expect = (fingerprint = KEY) => ({ modelId: 'hawk', modelVersion: '1', fingerprint });
 const tensors = (floats: number, v = 1) => [{ name: 'h', dims: [floats], data: new Float32Array(floats).fill(v) }];
 
@@ -29,7 +44,10 @@ function tempDir(t: { after: (fn: () => void) => void }): string {
 }
 
 /** The real file system, but every file handle's write goes through `write`. */
-function ioWith(write: (real: PersistHandle, buf: Uint8Array, offset: number, length: number) => Promise<{ bytesWritten: number }>, extra: Partial<PersistHandle> = {}): PersistIo {
+function ioWith(
+  write: (real: PersistHandle, buf: Uint8Array, offset: number, length: number) => Promise<{ bytesWritten: number }>,
+  extra: Partial<PersistHandle> = {},
+): PersistIo {
   return {
     ...nodeIo,
     async open(p, flags) {
@@ -48,7 +66,8 @@ function ioWith(write: (real: PersistHandle, buf: Uint8Array, offset: number, le
 function fullDiskIo(capacity: number): PersistIo {
   let free = capacity;
   return ioWith(async (real, buf, offset, length) => {
-    if (free === 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+    if (free === 0)
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
     const n = Math.min(length, free);
     free -= n;
     return real.write(buf, offset, n, null);
@@ -88,14 +107,26 @@ test('persistDisk: a full disk (a short write, then ENOSPC) fails the save; no p
 
 test('persistDisk: a write that writes nothing, or a file shorter than written after the sync, fails the save', async (t) => {
   const dir = tempDir(t);
-  await assert.rejects(saveCheckpoint(dir, meta(), tensors(100), ioWith(async () => ({ bytesWritten: 0 }))), (e: Error) =>
-    e instanceof PersistError && e.code === 'SHORT_WRITE' && /the write stopped after 0 bytes/.test(e.message));
+  await assert.rejects(
+    saveCheckpoint(
+      dir,
+      meta(),
+      tensors(100),
+      ioWith(async () => ({ bytesWritten: 0 })),
+    ),
+    (e: Error) => e instanceof PersistError && e.code === 'SHORT_WRITE' && /the write stopped after 0 bytes/.test(e.message),
+  );
   assert.deepEqual(leftovers(dir), []);
   const lying = ioWith((real, buf, offset, length) => real.write(buf, offset, length, null), { stat: async () => ({ size: 12 }) });
   await assert.rejects(saveCheckpoint(dir, meta(), tensors(100), lying), /the file has 12 bytes after the sync/);
   assert.deepEqual(leftovers(dir), []);
   // a failed rename also removes the temporary file
-  const noRename: PersistIo = { ...nodeIo, rename: async () => { throw Object.assign(new Error('EXDEV: cross-device link'), { code: 'EXDEV' }); } };
+  const noRename: PersistIo = {
+    ...nodeIo,
+    rename: async () => {
+      throw Object.assign(new Error('EXDEV: cross-device link'), { code: 'EXDEV' });
+    },
+  };
   await assert.rejects(saveCheckpoint(dir, meta(), tensors(100), noRename), /not saved: EXDEV/);
   assert.deepEqual(leftovers(dir), []);
 });
@@ -164,14 +195,18 @@ test('persistDisk: a real full disk (64 KiB tmpfs): the save fails with ENOSPC, 
     fs.rmSync(mnt, { recursive: true, force: true });
   });
   if (mount.status !== 0) {
-    t.skip(`mounting a tmpfs is not allowed here (mount: ${(mount.stderr || mount.error?.message || `status ${mount.status}`).trim()}); the injected full-disk tests above cover the same code`);
+    t.skip(
+      `mounting a tmpfs is not allowed here (mount: ${(mount.stderr || mount.error?.message || `status ${mount.status}`).trim()}); the injected full-disk tests above cover the same code`,
+    );
     return;
   }
   const dir = path.join(mnt, 'hawk');
   await saveCheckpoint(dir, meta(KEY, 1), tensors(2048, 1)); // 8 KiB: fits
   const good = fs.readFileSync(path.join(dir, checkpointFile(KEY)));
-  await assert.rejects(saveCheckpoint(dir, meta(OTHER), tensors(32768)), (e: Error) =>
-    e instanceof PersistError && e.code === 'ENOSPC' && /the disk is full \(ENOSPC\)/.test(e.message));
+  await assert.rejects(
+    saveCheckpoint(dir, meta(OTHER), tensors(32768)),
+    (e: Error) => e instanceof PersistError && e.code === 'ENOSPC' && /the disk is full \(ENOSPC\)/.test(e.message),
+  );
   await assert.rejects(saveCheckpoint(dir, meta(KEY, 2), tensors(32768, 2)), /ENOSPC/);
   assert.deepEqual(leftovers(dir), [checkpointFile(KEY)], 'only the good state; no temporary file');
   assert.deepEqual(fs.readFileSync(path.join(dir, checkpointFile(KEY))), good);
@@ -184,7 +219,11 @@ test('persistDisk: a real full disk (64 KiB tmpfs): the save fails with ENOSPC, 
   const engine = new Engine((level, m) => log.push(`${level}: ${m}`));
   await engine.load({ modelDir: modelDir('hawk'), ep: 'cpu', threads: 0, maxStateMB: 64, checkpointInterval: 128 });
   const files = [0, 1].map((i) => ({ path: `src/f${i}.ts`, text: `export const v${i} = ${i};\n` }));
-  const r = await engine.setWorkspace({ fingerprint: 'full', files, persistDir: dir }, () => false, () => {});
+  const r = await engine.setWorkspace(
+    { fingerprint: 'full', files, persistDir: dir },
+    () => false,
+    () => {},
+  );
   assert.equal(r.files, 2);
   const line = log.find((l) => /could not persist the workspace checkpoints/.test(l));
   assert.ok(line, log.join('\n'));

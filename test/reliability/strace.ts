@@ -27,7 +27,16 @@ export interface NetworkFindings {
 const RESOLVER = /open(at)?\(.*"\/etc\/(resolv\.conf|hosts|nsswitch\.conf|gai\.conf)"/;
 
 export function analyseTrace(text: string, home?: string): NetworkFindings {
-  const f: NetworkFindings = { inetSockets: [], connects: [], dnsConnects: [], sends: [], queriedNames: [], resolverFiles: [], telemetryFiles: [], pids: new Set() };
+  const f: NetworkFindings = {
+    inetSockets: [],
+    connects: [],
+    dnsConnects: [],
+    sends: [],
+    queriedNames: [],
+    resolverFiles: [],
+    telemetryFiles: [],
+    pids: new Set(),
+  };
   const telemetryDir = home ? `${home.replace(/\/$/, '')}/.cache/Microsoft` : undefined;
   for (const line of text.split('\n')) {
     const pid = /^(\d+)\s/.exec(line);
@@ -44,7 +53,10 @@ export function analyseTrace(text: string, home?: string): NetworkFindings {
       if (name && !f.queriedNames.includes(name)) f.queriedNames.push(name);
     }
     if (RESOLVER.test(line)) f.resolverFiles.push(line);
-    if (/\bopen(at)?\(|\bcreat\(/.test(line) && (/DeveloperTools\/\.onnxruntime|onnxruntime\.db/.test(line) || (telemetryDir && line.includes(`"${telemetryDir}`)))) {
+    if (
+      /\bopen(at)?\(|\bcreat\(/.test(line) &&
+      (/DeveloperTools\/\.onnxruntime|onnxruntime\.db/.test(line) || (telemetryDir && line.includes(`"${telemetryDir}`)))
+    ) {
       f.telemetryFiles.push(line);
     }
   }
@@ -91,9 +103,11 @@ function unescapeStrace(s: string): number[] {
 }
 
 export function summary(f: NetworkFindings): string {
-  return `AF_INET/AF_INET6 sockets ${f.inetSockets.length}, connects ${f.connects.length} (port 53: ${f.dnsConnects.length}), ` +
+  return (
+    `AF_INET/AF_INET6 sockets ${f.inetSockets.length}, connects ${f.connects.length} (port 53: ${f.dnsConnects.length}), ` +
     `datagrams sent ${f.sends.length}${f.queriedNames.length ? ` (DNS queries for ${f.queriedNames.join(', ')})` : ''}, ` +
-    `resolver file opens ${f.resolverFiles.length}, opens under ~/.cache/Microsoft ${f.telemetryFiles.length}, processes/threads ${f.pids.size}`;
+    `resolver file opens ${f.resolverFiles.length}, opens under ~/.cache/Microsoft ${f.telemetryFiles.length}, processes/threads ${f.pids.size}`
+  );
 }
 
 /** The strace binary's version line, or undefined when strace cannot run. */

@@ -15,7 +15,10 @@ test('an architecture name with ../ never becomes a persist folder outside the s
   const indexer = h.server.indexer!;
   assert.equal(indexer.persistDir('hawk'), join(storagePath, 'workspace-state', 'hawk'));
   for (const arch of ['../../escape', '..', 'a/b', 'A', '']) assert.equal(indexer.persistDir(arch), undefined, arch);
-  await waitFor(() => h.logs.some((l) => /workspace state not persisted: architecture name "\.\.\/\.\.\/escape" is not a plain name/.test(l)), 'the warning');
+  await waitFor(
+    () => h.logs.some((l) => /workspace state not persisted: architecture name "\.\.\/\.\.\/escape" is not a plain name/.test(l)),
+    'the warning',
+  );
   await waitFor(() => h.engine.callsOf('setWorkspace').length === 1, 'first build');
   // a load whose result names such an architecture builds the state in memory only
   h.engine.handlers.load = (p) => ({ ...loadResult(p.modelDir), arch: '../../../escape' });

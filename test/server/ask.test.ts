@@ -34,18 +34,31 @@ test('statewise/ask sends the open document, its selection and history to the en
   const uri = fileUri(join(ws, 'src/a.ts'));
   h.open(uri, 'const a = 1;\nconst b = a + 2;\n');
   await waitFor(() => h.engine.callsOf('openDocument').length > 0, 'open');
-  const r = await h.client.sendRequest('statewise/ask', {
-    askId: 'x', uri, question: 'What is b?', history: [{ question: 'a?', answer: '1' }],
+  const r = (await h.client.sendRequest('statewise/ask', {
+    askId: 'x',
+    uri,
+    question: 'What is b?',
+    history: [{ question: 'a?', answer: '1' }],
     selection: { start: { line: 1, character: 0 }, end: { line: 1, character: 16 } },
-  }) as AskResult;
+  })) as AskResult;
   assert.equal(r.answer, 'fake answer');
   const sent = h.engine.callsOf('ask')[0]!;
   assert.deepEqual(
     { uri: sent.uri, version: sent.version, path: sent.path, text: sent.text, selection: sent.selection, history: sent.history },
-    { uri, version: 1, path: 'src/a.ts', text: 'const a = 1;\nconst b = a + 2;\n', selection: 'const b = a + 2;', history: [{ question: 'a?', answer: '1' }] },
+    {
+      uri,
+      version: 1,
+      path: 'src/a.ts',
+      text: 'const a = 1;\nconst b = a + 2;\n',
+      selection: 'const b = a + 2;',
+      history: [{ question: 'a?', answer: '1' }],
+    },
   );
   await waitFor(() => progress.length === 2, 'progress');
-  assert.deepEqual(progress, [{ askId: 'x', text: 'fake', tokens: 1 }, { askId: 'x', text: 'fake answer', tokens: 2 }]);
+  assert.deepEqual(progress, [
+    { askId: 'x', text: 'fake', tokens: 1 },
+    { askId: 'x', text: 'fake answer', tokens: 2 },
+  ]);
   // Not open: read from disk, without uri/version.
   h.close(uri);
   await waitFor(() => h.engine.callsOf('closeDocument').length > 0, 'close');
@@ -53,6 +66,8 @@ test('statewise/ask sends the open document, its selection and history to the en
   const fromDisk = h.engine.callsOf('ask').at(-1)!;
   assert.deepEqual([fromDisk.uri, fromDisk.text], [undefined, 'const a = 1;\nconst b = a + 1;\n']);
   // Engine errors become request errors.
-  h.engine.askHandler = () => { throw Object.assign(new Error('boom'), { name: 'EngineError' }); };
+  h.engine.askHandler = () => {
+    throw Object.assign(new Error('boom'), { name: 'EngineError' });
+  };
   await assert.rejects(h.client.sendRequest('statewise/ask', { askId: 'w', uri, question: 'q' }), /Ask failed: boom/);
 });

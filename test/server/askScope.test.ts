@@ -44,7 +44,11 @@ test('ask in a trusted workspace: files inside are read from disk; outside, or t
   assert.equal((await ask(fileUri(join(ws, 'src/a.ts')))).answer, 'fake answer');
   assert.equal(h.engine.callsOf('ask').at(-1)!.text, 'const a = 1;\n');
   const before = h.engine.callsOf('ask').length;
-  for (const uri of [fileUri(secret), fileUri(join(ws, 'src', 'link.ts')), fileUri(join(ws, '..', 'x', '..', secret.slice(tmpdir().length + 1)))]) {
+  for (const uri of [
+    fileUri(secret),
+    fileUri(join(ws, 'src', 'link.ts')),
+    fileUri(join(ws, '..', 'x', '..', secret.slice(tmpdir().length + 1))),
+  ]) {
     const err = await askError(ask(uri));
     assert.equal(err.code, INVALID_PARAMS, uri);
     assert.match(err.message, /outside the workspace folders/, uri);
@@ -125,7 +129,9 @@ test('statewise/ask with malformed params answers InvalidParams with a message',
     [{ ...good, maxTokens: '5' }, /maxTokens/],
   ];
   for (const [params, message] of cases) {
-    const err = await askError(params === undefined ? h.client.sendRequest('statewise/ask') : h.client.sendRequest('statewise/ask', params));
+    const err = await askError(
+      params === undefined ? h.client.sendRequest('statewise/ask') : h.client.sendRequest('statewise/ask', params),
+    );
     assert.equal(err.code, INVALID_PARAMS, `${JSON.stringify(params)}: ${err.message}`);
     assert.match(err.message, message, JSON.stringify(params));
   }
@@ -140,9 +146,16 @@ test('checkAskParams and diskFileInScope, pure and direct', async () => {
   assert.match(checkAskParams({ askId: 'a', uri: 'u', question: 'q', selection: [] })!, /selection/);
   const ws = workspace({ 'a.ts': 'x' });
   assert.deepEqual(await diskFileInScope(join(ws, 'a.ts'), { trusted: true, roots: [ws] }), { ok: true, path: join(ws, 'a.ts') });
-  assert.match((await diskFileInScope(join(ws, 'nope.ts'), { trusted: true, roots: [ws] }) as { reason: string }).reason, /cannot read .*ENOENT/);
-  assert.match((await diskFileInScope(ws, { trusted: true, roots: [ws] }) as { reason: string }).reason, /outside/, 'the folder itself is not a file inside it');
-  assert.match((await diskFileInScope(join(ws, 'a.ts'), { trusted: false, roots: [ws] }) as { reason: string }).reason, /not trusted/);
+  assert.match(
+    ((await diskFileInScope(join(ws, 'nope.ts'), { trusted: true, roots: [ws] })) as { reason: string }).reason,
+    /cannot read .*ENOENT/,
+  );
+  assert.match(
+    ((await diskFileInScope(ws, { trusted: true, roots: [ws] })) as { reason: string }).reason,
+    /outside/,
+    'the folder itself is not a file inside it',
+  );
+  assert.match(((await diskFileInScope(join(ws, 'a.ts'), { trusted: false, roots: [ws] })) as { reason: string }).reason, /not trusted/);
 });
 
 test('statewise/info and statewise/rebuildWorkspace: no params or {} work, anything else is InvalidParams', async (t) => {

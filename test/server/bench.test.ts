@@ -8,7 +8,16 @@ import { ratiosOf, type SessionRow } from '../../server/cli/benchLsp';
 import { parseStateLines, planWorkspace, progressTotalOf, transitions } from '../../server/cli/benchSave';
 import { formatTable, ms, percentile, ratio, stats } from '../../server/cli/benchStats';
 import {
-  advance, cycle, DEFAULT_KEYSTROKES, endPosition, longLineDocument, midLineCursor, TYPED_TEXT, typeAt, TYPING_KINDS, typingScript,
+  advance,
+  cycle,
+  DEFAULT_KEYSTROKES,
+  endPosition,
+  longLineDocument,
+  midLineCursor,
+  TYPED_TEXT,
+  typeAt,
+  TYPING_KINDS,
+  typingScript,
 } from '../../server/cli/benchTyping';
 import { UsageError } from '../../server/cli/args';
 import { shouldSkipAutoTrigger } from '../../server/lsp/completion/policy';
@@ -22,7 +31,13 @@ test('bench stats: nearest-rank percentiles, max, mean; empty and non-finite sam
   assert.deepEqual(stats([2.26, Number.NaN, Infinity]), { n: 1, p50: 2.3, p95: 2.3, max: 2.3, mean: 2.3 });
   assert.equal(percentile([1, 2, 3, 4], 50), 2);
   assert.equal(percentile([1, 2, 3, 4], 51), 3);
-  assert.equal(percentile(Array.from({ length: 20 }, (_, i) => i + 1), 95), 19);
+  assert.equal(
+    percentile(
+      Array.from({ length: 20 }, (_, i) => i + 1),
+      95,
+    ),
+    19,
+  );
   assert.equal(ratio(300, 150), 2);
   assert.equal(ratio(1, 0), null);
   assert.equal(ms(12.345), '12.3');
@@ -40,7 +55,11 @@ function replay(text: string, kind: (typeof TYPING_KINDS)[number], count: number
     assert.equal([...e.text].length, 1, 'one character per keystroke');
     doc = TextDocument.update(doc, [e], doc.version + 1);
     const cursor = script.cursors[i]!;
-    assert.equal(doc.getText().slice(doc.offsetAt(script.start), doc.offsetAt(cursor)), script.typed.slice(0, i + 1), `cursor after keystroke ${i + 1}`);
+    assert.equal(
+      doc.getText().slice(doc.offsetAt(script.start), doc.offsetAt(cursor)),
+      script.typed.slice(0, i + 1),
+      `cursor after keystroke ${i + 1}`,
+    );
   });
   const typed = doc.getText();
   doc = TextDocument.update(doc, [script.revert], doc.version + 1);
@@ -48,15 +67,7 @@ function replay(text: string, kind: (typeof TYPING_KINDS)[number], count: number
   return { script, typed };
 }
 
-const DOC = [
-  'function a() {',
-  '  return 1;',
-  '}',
-  'const x = compute(alpha, beta);',
-  'let y;',
-  'log(y);',
-  'export default x',
-].join('\n');
+const DOC = ['function a() {', '  return 1;', '}', 'const x = compute(alpha, beta);', 'let y;', 'log(y);', 'export default x'].join('\n');
 
 test('bench typing: a new line presses Enter at the end of the document, then types the statement', () => {
   const { script, typed } = replay(DOC, 'newLine', DEFAULT_KEYSTROKES);
@@ -86,7 +97,12 @@ test('bench typing: keystrokes beyond the text cycle it; the middle line is the 
   assert.equal(cycle('abc', 0), '');
   const s = typeAt({ line: 0, character: 0 }, 'a\n', 4, 'newLine');
   assert.equal(s.typed, 'a\na\n');
-  assert.deepEqual(s.cursors, [{ line: 0, character: 1 }, { line: 1, character: 0 }, { line: 1, character: 1 }, { line: 2, character: 0 }]);
+  assert.deepEqual(s.cursors, [
+    { line: 0, character: 1 },
+    { line: 1, character: 0 },
+    { line: 1, character: 1 },
+    { line: 2, character: 0 },
+  ]);
   assert.deepEqual(advance({ line: 2, character: 3 }, 'x'), { line: 2, character: 4 });
   assert.deepEqual(midLineCursor('a\nbb\nccc'), { line: 1, character: 2 });
   // no call near the middle (an export list): after the middle line's expression, before its comma
@@ -122,32 +138,63 @@ test('bench options: defaults, --quick, --only, and bad values', () => {
   assert.ok(q.workspaceFiles < 250);
   const o = benchOptions(['--only', 'lsp', '--sizes', '1000', '--keystrokes', '3', '--long-line-bytes', '0', '--workspace-files', '12']);
   assert.deepEqual([o.sizes, o.lspKeystrokes, o.engineKeystrokes, o.longLineBytes, o.workspaceFiles], [[1000], 3, 3, 0, 12]);
-  for (const bad of [['--only', 'gpu'], ['--keystrokes', 'x'], ['--keystrokes', '0'], ['--sizes', '1k'], ['--long-line-bytes', '-1'], ['--arch', 'gpt'], ['--ep', 'tpu']]) {
+  for (const bad of [
+    ['--only', 'gpu'],
+    ['--keystrokes', 'x'],
+    ['--keystrokes', '0'],
+    ['--sizes', '1k'],
+    ['--long-line-bytes', '-1'],
+    ['--arch', 'gpt'],
+    ['--ep', 'tpu'],
+  ]) {
     assert.throws(() => benchOptions(bad), UsageError, bad.join(' '));
   }
 });
 
 test('bench lsp: the ratio is p50 at the largest size over p50 at the smallest, per kind', () => {
-  const row = (targetTokens: number, kind: SessionRow['kind'], p50: number) => ({ targetTokens, kind, ms: { n: 1, p50, p95: p50, max: p50, mean: p50 } }) as SessionRow;
+  const row = (targetTokens: number, kind: SessionRow['kind'], p50: number) =>
+    ({ targetTokens, kind, ms: { n: 1, p50, p95: p50, max: p50, mean: p50 } }) as SessionRow;
   const rows = [row(1000, 'newLine', 100), row(100000, 'newLine', 250), row(1000, 'midLine', 50), row(100000, 'midLine', 50)];
   const r = ratiosOf(rows, [1000, 10000, 100000]);
-  assert.deepEqual(r.map((x) => [x.kind, x.p50Ratio]), [['newLine', 2.5], ['endOfLine', null], ['midLine', 1]]);
-  assert.deepEqual(ratiosOf(rows, [1000]).map((x) => x.p50Ratio), [null, null, null]);
+  assert.deepEqual(
+    r.map((x) => [x.kind, x.p50Ratio]),
+    [
+      ['newLine', 2.5],
+      ['endOfLine', null],
+      ['midLine', 1],
+    ],
+  );
+  assert.deepEqual(
+    ratiosOf(rows, [1000]).map((x) => x.p50Ratio),
+    [null, null, null],
+  );
 });
 
 test('bench lsp client: settings are reported nested, as VS Code returns a section', () => {
   assert.deepEqual(nestSettings({ 'completion.debounceMs': 0, 'engine.executionProvider': 'cpu', enable: { '*': true } }), {
-    completion: { debounceMs: 0 }, engine: { executionProvider: 'cpu' }, enable: { '*': true },
+    completion: { debounceMs: 0 },
+    engine: { executionProvider: 'cpu' },
+    enable: { '*': true },
   });
 });
 
 test('bench save: the workspace plan, the state log lines, rebuilds from statuses', () => {
-  const candidates = [{ path: 'server/a.ts', text: 'a' }, { path: 'server/b.ts', text: 'b' }];
+  const candidates = [
+    { path: 'server/a.ts', text: 'a' },
+    { path: 'server/b.ts', text: 'b' },
+  ];
   const plan = planWorkspace(candidates, 'const x = 1;\n'.repeat(2000), 5);
   assert.equal(plan.length, 5);
-  assert.deepEqual(plan.slice(-2).map((f) => f.path), ['server/a.ts', 'server/b.ts'], 'repository files last (newest)');
+  assert.deepEqual(
+    plan.slice(-2).map((f) => f.path),
+    ['server/a.ts', 'server/b.ts'],
+    'repository files last (newest)',
+  );
   assert.ok(plan.slice(0, 3).every((f) => f.path.startsWith('gen/') && f.text.length > 1000 && f.text.length <= 4000));
-  assert.deepEqual(planWorkspace(candidates, 'x', 1).map((f) => f.path), ['server/a.ts']);
+  assert.deepEqual(
+    planWorkspace(candidates, 'x', 1).map((f) => f.path),
+    ['server/a.ts'],
+  );
 
   const s = parseStateLines([
     'workspace state: 21 files, 2 folded, 19 restored from memory; 21 checkpoints in memory (1.3 MiB)',

@@ -12,9 +12,17 @@ import { DEFAULT_ARCH, REPO } from '../helpers/models';
 
 function io(env: NodeJS.ProcessEnv = {}, cwd = process.cwd()): CliIO & { out: string; err: string } {
   const r = {
-    out: '', err: '', env, cwd, bundleDir: path.join(tempDir('statewise-bundle-'), 'dist'),
-    stdout(t: string) { r.out += t; },
-    stderr(t: string) { r.err += t; },
+    out: '',
+    err: '',
+    env,
+    cwd,
+    bundleDir: path.join(tempDir('statewise-bundle-'), 'dist'),
+    stdout(t: string) {
+      r.out += t;
+    },
+    stderr(t: string) {
+      r.err += t;
+    },
   };
   return r;
 }
@@ -79,7 +87,7 @@ test('cli: a FIFO, a folder or a binary file is refused at once, never read', as
   const dir = tempDir();
   const fifo = path.join(dir, 'pipe.ts');
   if (process.platform !== 'win32') {
-    execFileSync('mkfifo', [fifo]);  // no writer ever opens it: a blocking read would hang the test
+    execFileSync('mkfifo', [fifo]); // no writer ever opens it: a blocking read would hang the test
     const r = io();
     assert.equal(await runCli(['complete', `${fifo}:1:1`], r), 1);
     assert.match(r.err, /pipe\.ts: it is a FIFO \(named pipe\), not a regular file/);
@@ -102,10 +110,17 @@ test('cli: models lists folders with their manifest summary, and broken ones wit
   const good = path.join(dir, 'hawk');
   mkdirSync(good);
   const manifest = {
-    format: 'statewise-model/1', name: 'hawk-t', architecture: 'hawk', version: '7', vocabSize: 10, tokenizer: 'tokenizer.json',
-    specialTokens: { endoftext: 0, file: 1, fim_suffix: 2, fim_middle: 3, fim_end: 4 }, trainLength: 64,
+    format: 'statewise-model/1',
+    name: 'hawk-t',
+    architecture: 'hawk',
+    version: '7',
+    vocabSize: 10,
+    tokenizer: 'tokenizer.json',
+    specialTokens: { endoftext: 0, file: 1, fim_suffix: 2, fim_middle: 3, fim_end: 4 },
+    trainLength: 64,
     graphs: { step: { file: 'step.onnx', maxTokens: 1 }, prefill: { file: 'prefill.onnx', maxTokens: 8 } },
-    inputs: { tokens: 'input_ids' }, outputs: { logits: 'logits' },
+    inputs: { tokens: 'input_ids' },
+    outputs: { logits: 'logits' },
     state: [{ name: 'h', input: 'state_in.h', output: 'state_out.h', shape: [1, 16], dtype: 'float32' }],
     params: { total: 1_500_000 },
   };
@@ -117,11 +132,27 @@ test('cli: models lists folders with their manifest summary, and broken ones wit
   mkdirSync(path.join(dir, 'python')); // not a model folder: left out
   const r = io();
   assert.equal(await runCli(['models', '--models', dir, '--json'], r), 0, r.err);
-  const { models } = JSON.parse(r.out) as { models: { folder: string; ok: boolean; error?: string; name?: string; params?: number; stateBytes?: number; files: { name: string; bytes: number }[] }[] };
-  assert.deepEqual(models.map((m) => m.folder), ['alibi', 'based', 'hawk']);
+  const { models } = JSON.parse(r.out) as {
+    models: {
+      folder: string;
+      ok: boolean;
+      error?: string;
+      name?: string;
+      params?: number;
+      stateBytes?: number;
+      files: { name: string; bytes: number }[];
+    }[];
+  };
+  assert.deepEqual(
+    models.map((m) => m.folder),
+    ['alibi', 'based', 'hawk'],
+  );
   const hawk = models[2]!;
   assert.equal(hawk.ok, true, hawk.error);
-  assert.deepEqual({ name: hawk.name, params: hawk.params, stateBytes: hawk.stateBytes }, { name: 'hawk-t', params: 1_500_000, stateBytes: 64 });
+  assert.deepEqual(
+    { name: hawk.name, params: hawk.params, stateBytes: hawk.stateBytes },
+    { name: 'hawk-t', params: 1_500_000, stateBytes: 64 },
+  );
   assert.deepEqual(hawk.files.map((f) => f.name).sort(), ['manifest.json', 'prefill.onnx', 'step.onnx', 'tokenizer.json']);
   assert.equal(hawk.files.find((f) => f.name === 'step.onnx')?.bytes, 100);
   assert.match(models[0]!.error!, /no manifest\.json/);

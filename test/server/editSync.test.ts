@@ -16,7 +16,10 @@ type Change = { range?: { start: { line: number; character: number }; end: { lin
 /** Any encoder: the text is what is compared, not tokens. */
 const enc = { encode: (s: string) => Array.from(s, (c) => c.codePointAt(0)!) };
 const asEngineSees = (text: string) => text.replace(/\r\n?/g, '\n');
-const r = (sl: number, sc: number, el: number, ec: number, text: string): Change => ({ range: { start: { line: sl, character: sc }, end: { line: el, character: ec } }, text });
+const r = (sl: number, sc: number, el: number, ec: number, text: string): Change => ({
+  range: { start: { line: sl, character: sc }, end: { line: el, character: ec } },
+  text,
+});
 
 const START = 'const a = 1;\r\nconst b = "😀x";\nlet c;\r\n\r\nlast line';
 
@@ -40,8 +43,14 @@ const HOSTILE: Change[][] = [
   [r(1, 11, 1, 11, '\ud83d')], // inserts a lone high surrogate
   [r(0, 3, 0, 3, 'x\r\ny\rz\n')], // CRLF and lone CR inside the text
   // line breaks merging across an edit's edge ("\r" meets "\n"): sent as the whole text
-  [{ text: 'ab\ncd\r\nef\rgh' }], MERGES[0]!, [{ text: 'ab\ncd' }], MERGES[1]!, [{ text: 'ab\rcd' }], MERGES[2]!,
-  [{ text: 'a\rX\nb' }], MERGES[3]!,
+  [{ text: 'ab\ncd\r\nef\rgh' }],
+  MERGES[0]!,
+  [{ text: 'ab\ncd' }],
+  MERGES[1]!,
+  [{ text: 'ab\rcd' }],
+  MERGES[2]!,
+  [{ text: 'a\rX\nb' }],
+  MERGES[3]!,
   [r(0, 2, 1, 0, ''), r(5, 3, 4, 1, 'two in one batch'), r(0, 0, 0, 0, '\u00e9')],
   [r(0.5, 1.7, 1, Number.NaN, 'frac'), r(2, Infinity, -Infinity, 0, 'inf')],
   [{ text: 'full\r\nreplace\rment' }, r(1, 2, 1, 4, '\r\n')],
@@ -66,10 +75,13 @@ test('applyChanges: the engine copy equals the server copy after every hostile e
       if (!e.range) continue;
       const { start, end } = e.range;
       assert.ok(start.line < end.line || (start.line === end.line && start.character <= end.character), 'ordered');
-      for (const p of [start, end]) assert.ok(Number.isInteger(p.line) && Number.isInteger(p.character) && p.line >= 0 && p.character >= 0, 'in bounds');
+      for (const p of [start, end])
+        assert.ok(Number.isInteger(p.line) && Number.isInteger(p.character) && p.line >= 0 && p.character >= 0, 'in bounds');
     }
     // the server's own text is what TextDocument makes of the raw change (integer ranges)
-    if (batch.every((c) => !c.range || [c.range.start, c.range.end].every((p) => Number.isInteger(p.line) && Number.isInteger(p.character)))) {
+    if (
+      batch.every((c) => !c.range || [c.range.start, c.range.end].every((p) => Number.isInteger(p.line) && Number.isInteger(p.character)))
+    ) {
       TextDocument.update(reference, batch, version);
       assert.equal(server.getText(), reference.getText(), `server text as TextDocument reads ${JSON.stringify(batch)}`);
     } else {
@@ -80,7 +92,15 @@ test('applyChanges: the engine copy equals the server copy after every hostile e
 });
 
 test('EngineDocument.apply reads raw hostile ranges as TextDocument does (no line-break merges)', () => {
-  const raw: Change[][] = HOSTILE.filter((b) => b.every((c) => !/[\r\n]/.test(c.text) && (!c.range || Number.isFinite(c.range.start.line + c.range.start.character + c.range.end.line + c.range.end.character) && Number.isInteger(c.range.start.line))));
+  const raw: Change[][] = HOSTILE.filter((b) =>
+    b.every(
+      (c) =>
+        !/[\r\n]/.test(c.text) &&
+        (!c.range ||
+          (Number.isFinite(c.range.start.line + c.range.start.character + c.range.end.line + c.range.end.character) &&
+            Number.isInteger(c.range.start.line))),
+    ),
+  );
   const START_LF = asEngineSees(START);
   const td = TextDocument.create('u', 'ts', 1, START_LF);
   const engine = new EngineDocument('u', 'u', START_LF, 1, enc);
@@ -96,14 +116,16 @@ test('EngineDocument.apply reads raw hostile ranges as TextDocument does (no lin
 
 test('applyChanges, seeded fuzz: 3000 random hostile edits keep both copies equal', () => {
   let seed = 0x5eed;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const coord = () => pick([0, 1, 2, 3, 5, 8, 40, -1, -7, 1e9, Math.floor(rand() * 12)]);
   const texts = ['', 'a', 'xy', '\n', '\r', '\r\n', '\n\r', 'a\r', '\nb', '😀', '\ud83d', '\ude00', 'é', '\t  ', 'k\r\nl\rm\n'];
   const server = TextDocument.create('u', 'ts', 0, 'seed\r\ntext\rwith\nbreaks');
   const engine = new EngineDocument('u', 'u', server.getText(), 0, enc);
   for (let v = 1; v <= 3000; v++) {
-    const batch = Array.from({ length: 1 + Math.floor(rand() * 3) }, (): Change => (rand() < 0.02 ? { text: pick(texts) } : r(coord(), coord(), coord(), coord(), pick(texts))));
+    const batch = Array.from({ length: 1 + Math.floor(rand() * 3) }, (): Change =>
+      rand() < 0.02 ? { text: pick(texts) } : r(coord(), coord(), coord(), coord(), pick(texts)),
+    );
     engine.apply(applyChanges(server, batch, v), v);
     assert.equal(asEngineSees(engine.text()), asEngineSees(server.getText()), `edit ${v}: ${JSON.stringify(batch)}`);
     if (server.getText().length > 4000) engine.apply(applyChanges(server, [{ text: 'reset\n' }], v), v);

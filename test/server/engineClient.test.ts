@@ -10,14 +10,26 @@ const FAKE = path.join(__dirname, '..', 'fixtures', 'fakeEngine.mjs');
 
 function client(extra: ConstructorParameters<typeof EngineClient>[0] = {}) {
   const lines: { level: LogLevel; message: string }[] = [];
-  const c = new EngineClient({ enginePath: FAKE, logger: (level, message) => lines.push({ level, message }), restartDelayMs: 10, ...extra });
+  const c = new EngineClient({
+    enginePath: FAKE,
+    logger: (level, message) => lines.push({ level, message }),
+    restartDelayMs: 10,
+    ...extra,
+  });
   c.start();
   return { c, lines };
 }
 
 const completeParams = (maxTokens: number): CompleteParams => ({
-  uri: 'file:///a.ts', version: 1, position: { line: 0, character: 0 }, singleLine: true,
-  maxTokens, suffixMaxTokens: 0, temperature: 0, topP: 1, n: 1,
+  uri: 'file:///a.ts',
+  version: 1,
+  position: { line: 0, character: 0 },
+  singleLine: true,
+  maxTokens,
+  suffixMaxTokens: 0,
+  temperature: 0,
+  topP: 1,
+  n: 1,
 });
 
 async function until(cond: () => boolean, ms = 3000): Promise<void> {
@@ -35,20 +47,35 @@ test('engineClient: request/response, progress, log lines and child output go to
   const load = await c.request('load', { modelDir: '/m/hawk', ep: 'cpu', threads: 0, maxStateMB: 16, checkpointInterval: 64 });
   assert.equal(load.arch, 'fake');
   const progress: number[] = [];
-  const ws = await c.request('setWorkspace', { fingerprint: 'f', files: [{ path: 'a', text: 'a' }, { path: 'b', text: 'b' }] }, undefined, (p) => progress.push(p.done));
+  const ws = await c.request(
+    'setWorkspace',
+    {
+      fingerprint: 'f',
+      files: [
+        { path: 'a', text: 'a' },
+        { path: 'b', text: 'b' },
+      ],
+    },
+    undefined,
+    (p) => progress.push(p.done),
+  );
   assert.equal(ws.files, 2);
   assert.deepEqual(progress, [1, 2]);
   const info = await c.request('info', {});
   assert.ok(info.rssBytes > 0);
-  await until(() => lines.some((l) => l.message.includes('fake engine stdout')) && lines.some((l) => l.message.includes('fake engine stderr')));
+  await until(
+    () => lines.some((l) => l.message.includes('fake engine stdout')) && lines.some((l) => l.message.includes('fake engine stderr')),
+  );
   assert.ok(lines.some((l) => l.level === 'info' && l.message === 'loading /m/hawk'));
 });
 
-test('engineClient: engine errors reject with the engine\'s name and message', async (t) => {
+test("engineClient: engine errors reject with the engine's name and message", async (t) => {
   const { c } = client();
   t.after(() => c.dispose());
-  await assert.rejects(c.request('load', { modelDir: '/m/corrupt', ep: 'cpu', threads: 0, maxStateMB: 16, checkpointInterval: 64 }),
-    (e: Error) => e.name === 'ModelCorruptError' && /corrupt/.test(e.message));
+  await assert.rejects(
+    c.request('load', { modelDir: '/m/corrupt', ep: 'cpu', threads: 0, maxStateMB: 16, checkpointInterval: 64 }),
+    (e: Error) => e.name === 'ModelCorruptError' && /corrupt/.test(e.message),
+  );
   await assert.rejects(c.request('warm', { uri: 'x' }), (e: Error) => isEngineError(e, 'BadRequestError'));
 });
 

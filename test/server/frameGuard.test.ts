@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { contentLength, FrameGuard } from '../../server/lsp/frameGuard';
 
-const frame = (body: string): string => `Content-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n${body}`;
+const frame = (body: string): string =>
+  `Content-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n${body}`;
 
 /** Feeds `input` to a guard in chunks of `size` bytes; resolves with what came out or the error. */
 function feed(input: Buffer, size: number, guard = new FrameGuard(64, 128)): Promise<{ out: Buffer; error?: string }> {

@@ -38,7 +38,10 @@ test('lsp: documents are opened, edited (ranges exactly as received) and closed 
   h.close(outside);
   await waitFor(() => h.engine.callsOf('closeDocument').length === 1, 'close');
   const opens = h.engine.callsOf('openDocument');
-  assert.deepEqual(opens.map((o) => o.path), ['src/a.ts', 'b.py']);
+  assert.deepEqual(
+    opens.map((o) => o.path),
+    ['src/a.ts', 'b.py'],
+  );
   assert.deepEqual(opens[0], { uri, path: 'src/a.ts', text: 'let x = 1;\nlet y = 2;\n', version: 1 });
   assert.deepEqual(h.engine.callsOf('editDocument'), [
     { uri, version: 2, changes },
@@ -46,7 +49,10 @@ test('lsp: documents are opened, edited (ranges exactly as received) and closed 
   ]);
   assert.deepEqual(h.engine.callsOf('closeDocument'), [{ uri: outside }]);
   assert.equal(h.server.documents.get(uri)?.getText(), 'whole\n');
-  assert.ok(h.engine.callsOf('warm').some((w) => w.uri === uri), 'warmed on open');
+  assert.ok(
+    h.engine.callsOf('warm').some((w) => w.uri === uri),
+    'warmed on open',
+  );
 });
 
 test('lsp: a completion is an item at the cursor, with a request log line', async (t) => {
@@ -57,10 +63,20 @@ test('lsp: a completion is an item at the cursor, with a request log line', asyn
   const items = await h.complete(uri, 0, 10);
   assert.deepEqual(items, [{ insertText: 'fake()', range: { start: { line: 0, character: 10 }, end: { line: 0, character: 10 } } }]);
   const req = h.engine.callsOf('complete')[0]!;
-  assert.deepEqual({ ...req, temperature: undefined }, {
-    uri, version: 1, position: { line: 0, character: 10 }, singleLine: false, maxTokens: 64, suffixMaxTokens: 48,
-    temperature: undefined, topP: 0.95, n: 1,
-  });
+  assert.deepEqual(
+    { ...req, temperature: undefined },
+    {
+      uri,
+      version: 1,
+      position: { line: 0, character: 10 },
+      singleLine: false,
+      maxTokens: 64,
+      suffixMaxTokens: 48,
+      temperature: undefined,
+      topP: 0.95,
+      n: 1,
+    },
+  );
   await waitFor(() => h.requestLogs.length === 1, 'request log');
   assert.equal(h.requestLogs[0]!.outcome, 'ok');
   assert.equal(h.requestLogs[0]!.promptTokens, 10);
@@ -77,7 +93,10 @@ test('lsp: a switched-off language gets nothing and the engine is not asked', as
   assert.deepEqual(await h.complete('file:///n.md', 1, 0), []);
   assert.equal(h.engine.callsOf('complete').length, 0);
   await waitFor(() => h.requestLogs.length === 2, 'request logs');
-  assert.deepEqual(h.requestLogs.map((l) => l.outcome), ['empty', 'empty']);
+  assert.deepEqual(
+    h.requestLogs.map((l) => l.outcome),
+    ['empty', 'empty'],
+  );
 });
 
 test('lsp: a position past the end of the document or negative gets nothing, never an error', async (t) => {
@@ -98,8 +117,15 @@ test('lsp: typing the start of a shown completion is served from the cache', asy
   const h = await startServer({ config: FAST });
   t.after(() => h.dispose());
   h.engine.handlers.complete = () => ({
-    completions: ['computeValue(1);'], promptTokens: 1, cachedTokens: 0, generatedTokens: 4, latencyMs: 1,
-    timings: { prefixMs: 0, suffixMs: 0, decodeMs: 1 }, ep: 'cpu', arch: 'hawk', layout: 'plain',
+    completions: ['computeValue(1);'],
+    promptTokens: 1,
+    cachedTokens: 0,
+    generatedTokens: 4,
+    latencyMs: 1,
+    timings: { prefixMs: 0, suffixMs: 0, decodeMs: 1 },
+    ep: 'cpu',
+    arch: 'hawk',
+    layout: 'plain',
   });
   const uri = 'file:///c.ts';
   h.open(uri, 'let x = ');
@@ -116,12 +142,22 @@ test('lsp: a manual trigger asks for 3 alternatives and dedupes them', async (t)
   const h = await startServer({ config: FAST });
   t.after(() => h.dispose());
   h.engine.handlers.complete = (p) => ({
-    completions: p.n === 3 ? ['a + b;', 'a + b;  ', 'a - b;'] : ['x'], promptTokens: 1, cachedTokens: 0, generatedTokens: 4, latencyMs: 1,
-    timings: { prefixMs: 0, suffixMs: 0, decodeMs: 1 }, ep: 'cpu', arch: 'hawk', layout: 'plain',
+    completions: p.n === 3 ? ['a + b;', 'a + b;  ', 'a - b;'] : ['x'],
+    promptTokens: 1,
+    cachedTokens: 0,
+    generatedTokens: 4,
+    latencyMs: 1,
+    timings: { prefixMs: 0, suffixMs: 0, decodeMs: 1 },
+    ep: 'cpu',
+    arch: 'hawk',
+    layout: 'plain',
   });
   h.open('file:///m.ts', 'return ');
   const items = await h.complete('file:///m.ts', 0, 7, 1);
-  assert.deepEqual(items.map((i) => i.insertText), ['a + b;', 'a - b;']);
+  assert.deepEqual(
+    items.map((i) => i.insertText),
+    ['a + b;', 'a - b;'],
+  );
   const req = h.engine.callsOf('complete')[0]!;
   assert.equal(req.n, 3);
   assert.equal(req.singleLine, true);
@@ -132,10 +168,11 @@ test('lsp: cancelling the LSP request aborts the engine request', async (t) => {
   const h = await startServer({ config: FAST });
   t.after(() => h.dispose());
   let seen: AbortSignal | undefined;
-  h.engine.handlers.complete = (_p, signal) => new Promise((_, reject) => {
-    seen = signal;
-    signal?.addEventListener('abort', () => reject(new EngineError('CancelledError', 'cancelled')), { once: true });
-  });
+  h.engine.handlers.complete = (_p, signal) =>
+    new Promise((_, reject) => {
+      seen = signal;
+      signal?.addEventListener('abort', () => reject(new EngineError('CancelledError', 'cancelled')), { once: true });
+    });
   h.open('file:///k.ts', 'const k = ');
   const source = new CancellationTokenSource();
   const pending = h.complete('file:///k.ts', 0, 10, 2, source);
@@ -198,7 +235,7 @@ test('lsp: a missing model gives an error status and empty completions, without 
   assert.equal(h.engine.callsOf('openDocument').length, 0, 'nothing is forwarded without a model');
 });
 
-test('lsp: an engine load error (corrupt model) is shown with the engine\'s message', async (t) => {
+test("lsp: an engine load error (corrupt model) is shown with the engine's message", async (t) => {
   const engine = new FakeEngine();
   engine.handlers.load = () => {
     throw new EngineError('ModelCorruptError', 'weights-0.bin is truncated');
@@ -220,7 +257,10 @@ test('lsp: invalid settings fall back to defaults, with one warning shown', asyn
 });
 
 test('lsp: initializationOptions.settings apply before workspace/configuration', async (t) => {
-  const h = await startServer({ capabilities: {}, initializationOptions: { settings: { 'completion.maxTokens': 7, 'completion.debounceMs': 0 } } });
+  const h = await startServer({
+    capabilities: {},
+    initializationOptions: { settings: { 'completion.maxTokens': 7, 'completion.debounceMs': 0 } },
+  });
   t.after(() => h.dispose());
   assert.equal(h.server.settings.settings['completion.maxTokens'], 7);
   h.open('file:///i.ts', '');
@@ -238,13 +278,21 @@ test('lsp: after an engine restart the model, documents and workspace are replay
   h.engine.calls.length = 0;
   h.engine.restart();
   await waitFor(() => h.engine.callsOf('setWorkspace').length === 1, 'workspace replayed');
-  assert.deepEqual(h.engine.calls.map((c) => c.method).filter((m) => m !== 'warm'), ['load', 'openDocument', 'setWorkspace']);
+  assert.deepEqual(
+    h.engine.calls.map((c) => c.method).filter((m) => m !== 'warm'),
+    ['load', 'openDocument', 'setWorkspace'],
+  );
   assert.equal(h.engine.callsOf('openDocument')[0]!.text, 'let m = ');
   assert.equal((await h.complete(uri, 0, 8)).length, 1);
 });
 
 test('lsp: indexing scans the workspace, reports progress and persists per architecture', async (t) => {
-  const ws = workspace({ 'src/a.ts': 'export const a = 1;\n', 'src/b.ts': 'export const b = 2;\n', 'gen/x.ts': 'x\n', 'big.ts': 'y'.repeat(3000) });
+  const ws = workspace({
+    'src/a.ts': 'export const a = 1;\n',
+    'src/b.ts': 'export const b = 2;\n',
+    'gen/x.ts': 'x\n',
+    'big.ts': 'y'.repeat(3000),
+  });
   const storage = path.join(ws, '..', `${path.basename(ws)}-storage`);
   const h = await startServer({
     config: { ...FAST, workspace: { maxFileBytes: 2048 } },
@@ -261,10 +309,16 @@ test('lsp: indexing scans the workspace, reports progress and persists per archi
   assert.match(set.fingerprint, /^[0-9a-f]{64}$/);
   await waitFor(() => h.lastStatus()?.state === 'ready', 'ready after indexing');
   const indexing = h.statuses.filter((s) => s.state === 'indexing');
-  assert.ok(indexing.some((s) => s.progress === 100 && /2\/2 files/.test(s.message)), JSON.stringify(indexing));
+  assert.ok(
+    indexing.some((s) => s.progress === 100 && /2\/2 files/.test(s.message)),
+    JSON.stringify(indexing),
+  );
   assert.ok(h.logs.some((l) => /skipped big\.ts: 3000 bytes > maxFileBytes 2048/.test(l)));
   await waitFor(() => h.progress.some((p) => p.kind === 'end'), 'work-done progress end');
-  assert.deepEqual(h.progress.map((p) => p.kind), ['begin', 'report', 'report', 'end']);
+  assert.deepEqual(
+    h.progress.map((p) => p.kind),
+    ['begin', 'report', 'report', 'end'],
+  );
   assert.equal(h.progress[2]!.percentage, 100);
 });
 
@@ -290,7 +344,7 @@ test('lsp: statewise/rebuildWorkspace drops the persisted state and builds again
   assert.deepEqual(result, { files: 1, bytes: 20 });
   assert.equal(existsSync(path.join(stateDir, 'workspace-state.bin')), false);
   const sets = h.engine.callsOf('setWorkspace');
-  assert.equal(sets.length, 3, 'an empty workspace clears the engine\'s copy, then the real build');
+  assert.equal(sets.length, 3, "an empty workspace clears the engine's copy, then the real build");
   assert.equal(sets[1]!.files.length, 0);
   assert.equal(sets[2]!.fingerprint, sets[0]!.fingerprint);
 });
@@ -305,9 +359,9 @@ test('lsp: file watchers are registered dynamically and changes rebuild after th
   t.after(() => h.dispose());
   assert.match(JSON.stringify(h.registrations), /workspace\/didChangeWatchedFiles/);
   await waitFor(() => h.engine.callsOf('setWorkspace').length === 1, 'first build');
-  void h.client.sendNotification('workspace/didChangeWatchedFiles', { changes: [
-    { uri: fileUri(path.join(ws, 'node_modules', 'x.js')), type: 2 },
-  ] });
+  void h.client.sendNotification('workspace/didChangeWatchedFiles', {
+    changes: [{ uri: fileUri(path.join(ws, 'node_modules', 'x.js')), type: 2 }],
+  });
   await new Promise((r) => setTimeout(r, 60));
   assert.equal(h.engine.callsOf('setWorkspace').length, 1, 'changes in skipped folders are ignored');
   void h.client.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: fileUri(path.join(ws, 'a.ts')), type: 2 }] });
@@ -319,7 +373,7 @@ test('lsp: statewise/info reports the model, workspace and engine', async (t) =>
   const h = await startServer({ config: FAST, workspaceDir: ws });
   t.after(() => h.dispose());
   await waitFor(() => h.server.indexer?.summary !== undefined, 'workspace');
-  const info = await h.client.sendRequest('statewise/info') as Record<string, unknown>;
+  const info = (await h.client.sendRequest('statewise/info')) as Record<string, unknown>;
   assert.equal(info.arch, DEFAULT_ARCH);
   assert.equal(info.ep, 'cpu');
   assert.equal(info.state, 'ready');
@@ -362,7 +416,11 @@ test('lsp: a document that becomes active again is warmed at the cursor line', a
 
 test('lsp: workspace.persist false (or no storage path) keeps the state in memory only', async (t) => {
   const ws = workspace({ 'a.ts': 'a\n' });
-  const h = await startServer({ config: { ...FAST, workspace: { persist: false } }, workspaceDir: ws, initializationOptions: { storagePath: `${ws}-storage` } });
+  const h = await startServer({
+    config: { ...FAST, workspace: { persist: false } },
+    workspaceDir: ws,
+    initializationOptions: { storagePath: `${ws}-storage` },
+  });
   t.after(() => h.dispose());
   await waitFor(() => h.engine.callsOf('setWorkspace').length === 1, 'build');
   assert.equal(h.engine.callsOf('setWorkspace')[0]!.persistDir, undefined);

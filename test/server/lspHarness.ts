@@ -9,8 +9,15 @@ import { PassThrough } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import {
-  CancellationTokenSource, createProtocolConnection, InlineCompletionRequest, StreamMessageReader, StreamMessageWriter,
-  type ClientCapabilities, type InitializeResult, type InlineCompletionItem, type ProtocolConnection,
+  CancellationTokenSource,
+  createProtocolConnection,
+  InlineCompletionRequest,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type ClientCapabilities,
+  type InitializeResult,
+  type InlineCompletionItem,
+  type ProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
 import type { EngineLike, PartialListener, Progress } from '../../server/lsp/engineClient';
 import type { EngineAskParams, EngineAskResult, LoadResult, Method, RequestMap } from '../../server/protocol/ipc';
@@ -18,12 +25,22 @@ import { createServer, type StatewiseServer } from '../../server/lsp/server';
 import type { RequestLogParams, StatusParams } from '../../server/protocol/lsp';
 import { DEFAULT_ARCH } from '../helpers/models';
 
-type Handler<M extends Method> = (params: RequestMap[M][0], signal: AbortSignal | undefined, onProgress: ((p: Progress) => void) | undefined) => RequestMap[M][1] | Promise<RequestMap[M][1]>;
+type Handler<M extends Method> = (
+  params: RequestMap[M][0],
+  signal: AbortSignal | undefined,
+  onProgress: ((p: Progress) => void) | undefined,
+) => RequestMap[M][1] | Promise<RequestMap[M][1]>;
 export type Handlers = { [M in Method]?: Handler<M> };
 
 export const loadResult = (modelDir: string, ep = 'cpu'): LoadResult => ({
-  arch: path.basename(modelDir), modelName: `${path.basename(modelDir)}-test`, modelVersion: '1', ep, epReason: 'test',
-  timings: {}, stateBytes: 16, loadMs: 1,
+  arch: path.basename(modelDir),
+  modelName: `${path.basename(modelDir)}-test`,
+  modelVersion: '1',
+  ep,
+  epReason: 'test',
+  timings: {},
+  stateBytes: 16,
+  loadMs: 1,
 });
 
 const DEFAULTS: Handlers = {
@@ -37,8 +54,15 @@ const DEFAULTS: Handlers = {
   closeDocument: () => null,
   warm: () => ({ fedTokens: 0 }),
   complete: () => ({
-    completions: ['fake()'], promptTokens: 10, cachedTokens: 5, generatedTokens: 3, latencyMs: 1,
-    timings: { prefixMs: 0, suffixMs: 0, decodeMs: 1 }, ep: 'cpu', arch: 'hawk', layout: 'plain',
+    completions: ['fake()'],
+    promptTokens: 10,
+    cachedTokens: 5,
+    generatedTokens: 3,
+    latencyMs: 1,
+    timings: { prefixMs: 0, suffixMs: 0, decodeMs: 1 },
+    ep: 'cpu',
+    arch: 'hawk',
+    layout: 'plain',
   }),
   info: () => ({ arch: 'hawk', ep: 'cpu', rssBytes: 1000, stateCacheBytes: 200, checkpoints: 1 }),
   crash: () => null,
@@ -51,7 +75,12 @@ export class FakeEngine extends EventEmitter implements EngineLike {
   pid = 4242;
   restarts = 0;
 
-  request<M extends Method>(method: M, params: RequestMap[M][0], signal?: AbortSignal, onProgress?: (p: Progress) => void): Promise<RequestMap[M][1]> {
+  request<M extends Method>(
+    method: M,
+    params: RequestMap[M][0],
+    signal?: AbortSignal,
+    onProgress?: (p: Progress) => void,
+  ): Promise<RequestMap[M][1]> {
     this.calls.push({ method, params: structuredClone(params), signal });
     const handler = (this.handlers[method] ?? DEFAULTS[method]) as Handler<M>;
     try {
@@ -62,7 +91,11 @@ export class FakeEngine extends EventEmitter implements EngineLike {
   }
 
   /** `ask` answers through this (default: "fake answer" in two partials). */
-  askHandler?: (params: EngineAskParams, onPartial: PartialListener | undefined, signal: AbortSignal | undefined) => EngineAskResult | Promise<EngineAskResult>;
+  askHandler?: (
+    params: EngineAskParams,
+    onPartial: PartialListener | undefined,
+    signal: AbortSignal | undefined,
+  ) => EngineAskResult | Promise<EngineAskResult>;
 
   ask(params: EngineAskParams, onPartial?: PartialListener, signal?: AbortSignal): Promise<EngineAskResult> {
     this.calls.push({ method: 'ask', params: structuredClone(params), signal });
@@ -71,8 +104,17 @@ export class FakeEngine extends EventEmitter implements EngineLike {
       onPartial?.('fake', 1);
       onPartial?.('fake answer', 2);
       return Promise.resolve({
-        answer: 'fake answer', cancelled: false, stop: 'end', fileTokens: 10, cachedTokens: 0, promptTokens: 14,
-        generatedTokens: 2, firstTokenMs: 1, latencyMs: 2, ep: 'cpu', arch: 'hawk',
+        answer: 'fake answer',
+        cancelled: false,
+        stop: 'end',
+        fileTokens: 10,
+        cachedTokens: 0,
+        promptTokens: 14,
+        generatedTokens: 2,
+        firstTokenMs: 1,
+        latencyMs: 2,
+        ep: 'cpu',
+        arch: 'hawk',
       });
     } catch (err) {
       return Promise.reject(err);
@@ -151,9 +193,19 @@ export interface Harness {
   progress: { kind: string; percentage?: number; message?: string }[];
   lastStatus(): StatusParams | undefined;
   open(uri: string, text: string, languageId?: string): void;
-  change(uri: string, version: number, changes: { range?: { start: { line: number; character: number }; end: { line: number; character: number } }; text: string }[]): void;
+  change(
+    uri: string,
+    version: number,
+    changes: { range?: { start: { line: number; character: number }; end: { line: number; character: number } }; text: string }[],
+  ): void;
   close(uri: string): void;
-  complete(uri: string, line: number, character: number, triggerKind?: 1 | 2, token?: CancellationTokenSource): Promise<InlineCompletionItem[]>;
+  complete(
+    uri: string,
+    line: number,
+    character: number,
+    triggerKind?: 1 | 2,
+    token?: CancellationTokenSource,
+  ): Promise<InlineCompletionItem[]>;
   configChanged(): void;
   dispose(): void;
 }
@@ -179,10 +231,12 @@ export async function startServer(opts: HarnessOptions = {}): Promise<Harness> {
   client.onNotification('statewise/requestLog', (p: RequestLogParams) => void requestLogs.push(p));
   client.onNotification('window/showMessage', (p: { type: number; message: string }) => void shown.push(p));
   client.onNotification('window/logMessage', (p: { message: string }) => void logs.push(p.message));
-  client.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) => p.items.map((item) => {
-    if (item.section === 'files.exclude') return opts.filesExclude ?? {};
-    return typeof opts.config === 'function' ? opts.config() : opts.config ?? {};
-  }));
+  client.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) =>
+    p.items.map((item) => {
+      if (item.section === 'files.exclude') return opts.filesExclude ?? {};
+      return typeof opts.config === 'function' ? opts.config() : (opts.config ?? {});
+    }),
+  );
   client.onRequest('client/registerCapability', (p: unknown) => {
     registrations.push(p);
     return null;
@@ -191,13 +245,13 @@ export async function startServer(opts: HarnessOptions = {}): Promise<Harness> {
   client.listen();
 
   const ws = opts.workspaceDir;
-  const init = await client.sendRequest('initialize', {
+  const init = (await client.sendRequest('initialize', {
     processId: null,
     rootUri: ws ? fileUri(ws) : null,
     workspaceFolders: ws ? [{ uri: fileUri(ws), name: 'ws' }] : null,
     capabilities: opts.capabilities ?? { workspace: { configuration: true } },
     initializationOptions: opts.initializationOptions ?? {},
-  }) as InitializeResult;
+  })) as InitializeResult;
   void client.sendNotification('initialized', {});
   await waitFor(() => statuses.length > 0, 'first status');
   await server.ready;
@@ -205,7 +259,16 @@ export async function startServer(opts: HarnessOptions = {}): Promise<Harness> {
 
   let versions = new Map<string, number>();
   return {
-    client, server, engine, init, statuses, requestLogs, shown, logs, registrations, progress,
+    client,
+    server,
+    engine,
+    init,
+    statuses,
+    requestLogs,
+    shown,
+    logs,
+    registrations,
+    progress,
     lastStatus: () => statuses[statuses.length - 1],
     open(uri, text, languageId = 'typescript') {
       versions.set(uri, 1);
@@ -219,11 +282,17 @@ export async function startServer(opts: HarnessOptions = {}): Promise<Harness> {
       void client.sendNotification('textDocument/didClose', { textDocument: { uri } });
     },
     async complete(uri, line, character, triggerKind = 2, token) {
-      const r = await client.sendRequest(InlineCompletionRequest.type, {
-        textDocument: { uri }, position: { line, character }, context: { triggerKind },
-      }, token?.token);
+      const r = await client.sendRequest(
+        InlineCompletionRequest.type,
+        {
+          textDocument: { uri },
+          position: { line, character },
+          context: { triggerKind },
+        },
+        token?.token,
+      );
       if (r === null) return [];
-      return Array.isArray(r) ? r as InlineCompletionItem[] : (r as { items: InlineCompletionItem[] }).items;
+      return Array.isArray(r) ? (r as InlineCompletionItem[]) : (r as { items: InlineCompletionItem[] }).items;
     },
     configChanged() {
       void client.sendNotification('workspace/didChangeConfiguration', { settings: null });

@@ -10,7 +10,8 @@ import { MODELS_DIR } from '../helpers/models';
 test('trainedTokens: the running total over warm starts, else the last run tokens; nothing for a bad manifest', () => {
   assert.equal(trainedTokens({ training: { tokens_seen: 5, tokens_total: 9 } }), 9);
   assert.equal(trainedTokens({ training: { tokens_seen: 5 } }), 5);
-  for (const bad of [undefined, null, {}, { training: {} }, { training: { tokens_seen: '5' } }, { training: { tokens_total: -1 } }]) assert.equal(trainedTokens(bad), undefined);
+  for (const bad of [undefined, null, {}, { training: {} }, { training: { tokens_seen: '5' } }, { training: { tokens_total: -1 } }])
+    assert.equal(trainedTokens(bad), undefined);
 });
 
 test('trainingNote: short runs are called weak', () => {

@@ -29,14 +29,28 @@ test('watcher: gitignored, excluded, storage, skipped-folder, non-text and too-b
   const indexer = h.server.indexer!;
   const sets = () => h.engine.callsOf('setWorkspace').length;
   assert.equal(sets(), 1);
-  assert.deepEqual(h.engine.callsOf('setWorkspace')[0]!.files.map((f) => f.path).sort(), ['.gitignore', 'a.ts']);
+  assert.deepEqual(
+    h.engine
+      .callsOf('setWorkspace')[0]!
+      .files.map((f) => f.path)
+      .sort(),
+    ['.gitignore', 'a.ts'],
+  );
   const changed = (rel: string) => indexer.fileChanged(fileUri(path.join(ws, rel)));
 
   mkdirSync(path.join(storage, 'workspace-state', DEFAULT_ARCH), { recursive: true });
   writeFileSync(path.join(storage, 'workspace-state', DEFAULT_ARCH, 'fold-x.bin'), 'x');
   writeFileSync(path.join(ws, 'picture.png'), 'png');
-  for (const rel of ['.e2e/start/logs/exthost.txt', '.e2e/start/logs/new.ts', 'gen/x.ts', '.storage/workspace-state/hawk/fold-x.bin',
-    'node_modules/p/index.js', 'big.ts', 'picture.png', 'never-there.ts']) {
+  for (const rel of [
+    '.e2e/start/logs/exthost.txt',
+    '.e2e/start/logs/new.ts',
+    'gen/x.ts',
+    '.storage/workspace-state/hawk/fold-x.bin',
+    'node_modules/p/index.js',
+    'big.ts',
+    'picture.png',
+    'never-there.ts',
+  ]) {
     assert.equal(await changed(rel), false, rel);
   }
   await new Promise((r) => setTimeout(r, 60));
@@ -58,7 +72,11 @@ test('watcher: gitignored, excluded, storage, skipped-folder, non-text and too-b
 
 test('watcher: statewise/rebuildWorkspace asks the engine to drop its fold checkpoints', async (t) => {
   const ws = workspace({ 'a.ts': 'export const a = 1;\n' });
-  const h = await startServer({ config: { completion: { debounceMs: 0 } }, workspaceDir: ws, initializationOptions: { storagePath: `${ws}-storage` } });
+  const h = await startServer({
+    config: { completion: { debounceMs: 0 } },
+    workspaceDir: ws,
+    initializationOptions: { storagePath: `${ws}-storage` },
+  });
   t.after(() => h.dispose());
   await waitFor(() => h.engine.callsOf('setWorkspace').length === 1, 'first build');
   assert.equal(h.engine.callsOf('setWorkspace')[0]!.rebuild, undefined);

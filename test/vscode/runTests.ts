@@ -13,8 +13,14 @@ const suite = join(root, 'out', 'vscode-test', 'suite.js');
 
 async function main(): Promise<void> {
   await build({
-    entryPoints: [join(root, 'test', 'vscode', 'suite.ts')], outfile: suite, bundle: true, platform: 'node',
-    target: 'node20', format: 'cjs', external: ['vscode'], logLevel: 'warning',
+    entryPoints: [join(root, 'test', 'vscode', 'suite.ts')],
+    outfile: suite,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    external: ['vscode'],
+    logLevel: 'warning',
   });
 
   const workspace = mkdtempSync(join(tmpdir(), 'statewise-vscode-'));
@@ -23,7 +29,9 @@ async function main(): Promise<void> {
     await runTests({
       extensionDevelopmentPath: root,
       extensionTestsPath: suite,
-      ...(process.env.VSCODE_EXECUTABLE ? { vscodeExecutablePath: process.env.VSCODE_EXECUTABLE } : { version: process.env.VSCODE_VERSION ?? 'stable' }),
+      ...(process.env.VSCODE_EXECUTABLE
+        ? { vscodeExecutablePath: process.env.VSCODE_EXECUTABLE }
+        : { version: process.env.VSCODE_VERSION ?? 'stable' }),
       launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes'],
     });
   } catch (err) {

@@ -40,14 +40,24 @@ it('settings defaults are the ones in server/shared/settings.ts', async () => {
 it('an inline-completion provider is registered for TypeScript and answers', async () => {
   const a = await api();
   await a.ready;
-  const doc = await vscode.workspace.openTextDocument({ language: 'typescript', content: 'export function add(a: number, b: number): number {\n  return ' });
+  const doc = await vscode.workspace.openTextDocument({
+    language: 'typescript',
+    content: 'export function add(a: number, b: number): number {\n  return ',
+  });
   await vscode.window.showTextDocument(doc);
   const provider = a.inlineCompletionProvider(doc);
   assert.ok(provider, 'provider registered');
   const end = doc.lineAt(doc.lineCount - 1).range.end;
-  const ctx: vscode.InlineCompletionContext = { triggerKind: vscode.InlineCompletionTriggerKind.Invoke, selectedCompletionInfo: undefined } as vscode.InlineCompletionContext;
-  const result = await within(Promise.resolve(provider.provideInlineCompletionItems(doc, end, ctx, new vscode.CancellationTokenSource().token)), 60_000, 'completion');
-  const items = Array.isArray(result) ? result : result?.items ?? [];
+  const ctx: vscode.InlineCompletionContext = {
+    triggerKind: vscode.InlineCompletionTriggerKind.Invoke,
+    selectedCompletionInfo: undefined,
+  } as vscode.InlineCompletionContext;
+  const result = await within(
+    Promise.resolve(provider.provideInlineCompletionItems(doc, end, ctx, new vscode.CancellationTokenSource().token)),
+    60_000,
+    'completion',
+  );
+  const items = Array.isArray(result) ? result : (result?.items ?? []);
   assert.ok(items.length >= 1, 'at least one completion');
 });
 
@@ -55,9 +65,14 @@ it('a markdown document gets no completion (off by default)', async () => {
   const a = await api();
   const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: '# Notes\n\nThe state is ' });
   const provider = a.inlineCompletionProvider(doc);
-  const ctx = { triggerKind: vscode.InlineCompletionTriggerKind.Invoke, selectedCompletionInfo: undefined } as vscode.InlineCompletionContext;
-  const result = provider ? await provider.provideInlineCompletionItems(doc, new vscode.Position(2, 13), ctx, new vscode.CancellationTokenSource().token) : undefined;
-  const items = Array.isArray(result) ? result : result?.items ?? [];
+  const ctx = {
+    triggerKind: vscode.InlineCompletionTriggerKind.Invoke,
+    selectedCompletionInfo: undefined,
+  } as vscode.InlineCompletionContext;
+  const result = provider
+    ? await provider.provideInlineCompletionItems(doc, new vscode.Position(2, 13), ctx, new vscode.CancellationTokenSource().token)
+    : undefined;
+  const items = Array.isArray(result) ? result : (result?.items ?? []);
   assert.equal(items.length, 0);
 });
 

@@ -30,7 +30,8 @@ test('decodeUtf8: strict, drops a BOM', () => {
 });
 
 test('filetypes: allow-list, minified names, kinds', () => {
-  for (const p of ['a.ts', 'src/b.PY', 'Makefile', 'x/Dockerfile', '.gitignore', 'c.yaml', 'README', 'go.sum']) assert.ok(isTextFileName(p), p);
+  for (const p of ['a.ts', 'src/b.PY', 'Makefile', 'x/Dockerfile', '.gitignore', 'c.yaml', 'README', 'go.sum'])
+    assert.ok(isTextFileName(p), p);
   for (const p of ['a.png', 'b.exe', 'c', 'd.woff2', 'e.zip']) assert.ok(!isTextFileName(p), p);
   assert.ok(isMinifiedName('lib/jquery.min.js'));
   assert.ok(!isMinifiedName('admin.js'));

@@ -10,7 +10,13 @@ const files = [
 test('fingerprint: stable for equal inputs, sha256 hex', () => {
   const fp = workspaceFingerprint(files, 'hawk@1');
   assert.match(fp, /^[0-9a-f]{64}$/);
-  assert.equal(workspaceFingerprint(files.map((f) => ({ ...f, text: 'ignored' })), 'hawk@1'), fp);
+  assert.equal(
+    workspaceFingerprint(
+      files.map((f) => ({ ...f, text: 'ignored' })),
+      'hawk@1',
+    ),
+    fp,
+  );
 });
 
 test('fingerprint: changes with order, size, mtime, path, file set and model', () => {
@@ -40,10 +46,16 @@ test('fold chain keys: a change of file k changes keys k.. only; seeded by the m
   assert.equal(keys[0], seed);
   assert.equal(new Set(keys).size, 5);
   assert.deepEqual(foldChainKeys(seed, files), keys, 'stable');
-  const edited = foldChainKeys(seed, files.map((f, i) => (i === 2 ? { ...f, text: f.text.replace('1', '2') } : f)));
+  const edited = foldChainKeys(
+    seed,
+    files.map((f, i) => (i === 2 ? { ...f, text: f.text.replace('1', '2') } : f)),
+  );
   assert.deepEqual(edited.slice(0, 3), keys.slice(0, 3));
   assert.ok(edited.slice(3).every((k, i) => k !== keys[3 + i]));
-  const renamed = foldChainKeys(seed, files.map((f, i) => (i === 1 ? { ...f, path: 'B.ts' } : f)));
+  const renamed = foldChainKeys(
+    seed,
+    files.map((f, i) => (i === 1 ? { ...f, path: 'B.ts' } : f)),
+  );
   assert.deepEqual(renamed.slice(0, 2), keys.slice(0, 2));
   assert.notEqual(renamed[2], keys[2]);
   assert.notEqual(foldChainKeys(foldSeed('hawk/hawk-22m', '1.0.1'), files)[4], keys[4]);

@@ -11,10 +11,17 @@ function file(path: string, bytes = 10, ageMs = 400 * DAY): WorkspaceFile {
 }
 const paths = (fs: WorkspaceFile[]) => fs.map((f) => f.path);
 /** All files ranked least relevant first: with a cap of 0 every file is dropped, in relevance order. */
-const relevance = (files: WorkspaceFile[], hints: Parameters<typeof orderByRelevance>[1]) => paths(orderByRelevance(files, hints, 0).dropped);
+const relevance = (files: WorkspaceFile[], hints: Parameters<typeof orderByRelevance>[1]) =>
+  paths(orderByRelevance(files, hints, 0).dropped);
 
 test('order: kept files are folded oldest mtime first, then by path; the active file stays in', () => {
-  const files = [file('new.ts', 10, 1000), file('b.ts', 10, 5 * DAY), file('a.ts', 10, 5 * DAY), file('old.md', 10, 900 * DAY), file('main.ts', 10, 3 * DAY)];
+  const files = [
+    file('new.ts', 10, 1000),
+    file('b.ts', 10, 5 * DAY),
+    file('a.ts', 10, 5 * DAY),
+    file('old.md', 10, 900 * DAY),
+    file('main.ts', 10, 3 * DAY),
+  ];
   const { kept, dropped } = orderByRelevance(files, { activePath: 'main.ts', recentPaths: ['old.md'], now: NOW }, 1e9);
   assert.deepEqual(dropped, []);
   assert.deepEqual(paths(kept), ['old.md', 'a.ts', 'b.ts', 'main.ts', 'new.ts']);
@@ -22,7 +29,13 @@ test('order: kept files are folded oldest mtime first, then by path; the active 
 });
 
 test('order: switching the active file or the recent files does not change the fold', () => {
-  const files = [file('src/app/main.ts', 10, 2 * DAY), file('src/app/util.ts', 10, 3 * DAY), file('lib/x.ts', 10, DAY), file('docs/guide.md'), file('z.ts', 10, 60_000)];
+  const files = [
+    file('src/app/main.ts', 10, 2 * DAY),
+    file('src/app/util.ts', 10, 3 * DAY),
+    file('lib/x.ts', 10, DAY),
+    file('docs/guide.md'),
+    file('z.ts', 10, 60_000),
+  ];
   const one = orderByRelevance(files, { activePath: 'src/app/main.ts', recentPaths: ['docs/guide.md'], now: NOW }, 1e9);
   const two = orderByRelevance(files, { activePath: 'lib/x.ts', recentPaths: ['src/app/util.ts', 'z.ts'], now: NOW }, 1e9);
   const none = orderByRelevance([...files].reverse(), { now: NOW + DAY }, 1e9);
@@ -42,7 +55,11 @@ test('order: a file just saved (newest mtime) moves to the end; the others keep 
 
 test('order: relevance (which files are kept): active file, then recent files in recentPaths order, then the rest', () => {
   const files = [file('src/app/main.ts'), file('src/app/util.ts'), file('lib/x.ts'), file('docs/guide.md'), file('z.ts')];
-  const ranked = relevance(files, { activePath: 'src/app/main.ts', recentPaths: ['docs/guide.md', 'src/app/main.ts', 'lib/x.ts'], now: NOW });
+  const ranked = relevance(files, {
+    activePath: 'src/app/main.ts',
+    recentPaths: ['docs/guide.md', 'src/app/main.ts', 'lib/x.ts'],
+    now: NOW,
+  });
   assert.deepEqual(ranked, ['z.ts', 'src/app/util.ts', 'docs/guide.md', 'lib/x.ts', 'src/app/main.ts']);
 });
 
@@ -69,7 +86,15 @@ test('order: relevance: newer mtime first; source before docs before config befo
     file('week.ts', 10, 2 * DAY + 5000),
     file('week2.ts', 10, 2 * DAY),
   ];
-  assert.deepEqual(relevance(files, { now: NOW }), ['old.ts', 'package-lock.json', 'tsconfig.json', 'notes.md', 'week.ts', 'week2.ts', 'fresh.md']);
+  assert.deepEqual(relevance(files, { now: NOW }), [
+    'old.ts',
+    'package-lock.json',
+    'tsconfig.json',
+    'notes.md',
+    'week.ts',
+    'week2.ts',
+    'fresh.md',
+  ]);
 });
 
 test('order: ties break by path, whatever the input order', () => {
@@ -91,7 +116,11 @@ test('order: the byte cap drops the least relevant files first', () => {
   assert.deepEqual(paths(tight.kept), ['r1.ts']);
   assert.deepEqual(paths(tight.dropped), ['older.ts', 'other.ts', 'r2.ts']);
   assert.deepEqual(orderByRelevance(files, hints, 0).kept, []);
-  assert.deepEqual(paths(orderByRelevance(files, { activePath: 'older.ts', now: NOW }, 10).kept), ['older.ts'], 'the active file is the most relevant');
+  assert.deepEqual(
+    paths(orderByRelevance(files, { activePath: 'older.ts', now: NOW }, 10).kept),
+    ['older.ts'],
+    'the active file is the most relevant',
+  );
 });
 
 test('order helpers: shared folder depth and age bands', () => {

@@ -7,7 +7,15 @@ import { checkpointFile, deleteState, pruneCheckpoints, STATE_FILE } from '../..
 import { FORMAT_VERSION } from '../../server/engine/stateformat';
 import { tempDir } from './fixtures';
 
-const META: PersistMeta = { modelId: 'hawk', modelVersion: '1.2.0', fingerprint: 'f'.repeat(64), tokens: 1234, createdAt: '2026-01-15T00:00:00.000Z', files: 3, bytes: 999 };
+const META: PersistMeta = {
+  modelId: 'hawk',
+  modelVersion: '1.2.0',
+  fingerprint: 'f'.repeat(64),
+  tokens: 1234,
+  createdAt: '2026-01-15T00:00:00.000Z',
+  files: 3,
+  bytes: 999,
+};
 const EXPECT = { modelId: 'hawk', modelVersion: '1.2.0', fingerprint: 'f'.repeat(64) };
 const TENSORS = [
   { name: 'h0', dims: [2, 3], data: new Float32Array([1, -2.5, 3, Math.PI, -0, 1e-30]) },
@@ -45,7 +53,10 @@ test('persist: round trip keeps meta and tensors; no temp files are left', async
   assert.ok(exists);
   assert.ok(loaded);
   assert.deepEqual(loaded.meta, META);
-  assert.deepEqual(loaded.tensors.map((t) => [t.name, t.dims]), TENSORS.map((t) => [t.name, t.dims]));
+  assert.deepEqual(
+    loaded.tensors.map((t) => [t.name, t.dims]),
+    TENSORS.map((t) => [t.name, t.dims]),
+  );
   loaded.tensors.forEach((t, i) => {
     assert.ok(t.data instanceof Float32Array);
     assert.deepEqual(Array.from(t.data), Array.from(TENSORS[i]!.data));

@@ -137,7 +137,10 @@ test('scan: an aborted signal stops the scan', async () => {
   try {
     const ac = new AbortController();
     ac.abort(new Error('stop'));
-    await assert.rejects(scanWorkspace(tree.root, OPTS, () => {}, ac.signal), /stop/);
+    await assert.rejects(
+      scanWorkspace(tree.root, OPTS, () => {}, ac.signal),
+      /stop/,
+    );
   } finally {
     tree.cleanup();
   }

@@ -34,8 +34,18 @@ test('scanVerdict: agrees with the scan on every path of a tree; deleted paths a
     assert.deepEqual(folded, ['.gitignore', 'docs/readme.md', 'src/.gitignore', 'src/a.ts']);
     const verdict = async (rel: string) => (await scanVerdict(tree.root, rel, OPTS)).kind;
     for (const rel of folded) assert.equal(await verdict(rel), 'file', rel);
-    for (const rel of ['.e2e/start/logs/server.ts', 'secret/key.ts', 'a.log.txt', 'node_modules/p/index.js', 'gen/g.ts', 'src/x.snap.ts',
-      'src/local.ts', 'private.ts', '.e2e', '.git/config']) {
+    for (const rel of [
+      '.e2e/start/logs/server.ts',
+      'secret/key.ts',
+      'a.log.txt',
+      'node_modules/p/index.js',
+      'gen/g.ts',
+      'src/x.snap.ts',
+      'src/local.ts',
+      'private.ts',
+      '.e2e',
+      '.git/config',
+    ]) {
       assert.equal(await verdict(rel), 'ignored', rel);
     }
     assert.equal(await verdict('src/deep/local.ts'), 'ignored', 'a .gitignore applies to its subtree');

@@ -18,7 +18,9 @@ const posix = process.platform !== 'win32';
 /** Rejects when `p` does not settle within `ms` (a blocked open never would). */
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: still blocked after ${ms} ms`)), ms); });
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: still blocked after ${ms} ms`)), ms);
+  });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
@@ -41,11 +43,21 @@ test('scan: FIFOs at .git/info/exclude, .gitignore and a source file never block
   const lines: string[] = [];
   // Several scans in a row: before the fix each one held an I/O thread for ever, so the fourth hung.
   for (let i = 0; i < 6; i++) {
-    const r = await within(scanWorkspace(ws, { maxFileBytes: 1 << 20 }, (l) => lines.push(l)), 5000, `scan ${i}`);
-    assert.deepEqual(r.files.map((f) => f.path), ['.gitignore', 'src/a.ts']);
+    const r = await within(
+      scanWorkspace(ws, { maxFileBytes: 1 << 20 }, (l) => lines.push(l)),
+      5000,
+      `scan ${i}`,
+    );
+    assert.deepEqual(
+      r.files.map((f) => f.path),
+      ['.gitignore', 'src/a.ts'],
+    );
   }
   assert.deepEqual(await within(scanVerdict(ws, 'src/a.ts', { maxFileBytes: 1 << 20 }), 5000, 'verdict'), { kind: 'file' });
-  assert.deepEqual(await within(scanVerdict(ws, 'src/pipe.ts', { maxFileBytes: 1 << 20 }), 5000, 'verdict'), { kind: 'skipped', reason: 'not a regular file' });
+  assert.deepEqual(await within(scanVerdict(ws, 'src/pipe.ts', { maxFileBytes: 1 << 20 }), 5000, 'verdict'), {
+    kind: 'skipped',
+    reason: 'not a regular file',
+  });
   assert.equal((await scanVerdict(ws, 'ignored.ts', { maxFileBytes: 1 << 20 })).kind, 'ignored', 'the regular .gitignore still applies');
   // The thread pool is free: an ordinary read completes at once.
   const ok = await within(readAskFile(join(ws, 'src', 'a.ts')), 5000, 'ask read');

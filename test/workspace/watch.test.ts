@@ -41,7 +41,12 @@ function controlledRebuild() {
   const rebuild = () => {
     active++;
     maxActive = Math.max(maxActive, active);
-    return new Promise<void>((resolve) => finishers.push(() => { active--; resolve(); }));
+    return new Promise<void>((resolve) =>
+      finishers.push(() => {
+        active--;
+        resolve();
+      }),
+    );
   };
   return { rebuild, finishers, runs: () => finishers.length, maxActive: () => maxActive };
 }
@@ -105,10 +110,15 @@ test('watch: a failing rebuild is reported and later changes still rebuild', asy
   const timers = new FakeTimers();
   const errors: unknown[] = [];
   let calls = 0;
-  const s = new RebuildScheduler(10, async () => {
-    calls++;
-    throw new Error('boom');
-  }, timers, (e) => errors.push(e));
+  const s = new RebuildScheduler(
+    10,
+    async () => {
+      calls++;
+      throw new Error('boom');
+    },
+    timers,
+    (e) => errors.push(e),
+  );
   s.notifyChanged('a.ts');
   timers.advance(10);
   await flush();

@@ -93,7 +93,7 @@ class AugmentedGAU(nn.Module):
         s_prev, s_cur, kbuf, vbuf, fill, conv_state = states
         if fast and x.shape[1] % self.g == 0:
             return self.forward_aligned(x, s_prev, s_cur, kbuf, vbuf, conv_state)
-        e, s, g, K = self.e, self.s, self.g, self.k
+        g, K = self.g, self.k
         gf = float(g)
         v, gate, ql, kl, qg, kg = self.project(x)
         cd = v.dtype

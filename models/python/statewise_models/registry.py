@@ -46,8 +46,6 @@ def make_model(arch: str, overrides: dict | None = None):
 
 def dequantize_state_dict(q8: dict) -> dict:
     """Inverse of train.quantize_state_dict: float32 weights from the int8 blocks and their scales."""
-    import torch
-
     out = {}
     for k, v in q8.items():
         if isinstance(v, dict):

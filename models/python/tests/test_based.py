@@ -1,8 +1,5 @@
 """Based: Taylor features, its state layout, the sliding window's reach. The state contract
 (parallel == steps, chunked prefill): test_contract.py."""
-import math
-
-import pytest
 import torch
 
 from statewise_models.based import Based, BasedConfig, taylor_features

@@ -1,7 +1,6 @@
 """The augmented linear attention model: a naive per-token reference from the definition, its state
 layout, the fill counter. The state contract (parallel == steps from states at every position in
 the group, chunked prefill at every split): test_contract.py."""
-import pytest
 import torch
 import torch.nn.functional as F
 
@@ -28,7 +27,7 @@ def zero_state(m, b):
 
 
 def naive_mixer(mx, h):
-    e, s, g, K = mx.e, mx.s, mx.g, mx.k
+    e, g, K = mx.e, mx.g, mx.k
     p = mx.proj(h)
     v, gate, z = F.silu(p[..., :e]), F.silu(p[..., e : 2 * e]), F.silu(p[..., 2 * e :])
     ql, kl, qg, kg = (z * mx.qk_scale[r] + mx.qk_offset[r] for r in range(4))

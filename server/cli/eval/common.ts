@@ -48,12 +48,19 @@ export function intOption(name: string, value: string | undefined, min: number, 
 }
 
 export function intList(name: string, value: string, min: number): number[] {
-  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (items.length === 0) throw new UsageError(`--${name} needs a comma-separated list`);
   return items.map((s) => intOption(name, s, min));
 }
 
-export async function withSession<T>(io: CliIO, o: { arch: string; ep: ReturnType<typeof parseEvalArgs>['ep']; models?: string }, fn: (s: Session) => Promise<T>): Promise<T> {
+export async function withSession<T>(
+  io: CliIO,
+  o: { arch: string; ep: ReturnType<typeof parseEvalArgs>['ep']; models?: string },
+  fn: (s: Session) => Promise<T>,
+): Promise<T> {
   const session = await openSession(io, { models: o.models, arch: o.arch, ep: o.ep });
   try {
     return await fn(session);

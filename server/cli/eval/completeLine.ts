@@ -22,16 +22,36 @@ export function positionAt(text: string, offset: number): { line: number; charac
   return { line, character: offset - (nl + 1) };
 }
 
-export interface LineCompletion { completion: string; raw: string; latencyMs: number; layout: CompletionLayout | undefined }
+export interface LineCompletion {
+  completion: string;
+  raw: string;
+  latencyMs: number;
+  layout: CompletionLayout | undefined;
+}
 
 /** The ghost text's first line at `offset` of a document `text` named `docPath` ('' when nothing is shown). */
-export async function completeLine(engine: EngineLike, docPath: string, languageId: string, text: string, offset: number, layout?: CompletionLayout): Promise<LineCompletion> {
+export async function completeLine(
+  engine: EngineLike,
+  docPath: string,
+  languageId: string,
+  text: string,
+  offset: number,
+  layout?: CompletionLayout,
+): Promise<LineCompletion> {
   const ctx = buildContext(text, offset, languageId);
   if (shouldSkipAutoTrigger(ctx)) return { completion: '', raw: '', latencyMs: 0, layout: undefined };
   const uri = `statewise-eval:///${++docs}/${docPath}`;
   await engine.request('openDocument', { uri, path: docPath, text, version: 1 });
   try {
-    const { mode, params } = buildCompletionRequest({ uri, version: 1, position: positionAt(text, offset), ctx, settings, manual: false, layout });
+    const { mode, params } = buildCompletionRequest({
+      uri,
+      version: 1,
+      position: positionAt(text, offset),
+      ctx,
+      settings,
+      manual: false,
+      layout,
+    });
     const r = await engine.request('complete', params);
     const raw = r.completions[0] ?? '';
     return { completion: postprocess(raw, ctx, mode).split('\n')[0]!, raw, latencyMs: r.latencyMs, layout: r.layout };

@@ -14,10 +14,16 @@ export const KIND_HELP: Readonly<Record<CursorKind, string>> = {
   assign: 'after "= " of an assignment or initializer',
   return: 'after "return "',
   ident: 'inside an identifier (at least one letter typed, one left)',
-  mid: 'anywhere strictly inside the line\'s code',
+  mid: "anywhere strictly inside the line's code",
 };
 
-export interface Cursor { file: number; line: number; character: number; kind: CursorKind; truth: string }
+export interface Cursor {
+  file: number;
+  line: number;
+  character: number;
+  kind: CursorKind;
+  truth: string;
+}
 
 /** Lines worth completing: some code (4+ non-blank characters) and not minified-long. */
 export function eligibleLines(text: string): number[] {
@@ -48,16 +54,19 @@ export function positionsOf(line: string, kind: CursorKind): number[] {
       for (let at = indent + 1; at < end; at++) if (IDENT.test(line[at - 1]!) && IDENT.test(line[at]!)) out.push(at);
       break;
     case 'dot':
-      for (let at = indent + 1; at < end; at++) if (line[at - 1] === '.' && /[\p{L}\p{N}_$)\]]/u.test(line[at - 2] ?? '') && IDENT.test(line[at]!)) out.push(at);
+      for (let at = indent + 1; at < end; at++)
+        if (line[at - 1] === '.' && /[\p{L}\p{N}_$)\]]/u.test(line[at - 2] ?? '') && IDENT.test(line[at]!)) out.push(at);
       break;
     case 'call':
       for (let at = indent + 1; at < end; at++) if (line[at - 1] === '(' && line[at] !== ')') out.push(at);
       break;
     case 'assign':
-      for (let at = indent + 2; at < end; at++) if (line[at - 1] === ' ' && line[at - 2] === '=' && !/[=!<>+\-*/%&|^?]/.test(line[at - 3] ?? '') && line[at] !== ' ') out.push(at);
+      for (let at = indent + 2; at < end; at++)
+        if (line[at - 1] === ' ' && line[at - 2] === '=' && !/[=!<>+\-*/%&|^?]/.test(line[at - 3] ?? '') && line[at] !== ' ') out.push(at);
       break;
     case 'return':
-      for (let at = indent + 7; at < end; at++) if (line.slice(at - 7, at) === 'return ' && (at - 7 === indent || !IDENT.test(line[at - 8]!)) && line[at] !== ';') out.push(at);
+      for (let at = indent + 7; at < end; at++)
+        if (line.slice(at - 7, at) === 'return ' && (at - 7 === indent || !IDENT.test(line[at - 8]!)) && line[at] !== ';') out.push(at);
       break;
   }
   return out.filter(rest);
@@ -69,7 +78,12 @@ export function positionsOf(line: string, kind: CursorKind): number[] {
  * one are drawn again, a bounded number of times). Sorted by file and line so that the engine's
  * checkpoints carry from one to the next.
  */
-export function pickCursors(files: readonly { text: string }[], perKind: number, rng: Rng, kinds: readonly CursorKind[] = CURSOR_KINDS): Cursor[] {
+export function pickCursors(
+  files: readonly { text: string }[],
+  perKind: number,
+  rng: Rng,
+  kinds: readonly CursorKind[] = CURSOR_KINDS,
+): Cursor[] {
   const lines = files.map((f) => f.text.split('\n'));
   const eligible = files.map((f) => eligibleLines(f.text));
   const usable = eligible.map((e, i) => (e.length > 0 ? i : -1)).filter((i) => i >= 0);

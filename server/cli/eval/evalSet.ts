@@ -8,7 +8,13 @@ import { CliError } from '../args';
 import type { CliIO } from '../io';
 import { languageOf } from '../language';
 
-export interface EvalFile { path: string; lang: string; text: string; pkg?: string; license?: string }
+export interface EvalFile {
+  path: string;
+  lang: string;
+  text: string;
+  pkg?: string;
+  license?: string;
+}
 
 /** The committed held-out sample, in the repository's models/ folder beside the bundle (dist/). */
 export function defaultEvalSet(io: CliIO): string {
@@ -17,11 +23,15 @@ export function defaultEvalSet(io: CliIO): string {
 
 /** Lines of {path, text, lang?, pkg?, license?}; CRLF becomes LF (the editor's model of a line). */
 export function parseEvalSet(jsonl: string, source: string): EvalFile[] {
-  return jsonl.split('\n').filter((l) => l.trim()).map((line, i) => {
-    const o = JSON.parse(line) as Partial<EvalFile>;
-    if (typeof o.path !== 'string' || typeof o.text !== 'string') throw new CliError(`${source}:${i + 1}: expected {"path", "text", ...}`);
-    return { path: o.path, lang: o.lang ?? languageOf(o.path), text: normalizeText(o.text), pkg: o.pkg, license: o.license };
-  });
+  return jsonl
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((line, i) => {
+      const o = JSON.parse(line) as Partial<EvalFile>;
+      if (typeof o.path !== 'string' || typeof o.text !== 'string')
+        throw new CliError(`${source}:${i + 1}: expected {"path", "text", ...}`);
+      return { path: o.path, lang: o.lang ?? languageOf(o.path), text: normalizeText(o.text), pkg: o.pkg, license: o.license };
+    });
 }
 
 export function normalizeText(text: string): string {
@@ -66,6 +76,12 @@ function readAll(io: CliIO, names: readonly string[]): EvalFile[] {
     const abs = path.resolve(io.cwd, name);
     if (isEvalSet(abs)) return readEvalSet(abs);
     const rel = path.relative(io.cwd, abs).split(path.sep).join('/');
-    return [{ path: rel.startsWith('..') ? path.basename(abs) : rel, lang: languageOf(abs), text: normalizeText(readOrFail(abs).toString('utf8')) }];
+    return [
+      {
+        path: rel.startsWith('..') ? path.basename(abs) : rel,
+        lang: languageOf(abs),
+        text: normalizeText(readOrFail(abs).toString('utf8')),
+      },
+    ];
   });
 }

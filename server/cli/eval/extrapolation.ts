@@ -30,10 +30,17 @@ export async function extrapolationCommand(args: string[], io: CliIO): Promise<n
     const largest = Math.max(...FACTORS) * L;
     // Only files that could hold the largest window (at least ~1 character per token) are tokenized.
     const lines = files.map((f) => (f.text.length >= largest ? f.text.split('\n') : []));
-    const regions = planRegions(lines.map((ls) => ls.map((l) => count('\n' + l))), L, maxRegions);
+    const regions = planRegions(
+      lines.map((ls) => ls.map((l) => count('\n' + l))),
+      L,
+      maxRegions,
+    );
     const windows = [];
     for (const factor of FACTORS) {
-      let nats = 0, tokens = 0, bytes = 0, windowTokens = 0;
+      let nats = 0,
+        tokens = 0,
+        bytes = 0,
+        windowTokens = 0;
       for (const r of regions) {
         const w = r.windows.find((x) => x.factor === factor)!;
         const text = windowText(lines[r.file], w.start, r.end);
@@ -43,17 +50,32 @@ export async function extrapolationCommand(args: string[], io: CliIO): Promise<n
         bytes += res.bytes;
         windowTokens += w.tokens;
       }
-      windows.push({ factor, windowTokens: regions.length ? Math.round(windowTokens / regions.length) : 0, bitsPerByte: bytes ? nats / Math.LN2 / bytes : 0, tokens, bytes, nats });
+      windows.push({
+        factor,
+        windowTokens: regions.length ? Math.round(windowTokens / regions.length) : 0,
+        bitsPerByte: bytes ? nats / Math.LN2 / bytes : 0,
+        tokens,
+        bytes,
+        nats,
+      });
     }
     const out = {
-      metric: 'extrapolation', arch: s.load.arch, model: modelLabel(s), ep: s.load.ep, trainLength: L, regions: regions.length,
-      scoredTokens: regions.reduce((a, r) => a + r.targetTokens, 0), windows, ms: Math.round(performance.now() - t0),
+      metric: 'extrapolation',
+      arch: s.load.arch,
+      model: modelLabel(s),
+      ep: s.load.ep,
+      trainLength: L,
+      regions: regions.length,
+      scoredTokens: regions.reduce((a, r) => a + r.targetTokens, 0),
+      windows,
+      ms: Math.round(performance.now() - t0),
       regionsDetail: regions.map((r) => ({ path: files[r.file].path, lines: [r.targetStart + 1, r.end], targetTokens: r.targetTokens })),
     };
-    const summary = regions.length === 0
-      ? `${out.arch}: no file is long enough for a ${largest}-token window (8 x training length ${L}); give longer files with --files`
-      : `${out.arch}: bits/byte of the same ${out.scoredTokens} tokens (${regions.length} regions) after windows of ${FACTORS.map((f) => `${f}x`).join('/')} ${L} tokens: ` +
-        `${windows.map((w) => w.bitsPerByte.toFixed(4)).join(' / ')} (${(out.ms / 1000).toFixed(1)} s)`;
+    const summary =
+      regions.length === 0
+        ? `${out.arch}: no file is long enough for a ${largest}-token window (8 x training length ${L}); give longer files with --files`
+        : `${out.arch}: bits/byte of the same ${out.scoredTokens} tokens (${regions.length} regions) after windows of ${FACTORS.map((f) => `${f}x`).join('/')} ${L} tokens: ` +
+          `${windows.map((w) => w.bitsPerByte.toFixed(4)).join(' / ')} (${(out.ms / 1000).toFixed(1)} s)`;
     return report(io, o.json, out, summary);
   });
 }

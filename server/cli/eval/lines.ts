@@ -20,9 +20,18 @@ export const LINES_USAGE = `statewise eval lines [--samples N] [--kinds ${CURSOR
 export type Method = 'product' | CompletionLayout | 'baseline';
 export const DEFAULT_METHODS: readonly Method[] = ['product', 'plain', 'baseline'];
 
-export interface Score { exactMatch: number; editSimilarity: number; shown: number; samples: number }
+export interface Score {
+  exactMatch: number;
+  editSimilarity: number;
+  shown: number;
+  samples: number;
+}
 export interface LineSample {
-  path: string; line: number; character: number; kind: CursorKind; truth: string;
+  path: string;
+  line: number;
+  character: number;
+  kind: CursorKind;
+  truth: string;
   /** What each method showed (first line, trailing whitespace trimmed). */
   got: Partial<Record<Method, string>>;
   /** The layout the product path used. */
@@ -35,7 +44,9 @@ export function scoreOf(truth: string, got: string): { exact: boolean; similarit
 
 export function summarize(samples: readonly LineSample[], method: Method): Score {
   const n = samples.length;
-  let exact = 0, sim = 0, shown = 0;
+  let exact = 0,
+    sim = 0,
+    shown = 0;
   for (const s of samples) {
     const got = s.got[method] ?? '';
     const r = scoreOf(s.truth, got);
@@ -49,22 +60,36 @@ export function summarize(samples: readonly LineSample[], method: Method): Score
 /** Methods from `--layout` (comma list of product and layouts); the baseline is always added. */
 export function parseMethods(value: string | undefined): Method[] {
   if (value === undefined) return [...DEFAULT_METHODS];
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const known: readonly string[] = ['product', ...COMPLETION_LAYOUTS];
-  for (const n of names) if (!known.includes(n)) throw new UsageError(`--layout: unknown ${JSON.stringify(n)}; expected a comma list of ${known.join(', ')}`);
+  for (const n of names)
+    if (!known.includes(n)) throw new UsageError(`--layout: unknown ${JSON.stringify(n)}; expected a comma list of ${known.join(', ')}`);
   if (names.length === 0) throw new UsageError('--layout needs at least one of product, ' + COMPLETION_LAYOUTS.join(', '));
   return [...new Set(names as Method[]), 'baseline'];
 }
 
 export function parseKinds(value: string | undefined): CursorKind[] {
   if (value === undefined) return [...CURSOR_KINDS];
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const n of names) if (!(CURSOR_KINDS as readonly string[]).includes(n)) throw new UsageError(`--kinds: unknown ${JSON.stringify(n)}; expected a comma list of ${CURSOR_KINDS.join(', ')}`);
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const n of names)
+    if (!(CURSOR_KINDS as readonly string[]).includes(n))
+      throw new UsageError(`--kinds: unknown ${JSON.stringify(n)}; expected a comma list of ${CURSOR_KINDS.join(', ')}`);
   if (names.length === 0) throw new UsageError('--kinds needs at least one kind');
   return [...new Set(names as CursorKind[])];
 }
 
-export async function evalLines(engine: Parameters<typeof completeLine>[0], files: readonly EvalFile[], cursors: readonly Cursor[], methods: readonly Method[]): Promise<LineSample[]> {
+export async function evalLines(
+  engine: Parameters<typeof completeLine>[0],
+  files: readonly EvalFile[],
+  cursors: readonly Cursor[],
+  methods: readonly Method[],
+): Promise<LineSample[]> {
   const out: LineSample[] = [];
   for (const c of cursors) {
     const f = files[c.file]!;
@@ -84,9 +109,18 @@ export async function evalLines(engine: Parameters<typeof completeLine>[0], file
   return out;
 }
 
-export function linesTable(kinds: readonly CursorKind[], methods: readonly Method[], byKind: Record<string, Record<string, Score>>, overall: Record<string, Score>): string {
+export function linesTable(
+  kinds: readonly CursorKind[],
+  methods: readonly Method[],
+  byKind: Record<string, Record<string, Score>>,
+  overall: Record<string, Score>,
+): string {
   const head = ['kind', 'n', ...methods.map((m) => `${m} exact / sim`)];
-  const row = (name: string, cell: Record<string, Score>) => [name, String(cell[methods[0]!]!.samples), ...methods.map((m) => `${pct(cell[m]!.exactMatch).padStart(6)} / ${cell[m]!.editSimilarity.toFixed(3)}`)];
+  const row = (name: string, cell: Record<string, Score>) => [
+    name,
+    String(cell[methods[0]!]!.samples),
+    ...methods.map((m) => `${pct(cell[m]!.exactMatch).padStart(6)} / ${cell[m]!.editSimilarity.toFixed(3)}`),
+  ];
   const rows = [head, ...kinds.filter((k) => byKind[k]![methods[0]!]!.samples > 0).map((k) => row(k, byKind[k]!)), row('all', overall)];
   const widths = head.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
@@ -109,18 +143,34 @@ export async function linesCommand(args: string[], io: CliIO): Promise<number> {
     const samples = await evalLines(s.engine, files, cursors, methods);
     const per = (xs: readonly LineSample[]) => Object.fromEntries(methods.map((m) => [m, summarize(xs, m)])) as Record<Method, Score>;
     const overall = per(samples);
-    const byKind = Object.fromEntries(kinds.map((k) => [k, per(samples.filter((x) => x.kind === k))])) as Record<CursorKind, Record<Method, Score>>;
+    const byKind = Object.fromEntries(kinds.map((k) => [k, per(samples.filter((x) => x.kind === k))])) as Record<
+      CursorKind,
+      Record<Method, Score>
+    >;
     const main = methods[0]!;
     const layouts = [...new Set(samples.map((x) => x.productLayout).filter(Boolean))];
     const out = {
-      metric: 'lines', arch: s.load.arch, model: modelLabel(s), ep: s.load.ep, seed: o.seed, files: files.length,
-      methods, productLayout: layouts.join(','),
+      metric: 'lines',
+      arch: s.load.arch,
+      model: modelLabel(s),
+      ep: s.load.ep,
+      seed: o.seed,
+      files: files.length,
+      methods,
+      productLayout: layouts.join(','),
       // the first method's figures at the top level (the product's unless --layout says otherwise)
-      ...overall[main], overall, byKind,
-      ms: Math.round(performance.now() - t0), ...(o.values['per-sample'] ? { perSample: samples } : {}),
+      ...overall[main],
+      overall,
+      byKind,
+      ms: Math.round(performance.now() - t0),
+      ...(o.values['per-sample'] ? { perSample: samples } : {}),
     };
-    return report(io, o.json, out,
+    return report(
+      io,
+      o.json,
+      out,
       `${out.arch} (${out.model}; product layout: ${out.productLayout || 'not run'}), ${samples.length} cursors in ${files.length} files, seed ${o.seed}, ${(out.ms / 1000).toFixed(1)} s\n` +
-      linesTable(kinds, methods, byKind, overall));
+        linesTable(kinds, methods, byKind, overall),
+    );
   });
 }

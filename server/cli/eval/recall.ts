@@ -28,7 +28,14 @@ export function cellSeed(seed: number, distance: number, i: number): number {
 }
 
 /** The cases of one sample (one per variant), from files grouped by language. */
-export function sampleCases(byLang: ReadonlyMap<string, EvalFile[]>, seed: number, distance: number, i: number, variants: readonly Variant[], count: (t: string) => number): RecallCase[] {
+export function sampleCases(
+  byLang: ReadonlyMap<string, EvalFile[]>,
+  seed: number,
+  distance: number,
+  i: number,
+  variants: readonly Variant[],
+  count: (t: string) => number,
+): RecallCase[] {
   const rng = seededRng(cellSeed(seed, distance, i));
   const langs = [...byLang.keys()];
   const lang = langs[Math.floor(rng() * langs.length)];
@@ -49,7 +56,9 @@ async function runCase(engine: EngineLike, c: RecallCase, fingerprint: string): 
  *  score graph; the workspace files as context): informative where greedy recall is all zeros. */
 async function valueLogProb(engine: EngineLike, c: RecallCase, count: (t: string) => number): Promise<number> {
   const n = count(c.document.text + c.value) - count(c.document.text);
-  const r = await engine.request('score', { files: [{ path: c.document.path, text: c.document.text + c.value, scoreLastTokens: n, context: c.workspace }] });
+  const r = await engine.request('score', {
+    files: [{ path: c.document.path, text: c.document.text + c.value, scoreLastTokens: n, context: c.workspace }],
+  });
   return r.tokens ? -r.nats / r.tokens : 0;
 }
 
@@ -63,8 +72,12 @@ export async function recallCommand(args: string[], io: CliIO): Promise<number> 
   });
   const logprob = o.values.logprob === true;
   const distances = intList('distances', o.values.distances as string, 1);
-  const variants = (o.values.variants as string).split(',').map((v) => v.trim()).filter(Boolean) as Variant[];
-  for (const v of variants) if (!VARIANTS.includes(v)) throw new UsageError(`--variants: unknown ${JSON.stringify(v)} (available: ${VARIANTS.join(', ')})`);
+  const variants = (o.values.variants as string)
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean) as Variant[];
+  for (const v of variants)
+    if (!VARIANTS.includes(v)) throw new UsageError(`--variants: unknown ${JSON.stringify(v)} (available: ${VARIANTS.join(', ')})`);
   const n = intOption('samples', o.values.samples as string, 1);
   const files = loadEvalFiles(io, o.files, o.maxBytes);
   const byLang = new Map<string, EvalFile[]>();
@@ -74,8 +87,20 @@ export async function recallCommand(args: string[], io: CliIO): Promise<number> 
   return withSession(io, o, async (s) => {
     const t0 = performance.now();
     const { count } = modelFiles(s);
-    const results: Record<string, Record<string, { accuracy: number; editSimilarity: number; samples: number; meanDistance: number; valueLogProb?: number }>> = {};
-    const perSample: { variant: Variant; distance: number; lang: string; name: string; value: string; completion: string; correct: boolean; valueLogProb?: number }[] = [];
+    const results: Record<
+      string,
+      Record<string, { accuracy: number; editSimilarity: number; samples: number; meanDistance: number; valueLogProb?: number }>
+    > = {};
+    const perSample: {
+      variant: Variant;
+      distance: number;
+      lang: string;
+      name: string;
+      value: string;
+      completion: string;
+      correct: boolean;
+      valueLogProb?: number;
+    }[] = [];
     for (const v of variants) results[v] = {};
     for (const d of distances) {
       const hits = new Map(variants.map((v) => [v, { ok: 0, sim: 0, dist: 0, lp: 0 }]));
@@ -89,20 +114,57 @@ export async function recallCommand(args: string[], io: CliIO): Promise<number> 
           h.dist += c.distance;
           const lp = logprob ? await valueLogProb(s.engine, c, count) : undefined;
           h.lp += lp ?? 0;
-          perSample.push({ variant: c.variant, distance: c.distance, lang: c.lang, name: c.name, value: c.value, completion, correct, ...(lp === undefined ? {} : { valueLogProb: lp }) });
+          perSample.push({
+            variant: c.variant,
+            distance: c.distance,
+            lang: c.lang,
+            name: c.name,
+            value: c.value,
+            completion,
+            correct,
+            ...(lp === undefined ? {} : { valueLogProb: lp }),
+          });
         }
       }
       for (const v of variants) {
         const h = hits.get(v)!;
-        results[v][d] = { accuracy: h.ok / n, editSimilarity: h.sim / n, samples: n, meanDistance: Math.round(h.dist / n), ...(logprob ? { valueLogProb: h.lp / n } : {}) };
+        results[v][d] = {
+          accuracy: h.ok / n,
+          editSimilarity: h.sim / n,
+          samples: n,
+          meanDistance: Math.round(h.dist / n),
+          ...(logprob ? { valueLogProb: h.lp / n } : {}),
+        };
       }
     }
     const out = {
-      metric: 'recall', arch: s.load.arch, model: modelLabel(s), ep: s.load.ep, seed: o.seed, distances, variants, results,
-      ms: Math.round(performance.now() - t0), ...(o.values['per-sample'] ? { perSample } : {}),
+      metric: 'recall',
+      arch: s.load.arch,
+      model: modelLabel(s),
+      ep: s.load.ep,
+      seed: o.seed,
+      distances,
+      variants,
+      results,
+      ms: Math.round(performance.now() - t0),
+      ...(o.values['per-sample'] ? { perSample } : {}),
     };
-    const table = [`${out.arch} recall, ${n} samples per cell (exact match of the value; in brackets: edit similarity of the string typed${logprob ? ', mean log-prob per value token' : ''}; control = no definition, the guessing floor, ~0 %):`, ['distance', ...variants].map((x) => x.padStart(logprob ? 22 : 14)).join(' ')];
-    for (const d of distances) table.push([String(d), ...variants.map((v) => `${pct(results[v][d].accuracy)} (${results[v][d].editSimilarity.toFixed(2)}${logprob ? `, ${results[v][d].valueLogProb!.toFixed(2)}` : ''})`)].map((x) => x.padStart(logprob ? 22 : 14)).join(' '));
+    const table = [
+      `${out.arch} recall, ${n} samples per cell (exact match of the value; in brackets: edit similarity of the string typed${logprob ? ', mean log-prob per value token' : ''}; control = no definition, the guessing floor, ~0 %):`,
+      ['distance', ...variants].map((x) => x.padStart(logprob ? 22 : 14)).join(' '),
+    ];
+    for (const d of distances)
+      table.push(
+        [
+          String(d),
+          ...variants.map(
+            (v) =>
+              `${pct(results[v][d].accuracy)} (${results[v][d].editSimilarity.toFixed(2)}${logprob ? `, ${results[v][d].valueLogProb!.toFixed(2)}` : ''})`,
+          ),
+        ]
+          .map((x) => x.padStart(logprob ? 22 : 14))
+          .join(' '),
+      );
     return report(io, o.json, out, table.join('\n'));
   });
 }

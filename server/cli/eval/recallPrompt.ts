@@ -26,8 +26,34 @@ export interface RecallCase {
   document: { path: string; text: string };
 }
 
-const WORDS = ['retry', 'cache', 'token', 'bucket', 'render', 'socket', 'queue', 'parser', 'layout', 'signal', 'cursor', 'shadow', 'vector',
-  'ledger', 'beacon', 'anchor', 'filter', 'stream', 'record', 'switch', 'harbor', 'marble', 'pillar', 'quartz', 'velvet', 'orbit'];
+const WORDS = [
+  'retry',
+  'cache',
+  'token',
+  'bucket',
+  'render',
+  'socket',
+  'queue',
+  'parser',
+  'layout',
+  'signal',
+  'cursor',
+  'shadow',
+  'vector',
+  'ledger',
+  'beacon',
+  'anchor',
+  'filter',
+  'stream',
+  'record',
+  'switch',
+  'harbor',
+  'marble',
+  'pillar',
+  'quartz',
+  'velvet',
+  'orbit',
+];
 const VALUE_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 const pick = <T>(xs: readonly T[], rng: Rng): T => xs[Math.floor(rng() * xs.length)];
@@ -66,7 +92,10 @@ export function recalledLiteral(completion: string): string {
   return q < 0 ? completion : completion.slice(0, q);
 }
 
-export interface FillerFile { path: string; lines: readonly string[] }
+export interface FillerFile {
+  path: string;
+  lines: readonly string[];
+}
 
 /** Filler for one sample: the files in a random order, the first from a random line, cycling. */
 export function fillerFrom(files: readonly { path: string; text: string }[], rng: Rng): FillerFile[] {
@@ -84,7 +113,15 @@ function* fillerLines(filler: readonly FillerFile[]): Generator<{ file: number; 
   for (;;) for (let i = 0; i < filler.length; i++) for (const line of filler[i].lines) yield { file: i, line };
 }
 
-export function buildRecallCase(p: { variant: Variant; lang: string; name: string; value: string; distance: number; filler: readonly FillerFile[]; count: Count }): RecallCase {
+export function buildRecallCase(p: {
+  variant: Variant;
+  lang: string;
+  name: string;
+  value: string;
+  distance: number;
+  filler: readonly FillerFile[];
+  count: Count;
+}): RecallCase {
   const { variant, lang, name, value, count } = p;
   const ext = extensionOf(lang);
   const use = useLine(lang, name);

@@ -34,13 +34,22 @@ function growBack(cost: readonly number[], start: number, tokens: number, budget
 
 /** Regions of one file, from its end backwards: each target ends where the previous one starts,
  *  as long as the largest window still holds at least `fill` of its budget. */
-export function fileRegions(file: number, cost: readonly number[], trainLength: number, factors: readonly number[] = FACTORS, fill = 0.9): Region[] {
+export function fileRegions(
+  file: number,
+  cost: readonly number[],
+  trainLength: number,
+  factors: readonly number[] = FACTORS,
+  fill = 0.9,
+): Region[] {
   const out: Region[] = [];
   const largest = Math.max(...factors);
   let end = cost.length;
   while (end > 0) {
     const target = growBack(cost, end, 0, trainLength);
-    if (target.start === end) { end--; continue; } // one line longer than the training length
+    if (target.start === end) {
+      end--;
+      continue;
+    } // one line longer than the training length
     const windows = factors.map((factor) => ({ factor, ...growBack(cost, target.start, target.tokens, factor * trainLength) }));
     if (windows.find((w) => w.factor === largest)!.tokens < fill * largest * trainLength) break;
     out.push({ file, targetStart: target.start, end, targetTokens: target.tokens, windows });
@@ -50,7 +59,12 @@ export function fileRegions(file: number, cost: readonly number[], trainLength: 
 }
 
 /** Up to `max` regions, taken from the files in turn (the last region of each file first). */
-export function planRegions(costs: readonly (readonly number[])[], trainLength: number, max: number, factors: readonly number[] = FACTORS): Region[] {
+export function planRegions(
+  costs: readonly (readonly number[])[],
+  trainLength: number,
+  max: number,
+  factors: readonly number[] = FACTORS,
+): Region[] {
   const perFile = costs.map((c, i) => fileRegions(i, c, trainLength, factors));
   const out: Region[] = [];
   for (let round = 0; out.length < max && perFile.some((r) => r.length > round); round++) {

@@ -19,7 +19,8 @@ export type AskFileVerdict = { ok: true; text: string } | { ok: false; reason: s
 
 /** Judges a file's bytes. Pure. */
 export function askFileText(bytes: Uint8Array, maxBytes = ASK_MAX_FILE_BYTES): AskFileVerdict {
-  if (bytes.length > maxBytes) return { ok: false, reason: `the file is too large for Ask (${bytes.length} bytes; the limit is ${maxBytes})` };
+  if (bytes.length > maxBytes)
+    return { ok: false, reason: `the file is too large for Ask (${bytes.length} bytes; the limit is ${maxBytes})` };
   if (bytes.includes(0)) return { ok: false, reason: 'the file is binary (it contains NUL bytes)' };
   const text = decodeUtf8(bytes);
   if (text === undefined) return { ok: false, reason: 'the file is not UTF-8 text' };

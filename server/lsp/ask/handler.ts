@@ -45,7 +45,10 @@ export function checkAskParams(p: unknown): string | undefined {
   if (typeof a.askId !== 'string') return 'askId must be a string';
   if (typeof a.uri !== 'string' || a.uri === '') return 'uri must be a document URI';
   if (typeof a.question !== 'string' || a.question.trim() === '') return 'question must be a non-empty string';
-  if (a.history !== undefined && (!Array.isArray(a.history) || a.history.some((t) => typeof t?.question !== 'string' || typeof t?.answer !== 'string'))) {
+  if (
+    a.history !== undefined &&
+    (!Array.isArray(a.history) || a.history.some((t) => typeof t?.question !== 'string' || typeof t?.answer !== 'string'))
+  ) {
     return 'history must be a list of { question, answer } strings';
   }
   if (a.maxTokens !== undefined && !validAnswerTokens(a.maxTokens)) return `maxTokens must be an integer in 1..${ASK_MAX_ANSWER_TOKENS}`;
@@ -57,8 +60,14 @@ export function checkAskParams(p: unknown): string | undefined {
 
 function isPosition(p: unknown): boolean {
   const q = p as { line?: unknown; character?: unknown } | null;
-  return typeof q === 'object' && q !== null && Number.isSafeInteger(q.line) && Number.isSafeInteger(q.character) &&
-    (q.line as number) >= 0 && (q.character as number) >= 0;
+  return (
+    typeof q === 'object' &&
+    q !== null &&
+    Number.isSafeInteger(q.line) &&
+    Number.isSafeInteger(q.character) &&
+    (q.line as number) >= 0 &&
+    (q.character as number) >= 0
+  );
 }
 
 /** An LSP range: two positions of non-negative integers. Pure. */
@@ -94,21 +103,42 @@ export class AskHandler {
     const sub = token.onCancellationRequested(() => abort.abort());
     if (token.isCancellationRequested) abort.abort();
     try {
-      const r = await engine.ask(req, (text, tokens) => {
-        const progress: AskProgressParams = { askId: params.askId, text, tokens };
-        notify(connection, AskProgressNotification.method, progress);
-      }, abort.signal);
-      log.info(`ask ${params.uri}: ${r.generatedTokens} tokens in ${Math.round(r.latencyMs)} ms (first ${Math.round(r.firstTokenMs)} ms; ${r.cachedTokens}/${r.promptTokens} prompt tokens cached; ${r.stop})`);
+      const r = await engine.ask(
+        req,
+        (text, tokens) => {
+          const progress: AskProgressParams = { askId: params.askId, text, tokens };
+          notify(connection, AskProgressNotification.method, progress);
+        },
+        abort.signal,
+      );
+      log.info(
+        `ask ${params.uri}: ${r.generatedTokens} tokens in ${Math.round(r.latencyMs)} ms (first ${Math.round(r.firstTokenMs)} ms; ${r.cachedTokens}/${r.promptTokens} prompt tokens cached; ${r.stop})`,
+      );
       return {
-        answer: r.answer, cancelled: r.cancelled, fileTokens: r.fileTokens, cachedTokens: r.cachedTokens,
-        promptTokens: r.promptTokens, generatedTokens: r.generatedTokens, firstTokenMs: r.firstTokenMs,
-        latencyMs: r.latencyMs, arch: r.arch, ep: r.ep,
+        answer: r.answer,
+        cancelled: r.cancelled,
+        fileTokens: r.fileTokens,
+        cachedTokens: r.cachedTokens,
+        promptTokens: r.promptTokens,
+        generatedTokens: r.generatedTokens,
+        firstTokenMs: r.firstTokenMs,
+        latencyMs: r.latencyMs,
+        arch: r.arch,
+        ep: r.ep,
       };
     } catch (err) {
       if (isCancelled(err)) {
         return {
-          answer: '', cancelled: true, fileTokens: 0, cachedTokens: 0, promptTokens: 0, generatedTokens: 0, firstTokenMs: 0,
-          latencyMs: 0, arch: loaded.result.arch, ep: loaded.result.ep,
+          answer: '',
+          cancelled: true,
+          fileTokens: 0,
+          cachedTokens: 0,
+          promptTokens: 0,
+          generatedTokens: 0,
+          firstTokenMs: 0,
+          latencyMs: 0,
+          arch: loaded.result.arch,
+          ep: loaded.result.ep,
         };
       }
       log.warn(`ask ${params.uri}: ${(err as Error).name}: ${(err as Error).message}`);
@@ -126,7 +156,8 @@ export class AskHandler {
     if (doc) {
       const text = doc.getText();
       const bytes = Buffer.byteLength(text, 'utf8');
-      if (bytes > ASK_MAX_FILE_BYTES) throw invalid(`${path}: the file is too large for Ask (${bytes} bytes; the limit is ${ASK_MAX_FILE_BYTES})`);
+      if (bytes > ASK_MAX_FILE_BYTES)
+        throw invalid(`${path}: the file is too large for Ask (${bytes} bytes; the limit is ${ASK_MAX_FILE_BYTES})`);
       return documents.attached ? { uri, version: doc.version, path, text } : { path, text };
     }
     const fsPath = uriToFsPath(uri);
@@ -150,11 +181,19 @@ function isInside(root: string, child: string): boolean {
  * workspace, and only when its real path (symbolic links resolved) lies inside the real path of a
  * workspace folder. Resolves to the real path to read.
  */
-export async function diskFileInScope(fsPath: string, scope: AskScope): Promise<{ ok: true; path: string } | { ok: false; reason: string }> {
+export async function diskFileInScope(
+  fsPath: string,
+  scope: AskScope,
+): Promise<{ ok: true; path: string } | { ok: false; reason: string }> {
   if (!scope.trusted) {
-    return { ok: false, reason: 'the workspace is not trusted (Restricted Mode): Ask reads only files open in the editor; open the file or trust the workspace' };
+    return {
+      ok: false,
+      reason:
+        'the workspace is not trusted (Restricted Mode): Ask reads only files open in the editor; open the file or trust the workspace',
+    };
   }
-  if (scope.roots.length === 0) return { ok: false, reason: 'no workspace folder is open: Ask reads only files open in the editor; open the file first' };
+  if (scope.roots.length === 0)
+    return { ok: false, reason: 'no workspace folder is open: Ask reads only files open in the editor; open the file first' };
   let real: string;
   try {
     real = await realpath(fsPath);
@@ -170,5 +209,9 @@ export async function diskFileInScope(fsPath: string, scope: AskScope): Promise<
     }
     if (isInside(realRoot, real)) return { ok: true, path: real };
   }
-  return { ok: false, reason: 'the file lies outside the workspace folders: Ask reads files on disk only inside them; open the file in the editor to ask about it' };
+  return {
+    ok: false,
+    reason:
+      'the file lies outside the workspace folders: Ask reads files on disk only inside them; open the file in the editor to ask about it',
+  };
 }

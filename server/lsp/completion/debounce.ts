@@ -13,7 +13,10 @@ export class Debouncer {
   private delayMs = 0;
   private pending: ((ok: boolean) => void) | undefined;
 
-  constructor(delayMs: number, private readonly timers: Timers = { setTimeout, clearTimeout }) {
+  constructor(
+    delayMs: number,
+    private readonly timers: Timers = { setTimeout, clearTimeout },
+  ) {
     this.setDelay(delayMs);
   }
 

@@ -48,9 +48,8 @@ export class LatencyWindow {
 
   /** The newest latencies, oldest first. */
   recent(n = this.samples.length): number[] {
-    const ordered = this.samples.length < this.size
-      ? this.samples
-      : [...this.samples.slice(this.next), ...this.samples.slice(0, this.next)];
+    const ordered =
+      this.samples.length < this.size ? this.samples : [...this.samples.slice(this.next), ...this.samples.slice(0, this.next)];
     return ordered.slice(Math.max(0, ordered.length - n));
   }
 

@@ -20,7 +20,10 @@ export interface CompletionRequestInput {
   layout?: CompletionLayout;
 }
 
-export interface CompletionRequest { mode: CompletionMode; params: CompleteParams }
+export interface CompletionRequest {
+  mode: CompletionMode;
+  params: CompleteParams;
+}
 
 export function buildCompletionRequest(i: CompletionRequestInput): CompletionRequest {
   const s = i.settings;

@@ -10,7 +10,10 @@ export function globToRegExp(glob: string, ignoreCase = false): RegExp {
   return new RegExp(`^${convert(pattern, 0, false).source}$`, ignoreCase ? 'i' : '');
 }
 
-interface Converted { source: string; end: number }
+interface Converted {
+  source: string;
+  end: number;
+}
 
 /** Converts `glob` from index `i` up to its end, or (inside braces) up to the closing `}` or a `,`. */
 function convert(glob: string, start: number, inBraces: boolean): Converted {
@@ -52,7 +55,10 @@ function convert(glob: string, start: number, inBraces: boolean): Converted {
       while (j <= glob.length) {
         const part = convert(glob, j, true);
         alts.push(part.source);
-        if (glob[part.end] === ',') { j = part.end + 1; continue; }
+        if (glob[part.end] === ',') {
+          j = part.end + 1;
+          continue;
+        }
         closed = glob[part.end] === '}';
         j = part.end + 1;
         break;
@@ -76,7 +82,10 @@ function convert(glob: string, start: number, inBraces: boolean): Converted {
 function convertClass(glob: string, start: number): Converted {
   let j = start + 1;
   let negate = false;
-  if (glob[j] === '!' || glob[j] === '^') { negate = true; j++; }
+  if (glob[j] === '!' || glob[j] === '^') {
+    negate = true;
+    j++;
+  }
   let body = '';
   let first = true;
   while (j < glob.length && (glob[j] !== ']' || first)) {

@@ -55,7 +55,7 @@ export function sharedFolderDepth(a: string, b: string): number {
 
 /** Relevance as a tuple compared left to right; higher is more relevant. */
 function relevanceKey(file: WorkspaceFile, hints: RelevanceHints, recentRank: Map<string, number>): number[] {
-  const recent = file.path === hints.activePath ? recentRank.size : recentRank.get(file.path) ?? -1;
+  const recent = file.path === hints.activePath ? recentRank.size : (recentRank.get(file.path) ?? -1);
   let sameFolder = 0;
   let shared = 0;
   if (hints.activePath !== undefined) {

@@ -40,13 +40,29 @@ export const DEFAULT_MAX_FILES = 20000;
 
 /** Folders never entered, at any depth: VCS metadata, dependencies, build output, caches. */
 export const SKIPPED_DIRS: ReadonlySet<string> = new Set([
-  '.git', '.hg', '.svn', 'node_modules', 'dist', 'build', 'out', '.next', 'target', '__pycache__',
-  '.venv', 'venv', '.tox', 'coverage',
+  '.git',
+  '.hg',
+  '.svn',
+  'node_modules',
+  'dist',
+  'build',
+  'out',
+  '.next',
+  'target',
+  '__pycache__',
+  '.venv',
+  'venv',
+  '.tox',
+  'coverage',
 ]);
 
 const MAX_GITIGNORE_BYTES = 1 << 20;
 
-interface Dir { rel: string; abs: string; stack: GitignoreStack }
+interface Dir {
+  rel: string;
+  abs: string;
+  stack: GitignoreStack;
+}
 
 type ReadResult = BoundedRead;
 
@@ -136,7 +152,8 @@ export async function scanVerdict(root: string, rel: string, opts: ScanOptions):
   } catch {
     return isGitignored(stack, path, false) || excluded(path) ? { kind: 'ignored', reason: 'ignored' } : { kind: 'missing' };
   }
-  if (st.isDirectory()) return folderSkipped(stack, excluded, path, name) ? { kind: 'ignored', reason: `folder ${path} is left out` } : { kind: 'folder' };
+  if (st.isDirectory())
+    return folderSkipped(stack, excluded, path, name) ? { kind: 'ignored', reason: `folder ${path} is left out` } : { kind: 'folder' };
   if (isGitignored(stack, path, false) || excluded(path)) return { kind: 'ignored', reason: 'ignored' };
   if (!st.isFile()) return { kind: 'skipped', reason: 'not a regular file' };
   const byName = nameSkip(path);
@@ -174,7 +191,9 @@ export async function scanWorkspace(
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
-    const stack = entries.some((e) => e.name === '.gitignore' && e.isFile()) ? await folderIgnoreStack(dir.stack, dir.abs, dir.rel, ignoreCase) : dir.stack;
+    const stack = entries.some((e) => e.name === '.gitignore' && e.isFile())
+      ? await folderIgnoreStack(dir.stack, dir.abs, dir.rel, ignoreCase)
+      : dir.stack;
 
     for (const entry of entries) {
       const rel = dir.rel + entry.name;

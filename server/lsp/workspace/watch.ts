@@ -66,18 +66,20 @@ export class RebuildScheduler {
     } catch (err) {
       done = Promise.reject(err);
     }
-    done.catch((err: unknown) => {
-      try {
-        this.onError(err);
-      } catch {
-        // a failing error handler must not stop the scheduler
-      }
-    }).finally(() => {
-      this.running = false;
-      if (this.rerun) {
-        this.rerun = false;
-        this.start();
-      }
-    });
+    done
+      .catch((err: unknown) => {
+        try {
+          this.onError(err);
+        } catch {
+          // a failing error handler must not stop the scheduler
+        }
+      })
+      .finally(() => {
+        this.running = false;
+        if (this.rerun) {
+          this.rerun = false;
+          this.start();
+        }
+      });
   }
 }

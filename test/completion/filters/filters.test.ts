@@ -4,7 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  balanceBrackets, limitScopeByIndentation, removeRepetition, stopAtSuffixRepeat, trimToLine, trimTrailingWhitespace,
+  balanceBrackets,
+  limitScopeByIndentation,
+  removeRepetition,
+  stopAtSuffixRepeat,
+  trimToLine,
+  trimTrailingWhitespace,
   type Filter,
 } from '../../../server/lsp/completion/filters/index';
 import { at, type Case } from '../helpers';

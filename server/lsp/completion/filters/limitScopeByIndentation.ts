@@ -3,7 +3,13 @@
 import type { CompletionContext } from '../context';
 import { endsWithOpener } from '../policy';
 import {
-  indentWidth, isBlank, isClosingLine, leadingWhitespace, nextNonBlankLine, splitLines, startsWithCloser,
+  indentWidth,
+  isBlank,
+  isClosingLine,
+  leadingWhitespace,
+  nextNonBlankLine,
+  splitLines,
+  startsWithCloser,
   textThroughLine,
 } from '../../../shared/text';
 

@@ -13,6 +13,11 @@ export const cases: Case[] = [
   { name: 'leading whitespace stays', doc: ['def f():║'], lang: 'python', completion: '\n    pass ', want: '\n    pass' },
   { name: 'text right of the cursor: the separating space stays', doc: ['foo(║b)'], completion: 'a, ', want: 'a, ' },
   { name: 'space right of the cursor: trailing spaces go', doc: ['foo(║ b)'], completion: 'a  ', want: 'a' },
-  { name: 'closer right of the cursor: the line break before it stays', doc: ['function f() {║}'], completion: '\n  x();\n', want: '\n  x();\n' },
+  {
+    name: 'closer right of the cursor: the line break before it stays',
+    doc: ['function f() {║}'],
+    completion: '\n  x();\n',
+    want: '\n  x();\n',
+  },
   { name: 'unicode', doc: ['s = ║'], completion: '"😀" ', want: '"😀"' },
 ];
