@@ -17,6 +17,7 @@ import {
   type GraphPair,
   type MeasureOptions,
 } from './providerSessions';
+import { machineProbe, missingPrerequisite } from './providerPrereq';
 
 /** A model state: one tensor per manifest state entry, keyed by the entry's name. Never mutated. */
 export type State = ReadonlyMap<string, ort.Tensor>;
@@ -107,6 +108,11 @@ export class ModelRunner {
     const opened = new Map<string, Sessions>([['cpu', cpu]]);
     const failed: Record<string, string> = {};
     for (const ep of setting === 'auto' ? AUTO_CANDIDATES : [setting]) {
+      const missing = missingPrerequisite(ep, machineProbe);
+      if (missing !== undefined) {
+        failed[ep] = missing;
+        continue;
+      }
       try {
         opened.set(ep, await open(ep));
       } catch (e) {
