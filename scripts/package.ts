@@ -33,7 +33,18 @@ try {
     const t0 = Date.now();
     const r = spawnSync(
       vsce,
-      ['package', '--target', target, '--ignoreFile', ignore, '--skip-license', '--allow-missing-repository', '-o', file],
+      [
+        'package',
+        '--target',
+        target,
+        '--ignoreFile',
+        ignore,
+        '--skip-license',
+        '--allow-missing-repository',
+        '--no-rewrite-relative-links',
+        '-o',
+        file,
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' },
     );
     if (r.status !== 0) {

@@ -3,7 +3,8 @@
 // the VSIX and serves a folder (argument; default this repository) on 127.0.0.1 until Ctrl+C.
 // State (settings, extensions, logs) lives in $E2E_HOME/start (default .e2e/start). PORT picks the port.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,8 +31,17 @@ if (!existsSync(join(e2e, 'cs', 'node_modules', 'code-server'))) {
 }
 const t0 = Date.now();
 step('bash', ['test/e2e/setup.sh'], { env: { NO_CHROMIUM: '1', E2E_HOME: e2e } });
-step('npm', ['run', '-s', 'package'], { quiet: true });
-console.log(`statewise: set up and packaged statewise-linux-x64.vsix in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+// The VSIX (~190 MB) is packaged and installed again only when what goes into it changed: the bundles,
+// package.json and the model files (by size and mtime; the bundles by content, since a build rewrites them).
+step('npm', ['run', '-s', 'build'], { quiet: true });
+const vsix = join(root, 'statewise-linux-x64.vsix');
+const stamp = join(home, 'vsix-inputs.sha1');
+const inputs = vsixInputs();
+const fresh = existsSync(vsix) && existsSync(stamp) && readFileSync(stamp, 'utf8') === inputs;
+if (!fresh) step('npm', ['run', '-s', 'package'], { quiet: true });
+console.log(
+  `statewise: set up${fresh ? ', the VSIX is up to date' : ' and packaged statewise-linux-x64.vsix'} in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+);
 
 for (const d of ['ud/User', 'ext', 'xdg', 't']) mkdirSync(join(home, d), { recursive: true });
 const userSettings = join(home, 'ud', 'User', 'settings.json');
@@ -74,7 +84,9 @@ const cs = [
 writeFileSync(join(home, 'config.yaml'), `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
 // Keep code-server's config, logs, sockets and temp files out of $HOME and /tmp.
 const env = { ...process.env, XDG_CONFIG_HOME: join(home, 'xdg'), XDG_DATA_HOME: join(home, 'xdg'), TMPDIR: join(home, 't') };
-const inst = spawnSync(node, [...cs, '--force', '--install-extension', join(root, 'statewise-linux-x64.vsix')], { env, encoding: 'utf8' });
+const installed = fresh && readdirSync(join(home, 'ext')).some((d) => d.startsWith('statewise.statewise-'));
+const inst = installed ? { status: 0 } : spawnSync(node, [...cs, '--force', '--install-extension', vsix], { env, encoding: 'utf8' });
+if (inst.status === 0) writeFileSync(stamp, inputs);
 if (inst.status !== 0) {
   process.stderr.write(inst.stdout + inst.stderr);
   process.exit(inst.status ?? 1);
@@ -111,3 +123,19 @@ const stop = () => server.kill('SIGTERM');
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
 server.on('exit', (code, signal) => process.exit(signal ? 0 : (code ?? 0)));
+
+/** A digest of what goes into the VSIX: bundle contents, package.json, model files by size and mtime. */
+function vsixInputs() {
+  const h = createHash('sha1');
+  for (const f of ['extension.js', 'server.js', 'engine.js', 'cli.js']) h.update(readFileSync(join(root, 'dist', f)));
+  h.update(readFileSync(join(root, 'package.json')));
+  const models = join(root, 'models');
+  for (const a of readdirSync(models).sort()) {
+    if (!existsSync(join(models, a, 'manifest.json'))) continue;
+    for (const f of readdirSync(join(models, a)).sort()) {
+      const st = statSync(join(models, a, f));
+      if (st.isFile()) h.update(`${a}/${f} ${st.size} ${st.mtimeMs}\n`);
+    }
+  }
+  return h.digest('hex');
+}
