@@ -2,7 +2,7 @@
 // link to one is followed), never a FIFO, socket or device (opening one for a blocking read would
 // hang the command), no larger than a cap, and UTF-8 text without NUL bytes. Every failure is a
 // CliError with the reason, so the command exits 1 with one line instead of hanging or garbling.
-import { decodeUtf8 } from '../lsp/workspace/content';
+import { textOfBytes } from '../lsp/workspace/content';
 import { readRegularFile } from '../lsp/workspace/safeRead';
 import { CliError } from './args';
 
@@ -18,8 +18,7 @@ export async function readSourceFile(abs: string, maxBytes = CLI_MAX_FILE_BYTES)
   }
   if ('notFile' in r) throw new CliError(`cannot read ${abs}: it is ${r.notFile}, not a regular file`);
   if ('tooBig' in r) throw new CliError(`cannot read ${abs}: ${r.tooBig} bytes is over the limit of ${maxBytes}`);
-  if (r.bytes.includes(0)) throw new CliError(`cannot read ${abs}: the file is binary (it contains NUL bytes)`);
-  const text = decodeUtf8(r.bytes);
-  if (text === undefined) throw new CliError(`cannot read ${abs}: the file is not UTF-8 text`);
-  return text;
+  const judged = textOfBytes(r.bytes);
+  if (!judged.ok) throw new CliError(`cannot read ${abs}: ${judged.reason}`);
+  return judged.text;
 }

@@ -1,7 +1,7 @@
 // The file an Ask is about, when it is not open in the editor: read from disk, refused when it is
 // binary (a NUL byte or invalid UTF-8) or over the size cap; and the answer-length bound. Shared by the
 // language server and the CLI.
-import { decodeUtf8 } from '../workspace/content';
+import { textOfBytes } from '../workspace/content';
 import { readRegularFile } from '../workspace/safeRead';
 
 /** Largest file an Ask reads (the whole file is fed to the model once, then cached). */
@@ -21,10 +21,7 @@ export type AskFileVerdict = { ok: true; text: string } | { ok: false; reason: s
 export function askFileText(bytes: Uint8Array, maxBytes = ASK_MAX_FILE_BYTES): AskFileVerdict {
   if (bytes.length > maxBytes)
     return { ok: false, reason: `the file is too large for Ask (${bytes.length} bytes; the limit is ${maxBytes})` };
-  if (bytes.includes(0)) return { ok: false, reason: 'the file is binary (it contains NUL bytes)' };
-  const text = decodeUtf8(bytes);
-  if (text === undefined) return { ok: false, reason: 'the file is not UTF-8 text' };
-  return { ok: true, text };
+  return textOfBytes(bytes);
 }
 
 /** Reads and judges a file on disk. Only a regular file is read (a symbolic link to one is followed);

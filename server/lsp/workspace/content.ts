@@ -42,3 +42,11 @@ export function decodeUtf8(bytes: Uint8Array): string | undefined {
     return undefined;
   }
 }
+
+/** A whole file's bytes as text, or why they are not: NUL bytes (binary) or invalid UTF-8. Pure. */
+export function textOfBytes(bytes: Uint8Array): { ok: true; text: string } | { ok: false; reason: string } {
+  if (bytes.includes(0)) return { ok: false, reason: 'the file is binary (it contains NUL bytes)' };
+  const text = decodeUtf8(bytes);
+  if (text === undefined) return { ok: false, reason: 'the file is not UTF-8 text' };
+  return { ok: true, text };
+}
