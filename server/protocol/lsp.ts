@@ -2,6 +2,8 @@
 // client may use these methods too. Ghost text itself is the standard textDocument/inlineCompletion.
 // Direction: ⬅️ server → client notification, ↩️ client → server request.
 
+import type { EngineAskResult } from './ipc';
+
 export type ServerState = 'loading' | 'indexing' | 'ready' | 'slow' | 'error' | 'disabled';
 
 export interface StatusParams {
@@ -101,21 +103,8 @@ export interface AskParams {
   history?: { question: string; answer: string }[];
   maxTokens?: number;
 }
-export interface AskResult {
-  answer: string;
-  cancelled: boolean;
-  /** Tokens of the file (its `<|file|>` header included). */
-  fileTokens: number;
-  /** Of the prompt's tokens, how many came from cached states. */
-  cachedTokens: number;
-  promptTokens: number;
-  generatedTokens: number;
-  /** Time to the first answer token and to the end, ms. */
-  firstTokenMs: number;
-  latencyMs: number;
-  arch: string;
-  ep: string;
-}
+/** What the engine answers, less its stop reason (the panel shows `cancelled`). */
+export type AskResult = Omit<EngineAskResult, 'stop'>;
 
 /** ⬅️ `statewise/askProgress`: the answer so far (`text` is the whole answer up to now). */
 export const AskProgressNotification = { method: 'statewise/askProgress' } as const;
