@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import qa, recall
+from . import excerpt, qa, recall
 from .tokenizer import SPECIAL
 
 
@@ -159,7 +159,19 @@ def qa_pieces(path: str, text: str, rng: random.Random) -> list[Piece] | None:
         return None
     if not turns:
         return None
+    turns = [(with_excerpt(q, text) if rng.random() < ASK_EXCERPT_P else q, a) for q, a in turns]
     return ask_layout("", text, turns)[2:]
+
+
+# Share of training questions that carry their excerpt (excerpt.py) as a selection, as the engine's
+# Ask sends them; the rest stay plain (follow-up turns in the engine's history are plain).
+ASK_EXCERPT_P = 0.75
+
+
+def with_excerpt(question: str, text: str) -> str:
+    """The question as the engine asks it: with the lines it names as a selection (none: unchanged)."""
+    lines = excerpt.excerpt(text, question)
+    return qa.selection_question(question, lines) if lines else question
 
 
 def ask_layout(path: str, text: str, turns: list[tuple[str, str]], question: str | None = None) -> list[Piece]:

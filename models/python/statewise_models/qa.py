@@ -174,6 +174,11 @@ def question(kind: str, name: str) -> str:
     return KINDS[kind].format(name=name)
 
 
+def selection_question(question: str, selection: str) -> str:
+    """ask-format.json's selection template filled (what the engine's questionText builds)."""
+    return re.sub(r"\{([A-Za-z]+)\}", lambda m: {"question": question, "selection": selection}[m.group(1)], FORMAT["selection"])
+
+
 # Harder, more informative kinds are drawn more often than "kind" and "defined".
 KIND_WEIGHTS = {"value": 3.0, "returns": 3.0, "params": 2.5, "callers": 2.0, "defined": 1.0, "kind": 0.7}
 
