@@ -142,7 +142,7 @@ cmd_fetch() {  # the checkpoints a zoo call left on the (still warm) machine -> 
 # One training over two calls (the second must start while the machine is still warm, within ~30 s):
 #   EXTRA_S=430 gpu.sh zoo CORPUS_DIR 0 "ARCHS" 570                  # prepares, trains, pauses
 #   RESUME=1 gpu.sh zoo CORPUS_DIR 0 "ARCHS" 585 "based alibi"       # finishes, evaluates, packs
-# CPU smoke run: PY, TRAIN_ARGS / EVAL_ARGS (appended to train.py / eval_torch.py), and a streams.npz
+# CPU smoke run: PY, TRAIN_ARGS / EVAL_ARGS / PREP_ARGS (appended to train.py / eval_torch.py / prep_stream.py), and a streams.npz
 # already in $ZOO_DIR (STREAMS) skips the corpus preparation.
 cmd_zoo() {
   local TRAIN_ARGS=${TRAIN_ARGS:-} EVAL_ARGS=${EVAL_ARGS:-} EXTRA_S=${EXTRA_S:-0} RESUME=${RESUME:-0} STEPS=${STEPS:-0} STOP_STEP=${STOP_STEP:-0} SAFETY=${SAFETY:-0.85}
@@ -160,7 +160,7 @@ cmd_zoo() {
   local TOK=$ROOT/models/hawk/tokenizer.json
   [ "$RESUME" = 1 ] || timeout 60 nice -n 10 $PY -m pytest -q -x tests/test_fast_train.py tests/test_train_plan.py > "$W/logs/pytest.log" 2>&1 &  # the fast paths under this torch, beside the preparation
   [ -f "$STREAMS" ] || { for f in train heldout; do xz -dc -T16 "$CORPUS/$f.jsonl.xz" > "$W/corpus/$f.jsonl" & done; wait; echo "corpus unpacked at $(( $(date +%s) - T0 )) s"; }
-  [ -f "$STREAMS" ] || timeout ${PREP_S:-180} $PY prep_stream.py --corpus "$W/corpus" --tokenizer "$TOK" --out "$STREAMS" --eval-bytes 3000000 2>&1 | tee "$W/logs/prep.log"
+  [ -f "$STREAMS" ] || timeout ${PREP_S:-180} $PY prep_stream.py --corpus "$W/corpus" --tokenizer "$TOK" --out "$STREAMS" --eval-bytes 3000000 ${PREP_ARGS:-} 2>&1 | tee "$W/logs/prep.log"
   echo "prepared at $(( $(date +%s) - T0 )) s"; tail -3 "$W/logs/pytest.log"
   local n B STOP WHEN FIXED="" R a cfg
   n=$(echo $ARCHS | wc -w)
