@@ -7,7 +7,8 @@
 //
 // The exact twin of models/python/statewise_models/excerpt.py (what training puts into the
 // questions); models/ask-excerpt-parity.json holds cases both must reproduce
-// (test/engine/askExcerpt.test.ts and models/python/tests/test_excerpt.py). Pure: no I/O.
+// (test/engine/askExcerpt.test.ts and models/python/tests/test_excerpt.py); excerptBlocks is the
+// same result before its blocks are joined (for `statewise eval qa`'s baseline). Pure: no I/O.
 // Character classes are spelled out ASCII, lengths are UTF-16 units (JS `.length`, excerpt.py's _u16).
 
 export const MAX_CHARS = 800; // ~230 tokens: the excerpt fits griffin's window with the question
@@ -98,10 +99,11 @@ function useBlock(lines: readonly string[], i: number): number[] {
   return outer >= 0 ? [outer, i] : [i];
 }
 
-/** The lines of `text` the question names, as one string ('' when it names nothing in the file). */
-export function excerpt(text: string, question: string, maxChars = MAX_CHARS): string {
+/** The excerpt's blocks in order (the most important last), each as its rows: the file's lines with
+ *  "..." where lines were skipped. */
+export function excerptBlocks(text: string, question: string, maxChars = MAX_CHARS): string[][] {
   const names = questionNames(question, text);
-  if (names.length === 0) return '';
+  if (names.length === 0) return [];
   const lines = text.split('\n');
   const defs: number[][] = [];
   const uses: number[][] = [];
@@ -129,9 +131,13 @@ export function excerpt(text: string, question: string, maxChars = MAX_CHARS): s
     for (const i of fresh) taken.add(i);
     size += cost;
   }
-  // the most important block last, nearest the answer; "..." where lines were skipped
-  return chosen
-    .reverse()
-    .map((block) => block.flatMap((a, k) => (k > 0 && a !== block[k - 1]! + 1 ? ['...', lines[a]!] : [lines[a]!])).join('\n'))
+  // the most important block last, nearest the answer
+  return chosen.reverse().map((block) => block.flatMap((a, k) => (k > 0 && a !== block[k - 1]! + 1 ? ['...', lines[a]!] : [lines[a]!])));
+}
+
+/** The lines of `text` the question names, as one string ('' when it names nothing in the file). */
+export function excerpt(text: string, question: string, maxChars = MAX_CHARS): string {
+  return excerptBlocks(text, question, maxChars)
+    .map((rows) => rows.join('\n'))
     .join('\n...\n');
 }
