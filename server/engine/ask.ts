@@ -5,6 +5,11 @@
 //   history turns <|question|>q<|answer|>a<|end|> ...   ← checkpointed at their end too
 //   <|question|> question <|answer|>  → greedy decode until <|end|> / <|endoftext|> / maxTokens
 //
+// Without a selection the question is sent as question + "\n```\n" + excerpt + "\n```" (the
+// selection template), the excerpt being the lines of the file it names (askExcerpt.ts): the model's
+// attention window (griffin: 256 tokens) reaches them where it cannot reach the file's definitions.
+// `excerpt: false` (or an empty excerpt) sends the plain question; history turns are always plain.
+//
 // The ask starts from the ZERO state, not the workspace state: the model was trained on Q/A right
 // after a single file (qa.py), so the workspace in front of it would be context it never saw there,
 // and the file's checkpoints then stay valid while the workspace state is rebuilt. (Without a
@@ -40,14 +45,16 @@ export async function ask(host: AskHost, p: EngineAskParams, shouldStop: () => b
   const { manifest: m, model, tok } = host;
   const f = ASK_FORMAT;
   const doc = host.document(p);
-  const { file, history, question } = askTokens(
+  const { file, history, question, excerptChars } = askTokens(
     f,
     {
       path: doc.path,
+      text: doc.text(),
       textTokens: doc.tokensBeforeLine(doc.lineCount),
       question: p.question,
       selection: p.selection,
       history: p.history,
+      excerpt: p.excerpt,
     },
     (s) => tok.encode(s),
     specialIdOf(f, m.specialTokens),
@@ -65,6 +72,7 @@ export async function ask(host: AskHost, p: EngineAskParams, shouldStop: () => b
     latencyMs: performance.now() - t0,
     ep: model.ep,
     arch: m.architecture,
+    excerptChars,
     ...over,
   });
 

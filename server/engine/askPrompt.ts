@@ -4,6 +4,11 @@
 //   <|file|>{path}\n{text}\n  then per earlier turn  <|question|>{q}<|answer|>{a}<|end|>
 //   then  <|question|>{question}<|answer|>   → decode until <|end|>
 //
+// The new question carries a selection through the "selection" template ({question}\n```\n{selection}\n```):
+// the request's selection, else the question's excerpt of the file (askExcerpt.ts: the lines it names,
+// the layout training teaches for 75 % of its questions, data.py with_excerpt), unless the request
+// asks for the plain layout (excerpt: false) or the excerpt is empty. Earlier turns stay plain.
+//
 // Text pieces are encoded one by one, never across a special token, as the training data is
 // (data.py encode_pieces). A template's text is cut into pieces at its placeholders: each
 // placeholder with the literal text after it ("{path}\n", "{text}\n") is one piece, so the file's
@@ -12,6 +17,7 @@
 // encode(text) + encode("\n"): the engine feeds the file from its line-tokenized document and
 // appends the "\n" (tested in test/engine/askPrompt.test.ts against models/ask-parity.json).
 import format from '../../models/ask-format.json';
+import { excerpt } from './askExcerpt';
 
 export interface AskFormat {
   file: string;
@@ -35,6 +41,9 @@ export interface AskInput {
   /** Selected text of the file, if the question is about a selection. */
   selection?: string;
   history?: readonly Turn[];
+  /** Without a selection, the question's excerpt of the file goes in as its selection (default
+   *  true); false: the plain question. */
+  excerpt?: boolean;
 }
 
 const TOKEN = /(<\|[A-Za-z0-9_]+\|>|\{[A-Za-z]+\})/;
@@ -74,6 +83,13 @@ export function questionText(f: AskFormat, question: string, selection?: string)
     .join('');
 }
 
+/** The selection the new question carries: the request's, else its excerpt of the file (unless
+ *  `excerpt` is false); '' for none. */
+export function selectionOf(input: Pick<AskInput, 'text' | 'question' | 'selection' | 'excerpt'>): string {
+  if (input.selection) return input.selection;
+  return input.excerpt === false ? '' : excerpt(input.text, input.question);
+}
+
 function specialsOf(f: AskFormat): Set<string> {
   return new Set(Object.values(f.specialTokens));
 }
@@ -101,7 +117,7 @@ export function turnPieces(f: AskFormat, question: string, history: readonly Tur
 
 /** The whole prompt. */
 export function askPieces(f: AskFormat, input: AskInput): Piece[] {
-  return [...filePieces(f, input.path, input.text), ...turnPieces(f, questionText(f, input.question, input.selection), input.history)];
+  return [...filePieces(f, input.path, input.text), ...turnPieces(f, questionText(f, input.question, selectionOf(input)), input.history)];
 }
 
 /** Token ids of pieces: special pieces by their string's id, text pieces encoded one by one. */
@@ -154,18 +170,21 @@ export interface AskTokens {
   history: number[];
   /** `<|question|> question <|answer|>`: fed per request. */
   question: number[];
+  /** Length of the excerpt the question carries (0: none, e.g. a selection or the plain layout). */
+  excerptChars: number;
 }
 
 /** The prompt's token ids in the three parts the engine caches differently. `textTokens` is
  *  encode(input.text), e.g. a document's cached line tokens. */
 export function askTokens(
   f: AskFormat,
-  input: Omit<AskInput, 'text'> & { textTokens: readonly number[] },
+  input: AskInput & { textTokens: readonly number[] },
   encode: (text: string) => number[],
   specialId: (token: string) => number,
 ): AskTokens {
   const file = fileTokensFrom(f, input.path, input.textTokens, encode, specialId);
   const history = encodePieces(historyPieces(f, input.history), encode, specialId);
-  const question = encodePieces(questionPieces(f, questionText(f, input.question, input.selection)), encode, specialId);
-  return { file, history, question };
+  const selection = selectionOf(input);
+  const question = encodePieces(questionPieces(f, questionText(f, input.question, selection)), encode, specialId);
+  return { file, history, question, excerptChars: input.selection ? 0 : selection.length };
 }

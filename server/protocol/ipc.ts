@@ -171,6 +171,9 @@ export interface EngineAskParams {
   history?: { question: string; answer: string }[];
   /** Default: answerMaxTokens of ask-format.json. */
   maxTokens?: number;
+  /** Without a selection, the lines of the file the question names (engine/askExcerpt.ts) go into
+   *  it as its selection: default true; false asks the plain question. */
+  excerpt?: boolean;
 }
 export interface EngineAskResult {
   answer: string;
@@ -187,6 +190,8 @@ export interface EngineAskResult {
   latencyMs: number;
   ep: string;
   arch: string;
+  /** Length (UTF-16 units) of the excerpt sent with the question; 0: none. */
+  excerptChars?: number;
 }
 
 export interface InfoResult {

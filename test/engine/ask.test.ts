@@ -1,5 +1,6 @@
 // Ask on the real model in process: the answer ends at <|end|> or maxTokens and streams; the second
-// question on the same file feeds only the question; an edit invalidates; cancellation is partial.
+// question on the same file feeds only the question (and its excerpt); an edit invalidates;
+// cancellation is partial.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -138,6 +139,10 @@ test('ask: a follow-up feeds only the newest turn; a selection is part of the qu
     () => {},
   );
   assert.ok(sel.promptTokens - sel.fileTokens > 15, 'the selection is in the prompt');
+  assert.equal(sel.excerptChars, 0, 'a selection replaces the excerpt');
+  const plain = await e.ask({ path: PATH, text, question: 'What does stateBytes return?', excerpt: false, maxTokens: 1 }, never, () => {});
+  assert.equal(plain.excerptChars, 0);
+  assert.ok(a1.excerptChars! > 0 && a1.promptTokens > plain.promptTokens + 10, 'the excerpt is in the prompt by default');
   await assert.rejects(
     e.ask({ path: PATH, text, question: '  ' }, never, () => {}),
     { name: 'BadRequestError' },

@@ -1,5 +1,7 @@
 // The Ask prompt builder against models/ask-parity.json (input -> pieces -> ids), the layout of
-// models/ask-format.json; the engine's document-token path gives the same ids.
+// models/ask-format.json; the engine's document-token path gives the same ids. The fixture is the
+// plain layout (excerpt: false); the excerpt layout (the default) is the selection template filled
+// with askExcerpt.ts's lines, checked below.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -9,6 +11,7 @@ import {
   askPieces,
   askTokens,
   encodePieces,
+  questionText,
   fillTemplate,
   specialIdOf,
   type AskInput,
@@ -25,7 +28,9 @@ interface Case {
   pieces: Piece[];
   ids: number[];
 }
-const fixture = JSON.parse(readFileSync(join(MODELS_DIR, 'ask-parity.json'), 'utf8')) as { tokenizer: string; cases: Case[] };
+const raw = JSON.parse(readFileSync(join(MODELS_DIR, 'ask-parity.json'), 'utf8')) as { tokenizer: string; cases: Case[] };
+/** The fixture's inputs in the plain layout (the excerpt layout is built from it: tests below). */
+const fixture = { ...raw, cases: raw.cases.map((c) => ({ ...c, input: { ...c.input, excerpt: false } })) };
 const hawk = modelDir('hawk');
 const tok = CodeTokenizer.fromFile(join(hawk, 'tokenizer.json'));
 const specialId = specialIdOf(ASK_FORMAT, readManifest(hawk).specialTokens);
@@ -69,4 +74,40 @@ test('fillTemplate: placeholders with their trailing literal are one piece; unkn
   assert.deepEqual(fillTemplate('{x}<|a|>', { x: '' }, sp), [{ special: '<|a|>' }]);
   assert.throws(() => fillTemplate('{z}', {}, sp), /unknown placeholder/);
   assert.throws(() => specialIdOf(ASK_FORMAT, {})('<|file|>'), /no special token/);
+});
+
+const FILE = 'export function area(w: number, h: number): number {\n  return w * h;\n}\n\nconst big = area(3, 4);\n';
+const EXCERPT = 'const big = area(3, 4);\n...\nexport function area(w: number, h: number): number {\n  return w * h;\n}';
+
+test('excerpt layout (the default): the new question carries the lines it names as its selection', () => {
+  const input: AskInput = {
+    path: 'g.ts',
+    text: FILE,
+    question: 'What does area return?',
+    history: [{ question: 'What is big?', answer: '12' }],
+  };
+  const q = 'What does area return?\n```\n' + EXCERPT + '\n```';
+  assert.equal(questionText(ASK_FORMAT, input.question, EXCERPT), q);
+  const pieces = askPieces(ASK_FORMAT, input);
+  assert.deepEqual(pieces.slice(-3), [{ special: '<|question|>' }, { text: q }, { special: '<|answer|>' }]);
+  // the file and the earlier turns are the plain layout's: only the new question changes
+  assert.deepEqual(pieces.slice(0, -3), askPieces(ASK_FORMAT, { ...input, excerpt: false }).slice(0, -3));
+  assert.deepEqual(askPieces(ASK_FORMAT, { ...input, excerpt: false }).at(-2), { text: input.question });
+  const doc = new EngineDocument('u', input.path, FILE, 1, tok);
+  const t = askTokens(ASK_FORMAT, { ...input, textTokens: doc.tokensBeforeLine(doc.lineCount) }, encode, specialId);
+  assert.deepEqual([...t.file, ...t.history, ...t.question], encodePieces(pieces, encode, specialId));
+  assert.equal(t.excerptChars, EXCERPT.length);
+});
+
+test('excerpt layout: a selection, the plain layout or a question naming nothing in the file carry no excerpt', () => {
+  const base = { path: 'g.ts', text: FILE, textTokens: [] as number[] };
+  const chars = (over: Partial<AskInput>) =>
+    askTokens(ASK_FORMAT, { ...base, question: 'What does area return?', ...over }, encode, specialId).excerptChars;
+  assert.equal(chars({ selection: 'w * h' }), 0);
+  assert.equal(chars({ excerpt: false }), 0);
+  assert.equal(chars({ question: 'What does this file do?' }), 0);
+  assert.deepEqual(askPieces(ASK_FORMAT, { ...base, question: 'What does this file do?' }).at(-2), { text: 'What does this file do?' });
+  assert.deepEqual(askPieces(ASK_FORMAT, { ...base, question: 'What is area?', selection: 'w * h' }).at(-2), {
+    text: 'What is area?\n```\nw * h\n```',
+  });
 });

@@ -154,7 +154,7 @@ test('eval extrapolation: every window scores the same tokens; bits per byte pla
   assert.match(r.stderr, /no eval file of at most 100 bytes/);
 });
 
-test('eval qa: exact and contains match by bucket through the engine Ask', () => {
+test('eval qa: exact and contains match by bucket, every layout on the same questions', () => {
   type Rate = { samples: number; exactMatch: number; containsMatch: number };
   const out = evalJson<{
     metric: string;
@@ -162,7 +162,15 @@ test('eval qa: exact and contains match by bucket through the engine Ask', () =>
     exactMatch: number;
     containsMatch: number;
     buckets: Record<string, Rate>;
-    perSample: { question: string; answer: string; got: string; exact: boolean; contains: boolean }[];
+    layouts: Record<string, Rate & { buckets: Record<string, Rate>; kinds: Record<string, Rate> }>;
+    perSample: {
+      question: string;
+      answer: string;
+      got: string;
+      exact: boolean;
+      contains: boolean;
+      byLayout: Record<string, { got: string }>;
+    }[];
   }>('qa', '--arch', 'hawk', '--samples', '1', '--per-sample', ...SHORT);
   assert.equal(out.metric, 'qa');
   assert.deepEqual(Object.keys(out.buckets), ['1k', '2k', '4k', '8k', '16k']);
@@ -170,4 +178,8 @@ test('eval qa: exact and contains match by bucket through the engine Ask', () =>
   assert.ok(inUnit(out.exactMatch) && inUnit(out.containsMatch));
   assert.ok(out.containsMatch >= out.exactMatch);
   for (const s of out.perSample) assert.ok(s.question.length > 0 && s.answer.length > 0 && typeof s.got === 'string');
+  assert.deepEqual(Object.keys(out.layouts), ['product', 'plain', 'baseline']);
+  assert.deepEqual(out.layouts.product!.buckets, out.buckets, 'the top level is the first layout');
+  for (const l of Object.values(out.layouts)) assert.equal(l.samples, out.samples);
+  for (const s of out.perSample) assert.equal(s.byLayout.product!.got, s.got);
 });

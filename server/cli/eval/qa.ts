@@ -1,16 +1,26 @@
 // statewise eval qa: questions with gold answers about held-out files (models/eval/qa.jsonl.gz,
 // built by models/python/build_eval_sets.py with the training side's extraction, qa.py), asked
-// through the engine's Ask; accuracy by file-length bucket (real tokens of the file part).
+// through the engine's Ask; accuracy by file-length bucket (real tokens of the file part) and kind.
+// Every layout answers the same sampled questions:
+// - `product`: the engine's Ask as the editor sends it (the question carries its excerpt, askExcerpt.ts);
+// - `plain`: the engine's Ask with `excerpt: false` (the bare question after the file);
+// - `baseline`: no model, the first line of the excerpt's last block (for "defined" and "kind"
+//   questions, the definition line).
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { excerptBlocks } from '../../engine/askExcerpt';
+import { splitLines } from '../../engine/document';
 import { seededRng, type Rng } from '../../engine/sampler';
-import { CliError } from '../args';
+import { CliError, UsageError } from '../args';
 import type { CliIO } from '../io';
 import { COMMON_USAGE, intOption, modelFiles, modelLabel, parseEvalArgs, pct, report, withSession } from './common';
 import { loadEvalFiles } from './evalSet';
 
-export const QA_USAGE = `statewise eval qa [--qa FILE] [--samples N] [--per-sample] ${COMMON_USAGE}`;
+export const QA_LAYOUTS = ['product', 'plain', 'baseline'] as const;
+export type QaLayout = (typeof QA_LAYOUTS)[number];
+
+export const QA_USAGE = `statewise eval qa [--qa FILE] [--samples N] [--layout ${QA_LAYOUTS.join(',')}] [--per-sample] ${COMMON_USAGE}`;
 
 export interface QaItem {
   path: string;
@@ -18,12 +28,18 @@ export interface QaItem {
   question: string;
   answer: string;
 }
-export interface QaSample extends QaItem {
-  bucket: string;
-  fileTokens: number;
+export interface QaAnswer {
   got: string;
   exact: boolean;
   contains: boolean;
+}
+/** got/exact/contains: the first layout's; byLayout: every layout's. */
+export interface QaSample extends QaItem, QaAnswer {
+  bucket: string;
+  fileTokens: number;
+  /** Length of the excerpt the product's question carried (0: none). */
+  excerptChars: number;
+  byLayout: Partial<Record<QaLayout, QaAnswer>>;
 }
 
 /** Buckets by tokens of the file: the same bounds as build_eval_sets.py (which estimates them). */
@@ -58,6 +74,74 @@ export function containsMatch(answer: string, gold: string): boolean {
   return g !== '' && normalizeAnswer(answer).includes(g);
 }
 
+/** Layouts from `--layout` (a comma list of product, plain, baseline), in the order given. */
+export function parseQaLayouts(value: string | undefined): QaLayout[] {
+  if (value === undefined) return [...QA_LAYOUTS];
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const n of names)
+    if (!(QA_LAYOUTS as readonly string[]).includes(n))
+      throw new UsageError(`--layout: unknown ${JSON.stringify(n)}; expected a comma list of ${QA_LAYOUTS.join(', ')}`);
+  if (names.length === 0) throw new UsageError(`--layout needs at least one of ${QA_LAYOUTS.join(', ')}`);
+  return [...new Set(names as QaLayout[])];
+}
+
+/** The trivial answer: the first line of the excerpt's last block (the most important one), trimmed;
+ *  '' when the question names nothing in the file. */
+export function baselineAnswer(text: string, question: string): string {
+  return excerptBlocks(splitLines(text).join('\n'), question).at(-1)?.[0]?.trim() ?? '';
+}
+
+function answerOf(got: string, gold: string): QaAnswer {
+  return { got, exact: exactMatch(got, gold), contains: containsMatch(got, gold) };
+}
+
+export interface QaRate {
+  samples: number;
+  exactMatch: number;
+  containsMatch: number;
+}
+export interface QaScores extends QaRate {
+  buckets: Record<string, QaRate>;
+  kinds: Record<string, QaRate>;
+}
+
+/** One layout's figures over the samples: overall, by bucket, by kind. */
+export function scoresOf(samples: readonly QaSample[], layout: QaLayout): QaScores {
+  const rate = (xs: readonly QaSample[]): QaRate => {
+    const got = xs.map((x) => x.byLayout[layout]).filter((a) => a !== undefined);
+    const n = got.length;
+    return {
+      samples: n,
+      exactMatch: n ? got.filter((a) => a.exact).length / n : 0,
+      containsMatch: n ? got.filter((a) => a.contains).length / n : 0,
+    };
+  };
+  return {
+    ...rate(samples),
+    buckets: Object.fromEntries(BUCKETS.map((b) => [b.name, rate(samples.filter((x) => x.bucket === b.name))])),
+    kinds: Object.fromEntries([...new Set(samples.map((x) => x.kind))].sort().map((k) => [k, rate(samples.filter((x) => x.kind === k))])),
+  };
+}
+
+/** Rows by bucket, then by kind, then all; a column "exact / contains" per layout. */
+export function qaTable(layouts: readonly QaLayout[], scores: Record<string, QaScores>): string {
+  const first = scores[layouts[0]!]!;
+  const cells = (pick: (s: QaScores) => QaRate) =>
+    layouts.map((l) => `${pct(pick(scores[l]!).exactMatch)} / ${pct(pick(scores[l]!).containsMatch)}`);
+  const head = ['', 'n', ...layouts.map((l) => `${l} exact / contains`)];
+  const rows = [head];
+  for (const b of BUCKETS)
+    if (first.buckets[b.name]!.samples > 0)
+      rows.push([`${b.name} tokens`, String(first.buckets[b.name]!.samples), ...cells((s) => s.buckets[b.name]!)]);
+  for (const k of Object.keys(first.kinds)) rows.push([k, String(first.kinds[k]!.samples), ...cells((s) => s.kinds[k]!)]);
+  rows.push(['all', String(first.samples), ...cells((s) => s)]);
+  const widths = head.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
+}
+
 export function readQa(file: string): QaItem[] {
   let raw: Buffer;
   try {
@@ -90,9 +174,11 @@ export async function qaCommand(args: string[], io: CliIO): Promise<number> {
   const o = parseEvalArgs(args, {
     qa: { type: 'string' },
     samples: { type: 'string', default: '8' },
+    layout: { type: 'string' },
     'per-sample': { type: 'boolean', default: false },
   });
   const n = intOption('samples', o.values.samples as string, 1);
+  const layouts = parseQaLayouts(o.values.layout as string | undefined);
   const qaFile =
     o.values.qa === undefined
       ? path.join(io.bundleDir, '..', 'models', 'eval', 'qa.jsonl.gz')
@@ -112,42 +198,51 @@ export async function qaCommand(args: string[], io: CliIO): Promise<number> {
     const perSample: QaSample[] = [];
     for (const q of chosen) {
       const f = files.get(q.path)!;
-      const r = await s.engine.ask({ path: f.path, text: f.text, question: q.question });
-      perSample.push({
-        ...q,
-        fileTokens: tokensOf.get(q.path)!,
-        got: r.answer,
-        exact: exactMatch(r.answer, q.answer),
-        contains: containsMatch(r.answer, q.answer),
-      });
+      const byLayout: QaSample['byLayout'] = {};
+      let excerptChars = 0;
+      for (const l of layouts) {
+        if (l === 'baseline') {
+          byLayout.baseline = answerOf(baselineAnswer(f.text, q.question), q.answer);
+          continue;
+        }
+        const r = await s.engine.ask({ path: f.path, text: f.text, question: q.question, ...(l === 'plain' ? { excerpt: false } : {}) });
+        if (l === 'product') excerptChars = r.excerptChars ?? 0;
+        byLayout[l] = answerOf(r.answer, q.answer);
+      }
+      perSample.push({ ...q, fileTokens: tokensOf.get(q.path)!, excerptChars, ...byLayout[layouts[0]!]!, byLayout });
     }
-    const rate = (xs: readonly QaSample[]) => ({
-      samples: xs.length,
-      exactMatch: xs.length ? xs.filter((x) => x.exact).length / xs.length : 0,
-      containsMatch: xs.length ? xs.filter((x) => x.contains).length / xs.length : 0,
-    });
-    const buckets = Object.fromEntries(BUCKETS.map((b) => [b.name, rate(perSample.filter((x) => x.bucket === b.name))]));
-    const kinds = Object.fromEntries(
-      [...new Set(perSample.map((x) => x.kind))].sort().map((k) => [k, rate(perSample.filter((x) => x.kind === k))]),
-    );
-    const all = rate(perSample);
+    const scores = Object.fromEntries(layouts.map((l) => [l, scoresOf(perSample, l)])) as Record<QaLayout, QaScores>;
+    const main = scores[layouts[0]!];
+    const withExcerpt = perSample.filter((x) => x.excerptChars > 0);
     const out = {
       metric: 'qa',
       arch: s.load.arch,
       model: modelLabel(s),
       ep: s.load.ep,
       seed: o.seed,
-      ...all,
-      buckets,
-      kinds,
+      // the first layout's figures at the top level (the product's unless --layout says otherwise)
+      ...main,
+      layouts: scores,
+      ...(layouts.includes('product')
+        ? {
+            excerpt: {
+              share: perSample.length ? withExcerpt.length / perSample.length : 0,
+              meanChars: withExcerpt.length ? Math.round(withExcerpt.reduce((a, x) => a + x.excerptChars, 0) / withExcerpt.length) : 0,
+            },
+          }
+        : {}),
       ms: Math.round(performance.now() - t0),
       ...(o.values['per-sample'] ? { perSample } : {}),
     };
-    const lines = [`${out.arch} qa: exact ${pct(all.exactMatch)}, contains ${pct(all.containsMatch)} over ${all.samples} questions`];
-    for (const b of BUCKETS)
-      lines.push(
-        `  ${b.name.padStart(3)} tokens: exact ${pct(buckets[b.name].exactMatch).padStart(6)}, contains ${pct(buckets[b.name].containsMatch).padStart(6)} (${buckets[b.name].samples})`,
-      );
-    return report(io, o.json, out, lines.join('\n'));
+    const excerptNote = out.excerpt
+      ? `; product: ${pct(out.excerpt.share)} of questions carry an excerpt, mean ${out.excerpt.meanChars} chars`
+      : '';
+    return report(
+      io,
+      o.json,
+      out,
+      `${out.arch} qa (${out.model}), ${main.samples} questions, seed ${o.seed}, ${(out.ms / 1000).toFixed(1)} s${excerptNote}\n` +
+        qaTable(layouts, scores),
+    );
   });
 }

@@ -1,0 +1,143 @@
+// The lines of a file that an Ask question is about: the definitions of the identifiers it names
+// (with the start of their bodies) and the places that use them (with the line that opens the
+// enclosing function), at most MAX_CHARS, the most important block last, right before the answer.
+// Ask sends them as the question's selection (ask-format.json's "selection" template), because the
+// model's exact memory is a short attention window (griffin's 256 tokens): it cannot copy an answer
+// from a definition thousands of tokens back in the file.
+//
+// The exact twin of models/python/statewise_models/excerpt.py (what training puts into the
+// questions); models/ask-excerpt-parity.json holds cases both must reproduce
+// (test/engine/askExcerpt.test.ts and models/python/tests/test_excerpt.py); excerptBlocks is the
+// same result before its blocks are joined (for `statewise eval qa`'s baseline). Pure: no I/O.
+// Character classes are spelled out ASCII, lengths are UTF-16 units (JS `.length`, excerpt.py's _u16).
+
+export const MAX_CHARS = 800; // ~230 tokens: the excerpt fits griffin's window with the question
+export const MAX_LINE = 300; // longer lines (minified code, data) are never hits
+const DEF_BODY_LINES = 8; // a definition's block: its line and at most 7 more
+const USES_PER_NAME = 6;
+const MAX_NAMES = 3;
+const HEADER_SCAN = 300; // how far up a use looks for the line that opens its block
+
+const ID = 'A-Za-z0-9_$';
+const NAME = /[A-Za-z_$][A-Za-z0-9_$]*/g;
+const BLANK = /^[ \t\r]*$/;
+const INDENT = /^[ \t]*/;
+const MODIFIERS = '(?:(?:public|private|protected|static|async|readonly|override|get|set)[ \\t]+)*';
+
+// Words of the question templates and of ordinary questions: never the name a question is about.
+const STOP = new Set(
+  `a about an and any are as at be by call called calls can class code constant could define defined definition
+did do does doing done each else explain file for from function functions get gets give has have here how i if
+in into is it its kind line lines me mean means method my no not of on or our parameter parameters return
+returned returns set should show tell than that the their them then there these they thing this those to type
+use used uses value variable was we what whats when where which who why will with would you your`.split(/\s+/),
+);
+
+const escapeName = (name: string) => name.replace(/\$/g, '\\$');
+const word = (name: string) => new RegExp(`(?<![${ID}])${escapeName(name)}(?![${ID}])`);
+const indentOf = (line: string) => INDENT.exec(line)![0].length;
+
+/** Identifiers of the question, in order, that the file has as whole words (at most MAX_NAMES). */
+export function questionNames(question: string, text: string): string[] {
+  const out: string[] = [];
+  for (const [n] of question.matchAll(NAME)) {
+    if (n.length < 2 || STOP.has(n.toLowerCase()) || out.includes(n)) continue;
+    if (word(n).test(text)) {
+      out.push(n);
+      if (out.length === MAX_NAMES) break;
+    }
+  }
+  return out;
+}
+
+function defPatterns(name: string): RegExp[] {
+  const n = escapeName(name);
+  return [
+    new RegExp(`(?:^|[^${ID}.])(?:function\\*?|def|class|interface|type|enum|const|let|var)[ \\t]+${n}(?![${ID}])`),
+    new RegExp(`^[ \\t]*${MODIFIERS}${n}[ \\t]*(?:<[^<>]*>)?[ \\t]*\\([^\\n]*[{:][ \\t\\r]*$`),
+    new RegExp(`^[ \\t]*(?:export[ \\t]+)?${n}[ \\t]*(?::[^=]*)?=(?![=>])`),
+  ];
+}
+
+function defBlock(lines: readonly string[], i: number): number[] {
+  const ind = indentOf(lines[i]!);
+  const out = [i];
+  for (let j = i + 1; j < lines.length && out.length < DEF_BODY_LINES; j++) {
+    if (BLANK.test(lines[j]!)) continue;
+    if (indentOf(lines[j]!) > ind) {
+      out.push(j);
+      continue;
+    }
+    if (indentOf(lines[j]!) === ind && ['}', ')', ']'].includes(lines[j]!.charAt(ind))) out.push(j);
+    break;
+  }
+  return out;
+}
+
+const OPENER = new RegExp(`(?:^|[^${ID}.])(?:function|def|class)(?![${ID}])|=>`);
+const METHOD = new RegExp(`^[ \\t]*${MODIFIERS}([A-Za-z_$][A-Za-z0-9_$]*)[ \\t]*(?:<[^<>]*>)?[ \\t]*\\([^\\n]*\\)[^\\n]*\\{[ \\t\\r]*$`);
+const KEYWORDS = new Set('if for while switch catch with return function else do try new typeof await super'.split(' '));
+
+function opensFunction(line: string): boolean {
+  if (OPENER.test(line)) return true;
+  const m = METHOD.exec(line);
+  return m !== null && !KEYWORDS.has(m[1]!);
+}
+
+/** The use and the line that opens the function around it (else the outermost enclosing line). */
+function useBlock(lines: readonly string[], i: number): number[] {
+  let ind = indentOf(lines[i]!);
+  let outer = -1;
+  for (let k = i - 1; k > Math.max(-1, i - 1 - HEADER_SCAN); k--) {
+    if (ind === 0) break;
+    const line = lines[k]!;
+    if (BLANK.test(line) || indentOf(line) >= ind || line.length > MAX_LINE) continue;
+    ind = indentOf(line);
+    outer = k;
+    if (opensFunction(line)) break;
+  }
+  return outer >= 0 ? [outer, i] : [i];
+}
+
+/** The excerpt's blocks in order (the most important last), each as its rows: the file's lines with
+ *  "..." where lines were skipped. */
+export function excerptBlocks(text: string, question: string, maxChars = MAX_CHARS): string[][] {
+  const names = questionNames(question, text);
+  if (names.length === 0) return [];
+  const lines = text.split('\n');
+  const defs: number[][] = [];
+  const uses: number[][] = [];
+  for (const name of names) {
+    const w = word(name);
+    const pats = defPatterns(name);
+    let nUses = 0;
+    lines.forEach((line, i) => {
+      if (line.length > MAX_LINE || !w.test(line)) return;
+      if (pats.some((p) => p.test(line))) defs.push(defBlock(lines, i));
+      else if (nUses < USES_PER_NAME) {
+        uses.push(useBlock(lines, i));
+        nUses++;
+      }
+    });
+  }
+  const chosen: number[][] = [];
+  const taken = new Set<number>();
+  let size = 0;
+  for (const block of [...defs, ...uses]) {
+    const fresh = block.filter((i) => !taken.has(i));
+    const cost = fresh.reduce((s, i) => s + lines[i]!.length + 1, 0);
+    if (fresh.length === 0 || size + cost > maxChars) continue;
+    chosen.push(fresh);
+    for (const i of fresh) taken.add(i);
+    size += cost;
+  }
+  // the most important block last, nearest the answer
+  return chosen.reverse().map((block) => block.flatMap((a, k) => (k > 0 && a !== block[k - 1]! + 1 ? ['...', lines[a]!] : [lines[a]!])));
+}
+
+/** The lines of `text` the question names, as one string ('' when it names nothing in the file). */
+export function excerpt(text: string, question: string, maxChars = MAX_CHARS): string {
+  return excerptBlocks(text, question, maxChars)
+    .map((rows) => rows.join('\n'))
+    .join('\n...\n');
+}
