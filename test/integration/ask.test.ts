@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CancellationTokenSource } from 'vscode-languageserver-protocol/node';
 import type { AskParams, AskProgressParams, AskResult } from '../../server/protocol/lsp';
-import { fileUri, startServer, waitFor } from '../server/lspHarness';
-import { CLI_JS, MODELS_DIR, REPO, realEngine, requireBuild } from './realEngine';
+import { fileUri, startServer, waitFor } from '../helpers/lspHarness';
+import { CLI_JS, MODELS_DIR, REPO, realEngine, requireBuild } from '../helpers/realEngine';
 import { DEFAULT_ARCH } from '../helpers/models';
 
 const TEXT = readFileSync(join(REPO, 'server', 'engine', 'sampler.ts'), 'utf8');

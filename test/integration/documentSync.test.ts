@@ -3,8 +3,8 @@
 // (server/protocol/ipc.ts) and compared with the server's TextDocument ("\r\n" and "\r" as "\n").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, waitFor } from '../server/lspHarness';
-import { MODELS_DIR, realEngine } from './realEngine';
+import { startServer, waitFor } from '../helpers/lspHarness';
+import { MODELS_DIR, realEngine } from '../helpers/realEngine';
 
 const r = (sl: number, sc: number, el: number, ec: number, text: string) => ({
   range: { start: { line: sl, character: sc }, end: { line: el, character: ec } },

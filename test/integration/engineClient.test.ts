@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { CancelledError, EngineCrashedError } from '../../server/lsp/engineClient';
 import type { CompleteParams } from '../../server/protocol/ipc';
-import { PATTERN_DOC, PATTERN_END, realEngine } from './realEngine';
+import { PATTERN_DOC, PATTERN_END, realEngine } from '../helpers/realEngine';
 
 const URI = 'file:///work/src/limits.ts';
 const params = (extra: Partial<CompleteParams> = {}): CompleteParams => ({

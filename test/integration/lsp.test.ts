@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { CancellationTokenSource } from 'vscode-languageserver-protocol/node';
-import { startServer, waitFor } from '../server/lspHarness';
-import { MODELS_DIR, PATTERN_DOC, PATTERN_END, realEngine } from './realEngine';
+import { startServer, waitFor } from '../helpers/lspHarness';
+import { MODELS_DIR, PATTERN_DOC, PATTERN_END, realEngine } from '../helpers/realEngine';
 import { DEFAULT_ARCH } from '../helpers/models';
 
 const CONFIG = { engine: { executionProvider: 'cpu' }, completion: { debounceMs: 0 } };

@@ -4,8 +4,8 @@
 // picture (║ is the cursor) and what the line must look like once the ghost text is accepted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, waitFor, type Harness } from '../server/lspHarness';
-import { MODELS_DIR, realEngine } from './realEngine';
+import { startServer, waitFor, type Harness } from '../helpers/lspHarness';
+import { MODELS_DIR, realEngine } from '../helpers/realEngine';
 
 const CART = [
   'export interface Item {',
