@@ -7,7 +7,7 @@ import { parseLocation } from '../../server/cli/args';
 import { documentOf, endOf } from '../../server/cli/benchText';
 import type { CliIO } from '../../server/cli/io';
 import { runCli } from '../../server/cli/run';
-import { tempDir } from '../helpers/lspHarness';
+import { tempDir } from '../helpers/fixtures';
 import { DEFAULT_ARCH, REPO } from '../helpers/models';
 
 function io(env: NodeJS.ProcessEnv = {}, cwd = process.cwd()): CliIO & { out: string; err: string } {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { listCheckpoints, loadCheckpoint, loadState, saveCheckpoint, saveState, type PersistMeta } from '../../server/engine/persist';
 import { checkpointFile, deleteState, pruneCheckpoints, STATE_FILE } from '../../server/shared/stateFiles';
 import { FORMAT_VERSION } from '../../server/engine/stateformat';
-import { tempDir } from '../helpers/fixtures';
+import { makeTree } from '../helpers/fixtures';
 
 const META: PersistMeta = {
   modelId: 'hawk',
@@ -25,7 +25,7 @@ const TENSORS = [
 
 /** Saves the state into a fresh folder, lets `corrupt` change the file, then loads it back. */
 async function roundTrip(corrupt?: (file: string) => void, expect = EXPECT) {
-  const { dir, cleanup } = tempDir();
+  const { root: dir, cleanup } = makeTree({});
   try {
     await saveState(dir, META, TENSORS);
     const file = path.join(dir, STATE_FILE);
@@ -64,7 +64,7 @@ test('persist: round trip keeps meta and tensors; no temp files are left', async
 });
 
 test('persist: file layout is magic, version, header length, JSON header, aligned float32 payload', async () => {
-  const { dir, cleanup } = tempDir();
+  const { root: dir, cleanup } = makeTree({});
   try {
     await saveState(dir, META, TENSORS);
     const buf = fs.readFileSync(path.join(dir, STATE_FILE));
@@ -84,7 +84,7 @@ test('persist: file layout is magic, version, header length, JSON header, aligne
 });
 
 test('persist: saving replaces the previous state', async () => {
-  const { dir, cleanup } = tempDir();
+  const { root: dir, cleanup } = makeTree({});
   try {
     await saveState(dir, META, TENSORS);
     await saveState(dir, { ...META, tokens: 7 }, [TENSORS[0]!]);
@@ -99,7 +99,7 @@ test('persist: saving replaces the previous state', async () => {
 });
 
 test('persist: saving rejects tensors whose dims do not match their data', async () => {
-  const { dir, cleanup } = tempDir();
+  const { root: dir, cleanup } = makeTree({});
   try {
     await assert.rejects(saveState(dir, META, [{ name: 'x', dims: [3], data: new Float32Array(2) }]), /dims/);
   } finally {
@@ -155,7 +155,7 @@ test('persist: broken JSON header, malformed header, trailing bytes, a folder in
     fs.writeFileSync(f, Buffer.concat([prefix, header]));
   }, /header malformed/);
   await assertRejected((f) => fs.appendFileSync(f, Buffer.from([1, 2, 3, 4])), /unexpected bytes/);
-  const { dir, cleanup } = tempDir();
+  const { root: dir, cleanup } = makeTree({});
   try {
     fs.mkdirSync(path.join(dir, STATE_FILE));
     const lines: string[] = [];
@@ -167,7 +167,7 @@ test('persist: broken JSON header, malformed header, trailing bytes, a folder in
 });
 
 test('persist: fold checkpoints, one file per chain key; listed, loaded by key, pruned; an old state file is ignored and deleted', async () => {
-  const { dir, cleanup } = tempDir();
+  const { root: dir, cleanup } = makeTree({});
   try {
     const k1 = '1'.repeat(64);
     const k2 = '2'.repeat(64);

@@ -1,4 +1,4 @@
-// Temp-folder helpers for the workspace tests.
+// Temp folders for the tests (workspace scans, state files, the language server's workspace).
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,8 +15,7 @@ export function makeTree(files: Record<string, string | Uint8Array>): { root: st
   return { root, cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };
 }
 
-/** A temp folder, removed by `cleanup`. */
-export function tempDir(): { dir: string; cleanup: () => void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'statewise-ws-'));
-  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+/** A fresh temp folder (left in place). */
+export function tempDir(prefix = 'statewise-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }

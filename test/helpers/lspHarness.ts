@@ -2,8 +2,7 @@
 // other end and a fake engine (or a real EngineClient) behind it.
 
 import { EventEmitter } from 'node:events';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -23,6 +22,7 @@ import type { EngineLike, PartialListener, Progress } from '../../server/lsp/eng
 import type { EngineAskParams, EngineAskResult, LoadResult, Method, RequestMap } from '../../server/protocol/ipc';
 import { createServer, type StatewiseServer } from '../../server/lsp/server';
 import type { RequestLogParams, StatusParams } from '../../server/protocol/lsp';
+import { makeTree, tempDir } from './fixtures';
 import { DEFAULT_ARCH } from './models';
 
 type Handler<M extends Method> = (
@@ -132,10 +132,6 @@ export class FakeEngine extends EventEmitter implements EngineLike {
   }
 }
 
-export function tempDir(prefix = 'statewise-test-'): string {
-  return mkdtempSync(path.join(tmpdir(), prefix));
-}
-
 /** A folder of model folders, each with a placeholder manifest (the fake engine never reads it). */
 export function fakeModels(...archs: string[]): string {
   const dir = tempDir('statewise-models-');
@@ -146,15 +142,8 @@ export function fakeModels(...archs: string[]): string {
   return dir;
 }
 
-/** A workspace folder holding `files` (relative path → text). */
-export function workspace(files: Record<string, string>): string {
-  const dir = tempDir('statewise-ws-');
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    writeFileSync(path.join(dir, rel), text);
-  }
-  return dir;
-}
+/** A workspace folder holding `files` (relative path → text), left in place. */
+export const workspace = (files: Record<string, string>): string => makeTree(files).root;
 
 export const fileUri = (p: string): string => pathToFileURL(p).href;
 

@@ -4,7 +4,9 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TestContext } from 'node:test';
 import { EngineClient, type LogLevel } from '../../server/lsp/engineClient';
+import { startServer, waitFor, type Harness, type HarnessOptions } from './lspHarness';
 import { MODELS_DIR, modelDir, REPO } from './models';
 
 export { MODELS_DIR, REPO };
@@ -31,14 +33,18 @@ export function realEngine(): { engine: EngineClient; lines: string[]; hawk: str
   return { engine, lines, hawk };
 }
 
-/** A document the model can hardly get wrong: a pattern to continue. */
-export const PATTERN_DOC = [
-  'export const limits = {',
-  '  item1: 1,',
-  '  item2: 2,',
-  '  item3: 3,',
-  '  item4: 4,',
-  '  item5: 5,',
-  '  item',
-].join('\n');
-export const PATTERN_END = { line: 6, character: 6 };
+/** The language server in process (lspHarness.ts) on a started real engine and the models in
+ *  MODELS_DIR, once its status is ready (the model loaded); both are disposed after the test `t`. */
+export async function readyServer(
+  t: TestContext,
+  opts: Omit<HarnessOptions, 'engine' | 'modelsDir'> = {},
+): Promise<{ h: Harness; engine: EngineClient }> {
+  const { engine } = realEngine();
+  const h = await startServer({ engine, modelsDir: MODELS_DIR, ...opts });
+  t.after(() => {
+    engine.dispose();
+    h.dispose();
+  });
+  await waitFor(() => h.lastStatus()?.state === 'ready', 'ready', 60_000);
+  return { h, engine };
+}

@@ -12,7 +12,8 @@ import {
 } from 'vscode-languageserver-protocol/node';
 import type { StatusParams } from '../../server/protocol/lsp';
 import { waitFor } from '../helpers/lspHarness';
-import { MODELS_DIR, PATTERN_DOC, PATTERN_END, REPO, requireBuild } from '../helpers/realEngine';
+import { PATTERN_DOC, PATTERN_END } from '../helpers/engineRequests';
+import { MODELS_DIR, REPO, requireBuild } from '../helpers/realEngine';
 
 test('integration stdio: statewise-server --stdio answers inline completions', async (t) => {
   requireBuild();

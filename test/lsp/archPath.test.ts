@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { loadResult, startServer, tempDir, waitFor, workspace } from '../helpers/lspHarness';
+import { tempDir } from '../helpers/fixtures';
+import { loadResult, startServer, waitFor, workspace } from '../helpers/lspHarness';
 
 test('an architecture name with ../ never becomes a persist folder outside the storage path', async (t) => {
   const storagePath = tempDir('sw-storage-');

@@ -1,30 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
-import { Debouncer, type Timers } from '../../../server/lsp/completion/debounce';
-
-/** Timers that run only when told to. */
-class FakeTimers implements Timers {
-  now = 0;
-  private nextId = 1;
-  readonly pending = new Map<number, { at: number; fn: () => void }>();
-  setTimeout(fn: () => void, ms: number): number {
-    const id = this.nextId++;
-    this.pending.set(id, { at: this.now + ms, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as number);
-  }
-  advance(ms: number): void {
-    this.now += ms;
-    for (const [id, t] of [...this.pending].sort((a, b) => a[1].at - b[1].at)) {
-      if (t.at > this.now) break;
-      this.pending.delete(id);
-      t.fn();
-    }
-  }
-}
+import { Debouncer } from '../../../server/lsp/completion/debounce';
+import { FakeTimers, flush } from '../../helpers/fakeTimers';
 
 /** Records when a promise settles, to check it has not settled yet. */
 function watch<T>(p: Promise<T>): { settled: boolean; value?: T } {
@@ -32,7 +10,6 @@ function watch<T>(p: Promise<T>): { settled: boolean; value?: T } {
   void p.then((v) => Object.assign(w, { settled: true, value: v }));
   return w;
 }
-const flush = () => new Promise<void>((r) => setImmediate(r));
 
 test('debounce: resolves true once the delay has passed', async () => {
   const timers = new FakeTimers();
@@ -54,7 +31,7 @@ test('debounce: a newer wait supersedes the older at once', async () => {
   const second = watch(d.wait());
   await flush();
   assert.deepEqual(first, { settled: true, value: false });
-  assert.equal(timers.pending.size, 1, 'the older timer is cleared');
+  assert.equal(timers.count, 1, 'the older timer is cleared');
   timers.advance(30);
   await flush();
   assert.equal(second.settled, false, 'the delay restarts with the newer wait');
@@ -72,14 +49,14 @@ test('debounce: abort resolves false and clears the timer', async () => {
   ac.abort();
   await flush();
   assert.deepEqual(w, { settled: true, value: false });
-  assert.equal(timers.pending.size, 0);
+  assert.equal(timers.count, 0);
 });
 
 test('debounce: an already aborted signal resolves false without a timer', async () => {
   const timers = new FakeTimers();
   const d = new Debouncer(60, timers);
   assert.equal(await d.wait(AbortSignal.abort()), false);
-  assert.equal(timers.pending.size, 0);
+  assert.equal(timers.count, 0);
 });
 
 test('debounce: aborting after it resolved changes nothing', async () => {
@@ -118,7 +95,7 @@ test('debounce: cancel resolves the pending wait with false', async () => {
   const p = d.wait();
   d.cancel();
   assert.equal(await p, false);
-  assert.equal(timers.pending.size, 0);
+  assert.equal(timers.count, 0);
 });
 
 test('debounce: real timers by default', async () => {

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AbortError, SingleFlight, isAbortError } from '../../../server/lsp/completion/singleFlight';
+import { flush } from '../../helpers/fakeTimers';
 
 function deferred<T>() {
   let resolve!: (v: T) => void;
   const promise = new Promise<T>((r) => (resolve = r));
   return { promise, resolve };
 }
-const flush = () => new Promise<void>((r) => setImmediate(r));
 /** A generation that stops when its signal aborts. */
 const cooperative = (signal: AbortSignal) =>
   new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));

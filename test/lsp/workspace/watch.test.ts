@@ -1,37 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RebuildScheduler, type Timers } from '../../../server/lsp/workspace/watch';
-
-/** Timers driven by `advance`, so the tests never wait on the clock. */
-class FakeTimers implements Timers {
-  now = 0;
-  private nextId = 1;
-  private pending = new Map<number, { at: number; fn: () => void }>();
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.nextId++;
-    this.pending.set(id, { at: this.now + ms, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as number);
-  }
-  get count(): number {
-    return this.pending.size;
-  }
-  advance(ms: number): void {
-    const until = this.now + ms;
-    for (;;) {
-      const due = [...this.pending.entries()].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at || a[0] - b[0])[0];
-      if (!due) break;
-      this.pending.delete(due[0]);
-      this.now = due[1].at;
-      due[1].fn();
-    }
-    this.now = until;
-  }
-}
-
-const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+import { RebuildScheduler } from '../../../server/lsp/workspace/watch';
+import { FakeTimers, flush } from '../../helpers/fakeTimers';
 
 /** A rebuild whose runs finish when the test says so. */
 function controlledRebuild() {
