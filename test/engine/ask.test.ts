@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from '../../server/engine/engine';
+import { cpuLoad } from '../helpers/engineRequests';
 import { modelDir, REPO } from '../helpers/models';
 
-const load = { modelDir: modelDir('hawk'), ep: 'cpu' as const, threads: 0, maxStateMB: 64, checkpointInterval: 128 };
+const load = cpuLoad(modelDir('hawk'));
 const PATH = 'server/engine/model.ts';
 const text = readFileSync(join(REPO, PATH), 'utf8');
 const never = () => false;

@@ -14,6 +14,7 @@ import { ModelRunner } from '../../server/engine/model';
 import { topTokens } from '../../server/engine/sampler';
 import { CodeTokenizer } from '../../server/engine/tokenizer';
 import { splitHealTail } from '../../server/engine/heal';
+import { cpuLoad } from '../helpers/engineRequests';
 import { MODELS_DIR, modelDir } from '../helpers/models';
 
 interface Piece {
@@ -51,7 +52,7 @@ test('completion-parity: every layout is covered; kept is the healed cursor line
 
 test("completion-parity: the engine's prompt gives the next-token distribution of the fixture pieces", async () => {
   const engine = new Engine(() => {});
-  await engine.load({ modelDir: dir, ep: 'cpu', threads: 0, maxStateMB: 64, checkpointInterval: 128 });
+  await engine.load(cpuLoad(dir));
   const runner = await ModelRunner.load(dir, manifest, 'cpu', 0, () => {});
   for (const [i, c] of fixture.cases.entries()) {
     const uri = `file:///parity/${i}.ts`;

@@ -6,10 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../../server/engine/engine';
 import type { CompleteParams } from '../../server/protocol/ipc';
+import { cpuLoad } from '../helpers/engineRequests';
 import { modelDir, REPO } from '../helpers/models';
 
 const dir = modelDir('hawk');
-const load = { modelDir: dir, ep: 'cpu' as const, threads: 0, maxStateMB: 64, checkpointInterval: 128 };
+const load = cpuLoad(dir);
 const text = readFileSync(join(REPO, 'server', 'engine', 'model.ts'), 'utf8');
 const req = (line: number, character: number, extra: Partial<CompleteParams> = {}): CompleteParams => ({
   uri: 'file:///doc.ts',

@@ -7,30 +7,12 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../../server/engine/engine';
-import type { CompleteParams, WorkspaceParams } from '../../server/protocol/ipc';
-import { modelDir } from '../helpers/models';
-import { relDiff, rootState } from '../helpers/state';
-
-const load = { modelDir: modelDir('hawk'), ep: 'cpu' as const, threads: 0, maxStateMB: 64, checkpointInterval: 128 };
-const never = () => false;
-type Files = WorkspaceParams['files'];
-
-/** n small synthetic TypeScript files (a few dozen tokens each). */
-function files(n: number, tag = ''): Files {
-  return Array.from({ length: n }, (_, i) => ({
-    path: `src/mod${i}.ts`,
-    text: `// module ${i}${tag}\nexport const value${i} = ${i * 7 + 3};\nexport function twice${i}(x: number): number {\n  return x * ${i + 2};\n}\n`,
-  }));
-}
+import type { WorkspaceParams } from '../../server/protocol/ipc';
+import { completeUsingModule, FOLD_LOAD, foldEngine, moduleFiles, never, type Files } from '../helpers/fold';
+import { assertSameState, relDiff, rootState } from '../helpers/state';
 
 function edit(list: Files, k: number, text: (t: string) => string): Files {
   return list.map((f, i) => (i === k ? { ...f, text: text(f.text) } : f));
-}
-
-async function engine(log: string[] = []): Promise<Engine> {
-  const e = new Engine((_, m) => log.push(m));
-  await e.load(load);
-  return e;
 }
 
 async function fold(e: Engine, list: Files, persistDir?: string, extra: Partial<WorkspaceParams> = {}) {
@@ -41,35 +23,15 @@ async function fold(e: Engine, list: Files, persistDir?: string, extra: Partial<
   return { ...r, progress };
 }
 
-const req: CompleteParams = {
-  uri: 'file:///doc.ts',
-  version: 1,
-  position: { line: 1, character: 20 },
-  singleLine: true,
-  maxTokens: 8,
-  suffixMaxTokens: 0,
-  temperature: 0,
-  topP: 0.95,
-  n: 1,
-  layout: 'plain',
-  topTokens: 5,
-};
-
 /** The completion and the first-token distribution after the root: the root as the model uses it. */
-async function answer(e: Engine) {
-  e.openDocument({ uri: req.uri, path: 'src/main.ts', text: 'import { twice3 } from "./mod3";\nexport const y = twice3(', version: 1 });
-  return e.complete(req, never);
-}
+const answer = (e: Engine) => completeUsingModule(e, 3, 20);
 
-function assertSameRoot(a: Engine, b: Engine, what: string): void {
-  const d = relDiff(rootState(a), rootState(b));
-  assert.ok(d < 5e-2, `${what}: max|diff|/max|x| = ${d}`);
-}
+const assertSameRoot = (a: Engine, b: Engine, what: string): void => assertSameState(rootState(a), rootState(b), what);
 
 test('fold: changing file k of n re-folds files k..n only; the root equals a fresh full fold', async () => {
   const n = 6;
-  const list = files(n);
-  const e = await engine();
+  const list = moduleFiles(n);
+  const e = await foldEngine();
   const first = await fold(e, list);
   assert.deepEqual([first.refoldedFiles, first.restoredFiles, first.restored], [n, 0, false]);
   assert.deepEqual(first.progress, [1, 2, 3, 4, 5, 6]);
@@ -82,7 +44,7 @@ test('fold: changing file k of n re-folds files k..n only; the root equals a fre
   assert.deepEqual(second.progress, [2, 3, 4, 5, 6], 'restored files reported at once, then one per folded file');
   assert.notEqual(second.key, first.key);
 
-  const fresh = await engine();
+  const fresh = await foldEngine();
   const full = await fold(fresh, changed);
   assert.equal(full.refoldedFiles, n);
   assert.equal(full.tokens, second.tokens);
@@ -111,8 +73,8 @@ test('fold: changing file k of n re-folds files k..n only; the root equals a fre
 
 test('fold: a stale checkpoint is never used (same path and size, different content)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sw-fold-'));
-  const list = files(4);
-  const e = await engine();
+  const list = moduleFiles(4);
+  const e = await foldEngine();
   await fold(e, list, dir);
   const same = edit(list, 1, (t) => t.replace('= 10;', '= 11;')); // file 2: same path, same length
   assert.equal(same[1]!.text.length, list[1]!.text.length);
@@ -120,14 +82,14 @@ test('fold: a stale checkpoint is never used (same path and size, different cont
   const r = await fold(e, same, dir);
   assert.deepEqual([r.refoldedFiles, r.restoredFiles], [3, 1]);
   // after a restart the disk holds checkpoints of both lists: the stale one is not used either
-  const e2 = await engine();
+  const e2 = await foldEngine();
   const r2 = await fold(
     e2,
     edit(list, 1, (t) => t.replace('= 10;', '= 12;')),
     dir,
   );
   assert.deepEqual([r2.refoldedFiles, r2.restoredFiles], [3, 1]);
-  const fresh = await engine();
+  const fresh = await foldEngine();
   await fold(
     fresh,
     edit(list, 1, (t) => t.replace('= 10;', '= 12;')),
@@ -137,11 +99,11 @@ test('fold: a stale checkpoint is never used (same path and size, different cont
 
 test('fold: after a restart the persisted checkpoints give the same state and nothing is re-folded', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sw-fold-'));
-  const list = files(5);
-  const e = await engine();
+  const list = moduleFiles(5);
+  const e = await foldEngine();
   const built = await fold(e, list, dir);
   assert.equal(readdirSync(dir).filter((f) => /^fold-[0-9a-f]{64}\.bin$/.test(f)).length, 5);
-  const e2 = await engine();
+  const e2 = await foldEngine();
   const restored = await fold(e2, list, dir);
   assert.deepEqual(
     [restored.refoldedFiles, restored.restoredFiles, restored.restored, restored.tokens, restored.key],
@@ -160,7 +122,7 @@ test('fold: after a restart the persisted checkpoints give the same state and no
   );
 
   // a save of the last file after a restart: the checkpoint before it comes from disk
-  const e3 = await engine();
+  const e3 = await foldEngine();
   const saved = await fold(
     e3,
     edit(list, 4, (t) => `${t}// saved\n`),
@@ -171,8 +133,8 @@ test('fold: after a restart the persisted checkpoints give the same state and no
 
 test('fold: a corrupt or old-format persisted file is ignored with a log line', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sw-fold-'));
-  const list = files(4);
-  const e = await engine();
+  const list = moduleFiles(4);
+  const e = await foldEngine();
   const built = await fold(e, list, dir);
   const rootFile = join(dir, `fold-${built.key}.bin`);
   const bytes = readFileSync(rootFile);
@@ -180,7 +142,7 @@ test('fold: a corrupt or old-format persisted file is ignored with a log line', 
   writeFileSync(rootFile, bytes);
   writeFileSync(join(dir, 'workspace-state.bin'), 'a format-1 state');
   const logs: string[] = [];
-  const e2 = await engine(logs);
+  const e2 = await foldEngine((m) => logs.push(m));
   const r = await fold(e2, list, dir);
   assert.deepEqual([r.refoldedFiles, r.restoredFiles], [1, 3], 'the corrupt root is not used; the checkpoint before it is');
   assert.ok(
@@ -191,15 +153,15 @@ test('fold: a corrupt or old-format persisted file is ignored with a log line', 
     logs.some((l) => /workspace-state\.bin: an old format/.test(l)),
     logs.join('\n'),
   );
-  const fresh = await engine();
+  const fresh = await foldEngine();
   await fold(fresh, list);
   assertSameRoot(fresh, e2, 'rebuilt after a corrupt file');
   assert.ok(readdirSync(dir).includes(`fold-${built.key}.bin`), 'the root is written again');
 });
 
 test('fold: a cancelled build keeps its checkpoints; rebuild folds everything; the byte cap bounds memory', async () => {
-  const list = files(6);
-  const e = await engine();
+  const list = moduleFiles(6);
+  const e = await foldEngine();
   let done = 0;
   await assert.rejects(
     e.setWorkspace(
@@ -218,7 +180,7 @@ test('fold: a cancelled build keeps its checkpoints; rebuild folds everything; t
 
   // hawk states are 64 KiB; a 256 KiB budget leaves 128 KiB to fold checkpoints: the last two boundaries
   const small = new Engine(() => {});
-  await small.load({ ...load, maxStateMB: 0.25 });
+  await small.load({ ...FOLD_LOAD, maxStateMB: 0.25 });
   await fold(small, list);
   assert.equal(small.info().foldCheckpoints, 2);
   assert.ok(small.info().foldCacheBytes! <= 128 * 1024);

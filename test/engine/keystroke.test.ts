@@ -4,9 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Engine, cursorLineWindow, leftScope, MAX_LINE_CHARS } from '../../server/engine/engine';
 import type { CompleteParams } from '../../server/protocol/ipc';
+import { cpuLoad } from '../helpers/engineRequests';
 import { modelDir } from '../helpers/models';
 
-const load = { modelDir: modelDir('hawk'), ep: 'cpu' as const, threads: 0, maxStateMB: 64, checkpointInterval: 256 };
+const load = cpuLoad(modelDir('hawk'), { checkpointInterval: 256 });
 const never = () => false;
 const req = (uri: string, version: number, line: number, character: number): CompleteParams => ({
   uri,

@@ -13,11 +13,12 @@ import { Engine } from '../../server/engine/engine';
 import { checksumMap, sha256File, unsafeRelativePath, verifyChecksums } from '../../server/engine/integrity';
 import type { Manifest } from '../../server/engine/manifest';
 import { manifestFiles, readManifest } from '../../server/engine/manifest';
+import { cpuLoad } from '../helpers/engineRequests';
 import { MODELS_DIR, modelDir, shippedArchs } from '../helpers/models';
 
 const posix = process.platform !== 'win32';
 const hawk = modelDir('hawk');
-const load = (d: string) => new Engine(() => {}).load({ modelDir: d, ep: 'cpu', threads: 0, maxStateMB: 64, checkpointInterval: 128 });
+const load = (d: string) => new Engine(() => {}).load(cpuLoad(d));
 const SECRET = 'root:x:0:0:SECRET-CONTENT';
 
 /** Outside every model folder: a file with recognisable contents and a FIFO nobody writes to. */
@@ -82,13 +83,7 @@ test('a shipped model loads verified; the same manifest without checksums loads 
   const d = brokenCopy((_, m) => {
     delete m.checksums;
   });
-  const r = await new Engine((_, msg) => logs.push(msg)).load({
-    modelDir: d,
-    ep: 'cpu',
-    threads: 0,
-    maxStateMB: 64,
-    checkpointInterval: 128,
-  });
+  const r = await new Engine((_, msg) => logs.push(msg)).load(cpuLoad(d));
   assert.equal(r.verified, false);
   assert.match(r.integrity!, /unverified: manifest.json has no checksums/);
   assert.ok(logs.some((l) => /unverified/.test(l)));

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Engine } from '../../server/engine/engine';
 import { readManifest } from '../../server/engine/manifest';
 import { ModelRunner } from '../../server/engine/model';
+import { cpuLoad } from '../helpers/engineRequests';
 import { DEFAULT_ARCH, modelDir } from '../helpers/models';
 
 const dir = modelDir(DEFAULT_ARCH);
@@ -40,7 +41,7 @@ test('webgpu requested where it cannot initialise: the CPU runs every job, the r
   // the same through the engine's load: what statewise/info and the status report
   const engineLogs: string[] = [];
   const e = new Engine((level, msg) => engineLogs.push(`${level}: ${msg}`));
-  const res = await e.load({ modelDir: dir, ep: 'webgpu', threads: 0, maxStateMB: 64, checkpointInterval: 128 });
+  const res = await e.load(cpuLoad(dir, { ep: 'webgpu' }));
   assert.equal(res.ep, 'cpu');
   assert.deepEqual(res.providers, { step: 'cpu', keystroke: 'cpu', ingest: 'cpu' });
   assert.match(res.epReason, /webgpu requested but unavailable/);

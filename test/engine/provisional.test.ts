@@ -3,25 +3,13 @@
 // once; the clean fold of the new list runs in the background and then replaces it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type * as ort from 'onnxruntime-node';
-import { Engine } from '../../server/engine/engine';
-import type { CompleteParams, CompleteResult, WorkspaceParams, WorkspaceResult } from '../../server/protocol/ipc';
-import { modelDir } from '../helpers/models';
-import { relDiff, rootState } from '../helpers/state';
+import type { Engine } from '../../server/engine/engine';
+import type { State } from '../../server/engine/model';
+import type { CompleteResult, WorkspaceResult } from '../../server/protocol/ipc';
+import { completeUsingModule, foldEngine, moduleFiles, never, type Files } from '../helpers/fold';
+import { assertSameState, rootState } from '../helpers/state';
 
-const load = { modelDir: modelDir('hawk'), ep: 'cpu' as const, threads: 0, maxStateMB: 64, checkpointInterval: 128 };
-const never = () => false;
-type Files = WorkspaceParams['files'];
-type State = ReadonlyMap<string, ort.Tensor>;
 const PROVISIONAL = /^workspace state provisional: /;
-
-/** n small synthetic TypeScript files (a few dozen tokens each), oldest first. */
-function files(n: number): Files {
-  return Array.from({ length: n }, (_, i) => ({
-    path: `src/mod${i}.ts`,
-    text: `// module ${i}\nexport const value${i} = ${i * 7 + 3};\nexport function twice${i}(x: number): number {\n  return x * ${i + 2};\n}\n`,
-  }));
-}
 
 /** A save of file k: new content, and (the newest mtime) it moves to the end of the fold order. */
 function save(list: Files, k: number, text: (t: string) => string): Files {
@@ -34,40 +22,12 @@ const edit0 = (t: string): string =>
     .replace('// module 0', '// module 0: twice0 adds offset0\nexport const offset0 = 41;');
 const edit1 = (t: string): string => `${t}export function half1(x: number): number {\n  return x / 2;\n}\n`;
 
-async function engine(log: (m: string) => void = () => {}): Promise<Engine> {
-  const e = new Engine((_, m) => log(m));
-  await e.load(load);
-  return e;
-}
-
 async function fold(e: Engine, list: Files, progress: number[] = []): Promise<WorkspaceResult> {
   return e.setWorkspace({ fingerprint: 'label', files: list }, never, (d) => progress.push(d));
 }
 
-function assertSameState(a: State, b: State, what: string): void {
-  const d = relDiff(a, b);
-  assert.ok(d < 5e-2, `${what}: max|diff|/max|x| = ${d}`);
-}
-
-const req: CompleteParams = {
-  uri: 'file:///doc.ts',
-  version: 1,
-  position: { line: 1, character: 24 },
-  singleLine: true,
-  maxTokens: 8,
-  suffixMaxTokens: 0,
-  temperature: 0,
-  topP: 0.95,
-  n: 1,
-  layout: 'plain',
-  topTokens: 5,
-};
-
 /** A completion that uses file 0: what the root knows about it shows in the first-token distribution. */
-function answer(e: Engine): Promise<CompleteResult> {
-  e.openDocument({ uri: req.uri, path: 'src/main.ts', text: 'import { twice0 } from "./mod0";\nexport const y = twice0(', version: 1 });
-  return e.complete(req, never);
-}
+const answer = (e: Engine): Promise<CompleteResult> => completeUsingModule(e, 0, 24);
 
 function assertSameAnswer(x: CompleteResult, y: CompleteResult, what: string): void {
   assert.deepEqual(x.completions, y.completions, what);
@@ -89,10 +49,10 @@ function topShift(x: CompleteResult, y: CompleteResult): number {
 
 test('provisional: saving an early file folds only it on top at once; the clean fold replaces it', async () => {
   const n = 8;
-  const list = files(n);
+  const list = moduleFiles(n);
   let onProvisional = (): void => {};
   const logs: string[] = [];
-  const e = await engine((m) => {
+  const e = await foldEngine((m) => {
     logs.push(m);
     if (PROVISIONAL.test(m)) onProvisional();
   });
@@ -133,14 +93,14 @@ test('provisional: saving an early file folds only it on top at once; the clean 
   );
 
   // ... equals a direct fold of the old list and the saved file, and completions see the edit
-  const direct = await engine();
+  const direct = await foldEngine();
   await fold(direct, [...list, saved[n - 1]!]);
   assertSameState(seen.state, rootState(direct), 'provisional root vs a fold of root + file');
   assertSameAnswer(provisionalAnswer, await answer(direct), 'provisional vs direct');
   assert.ok(topShift(provisionalAnswer, before) > 0.01, 'the edit shows in the first-token distribution');
 
   // the clean root equals a fresh full fold of the new list
-  const fresh = await engine();
+  const fresh = await foldEngine();
   const full = await fold(fresh, saved);
   assert.equal(full.provisional, undefined);
   assert.deepEqual([clean.key, clean.tokens, clean.files], [full.key, full.tokens, full.files]);
@@ -170,9 +130,9 @@ test('provisional: saving an early file folds only it on top at once; the clean 
 
 test('provisional: a newer setWorkspace cancels the background fold and builds on the provisional root', async () => {
   const n = 8;
-  const list = files(n);
+  const list = moduleFiles(n);
   let onProvisional = (): void => {};
-  const e = await engine((m) => {
+  const e = await foldEngine((m) => {
     if (PROVISIONAL.test(m)) onProvisional();
   });
   await fold(e, list);
@@ -192,7 +152,7 @@ test('provisional: a newer setWorkspace cancels the background fold and builds o
   const rb = await second;
   assert.deepEqual([rb.provisional?.files, rb.refoldedFiles], [1, n], 'only file 1 is new to the provisional root it built on');
 
-  const fresh = await engine();
+  const fresh = await foldEngine();
   const full = await fold(fresh, b);
   assert.equal(rb.key, full.key);
   assertSameState(rootState(e), rootState(fresh), 'after supersession vs a fresh full fold');

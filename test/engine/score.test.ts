@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { Engine } from '../../server/engine/engine';
 import { firstScoredIndex } from '../../server/engine/score';
 import { CodeTokenizer } from '../../server/engine/tokenizer';
+import { cpuLoad } from '../helpers/engineRequests';
 import { modelDir } from '../helpers/models';
 
 const dir = modelDir('hawk');
-const load = { modelDir: dir, ep: 'cpu' as const, threads: 0, maxStateMB: 64, checkpointInterval: 128 };
+const load = cpuLoad(dir);
 const never = () => false;
 const tok = CodeTokenizer.fromFile(join(dir, 'tokenizer.json'));
 

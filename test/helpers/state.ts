@@ -23,3 +23,9 @@ export function relDiff(a: State, b: State): number {
   }
   return diff / scale;
 }
+
+/** `a` and `b` agree within `tolerance` (relDiff): the same fold, up to the int8 kernels' rounding. */
+export function assertSameState(a: State, b: State, what: string, tolerance = 5e-2): void {
+  const d = relDiff(a, b);
+  assert.ok(d < tolerance, `${what}: max|diff|/max|x| = ${d}`);
+}

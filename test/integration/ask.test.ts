@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CancellationTokenSource } from 'vscode-languageserver-protocol/node';
 import type { AskParams, AskProgressParams, AskResult } from '../../server/protocol/lsp';
-import { fileUri, startServer, waitFor } from '../server/lspHarness';
-import { CLI_JS, MODELS_DIR, REPO, realEngine, requireBuild } from './realEngine';
+import { cpuLoad } from '../helpers/engineRequests';
+import { fileUri, waitFor } from '../helpers/lspHarness';
+import { CLI_JS, MODELS_DIR, readyServer, REPO, realEngine, requireBuild } from '../helpers/realEngine';
 import { DEFAULT_ARCH } from '../helpers/models';
 
 const TEXT = readFileSync(join(REPO, 'server', 'engine', 'sampler.ts'), 'utf8');
@@ -18,7 +19,7 @@ const TEXT = readFileSync(join(REPO, 'server', 'engine', 'sampler.ts'), 'utf8');
 test('integration ask: EngineClient streams partial answers over IPC; an abort returns the partial answer', async (t) => {
   const { engine, hawk } = realEngine();
   t.after(() => engine.dispose());
-  await engine.request('load', { modelDir: hawk, ep: 'cpu', threads: 0, maxStateMB: 64, checkpointInterval: 256 });
+  await engine.request('load', cpuLoad(hawk, { checkpointInterval: 256 }));
   const partials: string[] = [];
   const r = await engine.ask({ path: 'sampler.ts', text: TEXT, question: 'What does argmax return?', maxTokens: 6 }, (text) =>
     partials.push(text),
@@ -41,23 +42,15 @@ test('integration ask: EngineClient streams partial answers over IPC; an abort r
 });
 
 test('integration ask: statewise/ask over LSP streams statewise/askProgress, caches the file, cancels, reads files from disk', async (t) => {
-  const { engine } = realEngine();
   const ws = mkdtempSync(join(tmpdir(), 'sw-ask-ws-'));
   writeFileSync(join(ws, 'disk.ts'), TEXT);
   writeFileSync(join(ws, 'blob.bin'), Buffer.from([1, 2, 0, 3]));
   // hawk never learned the Ask turns, so its answers run to maxTokens: what a cancellation mid-stream
   // needs (the default model answers these questions in a token or two and stops)
-  const h = await startServer({
-    engine,
-    modelsDir: MODELS_DIR,
+  const { h } = await readyServer(t, {
     workspaceDir: ws,
     config: { engine: { executionProvider: 'cpu' }, workspace: { enable: false }, model: { architecture: 'hawk' } },
   });
-  t.after(() => {
-    engine.dispose();
-    h.dispose();
-  });
-  await waitFor(() => h.lastStatus()?.state === 'ready', 'ready', 60_000);
   const progress: AskProgressParams[] = [];
   h.client.onNotification('statewise/askProgress', (p: AskProgressParams) => void progress.push(p));
   const uri = fileUri(join(ws, 'open.ts'));

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI_JS, MODELS_DIR, REPO, requireBuild } from './realEngine';
+import { CLI_JS, MODELS_DIR, REPO, requireBuild } from '../helpers/realEngine';
 import { DEFAULT_ARCH } from '../helpers/models';
 
 const positive = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x) && x > 0;

@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI_JS, MODELS_DIR, PATTERN_DOC, PATTERN_END, REPO, requireBuild } from './realEngine';
+import { PATTERN_DOC, PATTERN_END } from '../helpers/engineRequests';
+import { CLI_JS, MODELS_DIR, REPO, requireBuild } from '../helpers/realEngine';
 import { DEFAULT_ARCH } from '../helpers/models';
 
 const CACHE_DIR = mkdtempSync(join(tmpdir(), 'sw-cli-cache-'));

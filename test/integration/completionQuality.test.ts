@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { defaultSettings } from '../../server/shared/settings';
-import { CLI_JS, MODELS_DIR, REPO, requireBuild } from './realEngine';
+import { CLI_JS, MODELS_DIR, REPO, requireBuild } from '../helpers/realEngine';
 
 type Score = { exactMatch: number; editSimilarity: number; samples: number };
 

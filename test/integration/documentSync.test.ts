@@ -3,8 +3,8 @@
 // (server/protocol/ipc.ts) and compared with the server's TextDocument ("\r\n" and "\r" as "\n").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, waitFor } from '../server/lspHarness';
-import { MODELS_DIR, realEngine } from './realEngine';
+import { waitFor } from '../helpers/lspHarness';
+import { readyServer } from '../helpers/realEngine';
 
 const r = (sl: number, sc: number, el: number, ec: number, text: string) => ({
   range: { start: { line: sl, character: sc }, end: { line: el, character: ec } },
@@ -12,17 +12,9 @@ const r = (sl: number, sc: number, el: number, ec: number, text: string) => ({
 });
 
 test('integration: after hostile edits the engine document equals the server document', async (t) => {
-  const { engine } = realEngine();
-  const h = await startServer({
-    engine,
-    modelsDir: MODELS_DIR,
+  const { h, engine } = await readyServer(t, {
     config: { engine: { executionProvider: 'cpu' }, workspace: { enable: false }, model: { architecture: 'hawk' } },
   });
-  t.after(() => {
-    engine.dispose();
-    h.dispose();
-  });
-  await waitFor(() => h.lastStatus()?.state === 'ready', 'ready', 60_000);
   const uri = 'file:///w/hostile.ts';
   h.open(uri, 'const a = 1;\r\nconst b = "😀x";\nlet c;\r\n\r\nlast line');
   const batches = [

@@ -3,30 +3,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { CancelledError, EngineCrashedError } from '../../server/lsp/engineClient';
-import type { CompleteParams } from '../../server/protocol/ipc';
-import { PATTERN_DOC, PATTERN_END, realEngine } from './realEngine';
+import { completeParams as params, cpuLoad, PATTERN_DOC, PATTERN_PATH, PATTERN_URI as URI } from '../helpers/engineRequests';
+import { realEngine } from '../helpers/realEngine';
 
-const URI = 'file:///work/src/limits.ts';
-const params = (extra: Partial<CompleteParams> = {}): CompleteParams => ({
-  uri: URI,
-  version: 1,
-  position: PATTERN_END,
-  singleLine: true,
-  maxTokens: 16,
-  suffixMaxTokens: 48,
-  temperature: 0,
-  topP: 0.95,
-  n: 1,
-  ...extra,
-});
 /** A generation long enough to interrupt: 512 tokens, no single-line stop. */
 const LONG = params({ singleLine: false, maxTokens: 512, temperature: 1 });
 
 async function loaded() {
   const r = realEngine();
-  const load = { modelDir: r.hawk, ep: 'cpu' as const, threads: 0, maxStateMB: 64, checkpointInterval: 128 };
+  const load = cpuLoad(r.hawk);
   const result = await r.engine.request('load', load);
-  await r.engine.request('openDocument', { uri: URI, path: 'src/limits.ts', text: PATTERN_DOC, version: 1 });
+  await r.engine.request('openDocument', { uri: URI, path: PATTERN_PATH, text: PATTERN_DOC, version: 1 });
   return { ...r, load, result };
 }
 
@@ -70,7 +57,7 @@ test('integration: killing the engine mid-request rejects it, restarts the child
   assert.notEqual(engine.pid, pid);
   // The owner replays its state into the new child.
   await engine.request('load', load);
-  await engine.request('openDocument', { uri: URI, path: 'src/limits.ts', text: PATTERN_DOC, version: 1 });
+  await engine.request('openDocument', { uri: URI, path: PATTERN_PATH, text: PATTERN_DOC, version: 1 });
   const r = await engine.request('complete', params());
   assert.equal(r.completions.length, 1);
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI_JS, MODELS_DIR, REPO, requireBuild } from './realEngine';
+import { CLI_JS, MODELS_DIR, REPO, requireBuild } from '../helpers/realEngine';
 
 const SHORT = ['--max-bytes', '6000'];
 function evalJson<T>(...args: string[]): T {

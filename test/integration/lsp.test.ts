@@ -1,33 +1,20 @@
 // The language server in process (real LSP client over a stream pair) with the real engine child
 // and the real hawk model.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { CancellationTokenSource } from 'vscode-languageserver-protocol/node';
-import { startServer, waitFor } from '../server/lspHarness';
-import { MODELS_DIR, PATTERN_DOC, PATTERN_END, realEngine } from './realEngine';
+import { waitFor } from '../helpers/lspHarness';
+import { PATTERN_DOC, PATTERN_END, PATTERN_URI as URI } from '../helpers/engineRequests';
+import { readyServer } from '../helpers/realEngine';
 import { DEFAULT_ARCH } from '../helpers/models';
 
 const CONFIG = { engine: { executionProvider: 'cpu' }, completion: { debounceMs: 0 } };
-const URI = 'file:///work/src/limits.ts';
 
-async function start(config: Record<string, unknown> = CONFIG) {
-  const { engine } = realEngine();
-  const h = await startServer({ engine, modelsDir: MODELS_DIR, config });
-  return {
-    h,
-    engine,
-    done: () => {
-      engine.dispose();
-      h.dispose();
-    },
-  };
-}
+const start = (t: TestContext, config: Record<string, unknown> = CONFIG) => readyServer(t, { config });
 
 test('integration lsp: an inline completion comes from the real model', async (t) => {
-  const { h, done } = await start();
-  t.after(done);
-  await waitFor(() => h.lastStatus()?.state === 'ready', 'ready', 60_000);
+  const { h } = await start(t);
   assert.equal(h.lastStatus()?.arch, DEFAULT_ARCH);
   h.open(URI, PATTERN_DOC);
   const items = await h.complete(URI, PATTERN_END.line, PATTERN_END.character, 1);
@@ -40,9 +27,7 @@ test('integration lsp: an inline completion comes from the real model', async (t
 
 test('integration lsp: cancelling the request stops the real generation', async (t) => {
   // Long multi-line generations (512 tokens, sampled): cancel one almost at once.
-  const { h, done } = await start({ ...CONFIG, completion: { debounceMs: 0, multiline: 'always', maxTokens: 512, temperature: 1 } });
-  t.after(done);
-  await waitFor(() => h.lastStatus()?.state === 'ready', 'ready', 60_000);
+  const { h } = await start(t, { ...CONFIG, completion: { debounceMs: 0, multiline: 'always', maxTokens: 512, temperature: 1 } });
   h.open(URI, 'function main() {\n');
   const source = new CancellationTokenSource();
   const pending = h.complete(URI, 1, 0, 2, source);
@@ -56,9 +41,7 @@ test('integration lsp: cancelling the request stops the real generation', async 
 });
 
 test('integration lsp: killing the engine mid-request restarts it, replays state, and the next request works', async (t) => {
-  const { h, engine, done } = await start();
-  t.after(done);
-  await waitFor(() => h.lastStatus()?.state === 'ready', 'ready', 60_000);
+  const { h, engine } = await start(t);
   h.open(URI, PATTERN_DOC);
   const pid = engine.pid!;
   const loadingsBefore = h.statuses.filter((s) => s.state === 'loading').length;

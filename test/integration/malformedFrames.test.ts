@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO } from './realEngine';
+import { REPO } from '../helpers/realEngine';
 
 const SERVER_JS = join(REPO, 'dist', 'server.js');
 

@@ -11,8 +11,9 @@ import {
   StreamMessageWriter,
 } from 'vscode-languageserver-protocol/node';
 import type { StatusParams } from '../../server/protocol/lsp';
-import { waitFor } from '../server/lspHarness';
-import { MODELS_DIR, PATTERN_DOC, PATTERN_END, REPO, requireBuild } from './realEngine';
+import { waitFor } from '../helpers/lspHarness';
+import { PATTERN_DOC, PATTERN_END } from '../helpers/engineRequests';
+import { MODELS_DIR, REPO, requireBuild } from '../helpers/realEngine';
 
 test('integration stdio: statewise-server --stdio answers inline completions', async (t) => {
   requireBuild();

@@ -2,10 +2,9 @@
 // model: no duplicated or missing indentation, no dropped or repeated characters or keywords, at
 // line starts, after spaces, inside words, and after accepting a completion with Tab. Each row is a
 // picture (║ is the cursor) and what the line must look like once the ghost text is accepted.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, waitFor, type Harness } from '../server/lspHarness';
-import { MODELS_DIR, realEngine } from './realEngine';
+import { readyServer } from '../helpers/realEngine';
 
 const CART = [
   'export interface Item {',
@@ -77,26 +76,11 @@ function checkJunction(typed: string, ghost: string): void {
     assert.ok(!first.startsWith(word), `typed ${JSON.stringify(typed)}: the ghost text repeats "${word}": ${JSON.stringify(ghost)}`);
 }
 
-async function start(): Promise<{ h: Harness; done: () => void }> {
-  const { engine } = realEngine();
-  const h = await startServer({
-    engine,
-    modelsDir: MODELS_DIR,
-    config: { engine: { executionProvider: 'cpu' }, completion: { debounceMs: 0 }, workspace: { enable: false } },
-  });
-  await waitFor(() => h.lastStatus()?.state === 'ready', 'ready', 60_000);
-  return {
-    h,
-    done: () => {
-      engine.dispose();
-      h.dispose();
-    },
-  };
-}
+const start = (t: TestContext) =>
+  readyServer(t, { config: { engine: { executionProvider: 'cpu' }, completion: { debounceMs: 0 }, workspace: { enable: false } } });
 
 test('whitespace and healing: the accepted line of every case', async (t) => {
-  const { h, done } = await start();
-  t.after(done);
+  const { h } = await start(t);
   const failures: string[] = [];
   for (const [i, c] of CASES.entries()) {
     const lines = (c.doc ?? CART).map((l) => (l === '@@' || l.trim() === '@@' ? c.line : l));
@@ -120,8 +104,7 @@ test('whitespace and healing: the accepted line of every case', async (t) => {
 });
 
 test('Tab acceptance: after accepting the ghost text the next one repeats nothing', async (t) => {
-  const { h, done } = await start();
-  t.after(done);
+  const { h } = await start(t);
   const lines = CART.map((l) => (l.trim() === '@@' ? '    return ' : l));
   const row = lines.indexOf('    return ');
   const uri = 'file:///work/src/cart.ts';

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import * as path from 'node:path';
 import { EngineClient, EngineCrashedError } from '../../server/lsp/engineClient';
 import { RestartEngineRequest, type RestartEngineResult } from '../../server/protocol/lsp';
-import { startServer, waitFor } from '../server/lspHarness';
+import { startServer, waitFor } from '../helpers/lspHarness';
 import { restartMessage } from '../../extension/format';
 
 const FAKE = path.join(__dirname, '..', 'fixtures', 'fakeEngine.mjs');

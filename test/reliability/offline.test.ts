@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
-import { ENGINE_JS, requireBuild } from '../integration/realEngine';
+import { ENGINE_JS, requireBuild } from '../helpers/realEngine';
 import { modelDir } from '../helpers/models';
 import { analyseTrace, straceVersion, summary } from './strace';
 

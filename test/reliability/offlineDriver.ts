@@ -9,8 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineClient } from '../../server/lsp/engineClient';
-
-const DOC = ['export const limits = {', '  item1: 1,', '  item2: 2,', '  item3: 3,', '  item4: 4,', '  item'].join('\n');
+import { completeParams, cpuLoad, PATTERN_DOC, PATTERN_PATH, PATTERN_URI } from '../helpers/engineRequests';
 
 async function main(): Promise<void> {
   const [enginePath, modelDir, idle = '20'] = process.argv.slice(2);
@@ -25,27 +24,16 @@ async function main(): Promise<void> {
   engine.start();
   const t0 = Date.now();
   try {
-    await engine.request('load', { modelDir, ep: 'cpu', threads: 0, maxStateMB: 64, checkpointInterval: 128 });
+    await engine.request('load', cpuLoad(modelDir));
     const files = [0, 1, 2].map((i) => ({
       path: `src/f${i}.ts`,
       text: `export function f${i}(x: number): number {\n  return x * ${i + 2};\n}\n`,
     }));
     const ws = await engine.request('setWorkspace', { fingerprint: 'offline', files, persistDir });
-    const uri = 'file:///work/src/limits.ts';
-    await engine.request('openDocument', { uri, path: 'src/limits.ts', text: DOC, version: 1 });
+    await engine.request('openDocument', { uri: PATTERN_URI, path: PATTERN_PATH, text: PATTERN_DOC, version: 1 });
     const completions: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const r = await engine.request('complete', {
-        uri,
-        version: 1,
-        position: { line: 5, character: 6 },
-        singleLine: true,
-        maxTokens: 16,
-        suffixMaxTokens: 48,
-        temperature: 0,
-        topP: 0.95,
-        n: 1,
-      });
+      const r = await engine.request('complete', completeParams());
       completions.push(r.completions[0] ?? '');
     }
     const busyMs = Date.now() - t0;

@@ -215,9 +215,10 @@ test('persistDisk: a real full disk (64 KiB tmpfs): the save fails with ENOSPC, 
   // saved, leaves no partial file and still answers from the fold.
   const { Engine } = await import('../../server/engine/engine');
   const { modelDir } = await import('../helpers/models');
+  const { cpuLoad } = await import('../helpers/engineRequests');
   const log: string[] = [];
   const engine = new Engine((level, m) => log.push(`${level}: ${m}`));
-  await engine.load({ modelDir: modelDir('hawk'), ep: 'cpu', threads: 0, maxStateMB: 64, checkpointInterval: 128 });
+  await engine.load(cpuLoad(modelDir('hawk')));
   const files = [0, 1].map((i) => ({ path: `src/f${i}.ts`, text: `export const v${i} = ${i};\n` }));
   const r = await engine.setWorkspace(
     { fingerprint: 'full', files, persistDir: dir },
