@@ -111,6 +111,27 @@ def questions(files: list[dict], rng: random.Random) -> list[dict]:
     return out
 
 
+# Short files hold few symbols: one question per symbol left the 1k bucket 19 questions. These come
+# after the others, from their own generator (the earlier questions stay as they were), and ask other
+# kinds about symbols already asked about: a (symbol, kind) pair at most once.
+EXTRA_PER_SHORT_FILE = 12
+
+
+def extra_questions(files: list[dict], asked: list[dict], rng: random.Random) -> list[dict]:
+    from statewise_models import qa
+    out = []
+    for f in files:
+        if f["bucket"] != "1k":
+            continue
+        seen = {(q["question"]) for q in asked if q["path"] == f["path"]}
+        cands = [(qa.question(k, s.name), k, a) for s in qa.extract(f["path"], f["text"]) for k, a in qa.facts(s)]
+        cands = [c for c in cands if c[0] not in seen]
+        rng.shuffle(cands)
+        for q, k, a in cands[:EXTRA_PER_SHORT_FILE]:
+            out.append({"path": f["path"], "bucket": f["bucket"], "kind": k, "question": q, "answer": a})
+    return out
+
+
 def write_gz(path: str, rows: list[dict]) -> int:
     buf = io.BytesIO()
     with gzip.GzipFile(fileobj=buf, mode="wb", compresslevel=9, mtime=0, filename="") as g:
@@ -138,6 +159,7 @@ def main() -> None:
         print(f"  {lang}: " + ", ".join(f"{b} {sum(1 for f in files if f['lang'] == lang and f['bucket'] == b)}" for b in BUCKETS))
     if not a.no_qa:
         qs = questions(files, random.Random(a.seed + 1))
+        qs += extra_questions(files, qs, random.Random(a.seed + 2))
         size = write_gz(os.path.join(a.out, "qa.jsonl.gz"), qs)
         print(f"qa.jsonl.gz: {len(qs)} questions, {size} gzipped; by kind: " +
               ", ".join(f"{k} {sum(1 for q in qs if q['kind'] == k)}" for k in sorted({q['kind'] for q in qs})))
