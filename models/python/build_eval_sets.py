@@ -111,23 +111,25 @@ def questions(files: list[dict], rng: random.Random) -> list[dict]:
     return out
 
 
-# Short files hold few symbols: one question per symbol left the 1k bucket 19 questions. These come
-# after the others, from their own generator (the earlier questions stay as they were), and ask other
-# kinds about symbols already asked about: a (symbol, kind) pair at most once.
-EXTRA_PER_SHORT_FILE = 12
+# Five questions a file left the 1k bucket 19 questions (short files hold few symbols) and the 16k
+# bucket 25 (few such files). These come after the others, from their own generator (the earlier
+# questions stay as they were), and may ask other kinds about symbols already asked about: a (symbol,
+# kind) pair at most once. Per file of the bucket (estimated tokens):
+EXTRA_PER_FILE = {"1k": 12, "16k": 4}
 
 
 def extra_questions(files: list[dict], asked: list[dict], rng: random.Random) -> list[dict]:
     from statewise_models import qa
     out = []
     for f in files:
-        if f["bucket"] != "1k":
+        n = EXTRA_PER_FILE.get(f["bucket"], 0)
+        if n == 0:
             continue
         seen = {(q["question"]) for q in asked if q["path"] == f["path"]}
         cands = [(qa.question(k, s.name), k, a) for s in qa.extract(f["path"], f["text"]) for k, a in qa.facts(s)]
         cands = [c for c in cands if c[0] not in seen]
         rng.shuffle(cands)
-        for q, k, a in cands[:EXTRA_PER_SHORT_FILE]:
+        for q, k, a in cands[:n]:
             out.append({"path": f["path"], "bucket": f["bucket"], "kind": k, "question": q, "answer": a})
     return out
 
