@@ -232,12 +232,16 @@ def main():
     ap.add_argument("--completion-layout", default="plain", choices=["plain", "fim", "suffix-first"],
                     help="how the engine prompts completions with this model (manifest completion.layout); "
                          "choose by measurement: statewise eval lines --layout product,plain,fim,suffix-first")
+    ap.add_argument("--ask-layout", default="plain", choices=["plain", "excerpt"],
+                    help="how the engine puts Ask questions to this model (manifest ask.layout): excerpt only for a model "
+                         "trained with excerpts (data.py with_excerpt); check with statewise eval qa --layout product,plain,excerpt")
     ap.add_argument("--sample-ids", default="", help="token ids of --sample-text (JSON), where Python tokenizers is missing")
     ap.add_argument("--sample-ids-text", default="", help="the text those 64 ids decode to")
+    ap.add_argument("--config", default="", help='JSON object overriding config fields that hold no weights, e.g. \'{"max_context": 32768}\' (ALiBi\'s cache cap)')
     args = ap.parse_args()
 
     ck = torch.load(args.ckpt, map_location="cpu", weights_only=False)
-    model = load_checkpoint(ck)
+    model = load_checkpoint(ck, json.loads(args.config) if args.config else None)
     model.eval()
     with torch.no_grad():
         for p in model.parameters():
@@ -384,6 +388,7 @@ def main():
         "training": report.get("train", {}),
         "heldout": report.get("heldout", {}),
         "completion": {"layout": args.completion_layout},
+        "ask": {"layout": args.ask_layout},
     }
     # sha256 of every file named above: the engine verifies them at each load (integrity.ts)
     manifest["checksums"] = file_checksums(args.out, manifest)

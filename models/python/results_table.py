@@ -82,7 +82,10 @@ def row(arch: str) -> dict[str, str]:
         r["recall at " + "/".join(str(d) for d in rc["distances"])] = "; ".join(cells) + f" (n={n})"
     if qa := ev.get("qa"):
         b = qa["buckets"]
-        r["Ask contains-match 1k/2k/4k/8k/16k"] = "/".join(pct(b[k]["containsMatch"]) for k in ("1k", "2k", "4k", "8k", "16k") if k in b) + f" (exact {pct(qa['exactMatch'])}, n={qa['samples']})"
+        cell = "/".join(pct(b[k]["containsMatch"]) for k in ("1k", "2k", "4k", "8k", "16k") if k in b) + f" (exact {pct(qa['exactMatch'])}, n={qa['samples']})"
+        if lay := qa.get("layouts"):  # measured side by side (eval qa --layout): the product's first
+            cell += "; exact " + " · ".join(f"{name} {pct(v['exactMatch'])}" for name, v in lay.items())
+        r["Ask contains-match 1k/2k/4k/8k/16k"] = cell
     if bench := load(os.path.join(ROOT, "results", f"bench-{arch}.json")):
         bench = bench.get("engine", bench)  # `statewise bench` writes its parts under their names
         rows = {(r["targetTokens"], r["workspace"]): r for r in bench["rows"]}

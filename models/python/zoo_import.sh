@@ -8,7 +8,8 @@
 # RETURNED_DIR holds one folder per device call (any names), each with the files that call's $OUT
 # brought back: report.tar.xz and ckpt.tar.xz.part-* (and rest.tar.xz.part-* from `gpu.sh fetch`).
 # MODELS_OUT (default models) and RESULTS_OUT (default models/results) move the outputs elsewhere (the
-# smoke test writes to a scratch folder); PY is a python with torch and onnx (Debian: /usr/bin/python3).
+# smoke test writes to a scratch folder); PY is a python with torch and onnx (Debian: /usr/bin/python3);
+# EXPORT_ARGS go to export_onnx.py (griffin since runs 4-6: --ask-layout excerpt).
 # It stops with a clear message when an architecture's checkpoint or report is missing, and prints
 # results_table.budget_line: whether the runs had the same tokens and token streams.
 # Then: npm run build; node --import tsx --test test/engine/onnx-parity.test.ts;
@@ -57,7 +58,7 @@ for a in $ARCHS; do
   r=${RUN[$a]}
   echo "== export $a from $r"
   (cd "$ROOT/models/python" && "$PY" export_onnx.py --ckpt "$r/model-q8.pt" --tokenizer "$TOK" --out "$MODELS_OUT/$a" \
-     --report "$r/train_report.json" --sample-text "$Z/sample.ts" --sample-ids "$Z/ids.json" --sample-ids-text "$Z/ids.txt")
+     --report "$r/train_report.json" --sample-text "$Z/sample.ts" --sample-ids "$Z/ids.json" --sample-ids-text "$Z/ids.txt" ${EXPORT_ARGS:-})
   "$PY" - "$r" "$RESULTS_OUT/$a.json" <<'EOF'
 import json, os, sys
 run, out = sys.argv[1], sys.argv[2]

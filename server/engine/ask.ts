@@ -5,10 +5,12 @@
 //   history turns <|question|>q<|answer|>a<|end|> ...   ← checkpointed at their end too
 //   <|question|> question <|answer|>  → greedy decode until <|end|> / <|endoftext|> / maxTokens
 //
-// Without a selection the question is sent as question + "\n```\n" + excerpt + "\n```" (the
-// selection template), the excerpt being the lines of the file it names (askExcerpt.ts): the model's
-// attention window (griffin: 256 tokens) reaches them where it cannot reach the file's definitions.
-// `excerpt: false` (or an empty excerpt) sends the plain question; history turns are always plain.
+// For a model trained with excerpts (manifest ask.layout "excerpt"), a question without a selection
+// is sent as question + "\n```\n" + excerpt + "\n```" (the selection template), the excerpt being the
+// lines of the file it names (askExcerpt.ts): the model's attention window (griffin: 256 tokens)
+// reaches them where it cannot reach the file's definitions. Other models, `excerpt: false` or an
+// empty excerpt: the plain question. The request's `excerpt` overrides the manifest (evaluation);
+// history turns are always plain.
 //
 // The ask starts from the ZERO state, not the workspace state: the model was trained on Q/A right
 // after a single file (qa.py), so the workspace in front of it would be context it never saw there,
@@ -54,7 +56,7 @@ export async function ask(host: AskHost, p: EngineAskParams, shouldStop: () => b
       question: p.question,
       selection: p.selection,
       history: p.history,
-      excerpt: p.excerpt,
+      excerpt: p.excerpt ?? m.ask?.layout === 'excerpt',
     },
     (s) => tok.encode(s),
     specialIdOf(f, m.specialTokens),

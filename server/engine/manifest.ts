@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { manifestMismatch, modelCorrupt, modelMissing } from './errors';
 import { ARCH_NAME } from '../shared/modelDir';
 import { checksumMap, MODEL_LABEL, modelFile, parseErrorWhere, quoted, realFolder } from './integrity';
-import { COMPLETION_LAYOUTS, type CompletionLayout } from '../protocol/ipc';
+import { ASK_LAYOUTS, COMPLETION_LAYOUTS, type AskLayout, type CompletionLayout } from '../protocol/ipc';
 
 export const MANIFEST_FORMAT = 'statewise-model/1';
 
@@ -43,6 +43,9 @@ export interface Manifest {
   growingAxis?: number;
   /** How completions are prompted (ipc.ts CompletionLayout), chosen by measurement (`statewise eval lines --layout`). */
   completion?: { layout?: CompletionLayout; measured?: string };
+  /** How Ask questions are put to it: "excerpt" only for a model trained with excerpts (export_onnx.py
+   *  --ask-layout); absent means "plain". Measured by `statewise eval qa --layout product,plain,excerpt`. */
+  ask?: { layout?: AskLayout; measured?: string };
   /** sha256 of every file the manifest names (not manifest.json itself), hex; integrity.ts checks them at load. */
   checksums?: { sha256: Record<string, string> };
 }
@@ -116,6 +119,9 @@ export function readManifest(dir: string): Manifest {
   const layout = m.completion?.layout;
   if (layout !== undefined && !COMPLETION_LAYOUTS.includes(layout))
     fail(dir, `has completion.layout ${quoted(layout)}; expected one of ${COMPLETION_LAYOUTS.join(', ')}`);
+  const askLayout = m.ask?.layout;
+  if (askLayout !== undefined && !ASK_LAYOUTS.includes(askLayout))
+    fail(dir, `has ask.layout ${quoted(askLayout)}; expected one of ${ASK_LAYOUTS.join(', ')}`);
   manifestFiles(dir, m, realDir);
   checksumMap(dir, m.checksums);
   return m;

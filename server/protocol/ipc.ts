@@ -104,6 +104,9 @@ export interface EditParams {
  */
 export type CompletionLayout = 'plain' | 'fim' | 'suffix-first';
 export const COMPLETION_LAYOUTS: readonly CompletionLayout[] = ['plain', 'fim', 'suffix-first'];
+/** How Ask questions are put to a model: plain, or with their excerpt of the file as a selection. */
+export type AskLayout = 'plain' | 'excerpt';
+export const ASK_LAYOUTS: readonly AskLayout[] = ['plain', 'excerpt'];
 
 export interface CompleteParams {
   uri: string;
@@ -172,7 +175,8 @@ export interface EngineAskParams {
   /** Default: answerMaxTokens of ask-format.json. */
   maxTokens?: number;
   /** Without a selection, the lines of the file the question names (engine/askExcerpt.ts) go into
-   *  it as its selection: default true; false asks the plain question. */
+   *  it as its selection: true; false asks the plain question. Default: the model's Ask layout
+   *  (manifest ask.layout: "excerpt" for a model trained with excerpts, else "plain"). */
   excerpt?: boolean;
 }
 export interface EngineAskResult {

@@ -183,3 +183,15 @@ test('a manifest naming an unknown completion layout is a ManifestMismatchError'
     (e: Error) => e.name === 'ManifestMismatchError' && /completion\.layout "psm"/.test(e.message),
   );
 });
+
+test('a manifest naming an unknown Ask layout is a ManifestMismatchError', async () => {
+  const d = brokenCopy((d) => {
+    const m = JSON.parse(readFileSync(join(d, 'manifest.json'), 'utf8'));
+    m.ask = { layout: 'rag' };
+    writeFileSync(join(d, 'manifest.json'), JSON.stringify(m));
+  });
+  await assert.rejects(
+    new Engine(() => {}).load({ ...load, modelDir: d }),
+    (e: Error) => e.name === 'ManifestMismatchError' && /ask\.layout "rag"/.test(e.message),
+  );
+});

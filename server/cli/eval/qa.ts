@@ -2,8 +2,10 @@
 // built by models/python/build_eval_sets.py with the training side's extraction, qa.py), asked
 // through the engine's Ask; accuracy by file-length bucket (real tokens of the file part) and kind.
 // Every layout answers the same sampled questions:
-// - `product`: the engine's Ask as the editor sends it (the question carries its excerpt, askExcerpt.ts);
+// - `product`: the engine's Ask as the editor sends it (the model's Ask layout, manifest ask.layout: the
+//   question carries its excerpt, askExcerpt.ts, for a model trained with excerpts);
 // - `plain`: the engine's Ask with `excerpt: false` (the bare question after the file);
+// - `excerpt`: the engine's Ask with `excerpt: true`, whatever the model's layout;
 // - `baseline`: no model, the first line of the excerpt's last block (for "defined" and "kind"
 //   questions, the definition line).
 import { readFileSync } from 'node:fs';
@@ -17,7 +19,7 @@ import type { CliIO } from '../io';
 import { COMMON_USAGE, intOption, modelFiles, modelLabel, parseEvalArgs, pct, report, withSession } from './common';
 import { loadEvalFiles } from './evalSet';
 
-export const QA_LAYOUTS = ['product', 'plain', 'baseline'] as const;
+export const QA_LAYOUTS = ['product', 'plain', 'excerpt', 'baseline'] as const;
 export type QaLayout = (typeof QA_LAYOUTS)[number];
 
 export const QA_USAGE = `statewise eval qa [--qa FILE] [--samples N] [--layout ${QA_LAYOUTS.join(',')}] [--per-sample] ${COMMON_USAGE}`;
@@ -74,9 +76,10 @@ export function containsMatch(answer: string, gold: string): boolean {
   return g !== '' && normalizeAnswer(answer).includes(g);
 }
 
-/** Layouts from `--layout` (a comma list of product, plain, baseline), in the order given. */
+/** Layouts from `--layout` (a comma list of product, plain, excerpt, baseline), in the order given;
+ *  default product, plain, baseline. */
 export function parseQaLayouts(value: string | undefined): QaLayout[] {
-  if (value === undefined) return [...QA_LAYOUTS];
+  if (value === undefined) return ['product', 'plain', 'baseline'];
   const names = value
     .split(',')
     .map((s) => s.trim())
@@ -205,7 +208,8 @@ export async function qaCommand(args: string[], io: CliIO): Promise<number> {
           byLayout.baseline = answerOf(baselineAnswer(f.text, q.question), q.answer);
           continue;
         }
-        const r = await s.engine.ask({ path: f.path, text: f.text, question: q.question, ...(l === 'plain' ? { excerpt: false } : {}) });
+        const forced = l === 'plain' ? { excerpt: false } : l === 'excerpt' ? { excerpt: true } : {};
+        const r = await s.engine.ask({ path: f.path, text: f.text, question: q.question, ...forced });
         if (l === 'product') excerptChars = r.excerptChars ?? 0;
         byLayout[l] = answerOf(r.answer, q.answer);
       }
