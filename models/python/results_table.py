@@ -79,7 +79,7 @@ def row(arch: str) -> dict[str, str]:
             res = rc["results"].get(v, {})
             cells.append(v + " " + "/".join(pct(res[d]["accuracy"]) for d in sorted(res, key=int)))
         n = next(iter(next(iter(rc["results"].values())).values()))["samples"]
-        r["recall at " + "/".join(str(d) for d in rc["distances"])] = "; ".join(cells) + f" (n={n})"
+        r["recall of a constant, by distance in tokens"] = "at " + "/".join(str(d) for d in rc["distances"]) + ": " + "; ".join(cells) + f" (n={n})"
     if qa := ev.get("qa"):
         b = qa["buckets"]
         cell = "/".join(pct(b[k]["containsMatch"]) for k in ("1k", "2k", "4k", "8k", "16k") if k in b) + f" (exact {pct(qa['exactMatch'])}, n={qa['samples']})"

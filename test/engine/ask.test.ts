@@ -1,6 +1,6 @@
 // Ask on the real model in process: the answer ends at <|end|> or maxTokens and streams; the second
 // question on the same file feeds only the question (and its excerpt); an edit invalidates;
-// cancellation is partial.
+// cancellation is partial; the model's manifest (ask.layout) decides whether the excerpt goes in.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -141,11 +141,27 @@ test('ask: a follow-up feeds only the newest turn; a selection is part of the qu
   );
   assert.ok(sel.promptTokens - sel.fileTokens > 15, 'the selection is in the prompt');
   assert.equal(sel.excerptChars, 0, 'a selection replaces the excerpt');
-  const plain = await e.ask({ path: PATH, text, question: 'What does stateBytes return?', excerpt: false, maxTokens: 1 }, never, () => {});
-  assert.equal(plain.excerptChars, 0);
-  assert.ok(a1.excerptChars! > 0 && a1.promptTokens > plain.promptTokens + 10, 'the excerpt is in the prompt by default');
+  // hawk was not trained with excerpts (its manifest has no ask.layout): plain unless asked for
+  assert.equal(a1.excerptChars, 0, 'a model without ask.layout "excerpt" gets the plain question');
+  const withExcerpt = await e.ask(
+    { path: PATH, text, question: 'What does stateBytes return?', excerpt: true, maxTokens: 1 },
+    never,
+    () => {},
+  );
+  assert.ok(withExcerpt.excerptChars! > 0 && withExcerpt.promptTokens > a1.promptTokens + 10, 'excerpt: true puts it in the prompt');
   await assert.rejects(
     e.ask({ path: PATH, text, question: '  ' }, never, () => {}),
     { name: 'BadRequestError' },
   );
+});
+
+test('ask: a model whose manifest says ask.layout "excerpt" gets the excerpt by default', async () => {
+  const e = new Engine(() => {});
+  await e.load(cpuLoad(modelDir('griffin')));
+  const q = { path: PATH, text, question: 'What does stateBytes return?', maxTokens: 1 };
+  const byDefault = await e.ask(q, never, () => {});
+  const plain = await e.ask({ ...q, excerpt: false }, never, () => {});
+  assert.ok(byDefault.excerptChars! > 0, 'griffin is asked with the excerpt');
+  assert.equal(plain.excerptChars, 0, 'excerpt: false overrides the manifest');
+  assert.ok(byDefault.promptTokens > plain.promptTokens + 10);
 });
