@@ -11,6 +11,8 @@
 // same result before its blocks are joined (for `statewise eval qa`'s baseline). Pure: no I/O.
 // Character classes are spelled out ASCII, lengths are UTF-16 units (JS `.length`, excerpt.py's _u16).
 
+import format from '../../models/ask-format.json';
+
 export const MAX_CHARS = 800; // ~230 tokens: the excerpt fits griffin's window with the question
 export const MAX_LINE = 300; // longer lines (minified code, data) are never hits
 const DEF_BODY_LINES = 8; // a definition's block: its line and at most 7 more
@@ -37,8 +39,19 @@ const escapeName = (name: string) => name.replace(/\$/g, '\\$');
 const word = (name: string) => new RegExp(`(?<![${ID}])${escapeName(name)}(?![${ID}])`);
 const indentOf = (line: string) => INDENT.exec(line)![0].length;
 
-/** Identifiers of the question, in order, that the file has as whole words (at most MAX_NAMES). */
+// A question in one of the trained kinds' words names exactly one identifier, stop word or not
+// ("Which parameters does value take?"): one pattern per kind, the name in its placeholder.
+const TEMPLATES = Object.values(format.kinds as Record<string, string>).map(
+  (t) => new RegExp('^' + t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace('\\{name\\}', '([A-Za-z_$][A-Za-z0-9_$]*)') + '$'),
+);
+
+/** Identifiers of the question, in order, that the file has as whole words (at most MAX_NAMES);
+ *  for a question in a trained kind's words, the one name it is about. */
 export function questionNames(question: string, text: string): string[] {
+  for (const t of TEMPLATES) {
+    const m = t.exec(question);
+    if (m) return word(m[1]!).test(text) ? [m[1]!] : [];
+  }
   const out: string[] = [];
   for (const [n] of question.matchAll(NAME)) {
     if (n.length < 2 || STOP.has(n.toLowerCase()) || out.includes(n)) continue;

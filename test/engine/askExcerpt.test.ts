@@ -78,3 +78,11 @@ test('excerpt: at most MAX_CHARS of lines; lines over MAX_LINE UTF-16 units are 
   assert.equal(excerpt(astral, 'What is big?'), '');
   assert.equal(excerpt(astral.slice(0, -40) + "';", 'What is big?'), astral.slice(0, -40) + "';");
 });
+
+test('a question in a trained kind names its subject, even a stop word', () => {
+  const text = 'def value(a, b):\n    return a + b\n\n\nx = value(1, 2)\n';
+  assert.deepEqual(questionNames('Which parameters does value take?', text), ['value']);
+  assert.ok(excerpt(text, 'Which parameters does value take?').endsWith('def value(a, b):\n    return a + b'));
+  assert.deepEqual(questionNames('What does missing return?', text), []);
+  assert.deepEqual(questionNames('what does value do?', text), [], 'free form: the stop list applies');
+});

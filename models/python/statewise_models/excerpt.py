@@ -13,6 +13,8 @@ the same lines for every input.
 """
 from __future__ import annotations
 
+import json
+import os
 import re
 
 MAX_CHARS = 800  # ~230 tokens: the whole excerpt fits griffin's 256-token window with the question
@@ -37,8 +39,19 @@ use used uses value variable was we what whats when where which who why will wit
 """.split())
 
 
+with open(os.path.join(os.path.dirname(__file__), "..", "..", "ask-format.json"), encoding="utf-8") as _f:
+    # A question in one of the trained kinds' words names exactly one identifier, stop word or not
+    # ("Which parameters does value take?"): one pattern per kind, the name in its placeholder.
+    TEMPLATES = [re.compile("^" + re.escape(t).replace(re.escape("{name}"), "([A-Za-z_$][A-Za-z0-9_$]*)") + "$")
+                 for t in json.load(_f)["kinds"].values()]
+
+
 def question_names(question: str, text: str) -> list[str]:
-    """Identifiers of the question, in order, that the file has as whole words (at most MAX_NAMES)."""
+    """Identifiers of the question, in order, that the file has as whole words (at most MAX_NAMES);
+    for a question in a trained kind's words, the one name it is about."""
+    for t in TEMPLATES:
+        if m := t.match(question):
+            return [m.group(1)] if _word(m.group(1)).search(text) else []
     out: list[str] = []
     for m in _NAME.finditer(question):
         n = m.group(0)

@@ -64,3 +64,11 @@ def test_with_excerpt_is_the_selection_layout():
     assert with_excerpt(q, TS) == qa.selection_question(q, excerpt(TS, q))
     assert with_excerpt(q, TS).startswith(q + "\n```\n") and with_excerpt(q, TS).endswith("\n```")
     assert with_excerpt("What does this file do?", TS) == "What does this file do?"
+
+
+def test_a_trained_kind_names_its_subject_even_a_stop_word():
+    text = "def value(a, b):\n    return a + b\n\n\nx = value(1, 2)\n"
+    assert question_names("Which parameters does value take?", text) == ["value"]
+    assert excerpt(text, "Which parameters does value take?").endswith("def value(a, b):\n    return a + b")
+    assert question_names("What does missing return?", text) == []
+    assert question_names("what does value do?", text) == []  # free form: the stop list applies
