@@ -62,7 +62,8 @@ const PY =
 
 test("baselineAnswer: the first line of the excerpt's last block (a definition line), trimmed", () => {
   assert.equal(baselineAnswer(PY, 'What kind of thing is Store?'), 'class Store:');
-  assert.equal(baselineAnswer(PY, 'Show the definition of get.'), '', '"get" is a question word, never a name');
+  assert.equal(baselineAnswer(PY, 'Show the definition of get.'), 'def get(self, key):', 'a trained kind names its subject');
+  assert.equal(baselineAnswer(PY, 'how does get work?'), '', 'in a free-form question "get" is a question word');
   assert.equal(baselineAnswer(PY, 'What is the value of STORE?'), 'STORE = Store()');
   // a use's block starts at the line opening its enclosing definition
   assert.equal(baselineAnswer(PY, 'Which parameters does key take?'), 'class Store:');
