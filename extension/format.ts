@@ -1,11 +1,12 @@
 // One-line texts for the output channel and notifications. Pure, so the formats are unit-tested.
 import type { AskResult, RebuildWorkspaceResult, RequestLogParams, RestartEngineResult } from '../server/protocol/lsp';
 
-/** `complete src/a.ts prompt=120 cached=96 gen=12 42ms cpu hawk ok` */
+/** `complete src/a.ts prompt=120 cached=96 gen=12 42ms cpu hawk ok` (` defs=1`: definitions fed) */
 export function formatRequestLog(p: RequestLogParams, file: string = fileOf(p.uri)): string {
   return (
     `complete ${file} prompt=${p.promptTokens} cached=${p.cachedTokens} gen=${p.generatedTokens} ` +
-    `${Math.round(p.latencyMs)}ms ${p.ep} ${p.arch} ${p.outcome}`
+    `${Math.round(p.latencyMs)}ms ${p.ep} ${p.arch} ${p.outcome}` +
+    (p.definitions ? ` defs=${p.definitions}` : '')
   );
 }
 

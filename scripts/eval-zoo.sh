@@ -16,7 +16,7 @@ for (const r of rows) { if (n >= 20) break; const f = path.join(process.argv[1],
 for a in $ARCHS; do
   out=models/results/eval-$a.json
   echo "== $a $(date +%T)"
-  node dist/cli.js eval lines --arch "$a" --ep cpu --samples "$LINES" --layout product,plain,fim,suffix-first --per-sample --json > "models/results/lines-$a.json"
+  node dist/cli.js eval lines --arch "$a" --ep cpu --samples "$LINES" --layout product,no-defs,plain,fim,suffix-first --per-sample --json > "models/results/lines-$a.json"
   bpb=$(node dist/cli.js eval bpb --arch "$a" --ep cpu --files "$H"/* --json)
   recall=$(node dist/cli.js eval recall --arch "$a" --ep cpu --distances 128,512,2048,8192,32768 --variants same,cross,control --samples "$RECALL" --json)
   extrap=$(node dist/cli.js eval extrapolation --arch "$a" --ep cpu --max-windows 2 --json)

@@ -69,17 +69,25 @@ def row(arch: str) -> dict[str, str]:
         r["bits/byte, shipped int8 (xz -9)"] = f"{b['bitsPerByte']:.4f} ({b['xzBitsPerByte']:.4f})"
     if ln := load(os.path.join(ROOT, "results", f"lines-{arch}.json")):
         o = ln["overall"]
-        r["line exact / edit sim.: product (layout) · plain · trivial baseline"] = (
+        nd = o.get("no-defs")  # the product's path without the definitions fed from beyond the view
+        r["line exact / edit sim.: product (layout) · no definitions fed · plain · trivial baseline"] = (
             f"{pct(o['product']['exactMatch'])} / {o['product']['editSimilarity']:.3f} ({ln['productLayout']}) · "
-            f"{pct(o['plain']['exactMatch'])} / {o['plain']['editSimilarity']:.3f} · "
-            f"{pct(o['baseline']['exactMatch'])} / {o['baseline']['editSimilarity']:.3f} (n={o['product']['samples']})")
+            + (f"{pct(nd['exactMatch'])} / {nd['editSimilarity']:.3f} · " if nd else "– · ")
+            + f"{pct(o['plain']['exactMatch'])} / {o['plain']['editSimilarity']:.3f} · "
+            + f"{pct(o['baseline']['exactMatch'])} / {o['baseline']['editSimilarity']:.3f} (n={o['product']['samples']})")
     if rc := ev.get("recall"):
-        cells = []
-        for v in ("same", "cross", "control"):
-            res = rc["results"].get(v, {})
-            cells.append(v + " " + "/".join(pct(res[d]["accuracy"]) for d in sorted(res, key=int)))
+        def recall_cells(results):
+            cells = []
+            for v in ("same", "cross", "control"):
+                res = results.get(v, {})
+                cells.append(v + " " + "/".join(pct(res[d]["accuracy"]) for d in sorted(res, key=int)))
+            return "; ".join(cells)
         n = next(iter(next(iter(rc["results"].values())).values()))["samples"]
-        r["recall of a constant, by distance in tokens"] = "at " + "/".join(str(d) for d in rc["distances"]) + ": " + "; ".join(cells) + f" (n={n})"
+        by = rc.get("byMethod", {})  # eval recall --methods: the product's path and the state alone
+        cell = recall_cells(rc["results"])
+        if "no-defs" in by and rc["methods"][0] != "no-defs":
+            cell = "product " + cell + " · state alone (no-defs) " + recall_cells(by["no-defs"])
+        r["recall of a constant, by distance in tokens"] = "at " + "/".join(str(d) for d in rc["distances"]) + ": " + cell + f" (n={n})"
     if qa := ev.get("qa"):
         b = qa["buckets"]
         cell = "/".join(pct(b[k]["containsMatch"]) for k in ("1k", "2k", "4k", "8k", "16k") if k in b) + f" (exact {pct(qa['exactMatch'])}, n={qa['samples']})"

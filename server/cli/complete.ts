@@ -18,7 +18,7 @@ import { modelChoice, sharedOptions, sharedUsage } from './options';
 import { openSession } from './session';
 import { cliStateDir, setWorkspace, workspaceFiles } from './workspace';
 
-export const COMPLETE_USAGE = `statewise complete <file>:<line>:<col> [--workspace DIR] ${sharedUsage('arch', 'ep')} [--layout plain|fim|suffix-first] [--top K] ${sharedUsage('models', 'json')}`;
+export const COMPLETE_USAGE = `statewise complete <file>:<line>:<col> [--workspace DIR] ${sharedUsage('arch', 'ep')} [--layout plain|fim|suffix-first] [--no-defs] [--top K] ${sharedUsage('models', 'json')}`;
 
 export async function completeCommand(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parse(
@@ -28,6 +28,7 @@ export async function completeCommand(args: string[], io: CliIO): Promise<number
       ...sharedOptions('arch', 'ep', 'models', 'json'),
       layout: { type: 'string' },
       top: { type: 'string' },
+      'no-defs': { type: 'boolean', default: false },
     },
     { min: 1, max: 1, names: '<file>:<line>:<col>' },
   );
@@ -61,7 +62,16 @@ export async function completeCommand(args: string[], io: CliIO): Promise<number
     const uri = pathToFileURL(file).href;
     await engine.request('openDocument', { uri, path: docPath, text, version: 1 });
     const ctx = buildContext(text, offset, languageId);
-    const { mode, params } = buildCompletionRequest({ uri, version: 1, position, ctx, settings: defaultSettings(), manual: false, layout });
+    const { mode, params } = buildCompletionRequest({
+      uri,
+      version: 1,
+      position,
+      ctx,
+      settings: defaultSettings(),
+      manual: false,
+      layout,
+      ...(values['no-defs'] ? { definitions: false } : {}),
+    });
     const started = performance.now();
     const r = await engine.request('complete', { ...params, ...(top ? { topTokens: top } : {}) });
     const wallMs = performance.now() - started;
@@ -84,6 +94,7 @@ export async function completeCommand(args: string[], io: CliIO): Promise<number
             cachedTokens: r.cachedTokens,
             generatedTokens: r.generatedTokens,
             timings: r.timings,
+            ...(r.definitions ? { definitions: r.definitions } : {}),
             workspace: workspace && { files: workspace.files, tokens: workspace.tokens, restored: workspace.restored },
             ...(r.top ? { top: r.top } : {}),
           },
@@ -93,6 +104,7 @@ export async function completeCommand(args: string[], io: CliIO): Promise<number
       );
     } else {
       io.stdout(`${completion}\n`);
+      if (r.definitions) io.stdout(`definitions fed before the line: ${r.definitions.map((d) => JSON.stringify(d)).join('  ')}\n`);
       if (r.top)
         io.stdout(
           `top tokens after the ${r.layout} prompt: ${r.top.map((t) => `${JSON.stringify(t.text)} ${t.p.toFixed(3)}`).join('  ')}\n`,

@@ -38,6 +38,7 @@ import { score } from './score';
 import { decode } from './decode';
 import { splitHealTail } from './heal';
 import { completionTail, defaultLayout } from './completePrompt';
+import { cursorDefinitions, exactView, indexDefinitions, type DefinitionIndex } from './cursorDefinitions';
 import { indentWidth, leadingWhitespace } from '../shared/text';
 import { seededRng, topTokens } from './sampler';
 import { CodeTokenizer } from './tokenizer';
@@ -166,6 +167,8 @@ export class Engine {
   /** Workspace fold checkpoints (file boundaries), up to half of maxStateMB; documents get the rest. */
   private readonly folds = new FoldStore(128 * 2 ** 20);
   private readonly priority = new Priority();
+  /** One-line definitions in the workspace's files (cursorDefinitions.ts), from the last setWorkspace. */
+  private definitions?: DefinitionIndex;
   /** Disk writes of fold checkpoints, one after the other (never rejects). */
   private diskQueue: Promise<void> = Promise.resolve();
 
@@ -265,6 +268,7 @@ export class Engine {
     const gen = ++this.workspaceGen;
     const stop = () => shouldStop() || gen !== this.workspaceGen;
     const t0 = performance.now();
+    this.definitions = indexDefinitions(p.files);
     const modelId = `${m.architecture}/${m.name}`;
     const n = p.files.length;
     // the chain of fold keys (fingerprint.ts foldChainKeys), keeping the content hashes
@@ -640,6 +644,20 @@ export class Engine {
     const { kept, tail: heal } = splitHealTail(line.text);
     const keptTokens = tok.encode((p.position.line > 0 && !line.windowed ? '\n' : '') + kept);
     let tail = completionTail(layout, { fimSuffix: m.specialTokens.fim_suffix, fimMiddle: m.specialTokens.fim_middle }, keptTokens, suffix);
+    // Lines defining what the cursor's line names, from beyond the model's view, right before it
+    const defs =
+      p.definitions === false || p.position.line === 0 || line.windowed
+        ? []
+        : cursorDefinitions({
+            prefix: line.text,
+            cursorLine: p.position.line,
+            line: (i) => d.line(i),
+            tokens: (i) => d.tokensOfLine(i).length,
+            view: exactView(m.config ?? {}),
+            workspace: this.definitions,
+            path: d.path,
+          });
+    if (defs.length) tail = [...tok.encode('\n' + defs.join('\n')), ...tail];
     // The next-token logits come from feeding at least one token: at the very start of a document
     // (plain layout, nothing typed) the header's last token is fed again from the state before it.
     const atDocStart = tail.length === 0;
@@ -707,6 +725,7 @@ export class Engine {
       ep: model.ep,
       arch: m.architecture,
       layout,
+      ...(defs.length ? { definitions: defs } : {}),
     };
   }
 

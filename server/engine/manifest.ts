@@ -37,6 +37,8 @@ export interface Manifest {
   state: StateSpec[];
   stateBytes: number;
   params?: { total: number; embedding?: number; non_embedding?: number };
+  /** The architecture's hyperparameters as trained (window, max_context, … : cursorDefinitions.exactView). */
+  config?: Record<string, unknown>;
   heldout?: { bits_per_byte?: number };
   training?: Record<string, unknown>;
   /** ALiBi-style models whose state grows: the axis of `shape` that grows with the context. */

@@ -124,6 +124,9 @@ export interface CompleteParams {
   layout?: CompletionLayout;
   /** Diagnostics: also return the k most likely first tokens after the prompt. */
   topTokens?: number;
+  /** Feed the one-line definitions of what the cursor's line names from beyond the model's view
+   *  (engine/cursorDefinitions.ts). Default true; false: the state alone (eval's comparison). */
+  definitions?: boolean;
 }
 export interface CompleteResult {
   completions: string[];
@@ -138,6 +141,8 @@ export interface CompleteResult {
   layout: CompletionLayout;
   /** With `topTokens`: the most likely first tokens after the prompt (before healing restricts them). */
   top?: { text: string; p: number }[];
+  /** The definition lines fed before the cursor's line, when any. */
+  definitions?: string[];
 }
 
 export interface ScoreParams {

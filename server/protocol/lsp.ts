@@ -82,6 +82,8 @@ export interface RequestLogParams {
   ep: string;
   arch: string;
   outcome: 'ok' | 'empty' | 'cancelled' | 'error' | 'cache';
+  /** Definition lines fed from beyond the model's view (engine/cursorDefinitions.ts); absent for none. */
+  definitions?: number;
 }
 
 /**

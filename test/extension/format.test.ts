@@ -19,6 +19,7 @@ test('request log line', () => {
     formatRequestLog({ ...p, outcome: 'cancelled' }, 'src/a.ts'),
     'complete src/a.ts prompt=120 cached=96 gen=12 42ms cpu hawk cancelled',
   );
+  assert.equal(formatRequestLog({ ...p, definitions: 2 }, 'a.ts'), 'complete a.ts prompt=120 cached=96 gen=12 42ms cpu hawk ok defs=2');
 });
 
 test('fileOf', () => {

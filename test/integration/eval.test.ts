@@ -114,6 +114,23 @@ test("eval recall: a value inside Griffin's attention window comes through the p
   assert.equal(out.results.control[d].accuracy, 0);
 });
 
+test('eval recall: beyond the window the product feeds the definition and types the value; the state alone does not', () => {
+  type Cell = { accuracy: number };
+  const d = 1024;
+  const out = evalJson<{
+    methods: string[];
+    results: Record<string, Record<string, Cell>>;
+    byMethod: Record<string, Record<string, Record<string, Cell>>>;
+  }>('recall', '--arch', 'griffin', '--distances', String(d), '--samples', '2', ...SHORT);
+  assert.deepEqual(out.methods, ['product', 'no-defs']);
+  assert.deepEqual(out.results, out.byMethod.product);
+  const p = out.byMethod.product!;
+  assert.ok(p.same![d]!.accuracy >= 1 / 2 && p.cross![d]!.accuracy >= 1 / 2, JSON.stringify(p));
+  assert.equal(p.control![d]!.accuracy, 0);
+  const alone = out.byMethod['no-defs']!;
+  assert.ok(alone.same![d]!.accuracy < p.same![d]!.accuracy, JSON.stringify(alone));
+});
+
 test('eval extrapolation: every window scores the same tokens; bits per byte plausible', () => {
   type W = { factor: number; windowTokens: number; bitsPerByte: number; tokens: number; bytes: number };
   const out = evalJson<{ metric: string; trainLength: number; regions: number; scoredTokens: number; windows: W[] }>(

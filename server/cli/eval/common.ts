@@ -56,6 +56,21 @@ export function intList(name: string, value: string, min: number): number[] {
   return items.map((s) => intOption(name, s, min));
 }
 
+/** A comma list of names from `known` (`--name a,b`), in the order given, duplicates dropped;
+ *  `fallback` when the option is absent. Unknown names and an empty list are usage errors. */
+export function parseNameList<T extends string>(name: string, value: string | undefined, known: readonly T[], fallback: readonly T[]): T[] {
+  if (value === undefined) return [...fallback];
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const n of names)
+    if (!(known as readonly string[]).includes(n))
+      throw new UsageError(`--${name}: unknown ${JSON.stringify(n)}; expected a comma list of ${known.join(', ')}`);
+  if (names.length === 0) throw new UsageError(`--${name} needs at least one of ${known.join(', ')}`);
+  return [...new Set(names as T[])];
+}
+
 export async function withSession<T>(
   io: CliIO,
   o: { arch: string; ep: ReturnType<typeof parseEvalArgs>['ep']; models?: string },

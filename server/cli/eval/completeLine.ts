@@ -27,6 +27,14 @@ export interface LineCompletion {
   raw: string;
   latencyMs: number;
   layout: CompletionLayout | undefined;
+  /** The definition lines the engine fed before the cursor's line. */
+  definitions: string[];
+}
+
+/** What an evaluation changes in the product's request: a forced layout, no definitions. */
+export interface RequestOverrides {
+  layout?: CompletionLayout;
+  definitions?: boolean;
 }
 
 /** The ghost text's first line at `offset` of a document `text` named `docPath` ('' when nothing is shown). */
@@ -36,10 +44,10 @@ export async function completeLine(
   languageId: string,
   text: string,
   offset: number,
-  layout?: CompletionLayout,
+  overrides: RequestOverrides = {},
 ): Promise<LineCompletion> {
   const ctx = buildContext(text, offset, languageId);
-  if (shouldSkipAutoTrigger(ctx)) return { completion: '', raw: '', latencyMs: 0, layout: undefined };
+  if (shouldSkipAutoTrigger(ctx)) return { completion: '', raw: '', latencyMs: 0, layout: undefined, definitions: [] };
   const uri = `statewise-eval:///${++docs}/${docPath}`;
   await engine.request('openDocument', { uri, path: docPath, text, version: 1 });
   try {
@@ -50,11 +58,17 @@ export async function completeLine(
       ctx,
       settings,
       manual: false,
-      layout,
+      ...overrides,
     });
     const r = await engine.request('complete', params);
     const raw = r.completions[0] ?? '';
-    return { completion: postprocess(raw, ctx, mode).split('\n')[0]!, raw, latencyMs: r.latencyMs, layout: r.layout };
+    return {
+      completion: postprocess(raw, ctx, mode).split('\n')[0]!,
+      raw,
+      latencyMs: r.latencyMs,
+      layout: r.layout,
+      definitions: r.definitions ?? [],
+    };
   } finally {
     await engine.request('closeDocument', { uri });
   }

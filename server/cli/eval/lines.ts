@@ -1,24 +1,24 @@
 // statewise eval lines: cursors of the kinds a user types at (cursors.ts), in held-out files, the
 // rest of the line deleted. Each cursor is completed by every method in one run, on the same inputs:
 // - `product`: the product's path (the request the editor sends, the model's measured layout, filters);
+// - `no-defs`: the same without the definitions fed from beyond the model's view (the state alone);
 // - a forced layout (`plain`, `fim`, `suffix-first`): the same path with that prompt layout;
 // - `baseline`: the trivial baseline, the rest of the most similar earlier line (baseline.ts).
 // Exact match and edit similarity of the first line against the deleted text, per cursor kind.
 import { COMPLETION_LAYOUTS, type CompletionLayout } from '../../protocol/ipc';
 import { seededRng } from '../../engine/sampler';
-import { UsageError } from '../args';
 import type { CliIO } from '../io';
 import { copyEarlierLine } from './baseline';
-import { parseEvalArgs, intOption, modelLabel, pct, report, withSession, COMMON_USAGE } from './common';
+import { parseEvalArgs, intOption, modelLabel, parseNameList, pct, report, withSession, COMMON_USAGE } from './common';
 import { completeLine } from './completeLine';
 import { CURSOR_KINDS, cursorDocument, pickCursors, type Cursor, type CursorKind } from './cursors';
 import { loadEvalFiles, type EvalFile } from './evalSet';
 import { editSimilarity, normalizeLine } from './similarity';
 
-export const LINES_USAGE = `statewise eval lines [--samples N] [--kinds ${CURSOR_KINDS.join(',')}] [--layout product,${COMPLETION_LAYOUTS.join(',')}] [--per-sample] ${COMMON_USAGE}`;
+export const LINES_USAGE = `statewise eval lines [--samples N] [--kinds ${CURSOR_KINDS.join(',')}] [--layout product,no-defs,${COMPLETION_LAYOUTS.join(',')}] [--per-sample] ${COMMON_USAGE}`;
 
-export type Method = 'product' | CompletionLayout | 'baseline';
-export const DEFAULT_METHODS: readonly Method[] = ['product', 'plain', 'baseline'];
+export type Method = 'product' | 'no-defs' | CompletionLayout | 'baseline';
+export const DEFAULT_METHODS: readonly Method[] = ['product', 'no-defs', 'plain', 'baseline'];
 
 export interface Score {
   exactMatch: number;
@@ -36,6 +36,8 @@ export interface LineSample {
   got: Partial<Record<Method, string>>;
   /** The layout the product path used. */
   productLayout?: CompletionLayout;
+  /** The definition lines the product path fed before the cursor's line (when any). */
+  productDefinitions?: string[];
 }
 
 export function scoreOf(truth: string, got: string): { exact: boolean; similarity: number } {
@@ -57,31 +59,15 @@ export function summarize(samples: readonly LineSample[], method: Method): Score
   return { exactMatch: n ? exact / n : 0, editSimilarity: n ? sim / n : 0, shown: n ? shown / n : 0, samples: n };
 }
 
-/** Methods from `--layout` (comma list of product and layouts); the baseline is always added. */
+/** Methods from `--layout` (comma list of product, no-defs and layouts); the baseline is always added. */
 export function parseMethods(value: string | undefined): Method[] {
+  const known: readonly Method[] = ['product', 'no-defs', ...COMPLETION_LAYOUTS];
   if (value === undefined) return [...DEFAULT_METHODS];
-  const names = value
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const known: readonly string[] = ['product', ...COMPLETION_LAYOUTS];
-  for (const n of names)
-    if (!known.includes(n)) throw new UsageError(`--layout: unknown ${JSON.stringify(n)}; expected a comma list of ${known.join(', ')}`);
-  if (names.length === 0) throw new UsageError('--layout needs at least one of product, ' + COMPLETION_LAYOUTS.join(', '));
-  return [...new Set(names as Method[]), 'baseline'];
+  return [...new Set([...parseNameList('layout', value, known, []), 'baseline' as const])];
 }
 
 export function parseKinds(value: string | undefined): CursorKind[] {
-  if (value === undefined) return [...CURSOR_KINDS];
-  const names = value
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const n of names)
-    if (!(CURSOR_KINDS as readonly string[]).includes(n))
-      throw new UsageError(`--kinds: unknown ${JSON.stringify(n)}; expected a comma list of ${CURSOR_KINDS.join(', ')}`);
-  if (names.length === 0) throw new UsageError('--kinds needs at least one kind');
-  return [...new Set(names as CursorKind[])];
+  return parseNameList('kinds', value, CURSOR_KINDS, CURSOR_KINDS);
 }
 
 export async function evalLines(
@@ -100,9 +86,13 @@ export async function evalLines(
         s.got.baseline = normalizeLine(copyEarlierLine(doc.text.slice(0, doc.offset)));
         continue;
       }
-      const r = await completeLine(engine, f.path, f.lang, doc.text, doc.offset, m === 'product' ? undefined : m);
+      const overrides = m === 'product' ? {} : m === 'no-defs' ? { definitions: false } : { layout: m };
+      const r = await completeLine(engine, f.path, f.lang, doc.text, doc.offset, overrides);
       s.got[m] = normalizeLine(r.completion);
-      if (m === 'product') s.productLayout = r.layout;
+      if (m === 'product') {
+        s.productLayout = r.layout;
+        if (r.definitions.length) s.productDefinitions = r.definitions;
+      }
     }
     out.push(s);
   }
@@ -149,6 +139,7 @@ export async function linesCommand(args: string[], io: CliIO): Promise<number> {
     >;
     const main = methods[0]!;
     const layouts = [...new Set(samples.map((x) => x.productLayout).filter(Boolean))];
+    const withDefinitions = samples.filter((x) => x.productDefinitions).length;
     const out = {
       metric: 'lines',
       arch: s.load.arch,
@@ -158,6 +149,8 @@ export async function linesCommand(args: string[], io: CliIO): Promise<number> {
       files: files.length,
       methods,
       productLayout: layouts.join(','),
+      /** Cursors where the product fed definitions from beyond the model's view. */
+      withDefinitions,
       // the first method's figures at the top level (the product's unless --layout says otherwise)
       ...overall[main],
       overall,
@@ -169,7 +162,9 @@ export async function linesCommand(args: string[], io: CliIO): Promise<number> {
       io,
       o.json,
       out,
-      `${out.arch} (${out.model}; product layout: ${out.productLayout || 'not run'}), ${samples.length} cursors in ${files.length} files, seed ${o.seed}, ${(out.ms / 1000).toFixed(1)} s\n` +
+      `${out.arch} (${out.model}; product layout: ${out.productLayout || 'not run'}), ${samples.length} cursors in ${files.length} files, seed ${o.seed}, ${(out.ms / 1000).toFixed(1)} s` +
+        (methods.includes('product') ? `; definitions fed at ${withDefinitions} cursors` : '') +
+        '\n' +
         linesTable(kinds, methods, byKind, overall),
     );
   });

@@ -14,9 +14,9 @@ import { gunzipSync } from 'node:zlib';
 import { excerptBlocks } from '../../engine/askExcerpt';
 import { splitLines } from '../../engine/document';
 import { seededRng, type Rng } from '../../engine/sampler';
-import { CliError, UsageError } from '../args';
+import { CliError } from '../args';
 import type { CliIO } from '../io';
-import { COMMON_USAGE, intOption, modelFiles, modelLabel, parseEvalArgs, pct, report, withSession } from './common';
+import { COMMON_USAGE, intOption, modelFiles, modelLabel, parseEvalArgs, parseNameList, pct, report, withSession } from './common';
 import { loadEvalFiles } from './evalSet';
 
 export const QA_LAYOUTS = ['product', 'plain', 'excerpt', 'baseline'] as const;
@@ -79,16 +79,7 @@ export function containsMatch(answer: string, gold: string): boolean {
 /** Layouts from `--layout` (a comma list of product, plain, excerpt, baseline), in the order given;
  *  default product, plain, baseline. */
 export function parseQaLayouts(value: string | undefined): QaLayout[] {
-  if (value === undefined) return ['product', 'plain', 'baseline'];
-  const names = value
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const n of names)
-    if (!(QA_LAYOUTS as readonly string[]).includes(n))
-      throw new UsageError(`--layout: unknown ${JSON.stringify(n)}; expected a comma list of ${QA_LAYOUTS.join(', ')}`);
-  if (names.length === 0) throw new UsageError(`--layout needs at least one of ${QA_LAYOUTS.join(', ')}`);
-  return [...new Set(names as QaLayout[])];
+  return parseNameList('layout', value, QA_LAYOUTS, ['product', 'plain', 'baseline']);
 }
 
 /** The trivial answer: the first line of the excerpt's last block (the most important one), trimmed;

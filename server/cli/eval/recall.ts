@@ -5,7 +5,7 @@ import { seededRng } from '../../engine/sampler';
 import type { EngineLike } from '../../lsp/engineClient';
 import { UsageError } from '../args';
 import type { CliIO } from '../io';
-import { COMMON_USAGE, intList, intOption, modelFiles, modelLabel, parseEvalArgs, pct, report, withSession } from './common';
+import { COMMON_USAGE, intList, intOption, modelFiles, modelLabel, parseEvalArgs, parseNameList, pct, report, withSession } from './common';
 import { completeLine } from './completeLine';
 import { loadEvalFiles, type EvalFile } from './evalSet';
 import { editSimilarity } from './similarity';
@@ -18,7 +18,12 @@ import { buildRecallCase, fillerFrom, recallKey, recalled, recalledLiteral, VARI
  *  the control's). */
 export const DEFAULT_DISTANCES = [128, 512, 2048, 8192, 32768];
 
-export const RECALL_USAGE = `statewise eval recall [--distances ${DEFAULT_DISTANCES.join(',')}] [--variants same,cross,control] [--samples N] [--logprob] [--per-sample] ${COMMON_USAGE}`;
+/** `product`: the product's path (with the definitions it feeds from beyond the model's view);
+ *  `no-defs`: the same request with the state alone, what the model itself carries. */
+export const RECALL_METHODS = ['product', 'no-defs'] as const;
+export type RecallMethod = (typeof RECALL_METHODS)[number];
+
+export const RECALL_USAGE = `statewise eval recall [--distances ${DEFAULT_DISTANCES.join(',')}] [--variants same,cross,control] [--methods product,no-defs] [--samples N] [--logprob] [--per-sample] ${COMMON_USAGE}`;
 
 const LANGS = ['typescript', 'javascript', 'python'];
 
@@ -44,11 +49,12 @@ export function sampleCases(
   return variants.map((variant) => buildRecallCase({ variant, lang, ...key, distance, filler, count }));
 }
 
-async function runCase(engine: EngineLike, c: RecallCase, fingerprint: string): Promise<string> {
+async function runCase(engine: EngineLike, c: RecallCase, fingerprint: string, method: RecallMethod): Promise<string> {
   // same/control: no workspace (the zero state); cross: the definition and filler files
   const files = c.workspace;
   await engine.request('setWorkspace', { fingerprint: files.length ? fingerprint : 'recall:none', files });
-  const { completion } = await completeLine(engine, c.document.path, c.lang, c.document.text, c.document.text.length);
+  const overrides = method === 'no-defs' ? { definitions: false } : {};
+  const { completion } = await completeLine(engine, c.document.path, c.lang, c.document.text, c.document.text.length, overrides);
   return completion;
 }
 
@@ -65,19 +71,16 @@ async function valueLogProb(engine: EngineLike, c: RecallCase, count: (t: string
 export async function recallCommand(args: string[], io: CliIO): Promise<number> {
   const o = parseEvalArgs(args, {
     distances: { type: 'string', default: DEFAULT_DISTANCES.join(',') },
-    variants: { type: 'string', default: VARIANTS.join(',') },
+    variants: { type: 'string' },
+    methods: { type: 'string' },
     samples: { type: 'string', default: '4' },
     'per-sample': { type: 'boolean', default: false },
     logprob: { type: 'boolean', default: false },
   });
   const logprob = o.values.logprob === true;
   const distances = intList('distances', o.values.distances as string, 1);
-  const variants = (o.values.variants as string)
-    .split(',')
-    .map((v) => v.trim())
-    .filter(Boolean) as Variant[];
-  for (const v of variants)
-    if (!VARIANTS.includes(v)) throw new UsageError(`--variants: unknown ${JSON.stringify(v)} (available: ${VARIANTS.join(', ')})`);
+  const variants = parseNameList('variants', o.values.variants as string | undefined, VARIANTS, VARIANTS);
+  const methods = parseNameList('methods', o.values.methods as string | undefined, RECALL_METHODS, RECALL_METHODS);
   const n = intOption('samples', o.values.samples as string, 1);
   const files = loadEvalFiles(io, o.files, o.maxBytes);
   const byLang = new Map<string, EvalFile[]>();
@@ -87,11 +90,13 @@ export async function recallCommand(args: string[], io: CliIO): Promise<number> 
   return withSession(io, o, async (s) => {
     const t0 = performance.now();
     const { count } = modelFiles(s);
-    const results: Record<
-      string,
-      Record<string, { accuracy: number; editSimilarity: number; samples: number; meanDistance: number; valueLogProb?: number }>
-    > = {};
+    type Cell = { accuracy: number; editSimilarity: number; samples: number; meanDistance: number; valueLogProb?: number };
+    const byMethod = Object.fromEntries(methods.map((m) => [m, {} as Record<string, Record<string, Cell>>])) as Record<
+      RecallMethod,
+      Record<string, Record<string, Cell>>
+    >;
     const perSample: {
+      method: RecallMethod;
       variant: Variant;
       distance: number;
       lang: string;
@@ -101,41 +106,48 @@ export async function recallCommand(args: string[], io: CliIO): Promise<number> 
       correct: boolean;
       valueLogProb?: number;
     }[] = [];
-    for (const v of variants) results[v] = {};
+    for (const m of methods) for (const v of variants) byMethod[m][v] = {};
+    const cellKey = (m: RecallMethod, v: Variant) => `${m}/${v}`;
     for (const d of distances) {
-      const hits = new Map(variants.map((v) => [v, { ok: 0, sim: 0, dist: 0, lp: 0 }]));
+      const hits = new Map<string, { ok: number; sim: number; dist: number; lp: number }>();
+      for (const m of methods) for (const v of variants) hits.set(cellKey(m, v), { ok: 0, sim: 0, dist: 0, lp: 0 });
       for (let i = 0; i < n; i++) {
         for (const c of sampleCases(byLang, o.seed, d, i, variants, count)) {
-          const completion = await runCase(s.engine, c, `recall:${o.seed}:${d}:${i}:${c.variant}`);
-          const correct = recalled(completion, c.value);
-          const h = hits.get(c.variant)!;
-          h.ok += correct ? 1 : 0;
-          h.sim += editSimilarity(recalledLiteral(completion), c.value);
-          h.dist += c.distance;
+          // the value's log-probability reads the state alone: the same for every method
           const lp = logprob ? await valueLogProb(s.engine, c, count) : undefined;
-          h.lp += lp ?? 0;
-          perSample.push({
-            variant: c.variant,
-            distance: c.distance,
-            lang: c.lang,
-            name: c.name,
-            value: c.value,
-            completion,
-            correct,
-            ...(lp === undefined ? {} : { valueLogProb: lp }),
-          });
+          for (const m of methods) {
+            const completion = await runCase(s.engine, c, `recall:${o.seed}:${d}:${i}:${c.variant}`, m);
+            const correct = recalled(completion, c.value);
+            const h = hits.get(cellKey(m, c.variant))!;
+            h.ok += correct ? 1 : 0;
+            h.sim += editSimilarity(recalledLiteral(completion), c.value);
+            h.dist += c.distance;
+            h.lp += lp ?? 0;
+            perSample.push({
+              method: m,
+              variant: c.variant,
+              distance: c.distance,
+              lang: c.lang,
+              name: c.name,
+              value: c.value,
+              completion,
+              correct,
+              ...(lp === undefined ? {} : { valueLogProb: lp }),
+            });
+          }
         }
       }
-      for (const v of variants) {
-        const h = hits.get(v)!;
-        results[v][d] = {
-          accuracy: h.ok / n,
-          editSimilarity: h.sim / n,
-          samples: n,
-          meanDistance: Math.round(h.dist / n),
-          ...(logprob ? { valueLogProb: h.lp / n } : {}),
-        };
-      }
+      for (const m of methods)
+        for (const v of variants) {
+          const h = hits.get(cellKey(m, v))!;
+          byMethod[m][v][d] = {
+            accuracy: h.ok / n,
+            editSimilarity: h.sim / n,
+            samples: n,
+            meanDistance: Math.round(h.dist / n),
+            ...(logprob ? { valueLogProb: h.lp / n } : {}),
+          };
+        }
     }
     const out = {
       metric: 'recall',
@@ -145,24 +157,29 @@ export async function recallCommand(args: string[], io: CliIO): Promise<number> 
       seed: o.seed,
       distances,
       variants,
-      results,
+      methods,
+      // the first method's cells (the product's unless --methods says otherwise), then each method's
+      results: byMethod[methods[0]!],
+      byMethod,
       ms: Math.round(performance.now() - t0),
       ...(o.values['per-sample'] ? { perSample } : {}),
     };
+    const w = logprob ? 22 : 14;
+    const cols = methods.flatMap((m) => variants.map((v) => ({ m, v, label: methods.length > 1 ? `${v} ${m}` : v })));
     const table = [
-      `${out.arch} recall, ${n} samples per cell (exact match of the value; in brackets: edit similarity of the string typed${logprob ? ', mean log-prob per value token' : ''}; control = no definition, the guessing floor, ~0 %):`,
-      ['distance', ...variants].map((x) => x.padStart(logprob ? 22 : 14)).join(' '),
+      `${out.arch} recall, ${n} samples per cell (exact match of the value; in brackets: edit similarity of the string typed${logprob ? ', mean log-prob per value token (the state alone)' : ''}; control = no definition, the guessing floor, ~0 %; product = with the definitions the engine feeds from beyond the model's view, no-defs = the state alone):`,
+      ['distance', ...cols.map((c) => c.label)].map((x) => x.padStart(Math.max(w, 18))).join(' '),
     ];
     for (const d of distances)
       table.push(
         [
           String(d),
-          ...variants.map(
-            (v) =>
-              `${pct(results[v][d].accuracy)} (${results[v][d].editSimilarity.toFixed(2)}${logprob ? `, ${results[v][d].valueLogProb!.toFixed(2)}` : ''})`,
-          ),
+          ...cols.map(({ m, v }) => {
+            const r = byMethod[m][v][d]!;
+            return `${pct(r.accuracy)} (${r.editSimilarity.toFixed(2)}${logprob ? `, ${r.valueLogProb!.toFixed(2)}` : ''})`;
+          }),
         ]
-          .map((x) => x.padStart(logprob ? 22 : 14))
+          .map((x) => x.padStart(Math.max(w, 18)))
           .join(' '),
       );
     return report(io, o.json, out, table.join('\n'));

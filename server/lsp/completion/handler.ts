@@ -42,7 +42,7 @@ export interface CompletionDeps {
 }
 
 type Outcome = RequestLogParams['outcome'];
-type Stats = Pick<CompleteResult, 'promptTokens' | 'cachedTokens' | 'generatedTokens'> & { ep?: string; arch?: string };
+type Stats = Pick<CompleteResult, 'promptTokens' | 'cachedTokens' | 'generatedTokens' | 'definitions'> & { ep?: string; arch?: string };
 
 /**
  * The document offset of an LSP position, or undefined when the position lies outside the
@@ -158,6 +158,7 @@ export class CompletionHandler {
       ep: stats?.ep ?? loaded?.ep ?? '',
       arch: stats?.arch ?? loaded?.arch ?? '',
       outcome,
+      ...(stats?.definitions?.length ? { definitions: stats.definitions.length } : {}),
     };
     notify(this.deps.connection, RequestLogNotification.method, params);
   }

@@ -18,6 +18,8 @@ export interface CompletionRequestInput {
   manual: boolean;
   /** Evaluation only: force a prompt layout instead of the model's measured choice. */
   layout?: CompletionLayout;
+  /** Evaluation only: false leaves out the definitions from beyond the model's view (the state alone). */
+  definitions?: boolean;
 }
 
 export interface CompletionRequest {
@@ -43,6 +45,7 @@ export function buildCompletionRequest(i: CompletionRequestInput): CompletionReq
       topP: s['completion.topP'],
       n: i.manual ? MANUAL_ALTERNATIVES : 1,
       ...(i.layout ? { layout: i.layout } : {}),
+      ...(i.definitions === false ? { definitions: false } : {}),
     },
   };
 }

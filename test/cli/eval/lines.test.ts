@@ -111,7 +111,8 @@ test('summarize: rates per method over samples; shown counts non-empty completio
 });
 
 test('parseMethods / parseKinds: defaults, the baseline always, unknown names refused', () => {
-  assert.deepEqual(parseMethods(undefined), ['product', 'plain', 'baseline']);
+  assert.deepEqual(parseMethods(undefined), ['product', 'no-defs', 'plain', 'baseline']);
+  assert.deepEqual(parseMethods('no-defs'), ['no-defs', 'baseline']);
   assert.deepEqual(parseMethods('fim, product,fim'), ['fim', 'product', 'baseline']);
   assert.throws(() => parseMethods('psm'), /unknown "psm"/);
   assert.throws(() => parseMethods(','), /at least one/);
