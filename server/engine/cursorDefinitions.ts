@@ -28,6 +28,12 @@ const KEYWORD_DEF = /^(?:export[ \t]+)?(?:declare[ \t]+)?(?:const|type)[ \t]+([A
 const CONSTANT_DEF = /^([A-Z][A-Z0-9_]*[A-Z0-9])[ \t]*(?::[^=]*)?=(?![=>])/; // Python's constants by convention
 const DEFINING = /(?:const|let|var|function\*?|def|class|interface|type|enum)[ \t]+$/;
 const BLOCK_DEF = /(?:function\*?|def|class|interface|enum)[ \t]+([A-Za-z_$][A-Za-z0-9_$]*)/;
+// A top-level function's signature on one line, its block opened at the end of it
+const PARAMS = '\\((?:[^()]|\\([^()]*\\))*\\)';
+const JS_FUNCTION = new RegExp(
+  `^((?:export[ \\t]+)?(?:default[ \\t]+)?(?:async[ \\t]+)?function\\*?[ \\t]+([A-Za-z_$][A-Za-z0-9_$]*)[ \\t]*(?:<[^<>]*>)?[ \\t]*${PARAMS}[ \\t]*(?::[^{]*)?)\\{[ \\t]*$`,
+);
+const PY_FUNCTION = new RegExp(`^((?:async[ \\t]+)?def[ \\t]+([A-Za-z_][A-Za-z0-9_]*)[ \\t]*${PARAMS}[ \\t]*(?:->[^:]+)?:)[ \\t]*$`);
 
 // Names a definition line never helps with: keywords and the runtime's own objects.
 const COMMON = new Set(
@@ -39,13 +45,25 @@ JSON Map Math Number Object Promise RegExp Set String Symbol console document mo
 print len range str int dict list tuple float bool isinstance`.split(/\s+/),
 );
 
-/** The name a top-level line defines for good in one line that opens no block, else undefined. */
-export function definedName(line: string): string | undefined {
+/** What a top-level line defines and the line to feed for it: a name defined for good in one line
+ *  that opens no block, as it is; a function whose signature fits the line, as a one-line definition
+ *  with an empty body (`function f(a, b) {}`, `def f(a, b): ...`), so the next line reads as the next
+ *  statement. Else undefined. */
+export function definition(line: string): { name: string; text: string } | undefined {
   if (line.length > MAX_LINE) return undefined;
-  const body = line.trimEnd();
+  const body = line.trimEnd().replace(/\r$/, '');
+  const f = JS_FUNCTION.exec(body);
+  if (f) return { name: f[2]!, text: `${f[1]!.trimEnd()} {}` };
+  const d = PY_FUNCTION.exec(body);
+  if (d) return { name: d[2]!, text: `${d[1]} ...` };
   if (/[{([,:\\]$/.test(body) || /=>[ \t]*\{?$/.test(body)) return undefined; // opens a block or continues
-  const m = KEYWORD_DEF.exec(line) ?? CONSTANT_DEF.exec(line);
-  return m ? m[1] : undefined;
+  const m = KEYWORD_DEF.exec(body) ?? CONSTANT_DEF.exec(body);
+  return m ? { name: m[1]!, text: body.trim() } : undefined;
+}
+
+/** The name `definition` finds in a line, else undefined. */
+export function definedName(line: string): string | undefined {
+  return definition(line)?.name;
 }
 
 /** Identifiers the cursor's line names before the cursor, nearest the cursor first: no property
@@ -76,12 +94,12 @@ export function indexDefinitions(files: readonly { path: string; text: string }[
   const index = new Map<string, IndexedDefinition[]>();
   for (const f of files) {
     for (const line of f.text.split('\n')) {
-      const name = definedName(line);
-      if (!name) continue;
-      const defs = index.get(name) ?? [];
+      const def = definition(line);
+      if (!def) continue;
+      const defs = index.get(def.name) ?? [];
       if (defs.length === PER_NAME) defs.shift();
-      defs.push({ path: f.path, line: line.trim() });
-      index.set(name, defs);
+      defs.push({ path: f.path, line: def.text });
+      index.set(def.name, defs);
     }
   }
   return index;
@@ -123,9 +141,10 @@ export function cursorDefinitions(p: CursorDefinitionsInput): string[] {
     const text = p.line(i);
     for (const name of open) {
       if (!text.includes(name)) continue;
-      if (definedName(text) === name) {
+      const def = definition(text);
+      if (def?.name === name) {
         open.delete(name);
-        if (seen + p.tokens(i) > p.view) found.set(name, text.trim()); // out of view: the model needs it
+        if (seen + p.tokens(i) > p.view) found.set(name, def.text); // out of view: the model needs it
       } else if (BLOCK_DEF.exec(text)?.[1] === name) open.delete(name); // the document's own function or class
     }
     seen += p.tokens(i);

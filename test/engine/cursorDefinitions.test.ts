@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import {
   cursorDefinitions,
   definedName,
+  definition,
   exactView,
   indexDefinitions,
   lineNames,
@@ -42,10 +43,27 @@ test('definedName: top-level one-line definitions of names that do not change, o
   assert.equal(definedName('const g = (a) =>'), undefined);
   assert.equal(definedName('const xs = ['), undefined);
   assert.equal(definedName('const v = compute(a,'), undefined);
-  assert.equal(definedName('function f(a) {'), undefined);
-  assert.equal(definedName('def f(a):'), undefined);
+  assert.equal(definedName('class Cart {'), undefined);
+  assert.equal(definedName('  method(a) {'), undefined);
+  assert.equal(definedName('    def inner(a):'), undefined);
   assert.equal(definedName('A == B'), undefined);
   assert.equal(definedName(`const LONG = "${'x'.repeat(MAX_LINE)}";`), undefined);
+});
+
+test('definition: a top-level function whose signature fits its line, fed with an empty body', () => {
+  assert.deepEqual(definition('export async function load(dir: string, n = f(2)): Promise<void> {'), {
+    name: 'load',
+    text: 'export async function load(dir: string, n = f(2)): Promise<void> {}',
+  });
+  assert.deepEqual(definition('function* ids<T>(xs: T[]) {\r'), { name: 'ids', text: 'function* ids<T>(xs: T[]) {}' });
+  assert.deepEqual(definition('def parse(text, *, strict=False) -> Node:'), {
+    name: 'parse',
+    text: 'def parse(text, *, strict=False) -> Node: ...',
+  });
+  assert.deepEqual(definition('async def fetch(url):  '), { name: 'fetch', text: 'async def fetch(url): ...' });
+  assert.equal(definition('function split(a,'), undefined); // the signature goes on
+  assert.equal(definition('function f(a) { return a; }'), undefined); // a body on the line: not a signature
+  assert.deepEqual(definition('const K = 1;'), { name: 'K', text: 'const K = 1;' });
 });
 
 test('lineNames: nearest the cursor first, no properties, keywords or the name being defined', () => {
@@ -63,11 +81,12 @@ test('cursorDefinitions: a definition beyond the view is fed, one inside it is n
   assert.deepEqual(at(['const KK = 1;  ', 'f(KK'], 0), ['const KK = 1;']); // trimmed
 });
 
-test('cursorDefinitions: the nearest definition above wins; a function of the document hides the workspace', () => {
+test('cursorDefinitions: the nearest definition above wins; a function or class of the document comes before the workspace', () => {
   const lines = ['const KK = 1;', ...filler(30), 'const KK = 2;', ...filler(30), 'use(KK'];
   assert.deepEqual(at(lines, 100), ['const KK = 2;']);
   const workspace = indexDefinitions([{ path: 'src/k.ts', text: 'export const fmt = 3;\n' }]);
-  assert.deepEqual(at(['function fmt(x) {', ...filler(40), 'print(fmt('], 100, 10, { workspace }), []);
+  assert.deepEqual(at(['function fmt(x) {', ...filler(40), 'print(fmt('], 100, 10, { workspace }), ['function fmt(x) {}']);
+  assert.deepEqual(at(['class fmt {', ...filler(40), 'print(fmt('], 100, 10, { workspace }), []);
   assert.deepEqual(at([...filler(40), 'print(fmt('], 100, 10, { workspace }), ['export const fmt = 3;']);
 });
 
