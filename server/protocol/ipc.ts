@@ -138,6 +138,16 @@ export interface CompleteResult {
   layout: CompletionLayout;
   /** With `topTokens`: the most likely first tokens after the prompt (before healing restricts them). */
   top?: { text: string; p: number }[];
+  /** Set once a state over the checkpoint cap was stored since the model loaded. */
+  stateOverCap?: StateOverCap;
+}
+
+/** A model state larger than the whole document checkpoint cap (from `maxStateMB`): the first one
+ *  stored since the model loaded. Only the most recently used checkpoint is kept then, over the cap,
+ *  so a completion away from the last line used re-reads the document. */
+export interface StateOverCap {
+  bytes: number;
+  capBytes: number;
 }
 
 export interface ScoreParams {
@@ -209,6 +219,7 @@ export interface InfoResult {
   foldCheckpoints?: number;
   foldCacheBytes?: number;
   workspace?: WorkspaceResult & { fingerprint: string };
+  stateOverCap?: StateOverCap;
 }
 
 export interface RequestMap {
