@@ -1,6 +1,7 @@
 // Maps the status the server pushes (`statewise/status`) and the user's enable switches to the status
 // bar's text and tooltip. Pure (no vscode import), so every state is unit-tested without VS Code.
 import type { StatusParams } from '../server/protocol/lsp';
+import { formatBytes } from './format';
 
 export interface StatusContext {
   /** The active editor's language is switched off explicitly (`statewise.enable[lang] === false`). */
@@ -35,7 +36,8 @@ export function renderStatus(params: StatusParams | undefined, ctx: StatusContex
     case 'indexing':
       return { text: `$(sync~spin) ${NAME}${percent(p.progress)}`, tooltip };
     case 'ready':
-      return { text: `$(check) ${NAME}${engine(p)}`, tooltip };
+      // a state over the memory cap: still ready, but warn (completions may re-read the document)
+      return { text: `$(check) ${NAME}${engine(p)}`, tooltip, ...(p.stateOverCap ? { severity: 'warning' as const } : {}) };
     case 'slow':
       return { text: `$(watch) ${NAME}`, tooltip, severity: 'warning' };
     case 'error':
@@ -73,6 +75,14 @@ function tooltipLines(p: StatusParams, ctx: StatusContext): string[] {
   if (p.ep) lines.push(`Execution provider: ${p.ep}${jobs(p)}`);
   if (p.epReason) lines.push(`Why: ${p.epReason}`);
   if (p.lastLatencyMs !== undefined) lines.push(`Last completion: ${Math.round(p.lastLatencyMs)} ms`);
+  if (p.stateOverCap) {
+    const { bytes, capBytes } = p.stateOverCap;
+    lines.push(
+      `Memory: a model state of ${formatBytes(bytes)} is over the ${formatBytes(capBytes)} cap on document checkpoints; ` +
+        'only the most recent is kept, so completions away from the last line re-read the whole document. ' +
+        'Raise statewise.engine.maxMemoryMB to keep more.',
+    );
+  }
   lines.push('Click for the Statewise menu.');
   return lines;
 }

@@ -2,6 +2,11 @@
 // hash over (root state id, tokens). Lookup finds the longest cached prefix of a stream; an LRU keeps
 // the total under a memory cap. Because keys are content hashes, an edit above a checkpoint simply
 // makes it unreachable; nothing has to be invalidated by hand.
+//
+// The cap is soft by one state: the most recently used checkpoint is never evicted, so a state
+// larger than the whole cap (an ALiBi KV cache at 32k tokens) is kept alone rather than dropped as
+// it is stored, which made every keystroke re-read the document. `onOverCap` hears of each such put.
+import type { StateOverCap } from '../protocol/ipc';
 import { type State, stateBytes } from './model';
 
 /** Incremental 53-bit hash of a token sequence (two 32-bit multiplicative mixes). */
@@ -36,7 +41,10 @@ interface Entry {
 export class CheckpointStore {
   private readonly map = new Map<string, Entry>(); // insertion order = LRU order
   private total = 0;
-  constructor(private capBytes: number) {}
+  constructor(
+    private capBytes: number,
+    private readonly onOverCap: (o: StateOverCap) => void = () => {},
+  ) {}
 
   get bytes(): number {
     return this.total;
@@ -55,6 +63,7 @@ export class CheckpointStore {
       return;
     }
     const bytes = stateBytes(state);
+    if (bytes > this.capBytes) this.onOverCap({ bytes, capBytes: this.capBytes });
     this.map.set(key, { state, bytes, tokens });
     this.total += bytes;
     this.evict();
@@ -94,9 +103,10 @@ export class CheckpointStore {
     this.map.set(key, e);
   }
 
+  /** Least recently used first, down to the cap, but never the most recently used entry. */
   private evict(): void {
     for (const [k, e] of this.map) {
-      if (this.total <= this.capBytes) break;
+      if (this.total <= this.capBytes || this.map.size === 1) break;
       this.map.delete(k);
       this.total -= e.bytes;
     }

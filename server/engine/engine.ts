@@ -29,6 +29,7 @@ import type {
   OpenParams,
   ScoreParams,
   ScoreResult,
+  StateOverCap,
   WorkspaceParams,
   WorkspaceResult,
 } from '../protocol/ipc';
@@ -163,7 +164,9 @@ export class Engine {
   private readonly docs = new Map<string, EngineDocument>();
   /** Documents of recent asks about files that are not open (a few, most recent last). */
   private readonly askDocs = new Map<string, { text: string; doc: EngineDocument }>();
-  private readonly store = new CheckpointStore(256 * 2 ** 20);
+  private readonly store = new CheckpointStore(256 * 2 ** 20, (o) => this.noteOverCap(o));
+  /** The first document state over the checkpoint cap since the model loaded (warned once). */
+  private overCap?: StateOverCap;
   /** Workspace fold checkpoints (file boundaries), up to half of maxStateMB; documents get the rest. */
   private readonly folds = new FoldStore(128 * 2 ** 20);
   private readonly priority = new Priority();
@@ -203,6 +206,7 @@ export class Engine {
     this.loadParams = p;
     this.root = undefined;
     this.workspaceGen++;
+    this.overCap = undefined;
     this.store.clear();
     this.folds.clear();
     this.askDocs.clear();
@@ -495,6 +499,22 @@ export class Engine {
     this.store.setCap(Math.max(total - this.folds.bytes, total / 2));
   }
 
+  /** Once per model load: a state alone is over the document checkpoint cap (checkpoints.ts keeps
+   *  the most recent one anyway); logged, and in info() and every CompleteResult for the status. */
+  private noteOverCap(o: StateOverCap): void {
+    if (this.overCap) return;
+    this.overCap = o;
+    const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+    const setting = this.loadParams?.maxStateMB ?? 256;
+    this.log(
+      'warn',
+      `a model state of ${mib(o.bytes)} is larger than the ${mib(o.capBytes)} document checkpoints may hold ` +
+        `(statewise.engine.maxMemoryMB is ${setting}): only the most recent state is kept, over the cap, so a ` +
+        `completion away from the line completed last re-reads the document; raise statewise.engine.maxMemoryMB ` +
+        `(document checkpoints get at least half of it) to keep more`,
+    );
+  }
+
   private summary(r: Root): WorkspaceResult {
     return {
       files: r.files,
@@ -726,6 +746,7 @@ export class Engine {
       arch: m.architecture,
       layout,
       ...(defs.length ? { definitions: defs } : {}),
+      ...(this.overCap ? { stateOverCap: this.overCap } : {}),
     };
   }
 
@@ -776,6 +797,7 @@ export class Engine {
       foldCheckpoints: this.folds.size,
       foldCacheBytes: this.folds.bytes,
       workspace: this.root ? { ...this.summary(this.root), fingerprint: this.root.key } : undefined,
+      ...(this.overCap ? { stateOverCap: this.overCap } : {}),
     };
   }
 }

@@ -2,6 +2,7 @@
 // to last: error, loading, disabled, indexing, slow, ready.
 
 import type { Connection } from 'vscode-languageserver/node';
+import type { StateOverCap } from '../protocol/ipc';
 import { StatusNotification, type JobProviders, type StatusParams } from '../protocol/lsp';
 import { notify } from './notify';
 
@@ -11,18 +12,24 @@ export type ModelPhase =
   | { phase: 'ready'; arch: string; ep: string; providers?: JobProviders; epReason?: string }
   | { phase: 'error'; message: string; arch?: string };
 
+/** The status message's note while a model state is over the memory cap. */
+export const OVER_CAP_NOTE =
+  'a model state is larger than the memory cap (statewise.engine.maxMemoryMB): completions away from the last line re-read the document';
+
 export class StatusReporter {
   private model: ModelPhase = { phase: 'idle' };
   private indexing: { progress: number; detail: string } | undefined;
   private disabled = false;
   private slow = false;
   private lastLatencyMs: number | undefined;
+  private overCap: StateOverCap | undefined;
   private lastSent = '';
 
   constructor(private readonly connection: Connection) {}
 
   setModel(model: ModelPhase): void {
     this.model = model;
+    if (model.phase !== 'ready') this.overCap = undefined; // a load starts with an empty cache
     this.push();
   }
 
@@ -52,6 +59,12 @@ export class StatusReporter {
     this.push();
   }
 
+  /** From each completion result: a state over the engine's memory cap since the model loaded. */
+  setStateOverCap(o: StateOverCap | undefined): void {
+    this.overCap = o;
+    this.push();
+  }
+
   current(): StatusParams {
     const m = this.model;
     const arch = m.phase === 'idle' ? undefined : m.arch;
@@ -71,8 +84,15 @@ export class StatusReporter {
         message: `indexing ${this.indexing.progress}% (${this.indexing.detail})`,
       };
     }
-    if (this.slow) return { ...base, state: 'slow', message: `slow: completions take ~${this.lastLatencyMs} ms (${on})` };
-    return { ...base, state: 'ready', message: this.lastLatencyMs === undefined ? on : `${on} · ${this.lastLatencyMs} ms` };
+    const over = this.overCap ? { stateOverCap: this.overCap } : {};
+    const note = this.overCap ? ` · ${OVER_CAP_NOTE}` : '';
+    if (this.slow) return { ...base, ...over, state: 'slow', message: `slow: completions take ~${this.lastLatencyMs} ms (${on})${note}` };
+    return {
+      ...base,
+      ...over,
+      state: 'ready',
+      message: (this.lastLatencyMs === undefined ? on : `${on} · ${this.lastLatencyMs} ms`) + note,
+    };
   }
 
   /** Sends the status unless the client already has exactly this one. */

@@ -143,6 +143,16 @@ export interface CompleteResult {
   top?: { text: string; p: number }[];
   /** The definition lines fed before the cursor's line, when any. */
   definitions?: string[];
+  /** Set once a state over the checkpoint cap was stored since the model loaded. */
+  stateOverCap?: StateOverCap;
+}
+
+/** A model state larger than the whole document checkpoint cap (from `maxStateMB`): the first one
+ *  stored since the model loaded. Only the most recently used checkpoint is kept then, over the cap,
+ *  so a completion away from the last line used re-reads the document. */
+export interface StateOverCap {
+  bytes: number;
+  capBytes: number;
 }
 
 export interface ScoreParams {
@@ -214,6 +224,7 @@ export interface InfoResult {
   foldCheckpoints?: number;
   foldCacheBytes?: number;
   workspace?: WorkspaceResult & { fingerprint: string };
+  stateOverCap?: StateOverCap;
 }
 
 export interface RequestMap {

@@ -2,7 +2,7 @@
 // client may use these methods too. Ghost text itself is the standard textDocument/inlineCompletion.
 // Direction: ⬅️ server → client notification, ↩️ client → server request.
 
-import type { EngineAskResult } from './ipc';
+import type { EngineAskResult, StateOverCap } from './ipc';
 
 export type ServerState = 'loading' | 'indexing' | 'ready' | 'slow' | 'error' | 'disabled';
 
@@ -21,6 +21,9 @@ export interface StatusParams {
   epReason?: string;
   /** Last measured completion latency (ms), for the status tooltip. */
   lastLatencyMs?: number;
+  /** Ready or slow, and a model state is larger than the memory cap (statewise.engine.maxMemoryMB):
+   *  the engine keeps only its most recent state, so completions elsewhere re-read the document. */
+  stateOverCap?: StateOverCap;
 }
 
 /** ⬅️ `statewise/status`: the server's state; the client only renders it. */
@@ -68,7 +71,7 @@ export interface InfoResult {
   epReason?: string;
   providers?: JobProviders;
   workspace?: { files: number; tokens: number; bytes: number; restored: boolean };
-  engine?: { pid: number; rssBytes: number; stateCacheBytes: number; restarts: number };
+  engine?: { pid: number; rssBytes: number; stateCacheBytes: number; restarts: number; stateOverCap?: StateOverCap };
 }
 
 /** ⬅️ `statewise/log`: one line per completion request, for the output channel. */

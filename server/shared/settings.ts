@@ -84,7 +84,8 @@ export const SETTINGS = [
     minimum: 16,
     maximum: 8192,
     scope: 'machine',
-    description: 'Cap on the memory held by cached model states (document checkpoints).',
+    description:
+      'Cap on the memory held by cached model states: workspace fold checkpoints up to half, document checkpoints the rest. Soft by one state: the most recent document checkpoint is kept even when it alone is larger than the cap (a large ALiBi state); a warning is then logged and shown in the status bar, and completions away from the last line re-read the document.',
   },
   {
     key: 'completion.debounceMs',

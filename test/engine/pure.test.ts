@@ -69,6 +69,30 @@ test('checkpoint store evicts least recently used entries over its memory cap', 
   assert.ok(store.get(h5.key(1)));
 });
 
+test('checkpoint store keeps the most recent state when it alone is over the cap, and reports each such put', () => {
+  const over: { bytes: number; capBytes: number }[] = [];
+  const store = new CheckpointStore(3 * 1024, (o) => over.push(o));
+  const key = (i: number) => {
+    const h = StreamHash.of('r');
+    h.push(i);
+    return h.key(1);
+  };
+  store.put(key(1), 1, st(1));
+  store.put(key(2), 1, st(2));
+  assert.deepEqual(over, []);
+  store.put(key(3), 1, st(3, 1024)); // 4 KiB, over the 3 KiB cap
+  assert.deepEqual(over, [{ bytes: 4096, capBytes: 3072 }]);
+  assert.equal(store.size, 1, 'the older checkpoints make room');
+  assert.equal(store.bytes, 4096, 'over the cap by that one state');
+  assert.ok(store.get(key(3)), 'kept: the next keystroke starts from it');
+  store.setCap(2 * 1024);
+  assert.ok(store.has(key(3)), 'a smaller cap keeps the most recent state too');
+  store.put(key(4), 1, st(4));
+  assert.ok(!store.has(key(3)) && store.has(key(4)), 'once not the most recent, the large state goes');
+  assert.equal(store.bytes, 1024);
+  assert.equal(over.length, 1);
+});
+
 test('sampler: greedy is argmax; sampling respects top-p and bans', () => {
   const logits = new Float32Array([0, 5, 1, 4.9, -3]);
   assert.equal(argmax(logits), 1);

@@ -33,6 +33,13 @@ test('ready shows arch·ep and the tooltip lists message, arch, provider and lat
   }
 });
 
+test('ready with a state over the memory cap: a warning, and the tooltip names the sizes and the setting', () => {
+  const r = renderStatus({ ...ready, stateOverCap: { bytes: 769 * 2 ** 20, capBytes: 128 * 2 ** 20 } }, on);
+  assert.equal(r.text, '$(check) Statewise hawk·cpu');
+  assert.equal(r.severity, 'warning');
+  assert.match(r.tooltip, /769 MB is over the 128 MB cap.*re-read the whole document.*statewise\.engine\.maxMemoryMB/);
+});
+
 test('the tooltip says which provider runs which job and why', () => {
   const split = renderStatus(
     { ...ready, ep: 'cpu+webgpu', providers: { step: 'cpu', keystroke: 'cpu', ingest: 'webgpu' }, epReason: 'auto, median of 5: …' },

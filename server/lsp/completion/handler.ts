@@ -130,6 +130,7 @@ export class CompletionHandler {
       const wall = this.now() - generationStart;
       this.latency.record(wall);
       this.deps.status.setLatency(wall, this.latency.slow);
+      this.deps.status.setStateOverCap(result.stateOverCap);
       if (texts.length > 0) this.cache.set(key, texts[0]!);
       return finish(texts.map(item), texts.length > 0 ? 'ok' : 'empty', result);
     } catch (err) {
