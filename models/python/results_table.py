@@ -129,20 +129,23 @@ def budget_line(trains: dict[str, dict]) -> str:
 
 
 def lines_table(archs: list[str], root: str = ROOT) -> list[str]:
-    """Exact match / edit similarity per cursor kind and method, one block of rows per architecture."""
-    out = []
-    for a in archs:
-        ln = load(os.path.join(root, "results", f"lines-{a}.json"))
-        if ln is None:
-            continue
-        methods = ln["methods"]
-        if not out:
-            out += ["| model | kind | n | " + " | ".join(methods) + " |", "|---|---|---|" + "---|" * len(methods)]
+    """Exact match / edit similarity per cursor kind and method, one block of rows per architecture;
+    the columns are every method any architecture ran ("–" where one did not run it)."""
+    runs = {a: ln for a in archs if (ln := load(os.path.join(root, "results", f"lines-{a}.json")))}
+    methods: list[str] = []
+    for ln in runs.values():
+        methods += [m for m in ln["methods"] if m not in methods]
+    if not runs:
+        return []
+    order = ["product", "no-defs", "plain", "fim", "suffix-first", "baseline"]
+    methods.sort(key=lambda m: order.index(m) if m in order else len(order))
+    out = ["| model | kind | n | " + " | ".join(methods) + " |", "|---|---|---|" + "---|" * len(methods)]
+    for a, ln in runs.items():
         for kind, cell in [*ln["byKind"].items(), ("all", ln["overall"])]:
             label = f"**{a}** ({ln['productLayout']})" if kind == "all" else a
             k = f"**{kind}**" if kind == "all" else kind
-            out.append(f"| {label} | {k} | {cell[methods[0]]['samples']} | " + " | ".join(
-                f"{100 * cell[m]['exactMatch']:.1f} % / {cell[m]['editSimilarity']:.3f}" for m in methods) + " |")
+            out.append(f"| {label} | {k} | {cell[ln['methods'][0]]['samples']} | " + " | ".join(
+                f"{100 * cell[m]['exactMatch']:.1f} % / {cell[m]['editSimilarity']:.3f}" if m in cell else "–" for m in methods) + " |")
     return out
 
 
