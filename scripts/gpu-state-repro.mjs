@@ -12,13 +12,16 @@
 //   gpu-state      only s_out on the GPU (y read on the CPU); s_out fed back 8 times
 // Each prints the y it computed (8 steps) so the variants can be compared with the reference.
 //
-//   node scripts/gpu-state-repro.mjs [--n 1024] [--variants cpu,webgpu,gpu-all,gpu-state]
+//   node scripts/gpu-state-repro.mjs [--n 1024] [--variants cpu,webgpu,gpu-all,gpu-state] [--ort DIR]
+// --ort DIR: a node_modules folder holding another onnxruntime-node version to try (default: the
+// project's).
 // On the GPU machine: source .devkit/setup.sh first (scripts/gpu-bench.sh setup).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
 
 const STEPS = 8;
 
@@ -67,8 +70,10 @@ function toyModel(n) {
 }
 
 // --- one variant, in this process ---------------------------------------------------------------
-async function runVariant(variant, file, n) {
-  const ort = await import('onnxruntime-node');
+async function runVariant(variant, file, n, ortDir) {
+  const ort = ortDir
+    ? await import(pathToFileURL(createRequire(join(ortDir, 'x.js')).resolve('onnxruntime-node')).href)
+    : await import('onnxruntime-node');
   const ep = variant === 'cpu' ? 'cpu' : 'webgpu';
   const opts = { executionProviders: [ep] };
   if (variant === 'gpu-all') opts.preferredOutputLocation = 'gpu-buffer';
@@ -91,7 +96,8 @@ async function runVariant(variant, file, n) {
     if (i > 0 && prev.location !== 'cpu') prev.dispose();
   }
   const ms = performance.now() - t0;
-  console.log(JSON.stringify({ variant, ep, stateLocation: s.location, ys, msPerStep: +(ms / STEPS).toFixed(3) }));
+  const version = ort.env?.versions?.node ?? ort.env?.versions?.common ?? '?';
+  console.log(JSON.stringify({ variant, ep, ort: version, stateLocation: s.location, ys, msPerStep: +(ms / STEPS).toFixed(3) }));
 }
 
 // --- the driver ---------------------------------------------------------------------------------
@@ -101,14 +107,15 @@ async function main() {
     const i = args.indexOf(`--${name}`);
     return i >= 0 ? args[i + 1] : dflt;
   };
-  if (opt('child')) return runVariant(opt('child'), opt('file'), Number(opt('n')));
+  const ortDir = opt('ort');
+  if (opt('child')) return runVariant(opt('child'), opt('file'), Number(opt('n')), ortDir);
   const n = Number(opt('n', '1024'));
   const variants = opt('variants', 'cpu,webgpu,gpu-all,gpu-state').split(',');
   const file = join(mkdtempSync(join(tmpdir(), 'sw-repro-')), 'toy_step.onnx');
   writeFileSync(file, toyModel(n));
   const results = [];
   for (const v of variants) {
-    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', v, '--file', file, '--n', String(n)], {
+    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', v, '--file', file, '--n', String(n), ...(ortDir ? ['--ort', ortDir] : [])], {
       encoding: 'utf8',
       timeout: 120_000,
     });
