@@ -18,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ARCH=${ARCH:-griffin}
-MODELS=.gpumodels
+MODELS=${MODELS:-.gpumodels}
 
 pack() {
   npm run build >/dev/null
