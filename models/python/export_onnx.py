@@ -26,6 +26,7 @@ import onnx
 import torch
 from onnx import TensorProto, helper, numpy_helper
 
+from graph_fold import fold_shapes, op_counts, runtime_shape_nodes
 from manifest_checksums import checksums as file_checksums
 from statewise_models import tokenizer as toklib
 from statewise_models.registry import load_checkpoint
@@ -70,6 +71,15 @@ def export_graph(model, graph: str, path: str, state_names: list[str]):
     if int(torch.__version__.split(".")[0]) >= 2:
         kwargs["dynamo"] = False
     torch.onnx.export(wrapper, (ids, *state), path, dynamic_axes=dyn, **kwargs)
+    # Shape arithmetic that export time knows is folded away (graph_fold.py, issue #17).
+    m = onnx.load(path)
+    n0 = len(m.graph.node)
+    fold_shapes(m)
+    onnx.save(m, path)
+    left = runtime_shape_nodes(m)
+    log(f"{graph}: {n0} -> {len(m.graph.node)} nodes after shape folding; {len(left)} computing shapes at run time")
+    if getattr(model, "gpu_shaped", False):
+        assert not left, f"{graph}: shape computations left at run time: {left[:10]}"
     return inputs, outputs
 
 
@@ -159,6 +169,7 @@ def quantize_nbits(m: onnx.ModelProto, bits: int = 8, block: int = 32) -> onnx.M
 
 def check_ops(m: onnx.ModelProto, graph: str) -> list[str]:
     """The exported graphs must run as plain dataflow (docs/models.md §8.1): no Scan, Loop or If."""
+    log(f"{graph} ops: {op_counts(m)}")
     ops = sorted({n.op_type for n in m.graph.node})
     bad = [o for o in ops if o in ("Scan", "Loop", "If")]
     assert not bad, f"{graph} contains control flow ops {bad}"
