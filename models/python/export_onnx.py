@@ -29,6 +29,7 @@ from onnx import TensorProto, helper, numpy_helper
 from graph_fold import fold_shapes, op_counts, runtime_shape_nodes
 from manifest_checksums import checksums as file_checksums
 from statewise_models import tokenizer as toklib
+from statewise_models.layers import fused_export
 from statewise_models.registry import load_checkpoint
 MAX_WEIGHT_FILE = 23 * 1024 * 1024
 FORMAT = "statewise-model/1"
@@ -70,7 +71,8 @@ def export_graph(model, graph: str, path: str, state_names: list[str]):
     kwargs = dict(input_names=inputs, output_names=outputs, opset_version=17, do_constant_folding=True)
     if int(torch.__version__.split(".")[0]) >= 2:
         kwargs["dynamo"] = False
-    torch.onnx.export(wrapper, (ids, *state), path, dynamic_axes=dyn, **kwargs)
+    with fused_export(getattr(model, "gpu_shaped", False)):
+        torch.onnx.export(wrapper, (ids, *state), path, dynamic_axes=dyn, **kwargs)
     # Shape arithmetic that export time knows is folded away (graph_fold.py, issue #17).
     m = onnx.load(path)
     n0 = len(m.graph.node)

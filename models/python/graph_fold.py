@@ -108,19 +108,46 @@ def _np_eval(node, vals: list) -> list | None:
     return None
 
 
+# com.microsoft ops whose outputs listed here have the shape of their first input (onnx's shape
+# inference does not know them): op -> output indices
+_SAME_SHAPE = {"FastGelu": (0,), "SkipSimplifiedLayerNormalization": (0, 3), "SimplifiedLayerNormalization": (0,)}
+
+
 def _static_shapes(m: onnx.ModelProto, types: dict | None = None) -> dict[str, list]:
-    """Tensor name -> dims (int, or None where unknown or symbolic) from onnx shape inference;
-    `types` (if given) gets tensor name -> element type."""
-    del m.graph.value_info[:]  # the exporter's, stale once anything was folded
-    inferred = onnx.shape_inference.infer_shapes(m)
+    """Tensor name -> dims (int, or None where unknown or symbolic) from onnx shape inference, run on a
+    light copy of the graph (large initializers as typed inputs) and repeated through the com.microsoft
+    nodes of _SAME_SHAPE; `types` (if given) gets tensor name -> element type."""
+    g = m.graph
+    small = [i for i in g.initializer if int(np.prod(i.dims)) <= 64]
+    big = [helper.make_tensor_value_info(i.name, i.data_type, list(i.dims)) for i in g.initializer if int(np.prod(i.dims)) > 64]
+    seeded: dict[str, onnx.ValueInfoProto] = {}
+    for _ in range(200):
+        light = helper.make_graph(list(g.node), g.name, list(g.input) + big, list(g.output), small, value_info=list(seeded.values()))
+        lm = helper.make_model(light, opset_imports=list(m.opset_import), ir_version=m.ir_version)
+        inferred = onnx.shape_inference.infer_shapes(lm)
+        vis = {vi.name: vi for vi in list(inferred.graph.value_info) + list(inferred.graph.input) + list(inferred.graph.output)}
+        grew = False
+        for node in g.node:
+            for i in _SAME_SHAPE.get(node.op_type, ()):
+                src = vis.get(node.input[0])
+                known = src is not None and src.type.tensor_type.HasField("shape") and all(
+                    d.HasField("dim_value") or d.HasField("dim_param") for d in src.type.tensor_type.shape.dim)
+                if i < len(node.output) and node.output[i] and node.output[i] not in seeded and known:
+                    vi = onnx.ValueInfoProto()
+                    vi.CopyFrom(vis[node.input[0]])
+                    vi.name = node.output[i]
+                    seeded[vi.name] = vi
+                    grew = True
+        if not grew:
+            break
     out = {}
-    for vi in list(inferred.graph.value_info) + list(inferred.graph.input) + list(inferred.graph.output):
+    for vi in vis.values():
         t = vi.type.tensor_type
         if types is not None and t.elem_type:
             types[vi.name] = t.elem_type
         if t.HasField("shape"):
             out[vi.name] = [d.dim_value if d.HasField("dim_value") else None for d in t.shape.dim]
-    for init in m.graph.initializer:
+    for init in g.initializer:
         out[init.name] = list(init.dims)
         if types is not None:
             types[init.name] = init.data_type
@@ -223,8 +250,6 @@ def fold_shapes(m: onnx.ModelProto, rounds: int = 50) -> onnx.ModelProto:
     for _ in range(rounds):
         if not _fold_once(m):
             break
-    # value_info of tensors that no longer exist confuses nothing, but stale shapes could: drop all
-    del m.graph.value_info[:]
     return m
 
 
