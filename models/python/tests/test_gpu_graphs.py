@@ -21,8 +21,8 @@ def _shape_chain_model() -> onnx.ModelProto:
     """x [1, T, 8] -> Reshape(x, [1 (static, from Shape), T (dynamic, from Shape), 2, 4]) and
     ConstantOfShape([Shape(x)[0], 2]) + 1, the chains torch.onnx writes for x.reshape(b, t, 2, 4)."""
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, "T", 8])
-    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
-    z = helper.make_tensor_value_info("z", TensorProto.FLOAT, None)
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, "T", 2, 4])
+    z = helper.make_tensor_value_info("z", TensorProto.FLOAT, [1, 2])
     c = lambda name, v: helper.make_node("Constant", [], [name], value=numpy_helper.from_array(np.array(v, dtype=np.int64)))  # noqa: E731
     nodes = [
         helper.make_node("Shape", ["x"], ["s"]),
@@ -67,8 +67,8 @@ def _node_ort():
 
 
 SMALL = {
-    "hawk": dict(vocab_size=512, d_model=64, d_rnn=96, n_layers=3, n_gate_blocks=4, max_chunk=64),
-    "griffin": dict(vocab_size=512, d_model=64, d_rnn=64, n_layers=3, n_gate_blocks=4, n_heads=4, head_dim=16, window=8, max_chunk=64),
+    "hawk": dict(vocab_size=1024, d_model=64, d_rnn=96, n_layers=3, n_gate_blocks=4, max_chunk=64),
+    "griffin": dict(vocab_size=1024, d_model=64, d_rnn=64, n_layers=3, n_gate_blocks=4, n_heads=4, head_dim=16, window=8, max_chunk=64),
 }
 
 
