@@ -77,12 +77,26 @@ def export_graph(model, graph: str, path: str, state_names: list[str]):
     m = onnx.load(path)
     n0 = len(m.graph.node)
     fold_shapes(m)
+    declare_outputs(m, model.cfg.vocab_size, last_only)
     onnx.save(m, path)
     left = runtime_shape_nodes(m)
     log(f"{graph}: {n0} -> {len(m.graph.node)} nodes after shape folding; {len(left)} computing shapes at run time")
     if getattr(model, "gpu_shaped", False):
         assert not left, f"{graph}: shape computations left at run time: {left[:10]}"
     return inputs, outputs
+
+
+def declare_outputs(m: onnx.ModelProto, vocab: int, last_only: bool):
+    """The graph contract's output shapes, where torch's shape inference left made-up names (it
+    cannot see through the com.microsoft nodes): logits [1, V] ([1, T, V] for all positions) and
+    every state_out.<name> the shape of its state_in.<name>."""
+    ins = {v.name: v for v in m.graph.input}
+    for out in m.graph.output:
+        if out.name == "logits":
+            dims = [1, vocab] if last_only else [1, "T", vocab]
+            out.type.CopyFrom(helper.make_tensor_type_proto(TensorProto.FLOAT, dims))
+        elif out.name.startswith("state_out.") and "state_in." + out.name[len("state_out."):] in ins:
+            out.type.CopyFrom(ins["state_in." + out.name[len("state_out."):]].type)
 
 
 def fp16_storage(m: onnx.ModelProto, min_elems: int = 1024) -> onnx.ModelProto:
