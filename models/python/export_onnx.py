@@ -26,8 +26,10 @@ import onnx
 import torch
 from onnx import TensorProto, helper, numpy_helper
 
+from graph_fold import fold_shapes, op_counts, runtime_shape_nodes
 from manifest_checksums import checksums as file_checksums
 from statewise_models import tokenizer as toklib
+from statewise_models.layers import fused_export
 from statewise_models.registry import load_checkpoint
 MAX_WEIGHT_FILE = 23 * 1024 * 1024
 FORMAT = "statewise-model/1"
@@ -69,8 +71,32 @@ def export_graph(model, graph: str, path: str, state_names: list[str]):
     kwargs = dict(input_names=inputs, output_names=outputs, opset_version=17, do_constant_folding=True)
     if int(torch.__version__.split(".")[0]) >= 2:
         kwargs["dynamo"] = False
-    torch.onnx.export(wrapper, (ids, *state), path, dynamic_axes=dyn, **kwargs)
+    with fused_export(getattr(model, "gpu_shaped", False)):
+        torch.onnx.export(wrapper, (ids, *state), path, dynamic_axes=dyn, **kwargs)
+    # Shape arithmetic that export time knows is folded away (graph_fold.py, issue #17).
+    m = onnx.load(path)
+    n0 = len(m.graph.node)
+    fold_shapes(m)
+    declare_outputs(m, model.cfg.vocab_size, last_only)
+    onnx.save(m, path)
+    left = runtime_shape_nodes(m)
+    log(f"{graph}: {n0} -> {len(m.graph.node)} nodes after shape folding; {len(left)} computing shapes at run time")
+    if getattr(model, "gpu_shaped", False):
+        assert not left, f"{graph}: shape computations left at run time: {left[:10]}"
     return inputs, outputs
+
+
+def declare_outputs(m: onnx.ModelProto, vocab: int, last_only: bool):
+    """The graph contract's output shapes, where torch's shape inference left made-up names (it
+    cannot see through the com.microsoft nodes): logits [1, V] ([1, T, V] for all positions) and
+    every state_out.<name> the shape of its state_in.<name>."""
+    ins = {v.name: v for v in m.graph.input}
+    for out in m.graph.output:
+        if out.name == "logits":
+            dims = [1, vocab] if last_only else [1, "T", vocab]
+            out.type.CopyFrom(helper.make_tensor_type_proto(TensorProto.FLOAT, dims))
+        elif out.name.startswith("state_out.") and "state_in." + out.name[len("state_out."):] in ins:
+            out.type.CopyFrom(ins["state_in." + out.name[len("state_out."):]].type)
 
 
 def fp16_storage(m: onnx.ModelProto, min_elems: int = 1024) -> onnx.ModelProto:
@@ -159,6 +185,7 @@ def quantize_nbits(m: onnx.ModelProto, bits: int = 8, block: int = 32) -> onnx.M
 
 def check_ops(m: onnx.ModelProto, graph: str) -> list[str]:
     """The exported graphs must run as plain dataflow (docs/models.md §8.1): no Scan, Loop or If."""
+    log(f"{graph} ops: {op_counts(m)}")
     ops = sorted({n.op_type for n in m.graph.node})
     bad = [o for o in ops if o in ("Scan", "Loop", "If")]
     assert not bad, f"{graph} contains control flow ops {bad}"

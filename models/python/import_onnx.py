@@ -173,6 +173,7 @@ RULES = {
     ("BlockDiagonal", "MatMul"): ("w", _same),
     ("BlockDiagonal", "Add"): ("b", _same),
     ("RMSNorm", "Mul"): ("scale", _minus_one),
+    ("RMSNorm", "SkipSimplifiedLayerNormalization"): ("scale", _minus_one),  # residual add + norm, fused (layers.py)
     ("RGLRU", "Softplus"): ("a_param", _same),
     ("RecurrentBlock", "Mul"): ("conv_w", _same),
     ("RecurrentBlock", "Add"): ("conv_b", _same),

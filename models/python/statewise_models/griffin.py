@@ -71,11 +71,17 @@ class LocalMQA(nn.Module):
         k_new, v_new = self.k(x), self.v(x)  # [B, T, dh]
         keys = torch.cat([k_state.to(k_new.dtype), k_new], dim=1)  # [B, W+T, dh]
         vals = torch.cat([v_state.to(v_new.dtype), v_new], dim=1)
-        ones = torch.ones_like(k_new[:, :, 0])
+        # Positions from the data, not from torch.arange(T): an exported arange of a traced length is a
+        # Shape -> Range chain that onnxruntime runs on the CPU under a GPU provider (issue #17).
+        ones = k_new[:, :, 0] * 0.0 + 1.0  # [B, T]
         val = torch.cat([valid.to(ones.dtype), ones], dim=1)  # [B, W+T]
+        if mode == "step":  # T == 1: every distance is a constant of the graph
+            pos = torch.zeros(1, 1, dtype=up(ones).dtype, device=x.device)
+        else:
+            pos = torch.cumsum(up(ones[:1]), dim=1) - 1.0  # [1, T]: 0 .. T-1, exact in float32
         # distance from query i (at index W+i) to key j; visible when 0 <= d <= W
-        qi = torch.arange(x.shape[1], device=x.device).unsqueeze(1) + self.w
-        kj = torch.arange(keys.shape[1], device=x.device).unsqueeze(0)
+        qi = pos.transpose(0, 1) + float(self.w)  # [T, 1]
+        kj = torch.cat([torch.arange(self.w, device=x.device, dtype=pos.dtype).unsqueeze(0), pos + float(self.w)], dim=1)  # [1, W+T]
         dist = (qi - kj).to(up(q).dtype)  # [T, W+T]
         outside = ((dist < 0) | (dist > self.w)).to(dist.dtype)
         bias = -self.slopes.to(dist.dtype).view(1, -1, 1, 1) * dist.clamp(min=0) - 1e4 * outside  # [1, H, T, W+T]
@@ -94,6 +100,8 @@ class LocalMQA(nn.Module):
 
 class Griffin(LM):
     arch = "griffin"
+    # export_onnx.py asserts that its graphs compute no shapes at run time (graph_fold.py, issue #17)
+    gpu_shaped = True
 
     def blocks(self, cfg: GriffinConfig):
         d = cfg.d_model

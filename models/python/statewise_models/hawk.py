@@ -29,6 +29,8 @@ class HawkConfig:
 
 class Hawk(LM):
     arch = "hawk"
+    # export_onnx.py asserts that its graphs compute no shapes at run time (graph_fold.py, issue #17)
+    gpu_shaped = True
 
     def blocks(self, cfg: HawkConfig):
         d = cfg.d_model

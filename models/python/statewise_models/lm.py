@@ -58,12 +58,24 @@ class Block(nn.Module):
         self.mlp = mlp
         self.n_states = len(mixer.state_shapes())
 
-    def forward(self, x, states: list, mode: str, fast: bool):
-        a, new = self.mixer(self.norm1(x), states, mode, fast)
-        x = x + a
-        if self.mlp is not None:
-            x = x + self.mlp(self.norm2(x))
-        return x, new
+    def forward(self, x, states: list, mode: str, fast: bool, pending=False):
+        """(x + mixer(norm1(x)) (+ mlp(norm2(.))), new states). With `pending` (None or a tensor: the
+        previous block's last residual branch, not yet added to x), the residual adds are left to the
+        next norm (RMSNorm with skip: one SkipSimplifiedLayerNormalization node per add and norm in a
+        fused export) and it returns (x, pending, new states): the block's output is x + pending, the
+        same sums in the same order."""
+        if pending is False:
+            a, new = self.mixer(self.norm1(x), states, mode, fast)
+            x = x + a
+            if self.mlp is not None:
+                x = x + self.mlp(self.norm2(x))
+            return x, new
+        h, x = (self.norm1(x), x) if pending is None else self.norm1(pending, skip=x)
+        a, new = self.mixer(h, states, mode, fast)
+        if self.mlp is None:
+            return x, a, new
+        h, x = self.norm2(a, skip=x)
+        return x, self.mlp(h), new
 
 
 class LM(nn.Module):
@@ -112,10 +124,13 @@ class LM(nn.Module):
         fast = mode == "train" and self.fast_train
         new_state: list[torch.Tensor] = []
         pos = 0
+        pending = None  # the last residual branch's output, not yet added to x
         for block in self.layers:
-            x, new = block(x, state[pos : pos + block.n_states], mode, fast)
+            x, pending, new = block(x, state[pos : pos + block.n_states], mode, fast, pending)
             pos += block.n_states
             new_state += new
+        if pending is not None:
+            x = x + pending
         if last_only:
             x = x[:, -1]
         x = self.norm(x)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 
 try:  # Triton is present on the GPU machine, absent elsewhere.
     import triton
@@ -36,15 +37,16 @@ def doubling_stages(max_len: int) -> int:
 
 def scan_doubling(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor, stages: int) -> torch.Tensor:
     """Associative scan by doubling. After stage k each position holds the composition of the
-    2**(k+1) most recent steps; shifts pull in the identity (alpha=1, beta=0) past the start."""
+    2**(k+1) most recent steps; shifts pull in the identity (alpha=1, beta=0) past the start.
+
+    Each shift is a constant Pad then a constant Slice, so the exported graph holds no shape
+    arithmetic (torch.zeros(b, s, d) would trace into Shape/ConstantOfShape/Concat chains that
+    onnxruntime runs on the CPU under a GPU provider): 7 nodes a stage, any T."""
     alpha, beta = a, b
-    bsz, _, d = a.shape
     for k in range(stages):
         s = 2 ** k
-        zeros = torch.zeros(bsz, s, d, dtype=b.dtype, device=b.device)
-        ones = torch.ones(bsz, s, d, dtype=a.dtype, device=a.device)
-        beta_prev = torch.cat([zeros, beta], dim=1)[:, :-s]
-        alpha_prev = torch.cat([ones, alpha], dim=1)[:, :-s]
+        beta_prev = F.pad(beta, (0, 0, s, 0))[:, :-s]
+        alpha_prev = F.pad(alpha, (0, 0, s, 0), value=1.0)[:, :-s]
         beta = beta + alpha * beta_prev
         alpha = alpha * alpha_prev
     return beta + alpha * h0.unsqueeze(1)

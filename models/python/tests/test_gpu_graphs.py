@@ -1,0 +1,123 @@
+"""GPU-shaped graphs (issue #17): graph_fold.py folds the shape arithmetic that export time knows, and
+hawk's and griffin's exported graphs compute no shapes at run time, use the fused FastGelu and
+SkipSimplifiedLayerNormalization nodes, and compute what PyTorch computes.
+
+The first tests need only onnx and numpy (CI's torch-free set); the export tests need torch, and
+onnxruntime-node (npm ci) for running the graphs."""
+import os
+import shutil
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from graph_fold import fold_shapes, op_counts, runtime_shape_nodes
+
+MODELS = os.path.join(os.path.dirname(__file__), "..", "..")
+
+
+def _shape_chain_model() -> onnx.ModelProto:
+    """x [1, T, 8] -> Reshape(x, [1 (static, from Shape), T (dynamic, from Shape), 2, 4]) and
+    ConstantOfShape([Shape(x)[0], 2]) + 1, the chains torch.onnx writes for x.reshape(b, t, 2, 4)."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, "T", 8])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, "T", 2, 4])
+    z = helper.make_tensor_value_info("z", TensorProto.FLOAT, [1, 2])
+    c = lambda name, v: helper.make_node("Constant", [], [name], value=numpy_helper.from_array(np.array(v, dtype=np.int64)))  # noqa: E731
+    nodes = [
+        helper.make_node("Shape", ["x"], ["s"]),
+        c("i0", 0), c("i1", 1), c("ax", [0]), c("tail", [2, 4]), c("two", [2]),
+        helper.make_node("Gather", ["s", "i0"], ["b"]),
+        helper.make_node("Gather", ["s", "i1"], ["t"]),
+        helper.make_node("Unsqueeze", ["b", "ax"], ["b1"]),
+        helper.make_node("Unsqueeze", ["t", "ax"], ["t1"]),
+        helper.make_node("Concat", ["b1", "t1", "tail"], ["shape"], axis=0),
+        helper.make_node("Reshape", ["x", "shape"], ["y"]),
+        helper.make_node("Concat", ["b1", "two"], ["zshape"], axis=0),
+        helper.make_node("ConstantOfShape", ["zshape"], ["zeros"], value=numpy_helper.from_array(np.zeros(1, np.float32))),
+        helper.make_node("Cast", ["zeros"], ["zf"], to=TensorProto.FLOAT),  # a no-op Cast
+        helper.make_node("Exp", ["zf"], ["z"]),
+    ]
+    return helper.make_model(helper.make_graph(nodes, "g", [x], [y, z]), opset_imports=[helper.make_opsetid("", 17)])
+
+
+def test_fold_shapes_leaves_no_shape_arithmetic():
+    m = _shape_chain_model()
+    assert runtime_shape_nodes(m)
+    fold_shapes(m)
+    onnx.checker.check_model(m)
+    assert runtime_shape_nodes(m) == []
+    assert op_counts(m) == {"Reshape": 1, "Exp": 1}
+    inits = {i.name: numpy_helper.to_array(i) for i in m.graph.initializer}
+    reshape = next(n for n in m.graph.node if n.op_type == "Reshape")
+    assert inits[reshape.input[1]].tolist() == [1, -1, 2, 4]  # the one dynamic entry became -1
+    exp = next(n for n in m.graph.node if n.op_type == "Exp")
+    assert inits[exp.input[0]].shape == (1, 2) and not inits[exp.input[0]].any()
+
+
+def test_runtime_shape_nodes_sees_dynamic_chains():
+    m = _shape_chain_model()
+    bad = runtime_shape_nodes(m)
+    assert any(b.startswith("Shape:") for b in bad) and any(b.startswith("Concat:") for b in bad)
+    assert not any(b.startswith("Exp:") for b in bad)
+
+
+def _node_ort():
+    return shutil.which("node") is not None and os.path.isdir(os.path.join(MODELS, "..", "node_modules", "onnxruntime-node"))
+
+
+SMALL = {
+    "hawk": dict(vocab_size=1024, d_model=64, d_rnn=96, n_layers=3, n_gate_blocks=4, max_chunk=64),
+    "griffin": dict(vocab_size=1024, d_model=64, d_rnn=64, n_layers=3, n_gate_blocks=4, n_heads=4, head_dim=16, window=8, max_chunk=64),
+}
+
+
+@pytest.mark.parametrize("arch", ["hawk", "griffin"])
+def test_exported_graphs_are_gpu_shaped(arch, tmp_path):
+    torch = pytest.importorskip("torch")
+    import export_onnx as ex
+    from statewise_models.registry import make_model
+
+    torch.manual_seed(0)
+    model = make_model(arch, SMALL[arch]).eval()
+    with torch.no_grad():
+        for n, p in model.named_parameters():
+            if p.dim() == 1 and not n.endswith("a_param"):
+                p.copy_(torch.randn(p.shape) * 0.1)
+    model.set_export_chunk(model.cfg.max_chunk)
+    names = [n for n, _ in model.state_spec()]
+    with torch.no_grad():
+        for g in ex.GRAPHS:
+            ex.export_graph(model, g, str(tmp_path / g), names)
+    for g in ex.GRAPHS:
+        m = onnx.load(str(tmp_path / g))
+        ops = op_counts(m)
+        assert runtime_shape_nodes(m) == [], g
+        assert not {"Shape", "ConstantOfShape", "Range", "Constant"} & set(ops), (g, ops)
+        assert ops.get("FastGelu") == 2 * SMALL[arch]["n_layers"] - (arch == "griffin"), (g, ops)  # griffin's attention has no GeLU
+        assert ops.get("SkipSimplifiedLayerNormalization") == 2 * SMALL[arch]["n_layers"] - 1, (g, ops)
+    if not _node_ort():
+        pytest.skip("running the graphs needs node and onnxruntime-node (npm ci)")
+    from ort_node import NodeSession
+
+    ids = [int(i) for i in torch.randint(10, 500, (40,))]
+    with torch.no_grad():
+        ref, ref_state = model(torch.tensor([ids]), model.init_state(1), mode="train")
+    zero = {f"state_in.{n}": np.zeros([1, *s], np.float32) for n, s in model.state_spec()}
+    scale = float(ref.abs().max())
+
+    def run(graph, toks, state):
+        out = NodeSession(str(tmp_path / graph)).run(None, {"input_ids": np.array([toks], np.int64), **state})
+        return out[0], {f"state_in.{n}": v for n, v in zip(names, out[1:])}
+
+    lg, st = run("prefill.onnx", ids[:23], zero)
+    lg, st = run("prefill.onnx", ids[23:], st)
+    assert np.abs(lg[0] - ref[0, -1].numpy()).max() / scale < 2e-4
+    for n, r in zip(names, ref_state):
+        assert np.abs(st[f"state_in.{n}"] - r.numpy()).max() < 2e-4 * max(1.0, float(r.abs().max())), n
+    s = zero
+    for t in ids:
+        lg, s = run("step.onnx", [t], s)
+    assert np.abs(lg[0] - ref[0, -1].numpy()).max() / scale < 2e-4
+    all_lg, _ = run("score.onnx", ids, zero)
+    assert np.abs(all_lg[0] - ref[0].numpy()).max() / scale < 2e-4
