@@ -115,10 +115,14 @@ async function main() {
   writeFileSync(file, toyModel(n));
   const results = [];
   for (const v of variants) {
-    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', v, '--file', file, '--n', String(n), ...(ortDir ? ['--ort', ortDir] : [])], {
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      [fileURLToPath(import.meta.url), '--child', v, '--file', file, '--n', String(n), ...(ortDir ? ['--ort', ortDir] : [])],
+      {
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
     const line = (r.stdout ?? '')
       .trim()
       .split('\n')
