@@ -72,7 +72,8 @@ if (opt('child')) {
     const cpuOps = {};
     if (cpuAt >= 0)
       for (const line of log.slice(cpuAt).split('\n').slice(1, 4000)) {
-        const mm = /^\s+(\w+) \(/.exec(line.replace(/\x1b\[[0-9;]*m/g, '').replace(/^.*?\] /, ' '));
+        const plain = line.replaceAll(String.fromCharCode(27), '').replace(/\[[0-9;]*m/g, ''); // no terminal colours
+        const mm = /^\s+(\w+) \(/.exec(plain.replace(/^.*?\] /, ' '));
         if (!mm) {
           if (/placed on \[/.test(line)) break;
           continue;
