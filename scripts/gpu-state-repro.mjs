@@ -10,6 +10,10 @@
 //   webgpu         WebGPU EP, outputs copied to the CPU (what the engine does today)
 //   gpu-all        preferredOutputLocation 'gpu-buffer' for every output; s_out fed back 8 times
 //   gpu-state      only s_out on the GPU (y read on the CPU); s_out fed back 8 times
+//   gpu-state-2s   as gpu-state, two sessions of the graph taking turns (the engine's prefill and step
+//                  sessions pass the state to each other)
+//   gpu-all-noread every output on the GPU, y never read (is reading a GPU output what aborts?)
+// The GPU variants also read the last state back to the CPU (a checkpoint written to disk).
 // Each prints the y it computed (8 steps) so the variants can be compared with the reference.
 //
 //   node scripts/gpu-state-repro.mjs [--n 1024] [--variants cpu,webgpu,gpu-all,gpu-state] [--ort DIR]
@@ -76,9 +80,10 @@ async function runVariant(variant, file, n, ortDir) {
     : await import('onnxruntime-node');
   const ep = variant === 'cpu' ? 'cpu' : 'webgpu';
   const opts = { executionProviders: [ep] };
-  if (variant === 'gpu-all') opts.preferredOutputLocation = 'gpu-buffer';
-  if (variant === 'gpu-state') opts.preferredOutputLocation = { y: 'cpu', s_out: 'gpu-buffer' };
-  const session = await ort.InferenceSession.create(file, opts);
+  if (variant === 'gpu-all' || variant === 'gpu-all-noread') opts.preferredOutputLocation = 'gpu-buffer';
+  if (variant.startsWith('gpu-state')) opts.preferredOutputLocation = { y: 'cpu', s_out: 'gpu-buffer' };
+  const sessions = [await ort.InferenceSession.create(file, opts)];
+  if (variant === 'gpu-state-2s') sessions.push(await ort.InferenceSession.create(file, opts));
   let s = new ort.Tensor('float32', new Float32Array(n), [1, n]);
   const ys = [];
   const t0 = performance.now();
@@ -88,16 +93,23 @@ async function runVariant(variant, file, n, ortDir) {
       Float32Array.from({ length: n }, (_, j) => (i + 1) * 0.001 * ((j % 7) + 1)),
       [1, n],
     );
-    const out = await session.run({ x, s });
-    const y = out.y.location === 'cpu' ? out.y.data : await out.y.getData(true);
-    ys.push(Number(y[n - 1].toFixed(6)));
+    const out = await sessions[i % sessions.length].run({ x, s });
+    if (variant === 'gpu-all-noread') {
+      ys.push(null);
+      out.y.dispose();
+    } else {
+      const y = out.y.location === 'cpu' ? out.y.data : await out.y.getData(true);
+      ys.push(Number(y[n - 1].toFixed(6)));
+    }
     const prev = s;
     s = out.s_out;
     if (i > 0 && prev.location !== 'cpu') prev.dispose();
   }
   const ms = performance.now() - t0;
+  const last = s.location === 'cpu' ? s.data : await s.getData(true);
+  const stateLast = Number(last[n - 1].toFixed(6));
   const version = ort.env?.versions?.node ?? ort.env?.versions?.common ?? '?';
-  console.log(JSON.stringify({ variant, ep, ort: version, stateLocation: s.location, ys, msPerStep: +(ms / STEPS).toFixed(3) }));
+  console.log(JSON.stringify({ variant, ep, ort: version, stateLocation: s.location, stateLast, ys, msPerStep: +(ms / STEPS).toFixed(3) }));
 }
 
 // --- the driver ---------------------------------------------------------------------------------
@@ -110,7 +122,7 @@ async function main() {
   const ortDir = opt('ort');
   if (opt('child')) return runVariant(opt('child'), opt('file'), Number(opt('n')), ortDir);
   const n = Number(opt('n', '1024'));
-  const variants = opt('variants', 'cpu,webgpu,gpu-all,gpu-state').split(',');
+  const variants = opt('variants', 'cpu,webgpu,gpu-all,gpu-state,gpu-state-2s,gpu-all-noread').split(',');
   const file = join(mkdtempSync(join(tmpdir(), 'sw-repro-')), 'toy_step.onnx');
   writeFileSync(file, toyModel(n));
   const results = [];
@@ -138,7 +150,10 @@ async function main() {
   const ref = results.find((r) => r.variant === 'cpu' && r.ys);
   for (const r of results)
     if (ref && r.ys && r !== ref)
-      console.log(`${r.variant}: ${r.ys.every((y, i) => Math.abs(y - ref.ys[i]) < 1e-5) ? 'same y as cpu' : 'DIFFERENT y'}`);
+      console.log(
+        `${r.variant}: ${r.ys.every((y, i) => y === null || Math.abs(y - ref.ys[i]) < 1e-5) ? 'same y as cpu' : 'DIFFERENT y'}, ` +
+          `${Math.abs(r.stateLast - ref.stateLast) < 1e-5 ? 'same last state' : 'DIFFERENT last state'}`,
+      );
 }
 
 main().catch((e) => {
