@@ -20,6 +20,7 @@
 // The file part is brought to its end by the engine's `advance` (longest cached prefix, checkpoints
 // every K tokens and at the end), keyed by a hash of the token stream: a second question about the
 // same unchanged file feeds only the question, and an edit makes the checkpoints after it unreachable.
+import { canonicalQuestion } from './askCanonical';
 import { ASK_FORMAT, askTokens, specialIdOf } from './askPrompt';
 import { decode } from './decode';
 import type { EngineDocument } from './document';
@@ -47,13 +48,16 @@ export async function ask(host: AskHost, p: EngineAskParams, shouldStop: () => b
   const { manifest: m, model, tok } = host;
   const f = ASK_FORMAT;
   const doc = host.document(p);
+  const text = doc.text();
+  // in the words the model was trained on, when the question plainly asks one of the trained kinds
+  const askedAs = p.canonical === false || p.selection ? undefined : canonicalQuestion(p.question, text);
   const { file, history, question, excerptChars } = askTokens(
     f,
     {
       path: doc.path,
-      text: doc.text(),
+      text,
       textTokens: doc.tokensBeforeLine(doc.lineCount),
-      question: p.question,
+      question: askedAs ?? p.question,
       selection: p.selection,
       history: p.history,
       excerpt: p.excerpt ?? m.ask?.layout === 'excerpt',
@@ -75,6 +79,7 @@ export async function ask(host: AskHost, p: EngineAskParams, shouldStop: () => b
     ep: model.ep,
     arch: m.architecture,
     excerptChars,
+    ...(askedAs ? { askedAs } : {}),
     ...over,
   });
 

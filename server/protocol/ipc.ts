@@ -193,6 +193,9 @@ export interface EngineAskParams {
    *  it as its selection: true; false asks the plain question. Default: the model's Ask layout
    *  (manifest ask.layout: "excerpt" for a model trained with excerpts, else "plain"). */
   excerpt?: boolean;
+  /** A question that plainly asks one of the trained kinds about one identifier of the file is put
+   *  in that kind's words (engine/askCanonical.ts): default true; false sends it as typed (evaluation). */
+  canonical?: boolean;
 }
 export interface EngineAskResult {
   answer: string;
@@ -211,6 +214,8 @@ export interface EngineAskResult {
   arch: string;
   /** Length (UTF-16 units) of the excerpt sent with the question; 0: none. */
   excerptChars?: number;
+  /** The trained kind's words the question was put in (askCanonical.ts), when they differ from it. */
+  askedAs?: string;
 }
 
 export interface InfoResult {

@@ -165,3 +165,16 @@ test('ask: a model whose manifest says ask.layout "excerpt" gets the excerpt by 
   assert.equal(plain.excerptChars, 0, 'excerpt: false overrides the manifest');
   assert.ok(byDefault.promptTokens > plain.promptTokens + 10);
 });
+
+test("ask: a question in a user's words is asked in its kind's template (askedAs); canonical: false sends it as typed", async () => {
+  const e = await engine();
+  const q = { path: PATH, text, question: 'who calls stateBytes?', maxTokens: 1 };
+  const put = await e.ask(q, never, () => {});
+  const typed = await e.ask({ ...q, canonical: false }, never, () => {});
+  assert.equal(put.askedAs, 'Which functions call stateBytes?');
+  assert.equal(typed.askedAs, undefined);
+  assert.notEqual(put.promptTokens, typed.promptTokens);
+  const template = await e.ask({ ...q, question: 'Which functions call stateBytes?' }, never, () => {});
+  assert.equal(template.askedAs, undefined, 'a template is left as it is');
+  assert.equal(template.promptTokens, put.promptTokens, 'the same prompt as the template');
+});

@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import askFormat from '../../../models/ask-format.json';
 import { excerptBlocks } from '../../engine/askExcerpt';
 import { splitLines } from '../../engine/document';
 import { seededRng, type Rng } from '../../engine/sampler';
@@ -19,10 +20,34 @@ import type { CliIO } from '../io';
 import { COMMON_USAGE, intOption, modelFiles, modelLabel, parseEvalArgs, parseNameList, pct, report, withSession } from './common';
 import { loadEvalFiles } from './evalSet';
 
-export const QA_LAYOUTS = ['product', 'plain', 'excerpt', 'baseline'] as const;
+export const QA_LAYOUTS = ['product', 'plain', 'excerpt', 'as-typed', 'baseline'] as const;
 export type QaLayout = (typeof QA_LAYOUTS)[number];
 
-export const QA_USAGE = `statewise eval qa [--qa FILE] [--samples N] [--layout ${QA_LAYOUTS.join(',')}] [--per-sample] ${COMMON_USAGE}`;
+export const QA_USAGE = `statewise eval qa [--qa FILE] [--samples N] [--layout ${QA_LAYOUTS.join(',')}] [--paraphrase] [--per-sample] ${COMMON_USAGE}`;
+
+/** `--paraphrase`: each question asked the way a user might type it instead of in its kind's
+ *  template. Per kind, phrasings the engine puts back into the template (askCanonical.ts) and the
+ *  last one in words it does not recognise, so the figure shows its reach as well as its effect. */
+export const PARAPHRASES: Record<string, readonly string[]> = {
+  value: ["what's the value of {n}?", 'what is {n} set to?', "tell me {n}'s value"],
+  params: ['what arguments does {n} take?', 'how do I call {n}?', 'list the inputs of {n}'],
+  returns: ['what is returned by {n}?', 'return value of `{n}`?', 'can you tell me what {n} returns?'],
+  defined: ['where is {n} defined?', 'what does {n} do?', 'I want to see how {n} is implemented'],
+  callers: ['who calls {n}?', 'where is {n} used?', 'list the functions that use {n}'],
+  kind: ['what is {n}?', 'what kind of symbol is {n}?', '{n} is what sort of thing?'],
+};
+
+/** The question in a user's words (a phrasing of its kind drawn by `rng`); unchanged when it is not
+ *  in its kind's template. */
+export function paraphrase(q: Pick<QaItem, 'kind' | 'question'>, rng: Rng): string {
+  const template = (askFormat.kinds as Record<string, string>)[q.kind];
+  const phrasings = PARAPHRASES[q.kind];
+  if (!template || !phrasings) return q.question;
+  const [before, after] = template.split('{name}') as [string, string];
+  if (!q.question.startsWith(before) || !q.question.endsWith(after)) return q.question;
+  const name = q.question.slice(before.length, q.question.length - after.length);
+  return phrasings[Math.floor(rng() * phrasings.length)]!.replace('{n}', name);
+}
 
 export interface QaItem {
   path: string;
@@ -41,6 +66,10 @@ export interface QaSample extends QaItem, QaAnswer {
   fileTokens: number;
   /** Length of the excerpt the product's question carried (0: none). */
   excerptChars: number;
+  /** With --paraphrase: the question as asked (`question` is the template it stands for). */
+  asked?: string;
+  /** The template the product put the asked question back into, when it did. */
+  askedAs?: string;
   byLayout: Partial<Record<QaLayout, QaAnswer>>;
 }
 
@@ -169,8 +198,10 @@ export async function qaCommand(args: string[], io: CliIO): Promise<number> {
     qa: { type: 'string' },
     samples: { type: 'string', default: '8' },
     layout: { type: 'string' },
+    paraphrase: { type: 'boolean', default: false },
     'per-sample': { type: 'boolean', default: false },
   });
+  const paraphrased = o.values.paraphrase === true;
   const n = intOption('samples', o.values.samples as string, 1);
   const layouts = parseQaLayouts(o.values.layout as string | undefined);
   const qaFile =
@@ -190,21 +221,36 @@ export async function qaCommand(args: string[], io: CliIO): Promise<number> {
       seededRng(o.seed),
     );
     const perSample: QaSample[] = [];
+    const prng = seededRng(o.seed + 7);
     for (const q of chosen) {
       const f = files.get(q.path)!;
       const byLayout: QaSample['byLayout'] = {};
       let excerptChars = 0;
+      let askedAs: string | undefined;
+      const question = paraphrased ? paraphrase(q, prng) : q.question;
       for (const l of layouts) {
         if (l === 'baseline') {
-          byLayout.baseline = answerOf(baselineAnswer(f.text, q.question), q.answer);
+          byLayout.baseline = answerOf(baselineAnswer(f.text, question), q.answer);
           continue;
         }
-        const forced = l === 'plain' ? { excerpt: false } : l === 'excerpt' ? { excerpt: true } : {};
-        const r = await s.engine.ask({ path: f.path, text: f.text, question: q.question, ...forced });
-        if (l === 'product') excerptChars = r.excerptChars ?? 0;
+        const forced =
+          l === 'plain' ? { excerpt: false } : l === 'excerpt' ? { excerpt: true } : l === 'as-typed' ? { canonical: false } : {};
+        const r = await s.engine.ask({ path: f.path, text: f.text, question, ...forced });
+        if (l === 'product') {
+          excerptChars = r.excerptChars ?? 0;
+          askedAs = r.askedAs;
+        }
         byLayout[l] = answerOf(r.answer, q.answer);
       }
-      perSample.push({ ...q, fileTokens: tokensOf.get(q.path)!, excerptChars, ...byLayout[layouts[0]!]!, byLayout });
+      perSample.push({
+        ...q,
+        fileTokens: tokensOf.get(q.path)!,
+        excerptChars,
+        ...(paraphrased ? { asked: question } : {}),
+        ...(askedAs ? { askedAs } : {}),
+        ...byLayout[layouts[0]!]!,
+        byLayout,
+      });
     }
     const scores = Object.fromEntries(layouts.map((l) => [l, scoresOf(perSample, l)])) as Record<QaLayout, QaScores>;
     const main = scores[layouts[0]!];
@@ -226,17 +272,21 @@ export async function qaCommand(args: string[], io: CliIO): Promise<number> {
             },
           }
         : {}),
+      ...(paraphrased ? { paraphrase: true, canonicalized: perSample.filter((x) => x.askedAs).length } : {}),
       ms: Math.round(performance.now() - t0),
       ...(o.values['per-sample'] ? { perSample } : {}),
     };
     const excerptNote = out.excerpt
       ? `; product: ${pct(out.excerpt.share)} of questions carry an excerpt, mean ${out.excerpt.meanChars} chars`
       : '';
+    const paraNote = paraphrased
+      ? `; asked in a user's words (--paraphrase), ${perSample.filter((x) => x.askedAs).length} put back into their kind's template`
+      : '';
     return report(
       io,
       o.json,
       out,
-      `${out.arch} qa (${out.model}), ${main.samples} questions, seed ${o.seed}, ${(out.ms / 1000).toFixed(1)} s${excerptNote}\n` +
+      `${out.arch} qa (${out.model}), ${main.samples} questions, seed ${o.seed}, ${(out.ms / 1000).toFixed(1)} s${excerptNote}${paraNote}\n` +
         qaTable(layouts, scores),
     );
   });

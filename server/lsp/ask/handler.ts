@@ -112,7 +112,8 @@ export class AskHandler {
         abort.signal,
       );
       log.info(
-        `ask ${params.uri}: ${r.generatedTokens} tokens in ${Math.round(r.latencyMs)} ms (first ${Math.round(r.firstTokenMs)} ms; ${r.cachedTokens}/${r.promptTokens} prompt tokens cached; ${r.stop})`,
+        `ask ${params.uri}: ${r.generatedTokens} tokens in ${Math.round(r.latencyMs)} ms (first ${Math.round(r.firstTokenMs)} ms; ${r.cachedTokens}/${r.promptTokens} prompt tokens cached; ${r.stop})` +
+          (r.askedAs ? `; asked as ${JSON.stringify(r.askedAs)}` : ''),
       );
       return {
         answer: r.answer,
