@@ -64,9 +64,8 @@ async function ghostTextWhen(settled, ms = 5_000) {
   return text;
 }
 
-async function completesTypeScript() {
-  await openAtEnd('shapes.ts');
-  const typed = 'export function scale(p: Point, ';
+/** Types `typed` and waits for ghost text (Alt+\\ when none comes); the ms from the last keystroke. */
+async function typeForGhostText(typed) {
   await page.keyboard.type(typed, { delay: 40 });
   const tType = Date.now();
   try {
@@ -76,7 +75,13 @@ async function completesTypeScript() {
     await page.keyboard.press('Alt+Backslash');
     await page.waitForSelector(GHOST, { timeout: 15_000 });
   }
-  const ms = Date.now() - tType;
+  return Date.now() - tType;
+}
+
+async function completesTypeScript() {
+  await openAtEnd('shapes.ts');
+  const typed = 'export function scale(p: Point, ';
+  const ms = await typeForGhostText(typed);
   const ghost = await ghostText();
   log(`ghost text ${JSON.stringify(ghost)} ${ms} ms after the last keystroke`);
   await page.screenshot({ path: path.join(OUT, 'ts-ghost-text.png') });
@@ -98,15 +103,7 @@ async function completesTypeScript() {
  *  its value. (The e2e settings fold no workspace; another file's definition: test/engine/definitions.test.ts.) */
 async function completesConstantFromFarUp() {
   await openAtEnd('session.ts');
-  const typed = 'expect(SESSION_COOKIE_NAME).toBe("';
-  await page.keyboard.type(typed, { delay: 40 });
-  try {
-    await page.waitForSelector(GHOST, { timeout: 15_000 });
-  } catch {
-    log('no ghost text after typing: Alt+\\');
-    await page.keyboard.press('Alt+Backslash');
-    await page.waitForSelector(GHOST, { timeout: 15_000 });
-  }
+  await typeForGhostText('expect(SESSION_COOKIE_NAME).toBe("');
   const ghost = await ghostTextWhen((t) => t.includes('"'));
   await page.screenshot({ path: path.join(OUT, 'ts-constant-from-far-up.png') });
   if (!ghost.startsWith('sw_k3v9xq')) throw new Error(`ghost text ${JSON.stringify(ghost)} does not start with the value "sw_k3v9xq"`);
