@@ -6,6 +6,7 @@
 // is sent as typed. The answer is still to the user's question: only its wording changes. Pure.
 
 import format from '../../models/ask-format.json';
+import { word } from './askExcerpt';
 
 const KINDS = format.kinds as Record<string, string>;
 
@@ -74,7 +75,7 @@ export function canonicalQuestion(question: string, fileText: string): string | 
     const m = re.exec(question);
     if (!m) continue;
     const name = m[1]!;
-    if (!new RegExp(`(?<![A-Za-z0-9_$])${name.replace(/\$/g, '\\$')}(?![A-Za-z0-9_$])`).test(fileText)) return undefined;
+    if (!word(name).test(fileText)) return undefined;
     const text = KINDS[kind]!.replace('{name}', name);
     return text === question.trim() ? undefined : text;
   }

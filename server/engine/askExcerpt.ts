@@ -36,7 +36,8 @@ use used uses value variable was we what whats when where which who why will wit
 );
 
 const escapeName = (name: string) => name.replace(/\$/g, '\\$');
-const word = (name: string) => new RegExp(`(?<![${ID}])${escapeName(name)}(?![${ID}])`);
+/** `name` as a whole identifier (not inside a longer one). */
+export const word = (name: string) => new RegExp(`(?<![${ID}])${escapeName(name)}(?![${ID}])`);
 const indentOf = (line: string) => INDENT.exec(line)![0].length;
 
 // A question in one of the trained kinds' words names exactly one identifier, stop word or not
