@@ -141,6 +141,7 @@ async function main() {
       .filter((l) => l.startsWith('{'))
       .pop();
     const res = line ? JSON.parse(line) : { variant: v };
+    res.n = n;
     res.exit = r.status;
     res.signal = r.signal;
     if (r.status !== 0) res.stderrTail = (r.stderr ?? '').trim().split('\n').slice(-6).join('\n');

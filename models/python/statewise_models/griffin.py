@@ -83,7 +83,9 @@ class LocalMQA(nn.Module):
         qi = pos.transpose(0, 1) + float(self.w)  # [T, 1]
         kj = torch.cat([torch.arange(self.w, device=x.device, dtype=pos.dtype).unsqueeze(0), pos + float(self.w)], dim=1)  # [1, W+T]
         dist = (qi - kj).to(up(q).dtype)  # [T, W+T]
-        outside = ((dist < 0) | (dist > self.w)).to(dist.dtype)
+        # the two tests exclude each other, so their sum is their `or`; onnxruntime has no WebGPU kernel
+        # for a boolean Or and would run it on the CPU with copies either side (issue #17)
+        outside = (dist < 0).to(dist.dtype) + (dist > self.w).to(dist.dtype)
         bias = -self.slopes.to(dist.dtype).view(1, -1, 1, 1) * dist.clamp(min=0) - 1e4 * outside  # [1, H, T, W+T]
         bias = bias + ((val - 1.0) * 1e4).to(dist.dtype).view(b, 1, 1, -1)
         if mode == "train" and hasattr(F, "scaled_dot_product_attention"):  # fused (torch >= 2); else the same maths below

@@ -93,7 +93,8 @@ def test_exported_graphs_are_gpu_shaped(arch, tmp_path):
         m = onnx.load(str(tmp_path / g))
         ops = op_counts(m)
         assert runtime_shape_nodes(m) == [], g
-        assert not {"Shape", "ConstantOfShape", "Range", "Constant"} & set(ops), (g, ops)
+        # the shape ops, and Or: measured placed on the CPU under onnxruntime-node's WebGPU provider
+        assert not {"Shape", "ConstantOfShape", "Range", "Constant", "Or"} & set(ops), (g, ops)
         assert ops.get("FastGelu") == 2 * SMALL[arch]["n_layers"] - (arch == "griffin"), (g, ops)  # griffin's attention has no GeLU
         assert ops.get("SkipSimplifiedLayerNormalization") == 2 * SMALL[arch]["n_layers"] - 1, (g, ops)
     if not _node_ort():
