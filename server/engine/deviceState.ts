@@ -47,6 +47,8 @@ export class StateReleasedError extends Error {
 interface Record_ {
   refs: number;
   bytes: number;
+  /** Still in GPU memory (false once toCpu brought it back). */
+  onGpu: boolean;
 }
 const tracked = new WeakMap<AnyState, Record_>();
 const released = new WeakSet<AnyState>();
@@ -83,7 +85,7 @@ export function locationOf(s: AnyState): string {
 export function adopt<S extends AnyState>(s: S): S {
   if (tracked.has(s) || !onDevice(s)) return s;
   const bytes = stateBytes(s);
-  tracked.set(s, { refs: 1, bytes });
+  tracked.set(s, { refs: 1, bytes, onGpu: true });
   stats.live++;
   stats.bytes += bytes;
   stats.adopted++;
@@ -120,8 +122,7 @@ export function release(s: AnyState | undefined): void {
   if (--r.refs > 0) return;
   tracked.delete(s);
   released.add(s);
-  stats.live--;
-  stats.bytes -= r.bytes;
+  leftGpu(r);
   stats.disposed++;
   let failure: unknown;
   for (const t of s.values()) {
@@ -162,7 +163,16 @@ export async function toCpu<S extends AnyState>(s: S): Promise<S> {
     pending.push(p);
   }
   if (pending.length > 0) await Promise.all(pending);
+  const r = tracked.get(s);
+  if (r) leftGpu(r);
   return s;
+}
+
+function leftGpu(r: Record_): void {
+  if (!r.onGpu) return;
+  r.onGpu = false;
+  stats.live--;
+  stats.bytes -= r.bytes;
 }
 
 /** A state's values on the CPU, for writing it to disk: each entry's name, dims and float32 data (a
@@ -190,8 +200,8 @@ export function isDeviceSession(session: object): boolean {
   return deviceSessions.has(session);
 }
 
-/** Counted states alive now and their bytes, and how many were counted and disposed in all (leak
- *  checks in tests, info()). */
+/** Counted states in GPU memory now and their bytes, and how many were counted and disposed in all
+ *  (leak checks in tests, info()). */
 export function deviceStateStats(): { live: number; bytes: number; adopted: number; disposed: number } {
   return { ...stats };
 }

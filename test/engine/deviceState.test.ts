@@ -190,7 +190,9 @@ test('decode: alternatives forked from one state never dispose it; every step st
 test('toCpu: downloads each tensor once in place (concurrent callers share it); the state stays counted', async () => {
   const gpu = new FakeGpu();
   const s = gpuState(gpu, 3);
+  const live = deviceStateStats().live;
   await Promise.all([toCpu(s), toCpu(s), stateTensors(s, ['a', 'b'])]);
+  assert.equal(deviceStateStats().live, live - 1, 'no longer counted as on the GPU');
   assert.deepEqual(
     buffersOf(s).map((b) => b.downloads),
     [1, 1],
