@@ -30,16 +30,17 @@ for (const x of reports) {
   }
 }
 const withEngine = reports.filter((x) => x.r.engine);
-const keyOf = (row) => `${row.targetTokens}|${row.workspace}`;
+// a report run with --gpu-state on,off has each case once per value
+const keyOf = (row) => `${row.targetTokens}|${row.workspace}|${row.gpuState ?? ''}`;
 const keys = [...new Set(withEngine.flatMap((x) => x.r.engine.rows.map(keyOf)))];
-const head = ['tokens', 'workspace', ...withEngine.flatMap((x) => [`${label(x)} warm ms`, 'p50', 'p95'])];
+const head = ['tokens', 'workspace', 'gpuState', ...withEngine.flatMap((x) => [`${label(x)} warm ms`, 'p50', 'p95'])];
 const rows = keys.map((k) => {
-  const [tokens, ws] = k.split('|');
+  const [tokens, ws, gpuState] = k.split('|');
   const cells = withEngine.flatMap((x) => {
     const row = x.r.engine.rows.find((r) => keyOf(r) === k);
     return row ? [String(Math.round(row.warmMs)), row.engineMs.p50.toFixed(1), row.engineMs.p95.toFixed(1)] : ['-', '-', '-'];
   });
-  return [`~${Number(tokens) / 1000}k`, ws === 'true' ? 'yes' : 'none', ...cells];
+  return [`~${Number(tokens) / 1000}k`, ws === 'true' ? 'yes' : 'none', gpuState || '-', ...cells];
 });
 const all = [head, ...rows];
 const widths = head.map((_, i) => Math.max(...all.map((l) => l[i].length)));

@@ -14,7 +14,9 @@
 # `run` also works in a single call where .devkit is carried with the rest (a smaller model).
 # Env for run: ARCH (default griffin), EPS (default "cpu auto webgpu"), SIZES (1000,10000,100000),
 # KEYSTROKES (10), PARTS (engine), LIMIT_S (seconds per CPU/auto bench, 120), LIMIT_GPU_S (webgpu, 330):
-# the three fit one 600 s device call.
+# the three fit one 600 s device call. GPU_STATE (default on): --gpu-state for the benches, e.g.
+# "on,off" runs every case with the state kept on the GPU and with it copied back (two engines).
+# Comparing on and off alone: EPS=webgpu GPU_STATE=on,off bash scripts/gpu-bench.sh run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ARCH=${ARCH:-griffin}
@@ -64,7 +66,8 @@ run() {
     # a bench cut by its limit leaves no report; the others still run
     limit=${LIMIT_S:-120}; [ "$ep" = webgpu ] && limit=${LIMIT_GPU_S:-330}
     if timeout "$limit" node dist/cli.js bench --only "${PARTS:-engine}" --ep "$ep" --arch "$ARCH" --models "$MODELS" \
-      --sizes "${SIZES:-1000,10000,100000}" --keystrokes "${KEYSTROKES:-10}" --out "$out/bench-$ep.json" 2> >(tee "$out/bench-$ep.log" >&2); then
+      --sizes "${SIZES:-1000,10000,100000}" --keystrokes "${KEYSTROKES:-10}" --gpu-state "${GPU_STATE:-on}" \
+      --out "$out/bench-$ep.json" 2> >(tee "$out/bench-$ep.log" >&2); then
       files+=("$out/bench-$ep.json")
     else
       echo "bench --ep $ep failed or ran past $limit s (log: $out/bench-$ep.log)"

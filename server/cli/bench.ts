@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, platform } from 'node:os';
 import * as path from 'node:path';
-import { ARCHITECTURES, type Architecture, type ExecutionProviderSetting } from '../shared/settings';
+import { ARCHITECTURES, defaultSettings, type Architecture, type ExecutionProviderSetting } from '../shared/settings';
 import { oneOf, parse, UsageError } from './args';
 import { gpuName, jobsText } from './benchDevice';
 import { engineTable, runEngineBench } from './benchEngine';
@@ -20,7 +20,7 @@ import { modelsDirOf } from './session';
 
 export const BENCH_USAGE =
   'statewise bench [--only engine,lsp,save] [--out FILE] [--quick] [--sizes 1000,10000,100000] [--keystrokes N] ' +
-  `[--long-line-bytes N] [--long-line-keystrokes N] [--workspace-files N] ${sharedUsage('arch', 'ep', 'models')}`;
+  `[--long-line-bytes N] [--long-line-keystrokes N] [--workspace-files N] [--gpu-state on,off] ${sharedUsage('arch', 'ep', 'models')}`;
 
 export const BENCH_PARTS = ['engine', 'lsp', 'save'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
@@ -40,6 +40,9 @@ export interface BenchOptions {
   longLineBytes: number;
   longLineKeystrokes: number;
   workspaceFiles: number;
+  /** --gpu-state: statewise.engine.gpuState for the engine part, each value in its own engine, in
+   *  order (on,off compares keeping the state on the GPU with copying it back, in one run). */
+  gpuState: boolean[];
   arch: Architecture;
   ep: ExecutionProviderSetting;
   models?: string;
@@ -67,6 +70,7 @@ export function benchOptions(args: string[]): BenchOptions {
       'long-line-bytes': { type: 'string' },
       'long-line-keystrokes': { type: 'string' },
       'workspace-files': { type: 'string' },
+      'gpu-state': { type: 'string' },
       ...sharedOptions('arch', 'ep', 'models'),
     },
     { min: 0, max: 0, names: '' },
@@ -77,6 +81,10 @@ export function benchOptions(args: string[]): BenchOptions {
     values.only === undefined ? [...BENCH_PARTS] : [...new Set(values.only.split(',').map((p) => oneOf('only', p.trim(), BENCH_PARTS)))];
   const sizes = values.sizes === undefined ? (quick ? QUICK_SIZES : SIZES) : values.sizes.split(',').map((s) => integer('sizes', s, 1)!);
   const keystrokes = integer('keystrokes', values.keystrokes, 1);
+  const gpuState =
+    values['gpu-state'] === undefined
+      ? [defaultSettings()['engine.gpuState']]
+      : [...new Set(values['gpu-state'].split(',').map((v) => oneOf('gpu-state', v.trim(), ['on', 'off'] as const) === 'on'))];
   return {
     parts,
     out: values.out!,
@@ -87,6 +95,7 @@ export function benchOptions(args: string[]): BenchOptions {
     longLineBytes: integer('long-line-bytes', values['long-line-bytes'], 0) ?? (quick ? 10_000 : 100_000),
     longLineKeystrokes: integer('long-line-keystrokes', values['long-line-keystrokes'], 1) ?? 3,
     workspaceFiles: integer('workspace-files', values['workspace-files'], 1) ?? (quick ? 40 : 250),
+    gpuState,
     // the language server's settings take only the architectures it knows
     arch: oneOf('arch', model.arch, ARCHITECTURES),
     ep: model.ep,
@@ -128,7 +137,14 @@ export async function benchCommand(args: string[], io: CliIO): Promise<number> {
     if (part === 'engine') {
       const r = await runEngineBench(
         io,
-        { sizes: opts.sizes, keystrokes: opts.engineKeystrokes, arch: opts.arch, ep: opts.ep, models: opts.models },
+        {
+          sizes: opts.sizes,
+          keystrokes: opts.engineKeystrokes,
+          arch: opts.arch,
+          ep: opts.ep,
+          models: opts.models,
+          gpuState: opts.gpuState,
+        },
         log,
       );
       report.engine = r;

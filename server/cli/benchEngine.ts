@@ -2,7 +2,8 @@
 // documents of ~1k, ~10k and ~100k tokens, each without and with a workspace state, measured on the
 // engine alone (no language server). A keystroke is: append one character to the document
 // (editDocument), then complete at the end; both the latency the engine reports and the end-to-end
-// wall time are recorded.
+// wall time are recorded. With several --gpu-state values (on,off) every case runs once per value,
+// each in an engine loaded with statewise.engine.gpuState set so, in the same run.
 
 import * as path from 'node:path';
 import { buildContext } from '../lsp/completion/context';
@@ -48,6 +49,11 @@ export interface BenchRow {
   rssBytes: number;
   stateCacheBytes: number;
   checkpoints: number;
+  /** statewise.engine.gpuState of the engine that ran the case, where the state lived between calls
+   *  (LoadResult.stateLocation) and the states on the GPU after the case (every holder together). */
+  gpuState?: 'on' | 'off';
+  stateLocation?: string;
+  gpuStates?: number;
 }
 
 function summarize(samples: number[]): Percentiles {
@@ -137,6 +143,7 @@ async function runOne(
     rssBytes: info.rssBytes,
     stateCacheBytes: info.stateCacheBytes,
     checkpoints: info.checkpoints,
+    ...(info.gpuStates !== undefined ? { gpuStates: info.gpuStates } : {}),
   };
 }
 
@@ -156,7 +163,11 @@ async function charsPerToken(engine: EngineClient, ctx: RunContext, source: stri
 }
 
 export function engineTable(rows: BenchRow[]): string {
+  // where the state lived, when it was not the CPU or runs with gpuState on and off are compared
+  const stateColumn =
+    rows.some((r) => r.gpuState === 'off') || rows.some((r) => r.stateLocation !== undefined && r.stateLocation !== 'cpu');
   const head = [
+    ...(stateColumn ? ['state'] : []),
     'tokens',
     'workspace',
     'doc tok',
@@ -172,6 +183,7 @@ export function engineTable(rows: BenchRow[]): string {
     'state cache',
   ];
   const lines = rows.map((r) => [
+    ...(stateColumn ? [`${r.stateLocation ?? '?'}${r.gpuState === 'off' ? ' (gpuState off)' : ''}`] : []),
     `~${r.targetTokens / 1000}k`,
     r.workspace ? `${r.workspaceFiles} files` : 'none',
     String(r.docTokens),
@@ -197,6 +209,8 @@ export interface EngineBenchOptions {
   arch: string;
   ep: ExecutionProviderSetting;
   models?: string;
+  /** statewise.engine.gpuState values to run every case with, in order (default: the setting's default). */
+  gpuState?: boolean[];
 }
 
 export interface EngineBenchReport {
@@ -211,6 +225,8 @@ export interface EngineBenchReport {
   /** `auto`: median ms per call per provider and job, and every repetition that chose them. */
   autoTimings: Record<string, number>;
   selection?: LoadResult['selection'];
+  /** One engine per --gpu-state value: where it kept the state between model calls. */
+  gpuStateRuns: { gpuState: 'on' | 'off'; stateLocation: string; epReason: string }[];
   method: string;
   sources: { document: string; workspace: string };
   rows: BenchRow[];
@@ -222,34 +238,51 @@ export async function runEngineBench(io: CliIO, opts: EngineBenchOptions, log: (
   const wsDir = path.join(repo, 'server');
   const files = await workspaceFiles(wsDir, { maxFiles: WORKSPACE_FILES });
 
-  const session = await openSession(io, { models: opts.models, arch: opts.arch, ep: opts.ep });
-  const load: LoadResult = session.load;
-  log(
-    `bench engine: ${load.modelName} ${load.modelVersion} (${load.arch}) on ${jobsText(load.ep, load.providers)} (--ep ${opts.ep}: ${load.epReason}); ${opts.keystrokes} keystrokes per case`,
-  );
-  const ctx: RunContext = { engine: session.engine, settings: defaultSettings(), keystrokes: opts.keystrokes, log };
   const rows: BenchRow[] = [];
-  try {
-    const cpt = await charsPerToken(session.engine, ctx, source.text);
+  const runs: EngineBenchReport['gpuStateRuns'] = [];
+  let first: { load: LoadResult; modelDir: string } | undefined;
+  for (const gpuState of opts.gpuState ?? [defaultSettings()['engine.gpuState']]) {
+    const session = await openSession(io, { models: opts.models, arch: opts.arch, ep: opts.ep, gpuState });
+    const load: LoadResult = session.load;
+    first ??= { load, modelDir: session.modelDir };
+    const onOff = gpuState ? 'on' : 'off';
+    const stateLocation = load.stateLocation ?? 'cpu';
+    runs.push({ gpuState: onOff, stateLocation, epReason: load.epReason });
     log(
-      `bench engine: document text from ${source.description} (${cpt.toFixed(2)} chars/token); workspace: ${files.length} files from ${path.relative(repo, wsDir) || '.'}/`,
+      `bench engine: ${load.modelName} ${load.modelVersion} (${load.arch}) on ${jobsText(load.ep, load.providers)} (--ep ${opts.ep}: ${load.epReason}); gpuState ${onOff}: state on ${stateLocation}; ${opts.keystrokes} keystrokes per case`,
     );
-    for (const target of opts.sizes) {
-      const text = documentOf(source.text, Math.round(target * cpt));
-      for (const withWorkspace of [false, true]) {
-        const ws = withWorkspace
-          ? await setWorkspace(session.engine, load, files)
-          : await session.engine.request('setWorkspace', { fingerprint: 'bench:none', files: [] });
-        log(`bench engine: ~${target} tokens, ${withWorkspace ? `workspace ${ws.files} files / ${ws.tokens} tokens` : 'no workspace'}…`);
-        const r = await runOne(ctx, `file:///bench/${target}-${withWorkspace ? 'ws' : 'nows'}.js`, text, ws.tokens);
-        rows.push({ targetTokens: target, workspace: withWorkspace, workspaceFiles: ws.files, workspaceTokens: ws.tokens, ...r });
+    const ctx: RunContext = { engine: session.engine, settings: defaultSettings(), keystrokes: opts.keystrokes, log };
+    try {
+      const cpt = await charsPerToken(session.engine, ctx, source.text);
+      log(
+        `bench engine: document text from ${source.description} (${cpt.toFixed(2)} chars/token); workspace: ${files.length} files from ${path.relative(repo, wsDir) || '.'}/`,
+      );
+      for (const target of opts.sizes) {
+        const text = documentOf(source.text, Math.round(target * cpt));
+        for (const withWorkspace of [false, true]) {
+          const ws = withWorkspace
+            ? await setWorkspace(session.engine, load, files)
+            : await session.engine.request('setWorkspace', { fingerprint: 'bench:none', files: [] });
+          log(`bench engine: ~${target} tokens, ${withWorkspace ? `workspace ${ws.files} files / ${ws.tokens} tokens` : 'no workspace'}…`);
+          const r = await runOne(ctx, `file:///bench/${target}-${withWorkspace ? 'ws' : 'nows'}.js`, text, ws.tokens);
+          rows.push({
+            targetTokens: target,
+            workspace: withWorkspace,
+            workspaceFiles: ws.files,
+            workspaceTokens: ws.tokens,
+            ...r,
+            gpuState: onOff,
+            stateLocation,
+          });
+        }
       }
+    } finally {
+      session.close();
     }
-  } finally {
-    session.close();
   }
+  const { load, modelDir } = first!;
   return {
-    model: { arch: load.arch, name: load.modelName, version: load.modelVersion, dir: session.modelDir },
+    model: { arch: load.arch, name: load.modelName, version: load.modelVersion, dir: modelDir },
     requestedEp: opts.ep,
     ep: load.ep,
     epReason: load.epReason,
@@ -257,6 +290,7 @@ export async function runEngineBench(io: CliIO, opts: EngineBenchOptions, log: (
     devices: devicesOf(load.providers),
     autoTimings: load.timings,
     ...(load.selection ? { selection: load.selection } : {}),
+    gpuStateRuns: runs,
     method:
       'keystroke = editDocument appending one character at the end, then complete at the end (single line, greedy); ' +
       'document warmed first (warm + one completion); engineMs = engine-reported latency, wallMs = edit + complete round trip',

@@ -16,6 +16,8 @@ export interface ModelChoice {
   models?: string;
   arch: string;
   ep: ExecutionProviderSetting;
+  /** statewise.engine.gpuState for this session (default: the setting's default). */
+  gpuState?: boolean;
 }
 
 export interface Session {
@@ -48,6 +50,7 @@ export async function openSession(io: CliIO, choice: ModelChoice): Promise<Sessi
   engine.start();
   const settings = defaultSettings();
   settings['engine.executionProvider'] = choice.ep;
+  if (choice.gpuState !== undefined) settings['engine.gpuState'] = choice.gpuState;
   try {
     const load = await engine.request('load', loadParamsFor(settings, folder.dir));
     return { engine, load, modelDir: folder.dir, close: () => engine.dispose() };

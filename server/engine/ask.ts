@@ -27,6 +27,7 @@ import type { EngineDocument } from './document';
 import { isCancelled } from '../protocol/errors';
 import type { EngineAskParams, EngineAskResult } from '../protocol/ipc';
 import type { Manifest } from './manifest';
+import { release } from './deviceState';
 import type { ModelRunner, State } from './model';
 import { seededRng } from './sampler';
 import type { CodeTokenizer } from './tokenizer';
@@ -37,7 +38,8 @@ export interface AskHost {
   tok: CodeTokenizer;
   /** The file as a line-tokenized document (the open one when it matches, else one from the text). */
   document(p: EngineAskParams): EngineDocument;
-  /** The zero state brought to the end of `tokens` from the longest cached prefix; checkpoints saved. */
+  /** The zero state brought to the end of `tokens` from the longest cached prefix; checkpoints saved.
+   *  The state returned is the caller's to release (deviceState.ts). */
   advanceFromZero(tokens: readonly number[], shouldStop: () => boolean): Promise<{ state: State; cached: number }>;
 }
 
@@ -90,11 +92,17 @@ export async function ask(host: AskHost, p: EngineAskParams, shouldStop: () => b
     // Two steps so that the state right after the file is a checkpoint of its own (whatever K is),
     // and the one after the history too (a follow-up question feeds only the newest turn).
     const afterFile = await host.advanceFromZero(file, shouldStop);
-    const afterHistory = history.length > 0 ? await host.advanceFromZero([...file, ...history], shouldStop) : afterFile;
-    cached = Math.max(afterFile.cached, afterHistory.cached);
-    const fed = await model.feed(question, afterHistory.state, { shouldStop });
-    state = fed.state;
-    logits = fed.logits!;
+    let afterHistory = afterFile;
+    try {
+      if (history.length > 0) afterHistory = await host.advanceFromZero([...file, ...history], shouldStop);
+      cached = Math.max(afterFile.cached, afterHistory.cached);
+      const fed = await model.feed(question, afterHistory.state, { shouldStop });
+      state = fed.state;
+      logits = fed.logits!;
+    } finally {
+      release(afterFile.state);
+      if (afterHistory !== afterFile) release(afterHistory.state);
+    }
   } catch (e) {
     if (isCancelled(e)) return result({ cancelled: true, stop: 'cancelled' });
     throw e;
@@ -103,21 +111,26 @@ export async function ask(host: AskHost, p: EngineAskParams, shouldStop: () => b
   const { end, endoftext } = m.specialTokens;
   const stops = new Set([end, endoftext]);
   let firstTokenMs: number | undefined;
-  const r = await decode(model, tok, {
-    logits,
-    state,
-    maxTokens: p.maxTokens ?? f.answerMaxTokens,
-    stops,
-    banned: new Set([...tok.specialIds].filter((id) => !stops.has(id))),
-    temperature: 0,
-    topP: 1,
-    rng: seededRng(1),
-    shouldStop,
-    onToken: (text, generated) => {
-      firstTokenMs ??= performance.now() - t0;
-      onPartial(text, generated);
-    },
-  });
+  let r: Awaited<ReturnType<typeof decode>>;
+  try {
+    r = await decode(model, tok, {
+      logits,
+      state,
+      maxTokens: p.maxTokens ?? f.answerMaxTokens,
+      stops,
+      banned: new Set([...tok.specialIds].filter((id) => !stops.has(id))),
+      temperature: 0,
+      topP: 1,
+      rng: seededRng(1),
+      shouldStop,
+      onToken: (text, generated) => {
+        firstTokenMs ??= performance.now() - t0;
+        onPartial(text, generated);
+      },
+    });
+  } finally {
+    release(state);
+  }
   const latencyMs = performance.now() - t0;
   return result({
     answer: r.text,

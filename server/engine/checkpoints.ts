@@ -6,7 +6,12 @@
 // The cap is soft by one state: the most recently used checkpoint is never evicted, so a state
 // larger than the whole cap (an ALiBi KV cache at 32k tokens) is kept alone rather than dropped as
 // it is stored, which made every keystroke re-read the document. `onOverCap` hears of each such put.
+//
+// The store holds a reference to each state it keeps (deviceState.ts): taken by put, given back when
+// the entry is evicted or cleared. get and longestPrefix lend the state: a caller that keeps it past
+// an await retains it first.
 import type { StateOverCap } from '../protocol/ipc';
+import { release, retain } from './deviceState';
 import { type State, stateBytes } from './model';
 
 /** Incremental 53-bit hash of a token sequence (two 32-bit multiplicative mixes). */
@@ -64,7 +69,7 @@ export class CheckpointStore {
     }
     const bytes = stateBytes(state);
     if (bytes > this.capBytes) this.onOverCap({ bytes, capBytes: this.capBytes });
-    this.map.set(key, { state, bytes, tokens });
+    this.map.set(key, { state: retain(state), bytes, tokens });
     this.total += bytes;
     this.evict();
   }
@@ -93,8 +98,10 @@ export class CheckpointStore {
   }
 
   clear(): void {
+    const states = [...this.map.values()].map((e) => e.state);
     this.map.clear();
     this.total = 0;
+    for (const s of states) release(s);
   }
 
   private touch(key: string): void {
@@ -109,6 +116,7 @@ export class CheckpointStore {
       if (this.total <= this.capBytes || this.map.size === 1) break;
       this.map.delete(k);
       this.total -= e.bytes;
+      release(e.state);
     }
   }
 }

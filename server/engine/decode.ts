@@ -1,12 +1,14 @@
 // The one decode loop: picks a token (sampler.ts), optionally healing a word fragment first
 // (heal.ts), stops at a stop token, at maxTokens or when the caller says so, and steps the model.
 // Completions and Ask both decode through it. The model is not stepped after the last token.
+import { release } from './deviceState';
 import { allowedTokens, banLeadingBlank, isBlankFragment, restrict } from './heal';
 import type { State } from './model';
 import { sample, type Rng } from './sampler';
 import { StreamDecoder, type CodeTokenizer } from './tokenizer';
 
 export interface Stepper {
+  /** The state returned is the caller's to release (deviceState.ts). */
   step(id: number, state: State): Promise<{ logits: Float32Array; state: State }>;
 }
 
@@ -14,6 +16,7 @@ export type StopReason = 'stop' | 'maxTokens' | 'done' | 'cancelled' | 'stuck';
 
 export interface DecodeOptions {
   logits: Float32Array;
+  /** Lent: decoding never releases it (several decodes may fork from one state). */
   state: State;
   maxTokens: number;
   /** Tokens that end the answer (not part of it). */
@@ -40,6 +43,19 @@ export interface DecodeResult {
 }
 
 export async function decode(model: Stepper, tok: CodeTokenizer, o: DecodeOptions): Promise<DecodeResult> {
+  let state = o.state;
+  try {
+    return await decodeFrom(model, tok, o, (s) => {
+      if (state !== o.state) release(state);
+      state = s;
+    });
+  } finally {
+    if (state !== o.state) release(state);
+  }
+}
+
+/** The loop; `next` is handed each new state (the previous one is then done with). */
+async function decodeFrom(model: Stepper, tok: CodeTokenizer, o: DecodeOptions, next: (s: State) => void): Promise<DecodeResult> {
   const heal = o.heal ?? new Uint8Array(0);
   const dec = new StreamDecoder(tok);
   let { logits, state } = o;
@@ -69,6 +85,7 @@ export async function decode(model: Stepper, tok: CodeTokenizer, o: DecodeOption
       if (generated >= o.maxTokens) return { text: dec.text, generated, stop: 'maxTokens' };
     }
     ({ logits, state } = await model.step(id, state));
+    next(state);
   }
   return { text: dec.text, generated, stop: 'maxTokens' };
 }

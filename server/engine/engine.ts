@@ -34,7 +34,8 @@ import type {
   WorkspaceResult,
 } from '../protocol/ipc';
 import { manifestFiles, readManifest, type Manifest } from './manifest';
-import { ModelRunner, type State } from './model';
+import { ModelRunner, stateLocationSummary, type State } from './model';
+import { deviceStateStats, release, retain, stateTensors } from './deviceState';
 import { score } from './score';
 import { decode } from './decode';
 import { splitHealTail } from './heal';
@@ -82,6 +83,12 @@ export function cursorLineWindow(line: string, character: number): { text: strin
 }
 type Log = (level: 'info' | 'warn' | 'error', msg: string) => void;
 
+/** info()'s count of the states on the GPU; nothing when none was ever made (the CPU). */
+function gpuStateInfo(): { gpuStates?: number; gpuStateBytes?: number } {
+  const s = deviceStateStats();
+  return s.adopted > 0 ? { gpuStates: s.live, gpuStateBytes: s.bytes } : {};
+}
+
 /**
  * The first logits after a load, through the step graph and the prefill graph (both providers'
  * sessions): all finite, or ModelCorruptError. Weights damaged at the same size (no checksums to
@@ -89,10 +96,14 @@ type Log = (level: 'info' | 'warn' | 'error', msg: string) => void;
  */
 async function checkFirstLogits(dir: string, model: ModelRunner, m: Manifest): Promise<void> {
   const probe = [m.specialTokens.file, m.specialTokens.endoftext];
+  const logitsOf = (r: { logits: Float32Array | undefined; state: State }) => {
+    release(r.state);
+    return r.logits;
+  };
   const runs = [
-    (await model.step(probe[0]!, model.zeroState())).logits,
-    (await model.feed(probe, model.zeroState())).logits,
-    (await model.feed(probe, model.zeroState(), { background: true })).logits,
+    logitsOf(await model.step(probe[0]!, model.zeroState())),
+    logitsOf(await model.feed(probe, model.zeroState())),
+    logitsOf(await model.feed(probe, model.zeroState(), { background: true })),
   ];
   for (const logits of runs) {
     if (!logits || logits.length === 0) throw modelCorrupt(`model ${dir}: the model gave no logits`);
@@ -108,6 +119,7 @@ interface Root {
   /** Fold chain key of the files folded into the state (fingerprint.ts foldChainKeys); for a
    *  provisional root, folds.ts provisionalKey. */
   key: string;
+  /** Held by the root (setRoot retains it and releases the one it replaces). */
   state: State;
   tokens: number;
   files: number;
@@ -192,7 +204,7 @@ export class Engine {
     if (tok.vocabSize > manifest.vocabSize) {
       throw badRequest(`tokenizer has ${tok.vocabSize} tokens but manifest.json says vocabSize ${manifest.vocabSize}`);
     }
-    const model = await ModelRunner.load(p.modelDir, manifest, p.ep, p.threads, (s) => this.log('info', s));
+    const model = await ModelRunner.load(p.modelDir, manifest, p.ep, p.threads, (s) => this.log('info', s), { gpuState: p.gpuState });
     try {
       await checkFirstLogits(p.modelDir, model, manifest);
     } catch (e) {
@@ -204,7 +216,7 @@ export class Engine {
     this.tok = tok;
     this.model = model;
     this.loadParams = p;
-    this.root = undefined;
+    this.setRoot(undefined);
     this.workspaceGen++;
     this.overCap = undefined;
     this.store.clear();
@@ -215,6 +227,12 @@ export class Engine {
     for (const d of this.docs.values()) this.docs.set(d.uri, new EngineDocument(d.uri, d.path, d.text(), d.version, tok));
     // a request may still be running on the old sessions: release them a little later
     if (old) setTimeout(() => void old.release().catch(() => {}), 10_000).unref();
+    const stateLocation = stateLocationSummary(model.stateLocations);
+    if (Object.values(model.providers).some((ep) => ep !== 'cpu'))
+      this.log(
+        'info',
+        `state on ${stateLocation} between model calls${p.gpuState === false && stateLocation === 'cpu' ? ' (statewise.engine.gpuState is off)' : ''}`,
+      );
     return {
       arch: manifest.architecture,
       modelName: manifest.name,
@@ -225,6 +243,7 @@ export class Engine {
       timings: model.timings,
       ...(model.selection ? { selection: model.selection } : {}),
       stateBytes: manifest.stateBytes,
+      stateLocation,
       loadMs: performance.now() - t0,
       verified: integrity.verified,
       integrity: integrity.note,
@@ -305,9 +324,9 @@ export class Engine {
 
     // The longest prefix of the chain with a checkpoint: in memory, else on disk.
     let start = 0;
-    let state = model.zeroState();
     let tokens = 0;
     let from = '';
+    let restored: State | undefined; // a checkpoint's state, borrowed until `state` retains it below
     const onDisk = p.persistDir && !p.rebuild ? await listCheckpoints(p.persistDir, (s) => this.log('warn', s)) : new Set<string>();
     for (let i = p.rebuild ? 0 : n; i >= 1 && !from; i--) {
       const key = keys[i]!;
@@ -316,93 +335,105 @@ export class Engine {
       const cp = mem ?? (onDisk.has(key) ? await this.loadFold(p.persistDir!, key, i, modelId) : undefined);
       if (!cp) continue;
       if (!mem) this.folds.put(cp, planKeys);
-      ({ files: start, tokens, state } = cp);
+      ({ files: start, tokens, state: restored } = cp);
       from = mem ? 'memory' : 'disk';
     }
-    if (start > 0) progress(start, n, tokens);
+    // this fold's own reference to the state it continues from, released in the finally below
+    let state = restored ? retain(restored) : model.zeroState();
+    try {
+      if (start > 0) progress(start, n, tokens);
 
-    // A long clean fold ahead: the changed files on top of the current root first.
-    const base = this.root;
-    const onTop = base && !p.rebuild ? provisionalFiles(p.files, shas, start, base.content) : undefined;
-    let provisional: WorkspaceResult['provisional'];
-    if (base && onTop) {
-      let pstate = base.state;
-      let ptokens = 0;
-      for (const i of onTop) {
-        const r = await this.foldFile(loaded, p.files[i]!, pstate, stop);
-        pstate = r.state;
-        ptokens += r.tokens;
+      // A long clean fold ahead: the changed files on top of the current root first.
+      const base = this.root;
+      const onTop = base && !p.rebuild ? provisionalFiles(p.files, shas, start, base.content) : undefined;
+      let provisional: WorkspaceResult['provisional'];
+      if (base && onTop) {
+        let pstate = retain(base.state);
+        try {
+          let ptokens = 0;
+          for (const i of onTop) {
+            const r = await this.foldFile(loaded, p.files[i]!, pstate, stop);
+            release(pstate);
+            pstate = r.state;
+            ptokens += r.tokens;
+          }
+          if (stop()) throw badRequest('workspace build superseded');
+          const seen = new Map(base.content);
+          for (const i of onTop) seen.set(p.files[i]!.path, shas[i]!);
+          const ms = performance.now() - t0;
+          const key = provisionalKey(
+            base.key,
+            onTop.map((i) => ({ path: p.files[i]!.path, sha: shas[i]! })),
+          );
+          this.setRoot({
+            key,
+            state: pstate,
+            tokens: base.tokens + ptokens,
+            files: base.files + onTop.length,
+            restored: false,
+            ms,
+            refoldedFiles: onTop.length,
+            restoredFiles: base.files,
+            content: seen,
+            provisional: true,
+          });
+          provisional = { files: onTop.length, tokens: ptokens, ms, key };
+          const what = onTop.length === 1 ? `1 changed file (${p.files[onTop[0]!]!.path})` : `${onTop.length} changed files`;
+          this.log(
+            'info',
+            `workspace state provisional: ${what} folded on top in ${Math.round(ms)} ms; clean fold of ${n - start} files in the background`,
+          );
+        } finally {
+          release(pstate);
+        }
+      }
+
+      let lastPersist = performance.now();
+      for (let i = start; i < n; i++) {
+        const r = await this.foldFile(loaded, p.files[i]!, state, stop);
+        release(state);
+        state = r.state;
+        tokens += r.tokens;
+        if (plan.has(i + 1)) this.folds.put({ key: keys[i + 1]!, files: i + 1, tokens, state }, planKeys);
+        progress(i + 1, n, tokens);
+        // A long first fold: keep what is folded so far on disk, in case the editor closes mid-way.
+        if (p.persistDir && i + 1 < n && performance.now() - lastPersist > PERSIST_EVERY_MS) {
+          await this.persistFolds(p.persistDir, keys.slice(0, i + 2), modelId, false);
+          lastPersist = performance.now();
+        }
       }
       if (stop()) throw badRequest('workspace build superseded');
-      const seen = new Map(base.content);
-      for (const i of onTop) seen.set(p.files[i]!.path, shas[i]!);
-      const ms = performance.now() - t0;
-      const key = provisionalKey(
-        base.key,
-        onTop.map((i) => ({ path: p.files[i]!.path, sha: shas[i]! })),
-      );
+      const refolded = n - start;
       this.setRoot({
-        key,
-        state: pstate,
-        tokens: base.tokens + ptokens,
-        files: base.files + onTop.length,
-        restored: false,
-        ms,
-        refoldedFiles: onTop.length,
-        restoredFiles: base.files,
-        content: seen,
-        provisional: true,
+        key: keys[n]!,
+        state,
+        tokens,
+        files: n,
+        restored: n > 0 && refolded === 0,
+        ms: performance.now() - t0,
+        refoldedFiles: refolded,
+        restoredFiles: start,
+        content,
       });
-      provisional = { files: onTop.length, tokens: ptokens, ms, key };
-      const what = onTop.length === 1 ? `1 changed file (${p.files[onTop[0]!]!.path})` : `${onTop.length} changed files`;
+      const root = this.root!;
+      this.folds.retainOnly(planKeys);
+      this.updateDocumentCap();
+      if (p.persistDir) {
+        await this.persistFolds(p.persistDir, keys, modelId, true);
+        root.persistedTo = p.persistDir;
+      }
       this.log(
         'info',
-        `workspace state provisional: ${what} folded on top in ${Math.round(ms)} ms; clean fold of ${n - start} files in the background`,
+        `workspace state: ${n} files, ${refolded} folded, ${start} restored${from ? ` from ${from}` : ''}; ${this.folds.size} checkpoints in memory (${(this.folds.bytes / 2 ** 20).toFixed(1)} MiB)${provisional ? '; replaces the provisional root' : ''}`,
       );
+      return { ...this.summary(root), ...(provisional ? { provisional } : {}) };
+    } finally {
+      release(state);
     }
-
-    let lastPersist = performance.now();
-    for (let i = start; i < n; i++) {
-      const r = await this.foldFile(loaded, p.files[i]!, state, stop);
-      state = r.state;
-      tokens += r.tokens;
-      if (plan.has(i + 1)) this.folds.put({ key: keys[i + 1]!, files: i + 1, tokens, state }, planKeys);
-      progress(i + 1, n, tokens);
-      // A long first fold: keep what is folded so far on disk, in case the editor closes mid-way.
-      if (p.persistDir && i + 1 < n && performance.now() - lastPersist > PERSIST_EVERY_MS) {
-        await this.persistFolds(p.persistDir, keys.slice(0, i + 2), modelId, false);
-        lastPersist = performance.now();
-      }
-    }
-    if (stop()) throw badRequest('workspace build superseded');
-    const refolded = n - start;
-    this.setRoot({
-      key: keys[n]!,
-      state,
-      tokens,
-      files: n,
-      restored: n > 0 && refolded === 0,
-      ms: performance.now() - t0,
-      refoldedFiles: refolded,
-      restoredFiles: start,
-      content,
-    });
-    const root = this.root!;
-    this.folds.retainOnly(planKeys);
-    this.updateDocumentCap();
-    if (p.persistDir) {
-      await this.persistFolds(p.persistDir, keys, modelId, true);
-      root.persistedTo = p.persistDir;
-    }
-    this.log(
-      'info',
-      `workspace state: ${n} files, ${refolded} folded, ${start} restored${from ? ` from ${from}` : ''}; ${this.folds.size} checkpoints in memory (${(this.folds.bytes / 2 ** 20).toFixed(1)} MiB)${provisional ? '; replaces the provisional root' : ''}`,
-    );
-    return { ...this.summary(root), ...(provisional ? { provisional } : {}) };
   }
 
-  /** Folds one file (its `<|file|>path` header, then its text) into `state`, in background chunks
-   *  that yield to foreground requests. */
+  /** Folds one file (its `<|file|>path` header, then its text) into `state` (lent), in background
+   *  chunks that yield to foreground requests. The state returned is the caller's to release. */
   private async foldFile(
     { m, model, tok }: { m: Manifest; model: ModelRunner; tok: CodeTokenizer },
     f: { path: string; text: string },
@@ -410,14 +441,21 @@ export class Engine {
     stop: ShouldStop,
   ): Promise<{ state: State; tokens: number }> {
     const ids = [...fileHeader(m.specialTokens.file, tok, f.path), ...tok.encode(f.text)];
-    for (let at = 0; at < ids.length;) {
-      await this.priority.idle();
-      const size = this.backgroundChunk();
-      const r = await model.feed(ids.slice(at, at + size), state, { shouldStop: stop, background: true });
-      state = r.state;
-      at += size;
+    let cur = retain(state);
+    try {
+      for (let at = 0; at < ids.length;) {
+        await this.priority.idle();
+        const size = this.backgroundChunk();
+        const r = await model.feed(ids.slice(at, at + size), cur, { shouldStop: stop, background: true });
+        release(cur);
+        cur = r.state;
+        at += size;
+      }
+    } catch (e) {
+      release(cur);
+      throw e;
     }
-    return { state, tokens: ids.length };
+    return { state: cur, tokens: ids.length };
   }
 
   /** A persisted fold checkpoint, if it is sound: checked against model, key, place and shapes. */
@@ -454,25 +492,32 @@ export class Engine {
       // the root, also when no fold checkpoint fits in memory
       if (this.root && this.root.files > 0 && chain.has(this.root.key))
         held.set(this.root.key, { key: this.root.key, files: this.root.files, tokens: this.root.tokens, state: this.root.state });
-      const keep = new Set<string>();
-      for (const [key, cp] of held) {
-        keep.add(key);
-        if (onDisk.has(key)) continue;
-        const tensors = m.state.map((s) => {
-          const t = cp.state.get(s.name)!;
-          return { name: s.name, dims: [...t.dims], data: t.data as Float32Array };
-        });
-        await saveCheckpoint(
-          dir,
-          { modelId, modelVersion: m.version, fingerprint: key, tokens: cp.tokens, createdAt: new Date().toISOString(), files: cp.files },
-          tensors,
-        );
+      // held while written: a fold running meanwhile may evict them from the store or replace the root
+      for (const cp of held.values()) retain(cp.state);
+      try {
+        const keep = new Set<string>();
+        for (const [key, cp] of held) {
+          keep.add(key);
+          if (onDisk.has(key)) continue;
+          // a state on the GPU is downloaded (and stays on the CPU from then on)
+          const tensors = await stateTensors(
+            cp.state,
+            m.state.map((s) => s.name),
+          );
+          await saveCheckpoint(
+            dir,
+            { modelId, modelVersion: m.version, fingerprint: key, tokens: cp.tokens, createdAt: new Date().toISOString(), files: cp.files },
+            tensors,
+          );
+        }
+        if (!prune) return;
+        // Earlier boundaries of this chain restored from disk stay on disk, if the plan keeps them.
+        const plan = foldPlan(keys.length - 1, Math.floor(this.folds.cap / Math.max(1, m.stateBytes)));
+        for (const i of plan) if (onDisk.has(keys[i]!)) keep.add(keys[i]!);
+        await pruneCheckpoints(dir, keep);
+      } finally {
+        for (const cp of held.values()) release(cp.state);
       }
-      if (!prune) return;
-      // Earlier boundaries of this chain restored from disk stay on disk, if the plan keeps them.
-      const plan = foldPlan(keys.length - 1, Math.floor(this.folds.cap / Math.max(1, m.stateBytes)));
-      for (const i of plan) if (onDisk.has(keys[i]!)) keep.add(keys[i]!);
-      await pruneCheckpoints(dir, keep);
     } catch (e) {
       this.log('warn', `could not persist the workspace checkpoints: ${(e as Error).message}`);
     }
@@ -488,9 +533,13 @@ export class Engine {
     );
   }
 
-  private setRoot(r: Root): void {
+  /** Replaces the root (undefined: none): the root holds its state, the old one's is released. */
+  private setRoot(r: Root | undefined): void {
+    if (r) retain(r.state);
+    const old = this.root;
     this.root = r;
     this.store.clear(); // checkpoints of the old root can no longer match
+    if (old) release(old.state);
   }
 
   /** Document checkpoints get what the fold checkpoints leave of maxStateMB. */
@@ -563,7 +612,7 @@ export class Engine {
   }
 
   /** Brings the state to the end of `tokens`, starting from the longest cached prefix, saving a
-   *  checkpoint every `interval` tokens and at the end. */
+   *  checkpoint every `interval` tokens and at the end. The state returned is the caller's to release. */
   private async advance(
     tokens: readonly number[],
     shouldStop: ShouldStop,
@@ -573,28 +622,35 @@ export class Engine {
     const { model } = this.need();
     const seed = StreamHash.of(base.key);
     const hit = this.store.longestPrefix(seed, tokens);
-    let state = hit?.state ?? base.state();
+    let state = retain(hit?.state ?? base.state());
     let at = hit?.n ?? 0;
     const cached = at;
     if (at === tokens.length) return { state, cached };
     const h = seed.clone();
     for (let i = 0; i < at; i++) h.push(tokens[i]);
     const interval = this.loadParams!.checkpointInterval;
-    while (at < tokens.length) {
-      if (background) await this.priority.idle();
-      const boundary = (Math.floor(at / interval) + 1) * interval;
-      const end = Math.min(tokens.length, boundary, at + (background ? this.backgroundChunk() : Infinity));
-      const r = await model.feed(tokens.slice(at, end), state, { shouldStop, background });
-      for (let i = at; i < end; i++) h.push(tokens[i]);
-      state = r.state;
-      at = end;
-      if (at === boundary || at === tokens.length) this.store.put(h.key(at), at, state);
+    try {
+      while (at < tokens.length) {
+        if (background) await this.priority.idle();
+        const boundary = (Math.floor(at / interval) + 1) * interval;
+        const end = Math.min(tokens.length, boundary, at + (background ? this.backgroundChunk() : Infinity));
+        const r = await model.feed(tokens.slice(at, end), state, { shouldStop, background });
+        for (let i = at; i < end; i++) h.push(tokens[i]);
+        release(state);
+        state = r.state;
+        at = end;
+        if (at === boundary || at === tokens.length) this.store.put(h.key(at), at, state);
+      }
+    } catch (e) {
+      release(state);
+      throw e;
     }
     return { state, cached };
   }
 
   /** The state at the start of `line`, fed from the nearest of the LINES_BACK line starts above it
-   *  that has a checkpoint (saved at the start of `line` too); undefined when none has. */
+   *  that has a checkpoint (saved at the start of `line` too; the caller's to release); undefined
+   *  when none has. */
   private async advanceFromLineAbove(
     d: EngineDocument,
     header: readonly number[],
@@ -605,11 +661,12 @@ export class Engine {
     const rootKey = this.rootKey();
     for (let from = line - 1; from >= Math.max(0, line - LINES_BACK); from--) {
       const at = d.lineStart(from, rootKey, header);
-      let state = this.store.get(at.hash.key(at.pos));
-      if (!state) continue;
+      const found = this.store.get(at.hash.key(at.pos));
+      if (!found) continue;
       const tokens: number[] = [];
       for (let i = from; i < line; i++) for (const t of d.tokensOfLine(i)) tokens.push(t);
-      if (tokens.length > 0) state = (await model.feed(tokens, state, { shouldStop })).state;
+      // feed's state is ours (with no tokens: `found`, retained)
+      const state = (await model.feed(tokens, found, { shouldStop })).state;
       const end = d.lineStart(line, rootKey, header);
       this.store.put(end.hash.key(end.pos), end.pos, state);
       return { state, cached: at.pos };
@@ -623,6 +680,7 @@ export class Engine {
     const upto = Math.max(0, Math.min(line ?? d.lineCount, d.lineCount));
     const tokens = [...this.header(d), ...d.tokensBeforeLine(upto)];
     const r = await this.advance(tokens, shouldStop, true);
+    release(r.state);
     return { fedTokens: tokens.length - r.cached };
   }
 
@@ -682,7 +740,9 @@ export class Engine {
     // (plain layout, nothing typed) the header's last token is fed again from the state before it.
     const atDocStart = tail.length === 0;
     if (atDocStart) tail = header.slice(-1);
-    let lineState = atDocStart ? undefined : this.store.get(start.hash.key(start.pos));
+    // the state at the start of the cursor's line, this request's own reference (released below)
+    const atLine = atDocStart ? undefined : this.store.get(start.hash.key(start.pos));
+    let lineState = atLine && retain(atLine);
     let cached = start.pos;
     if (!lineState && !atDocStart) {
       // A new line (Enter) or a jump: feed from the nearest line start above that has a checkpoint,
@@ -700,7 +760,12 @@ export class Engine {
       cached = r.cached;
     }
     const t1 = performance.now();
-    const fed = await model.feed(tail, lineState, { shouldStop });
+    let fed: Awaited<ReturnType<ModelRunner['feed']>>;
+    try {
+      fed = await model.feed(tail, lineState, { shouldStop });
+    } finally {
+      release(lineState);
+    }
     const t2 = performance.now();
 
     const stops = new Set([m.specialTokens.fim_end, m.specialTokens.endoftext, m.specialTokens.file]);
@@ -709,26 +774,31 @@ export class Engine {
     const healBytes = new TextEncoder().encode(heal);
     const completions: string[] = [];
     let generated = 0;
-    for (let k = 0; k < Math.max(1, p.n); k++) {
-      const temperature = k === 0 ? p.temperature : Math.max(p.temperature, 0.8);
-      const r = await decode(model, tok, {
-        logits: fed.logits!,
-        state: fed.state,
-        maxTokens: p.maxTokens,
-        stops,
-        banned,
-        temperature,
-        topP: p.topP,
-        rng: seededRng(1234 + k),
-        heal: healBytes,
-        shouldStop,
-        onToken: (text) => (p.singleLine ? text.slice(heal.length).includes('\n') : leftScope(text.slice(heal.length), scopeIndent)),
-      });
-      if (r.stop === 'cancelled') throw cancelled();
-      generated += r.generated;
-      const out = r.text.startsWith(heal) ? r.text.slice(heal.length) : '';
-      const text = p.singleLine ? out.split('\n')[0] : out;
-      if (!completions.includes(text)) completions.push(text);
+    // the alternatives fork from fed.state: each decode feeds it to its own first step (never consumed)
+    try {
+      for (let k = 0; k < Math.max(1, p.n); k++) {
+        const temperature = k === 0 ? p.temperature : Math.max(p.temperature, 0.8);
+        const r = await decode(model, tok, {
+          logits: fed.logits!,
+          state: fed.state,
+          maxTokens: p.maxTokens,
+          stops,
+          banned,
+          temperature,
+          topP: p.topP,
+          rng: seededRng(1234 + k),
+          heal: healBytes,
+          shouldStop,
+          onToken: (text) => (p.singleLine ? text.slice(heal.length).includes('\n') : leftScope(text.slice(heal.length), scopeIndent)),
+        });
+        if (r.stop === 'cancelled') throw cancelled();
+        generated += r.generated;
+        const out = r.text.startsWith(heal) ? r.text.slice(heal.length) : '';
+        const text = p.singleLine ? out.split('\n')[0] : out;
+        if (!completions.includes(text)) completions.push(text);
+      }
+    } finally {
+      release(fed.state);
     }
     const t3 = performance.now();
     const top = p.topTokens
@@ -796,6 +866,7 @@ export class Engine {
       checkpoints: this.store.size,
       foldCheckpoints: this.folds.size,
       foldCacheBytes: this.folds.bytes,
+      ...gpuStateInfo(),
       workspace: this.root ? { ...this.summary(this.root), fingerprint: this.root.key } : undefined,
       ...(this.overCap ? { stateOverCap: this.overCap } : {}),
     };

@@ -6,8 +6,12 @@
 // A save of an early file moves it to the end of the fold order, so the clean fold re-folds every
 // file after its old place. Until that is done, a provisional root (the changed files folded on top
 // of the current root: provisionalFiles, provisionalKey) puts the edit into the state at once.
+//
+// The store holds a reference to each checkpoint's state (deviceState.ts): taken by put, given back
+// when the entry is replaced, evicted, dropped by retainOnly or cleared. get lends it.
 import { createHash } from 'node:crypto';
 import { nextFoldKey } from '../shared/fingerprint';
+import { release, retain } from './deviceState';
 import { type State, stateBytes } from './model';
 
 export interface FoldCheckpoint {
@@ -84,10 +88,12 @@ export class FoldStore {
 
   /** Adds a checkpoint; over the cap, drops the least recently used ones not in `protect` first. */
   put(cp: FoldCheckpoint, protect: ReadonlySet<string> = new Set()): void {
+    retain(cp.state); // before the old entry's release: the same state put again stays alive
     const old = this.map.get(cp.key);
     if (old) {
       this.map.delete(cp.key);
       this.total -= old.bytes;
+      release(old.cp.state);
     }
     const bytes = stateBytes(cp.state);
     this.map.set(cp.key, { cp, bytes });
@@ -101,12 +107,15 @@ export class FoldStore {
       if (keys.has(k)) continue;
       this.map.delete(k);
       this.total -= e.bytes;
+      release(e.cp.state);
     }
   }
 
   clear(): void {
+    const states = [...this.map.values()].map((e) => e.cp.state);
     this.map.clear();
     this.total = 0;
+    for (const s of states) release(s);
   }
 
   private evict(protect: ReadonlySet<string>): void {
@@ -116,6 +125,7 @@ export class FoldStore {
         if (!pass && protect.has(k)) continue;
         this.map.delete(k);
         this.total -= e.bytes;
+        release(e.cp.state);
       }
     }
   }

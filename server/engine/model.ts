@@ -18,26 +18,61 @@ import {
   type MeasureOptions,
 } from './providerSessions';
 import { machineProbe, missingPrerequisite } from './providerPrereq';
+import {
+  adopt,
+  assertLive,
+  DEVICE_STATE_PROVIDERS,
+  holding,
+  isDeviceSession,
+  markDeviceSession,
+  release,
+  retain,
+  toCpu,
+} from './deviceState';
 
-/** A model state: one tensor per manifest state entry, keyed by the entry's name. Never mutated. */
+/** A model state: one tensor per manifest state entry, keyed by the entry's name. Never mutated. Its
+ *  tensors may live in GPU memory: deviceState.ts says who owns it and when it is freed. */
 export type State = ReadonlyMap<string, ort.Tensor>;
 
-export function stateBytes(s: State): number {
-  let n = 0;
-  for (const t of s.values()) n += (t.data as Float32Array).byteLength;
-  return n;
-}
+export { stateBytes } from './deviceState';
 
 type Sessions = GraphPair<ort.InferenceSession>;
 
-async function createSession(dir: string, file: string, ep: string, threads: number): Promise<ort.InferenceSession> {
+/** Where a session puts its outputs: every state output on the device, the logits (and any other
+ *  output: onnxruntime keeps an output it is not told about on the CPU) read back. Asking for every
+ *  output on the GPU, logits included, aborts the process in onnxruntime-node 1.30 / 1.31. */
+export function deviceOutputLocations(m: Manifest): Record<string, 'cpu' | 'gpu-buffer'> {
+  return { [m.outputs.logits]: 'cpu', ...Object.fromEntries(m.state.map((s) => [s.output, 'gpu-buffer' as const])) };
+}
+
+async function createSession(
+  dir: string,
+  file: string,
+  ep: string,
+  threads: number,
+  outputLocations?: Record<string, 'cpu' | 'gpu-buffer'>,
+): Promise<ort.InferenceSession> {
   const opts: ort.InferenceSession.SessionOptions = {
     executionProviders: ep === 'cpu' ? ['cpu'] : [ep as 'webgpu', 'cpu'],
     graphOptimizationLevel: 'all',
     interOpNumThreads: 1,
   };
   if (threads > 0) opts.intraOpNumThreads = threads;
-  return ort.InferenceSession.create(join(dir, file), opts);
+  if (outputLocations) opts.preferredOutputLocation = outputLocations;
+  const session = await ort.InferenceSession.create(join(dir, file), opts);
+  if (outputLocations) markDeviceSession(session);
+  return session;
+}
+
+/** Where each job's state lives between calls: "gpu-buffer" when its sessions keep it on the device. */
+export type StateLocations = Record<Job, 'cpu' | 'gpu-buffer'>;
+
+/** "gpu-buffer", "cpu", or the split per job, e.g. "gpu-buffer (keystroke, ingest), cpu (step)". */
+export function stateLocationSummary(l: StateLocations): string {
+  const by = new Map<string, Job[]>();
+  for (const j of JOBS) by.set(l[j], [...(by.get(l[j]) ?? []), j]);
+  if (by.size === 1) return [...by.keys()][0]!;
+  return [...by].map(([where, jobs]) => `${where} (${jobs.join(', ')})`).join(', ');
 }
 
 /** Providers `auto` tries besides the CPU. */
@@ -60,6 +95,8 @@ export interface Selection {
 export class ModelRunner {
   /** "cpu", "webgpu" or "cpu+webgpu" when jobs are split (see `providers`). */
   readonly ep: string;
+  /** Where each job's sessions leave the state: on the GPU (deviceState.ts) or on the CPU. */
+  readonly stateLocations: StateLocations;
 
   private constructor(
     readonly manifest: Manifest,
@@ -71,6 +108,14 @@ export class ModelRunner {
     readonly selection?: Selection,
   ) {
     this.ep = providerSummary(providers);
+    this.stateLocations = Object.fromEntries(
+      JOBS.map((j) => [j, isDeviceSession(jobs[j].step) && isDeviceSession(jobs[j].prefill) ? 'gpu-buffer' : 'cpu']),
+    ) as StateLocations;
+  }
+
+  /** A runner over sessions opened elsewhere, each job on its provider's pair (tests). */
+  static withJobs(m: Manifest, jobs: Record<Job, Sessions>, providers: Record<Job, string>, reason: string): ModelRunner {
+    return new ModelRunner(m, jobs, providers, reason);
   }
 
   private static on(m: Manifest, s: Sessions, ep: string, reason: string): ModelRunner {
@@ -80,18 +125,22 @@ export class ModelRunner {
   /** Loads the graphs on the CPU, then on the requested provider. A named provider runs every job
    *  (the CPU sessions are released) or, if it fails to initialise, the CPU does with the reason.
    *  `auto` times each job on every provider that initialises, gives each job the faster one
-   *  (providerChoice.ts) and releases the sessions of a provider that runs none. */
+   *  (providerChoice.ts) and releases the sessions of a provider that runs none.
+   *  With `gpuState` (the default, statewise.engine.gpuState), the sessions of a provider that can
+   *  (DEVICE_STATE_PROVIDERS: webgpu) keep the state on the GPU between calls; the CPU's never do. */
   static async load(
     dir: string,
     m: Manifest,
     setting: ExecutionProviderSetting,
     threads: number,
     log: (s: string) => void,
+    opts: { gpuState?: boolean } = {},
   ): Promise<ModelRunner> {
     const open = async (ep: string): Promise<Sessions> => {
-      const step = await createSession(dir, m.graphs.step.file, ep, threads);
+      const where = opts.gpuState !== false && DEVICE_STATE_PROVIDERS.has(ep) ? deviceOutputLocations(m) : undefined;
+      const step = await createSession(dir, m.graphs.step.file, ep, threads, where);
       try {
-        return { step, prefill: await createSession(dir, m.graphs.prefill.file, ep, threads) };
+        return { step, prefill: await createSession(dir, m.graphs.prefill.file, ep, threads, where) };
       } catch (e) {
         await step.release().catch(() => {});
         throw e;
@@ -150,7 +199,9 @@ export class ModelRunner {
         const r = ModelRunner.on(m, s, ep, '');
         const ids = (n: number) => Array.from({ length: n }, (_, i) => 100 + i);
         try {
-          samples[ep] = await measureJobs((g, n) => r.run(g === 'step' ? s.step : s.prefill, ids(n), r.zeroState()), o);
+          const call = async (g: 'step' | 'prefill', n: number) =>
+            release((await r.run(g === 'step' ? s.step : s.prefill, ids(n), r.zeroState())).state);
+          samples[ep] = await measureJobs(call, o);
           timed.push({ provider: ep, ms: samples[ep] });
         } catch (e) {
           if (ep === 'cpu') throw e;
@@ -177,36 +228,44 @@ export class ModelRunner {
     );
   }
 
-  /** One graph call; logits of the last position, or of every position ([T, V]) with `allLogits`. */
+  /** One graph call; logits of the last position, or of every position ([T, V]) with `allLogits`.
+   *  `state` is lent (held for the call); the state returned is the caller's (deviceState.ts). A
+   *  session that does not keep states on the device is given CPU copies of device tensors. */
   private async run(
     sess: ort.InferenceSession,
     ids: readonly number[],
     state: State,
     allLogits = false,
   ): Promise<{ logits: Float32Array; state: State }> {
-    const m = this.manifest;
-    const feeds: Record<string, ort.Tensor> = {
-      [m.inputs.tokens]: new ort.Tensor(
-        'int64',
-        BigInt64Array.from(ids, (x) => BigInt(x)),
-        [1, ids.length],
-      ),
-    };
-    for (const s of m.state) feeds[s.input] = state.get(s.name)!;
-    const out = await sess.run(feeds);
-    const next = new Map<string, ort.Tensor>();
-    for (const s of m.state) next.set(s.name, out[s.output]);
-    const lg = out[m.outputs.logits].data as Float32Array;
-    return { logits: !allLogits && lg.length > m.vocabSize ? lg.subarray(lg.length - m.vocabSize) : lg, state: next };
+    return holding(state, async () => {
+      const m = this.manifest;
+      if (!isDeviceSession(sess)) await toCpu(state);
+      assertLive(state, 'a model call');
+      const feeds: Record<string, ort.Tensor> = {
+        [m.inputs.tokens]: new ort.Tensor(
+          'int64',
+          BigInt64Array.from(ids, (x) => BigInt(x)),
+          [1, ids.length],
+        ),
+      };
+      for (const s of m.state) feeds[s.input] = state.get(s.name)!;
+      const out = await sess.run(feeds);
+      const next = new Map<string, ort.Tensor>();
+      for (const s of m.state) next.set(s.name, out[s.output]);
+      adopt(next);
+      const lg = out[m.outputs.logits].data as Float32Array;
+      return { logits: !allLogits && lg.length > m.vocabSize ? lg.subarray(lg.length - m.vocabSize) : lg, state: next };
+    });
   }
 
-  /** One decode step. */
+  /** One decode step. The state returned is the caller's to release. */
   step(id: number, state: State) {
     return this.run(this.jobs.step.step, [id], state);
   }
 
-  /** Feeds tokens through the prefill graph in chunks; returns the last logits and the state.
-   *  `shouldStop` is checked between chunks; `onChunk` sees the state after each chunk. */
+  /** Feeds tokens through the prefill graph in chunks; returns the last logits and the state (the
+   *  caller's to release; `state` itself, with a new reference, when `ids` is empty). `shouldStop` is
+   *  checked between chunks; `onChunk` sees (is lent) the state after each chunk. */
   async feed(
     ids: readonly number[],
     state: State,
@@ -214,29 +273,37 @@ export class ModelRunner {
   ): Promise<{ logits: Float32Array | undefined; state: State }> {
     const max = this.manifest.graphs.prefill.maxTokens;
     let logits: Float32Array | undefined;
-    for (let i = 0; i < ids.length;) {
-      if (opts.shouldStop?.()) throw cancelled();
-      const n = Math.min(max, ids.length - i);
-      // one token is a step; a short chunk in the foreground a keystroke; the rest ingestion
-      const r =
-        n === 1
-          ? await this.run(this.jobs.step.step, [ids[i]], state)
-          : await this.run(
-              (opts.background || n > KEYSTROKE_MAX_TOKENS ? this.jobs.ingest : this.jobs.keystroke).prefill,
-              ids.slice(i, i + n),
-              state,
-            );
-      logits = r.logits;
-      state = r.state;
-      i += n;
-      opts.onChunk?.(i, state);
+    let cur = retain(state);
+    try {
+      for (let i = 0; i < ids.length;) {
+        if (opts.shouldStop?.()) throw cancelled();
+        const n = Math.min(max, ids.length - i);
+        // one token is a step; a short chunk in the foreground a keystroke; the rest ingestion
+        const r =
+          n === 1
+            ? await this.run(this.jobs.step.step, [ids[i]], cur)
+            : await this.run(
+                (opts.background || n > KEYSTROKE_MAX_TOKENS ? this.jobs.ingest : this.jobs.keystroke).prefill,
+                ids.slice(i, i + n),
+                cur,
+              );
+        logits = r.logits;
+        release(cur);
+        cur = r.state;
+        i += n;
+        opts.onChunk?.(i, cur);
+      }
+    } catch (e) {
+      release(cur);
+      throw e;
     }
-    return { logits, state };
+    return { logits, state: cur };
   }
 
   private scoreSession?: Promise<ort.InferenceSession>;
 
-  /** Runs the all-positions `score` graph on up to graphs.score.maxTokens tokens: logits [T, V]. */
+  /** Runs the all-positions `score` graph on up to graphs.score.maxTokens tokens: logits [T, V]. Its
+   *  session is the CPU's: a state on the GPU is downloaded first. */
   async scoreChunk(dir: string, ids: readonly number[], state: State): Promise<{ logits: Float32Array; state: State }> {
     const g = this.manifest.graphs.score;
     if (!g) throw modelCorrupt(`model ${dir}: manifest.json names no score graph`);

@@ -3,6 +3,7 @@
 // file's last N content tokens are scored, and `context` files come first, each behind its header;
 // the unscored tokens are fed through the prefill graph (last-position logits only, so long
 // contexts cost no [T, V] logits).
+import { release } from './deviceState';
 import { fileHeader } from './document';
 import { badRequest, cancelled } from './errors';
 import type { ScoreParams, ScoreResult } from '../protocol/ipc';
@@ -45,19 +46,25 @@ export async function score(host: ScoreHost, p: ScoreParams, shouldStop: () => b
     // (a plain file goes through the score graph from its first token, as before).
     const plain = f.scoreLastTokens === undefined && context.length === 0;
     const contextEnd = plain ? 0 : Math.max(0, first - 1);
+    // the context may be fed on the GPU; the score graph runs on the CPU (scoreChunk downloads it)
     let state = contextEnd > 0 ? (await model.feed(ids.slice(0, contextEnd), model.zeroState(), { shouldStop })).state : model.zeroState();
-    for (let at = contextEnd; at < ids.length - 1; at += max) {
-      if (shouldStop()) throw cancelled();
-      const chunk = ids.slice(at, Math.min(at + max, ids.length - 1));
-      const r = await model.scoreChunk(host.modelDir, chunk, state);
-      state = r.state;
-      for (let i = 0; i < chunk.length; i++) {
-        const target = at + i + 1;
-        if (target < first) continue; // the header (and any context) is not scored
-        nats += logSoftmaxLoss(r.logits.subarray(i * v, (i + 1) * v), ids[target]);
-        tokens++;
-        bytes += tok.tokenBytes[ids[target]].length;
+    try {
+      for (let at = contextEnd; at < ids.length - 1; at += max) {
+        if (shouldStop()) throw cancelled();
+        const chunk = ids.slice(at, Math.min(at + max, ids.length - 1));
+        const r = await model.scoreChunk(host.modelDir, chunk, state);
+        release(state);
+        state = r.state;
+        for (let i = 0; i < chunk.length; i++) {
+          const target = at + i + 1;
+          if (target < first) continue; // the header (and any context) is not scored
+          nats += logSoftmaxLoss(r.logits.subarray(i * v, (i + 1) * v), ids[target]);
+          tokens++;
+          bytes += tok.tokenBytes[ids[target]].length;
+        }
       }
+    } finally {
+      release(state);
     }
   }
   return { nats, tokens, bytes, bitsPerByte: bytes ? nats / Math.LN2 / bytes : 0, ms: performance.now() - t0 };

@@ -28,6 +28,7 @@ export function loadParamsFor(settings: Settings, dir: string): LoadParams {
     threads: settings['engine.threads'],
     maxStateMB: settings['engine.maxMemoryMB'],
     checkpointInterval: settings['workspace.checkpointInterval'],
+    gpuState: settings['engine.gpuState'],
   };
 }
 

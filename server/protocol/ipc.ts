@@ -23,6 +23,9 @@ export interface LoadParams {
   maxStateMB: number;
   /** Tokens between document checkpoints. */
   checkpointInterval: number;
+  /** Keep the state on the GPU between model calls where the provider can (WebGPU); default on
+   *  (statewise.engine.gpuState). No effect on the CPU. */
+  gpuState?: boolean;
 }
 export interface LoadResult {
   arch: string;
@@ -35,6 +38,9 @@ export interface LoadResult {
   providers?: { step: string; keystroke: string; ingest: string };
   /** `auto`: median ms per call, keyed "<provider>.<job>Ms". */
   timings: Record<string, number>;
+  /** Where the state lives between model calls: "cpu", "gpu-buffer", or the split per job
+   *  ("gpu-buffer (ingest), cpu (step, keystroke)"). */
+  stateLocation?: string;
   /** `auto` with more than one provider: every timing that chose the providers. */
   selection?: {
     reps: number;
@@ -228,6 +234,10 @@ export interface InfoResult {
   /** Workspace fold checkpoints held in memory, and their bytes (not in stateCacheBytes). */
   foldCheckpoints?: number;
   foldCacheBytes?: number;
+  /** Model states on the GPU now (every holder together) and their bytes; absent when there are none
+   *  and never were (the CPU). */
+  gpuStates?: number;
+  gpuStateBytes?: number;
   workspace?: WorkspaceResult & { fingerprint: string };
   stateOverCap?: StateOverCap;
 }

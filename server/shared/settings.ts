@@ -88,6 +88,14 @@ export const SETTINGS = [
       'Cap on the memory held by cached model states: workspace fold checkpoints up to half, document checkpoints the rest. Soft by one state: the most recent document checkpoint is kept even when it alone is larger than the cap (a large ALiBi state); a warning is then logged and shown in the status bar, and completions away from the last line re-read the document.',
   },
   {
+    key: 'engine.gpuState',
+    type: 'boolean',
+    default: true,
+    scope: 'machine',
+    description:
+      'On a GPU execution provider that can (WebGPU), keep the model state in GPU memory between model calls and read back only the logits. Off: the state is copied to the CPU and back on every call. No effect on the CPU.',
+  },
+  {
     key: 'completion.debounceMs',
     type: 'integer',
     default: 60,

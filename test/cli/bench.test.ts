@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { benchOptions } from '../../server/cli/bench';
+import { engineTable, type BenchRow } from '../../server/cli/benchEngine';
 import { ratiosOf, type SessionRow } from '../../server/cli/benchLsp';
 import { parseStateLines, planWorkspace, progressTotalOf, transitions } from '../../server/cli/benchSave';
 import { formatTable, ms, percentile, ratio, stats } from '../../server/cli/benchStats';
@@ -132,6 +133,9 @@ test('bench options: defaults, --quick, --only, and bad values', () => {
   assert.equal(d.longLineBytes, 100000);
   assert.equal(d.workspaceFiles, 250);
   assert.equal(d.ep, 'auto', 'the default of the editor (server/cli/options.ts)');
+  assert.deepEqual(d.gpuState, [true], 'statewise.engine.gpuState defaults on');
+  assert.deepEqual(benchOptions(['--gpu-state', 'on,off']).gpuState, [true, false]);
+  assert.deepEqual(benchOptions(['--gpu-state', 'off, off']).gpuState, [false]);
   const q = benchOptions(['--quick', '--only', 'lsp,save']);
   assert.deepEqual(q.parts, ['lsp', 'save']);
   assert.deepEqual(q.sizes, [1000, 10000]);
@@ -146,6 +150,7 @@ test('bench options: defaults, --quick, --only, and bad values', () => {
     ['--long-line-bytes', '-1'],
     ['--arch', 'gpt'],
     ['--ep', 'tpu'],
+    ['--gpu-state', 'yes'],
   ]) {
     assert.throws(() => benchOptions(bad), UsageError, bad.join(' '));
   }
@@ -210,4 +215,37 @@ test('bench save: the workspace plan, the state log lines, rebuilds from statuse
   assert.deepEqual(transitions(['ready']), { started: 0, finished: 0 });
   assert.equal(progressTotalOf(['indexing 0% (scanning files)', 'indexing 50% (1/2 files)', 'indexing 100% (2/2 files)']), 2);
   assert.equal(progressTotalOf(['indexing 0% (scanning files)']), undefined);
+});
+
+test('bench engine table: a state column only when the state was on the GPU or gpuState on and off are compared', () => {
+  const p = { p50: 1, p95: 2, mean: 1 };
+  const row = (extra: Partial<BenchRow>): BenchRow => ({
+    targetTokens: 1000,
+    workspace: false,
+    docChars: 1,
+    docTokens: 1,
+    workspaceFiles: 0,
+    workspaceTokens: 0,
+    warmMs: 1,
+    keystrokes: 1,
+    engineMs: p,
+    wallMs: p,
+    prefixMs: p,
+    decodeMs: p,
+    cachedTokensMean: 1,
+    promptTokensMean: 1,
+    generatedTokensMean: 1,
+    rssBytes: 0,
+    stateCacheBytes: 0,
+    checkpoints: 0,
+    ...extra,
+  });
+  const cpu = engineTable([row({ gpuState: 'on', stateLocation: 'cpu' })]);
+  assert.match(cpu.split('\n')[0]!, /^\s*tokens/, 'the CPU table is as before');
+  const both = engineTable([row({ gpuState: 'on', stateLocation: 'gpu-buffer' }), row({ gpuState: 'off', stateLocation: 'cpu' })]).split(
+    '\n',
+  );
+  assert.match(both[0]!, /^\s*state\s+tokens/);
+  assert.match(both[1]!, /^\s*gpu-buffer\s+~1k/);
+  assert.match(both[2]!, /^\s*cpu \(gpuState off\)\s+~1k/);
 });

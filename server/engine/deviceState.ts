@@ -1,0 +1,207 @@
+// Model states kept on the GPU between calls (issue 17). On WebGPU a session's state outputs stay in
+// device memory ('gpu-buffer' tensors) and are fed straight back as the next call's state inputs;
+// only the logits come back to the CPU. This file owns those states' lifetime and their way back to
+// the CPU; model.ts creates the sessions and marks them (markDeviceSession).
+//
+// Ownership, by reference counting per state (the Map of tensors):
+//   - A state the model returns (ModelRunner.step, feed, scoreChunk) comes with one reference, owned
+//     by the caller, who releases it when done (or hands it on: a function that returns a state
+//     returns an owned reference too).
+//   - Passing a state to a function lends it; whoever keeps it beyond the call (a checkpoint store,
+//     the fold store, the workspace root, a local variable across an await) takes its own reference
+//     with retain() and gives it back with release().
+//   - The last release() disposes the state's device tensors, exactly once. A state used after that
+//     (retain, a model call, a download) throws StateReleasedError instead of reading freed memory.
+//   - onnxruntime allocates new outputs for every call, so one state fed to several calls (forked
+//     alternatives, a checkpoint and the request reading it) is shared, never consumed.
+//   - A state without device tensors (the zero state, one read from disk, every state of a CPU
+//     session) is not counted: retain and release do nothing, so the CPU path is unchanged.
+// Conversion: toCpu() downloads a state's device tensors in place (tensor.getData, the device copy
+// freed at once), for a CPU session fed a GPU state (`auto` splitting jobs across providers) and for
+// writing a state to disk (stateTensors). A CPU state given to a GPU session is uploaded by
+// onnxruntime, as before.
+
+/** What this file needs of a tensor: onnxruntime's Tensor, or a test's stand-in. */
+export interface StateTensorLike {
+  readonly location: string;
+  readonly dims: readonly number[];
+  readonly type: string;
+  readonly data: unknown;
+  getData(releaseData?: boolean): Promise<unknown>;
+  dispose(): void;
+}
+export type AnyState = ReadonlyMap<string, StateTensorLike>;
+
+/** Providers whose state outputs can stay on the device: onnxruntime-node binds 'gpu-buffer' outputs
+ *  to WebGPU memory only (CUDA, DirectML and CoreML outputs come back to the CPU as before). */
+export const DEVICE_STATE_PROVIDERS: ReadonlySet<string> = new Set(['webgpu']);
+
+/** A state used after its last reference was released (its device tensors are disposed). */
+export class StateReleasedError extends Error {
+  constructor(what: string) {
+    super(`a model state was used after it was released (${what})`);
+    this.name = 'StateReleasedError';
+  }
+}
+
+interface Record_ {
+  refs: number;
+  bytes: number;
+  /** Still in GPU memory (false once toCpu brought it back). */
+  onGpu: boolean;
+}
+const tracked = new WeakMap<AnyState, Record_>();
+const released = new WeakSet<AnyState>();
+const stats = { live: 0, bytes: 0, adopted: 0, disposed: 0 };
+
+const BYTES_PER_ELEMENT: Record<string, number> = { float32: 4, float16: 2, int64: 8, int32: 4, int8: 1, uint8: 1, bool: 1 };
+
+/** Bytes of a state's tensors, from their shapes (a device tensor's data is not readable). */
+export function stateBytes(s: AnyState): number {
+  let n = 0;
+  for (const t of s.values()) n += t.dims.reduce((a, b) => a * b, 1) * (BYTES_PER_ELEMENT[t.type] ?? 4);
+  return n;
+}
+
+function onCpu(t: StateTensorLike): boolean {
+  return t.location === 'cpu' || t.location === 'cpu-pinned';
+}
+
+/** Whether any tensor of the state is in device memory. */
+export function onDevice(s: AnyState): boolean {
+  for (const t of s.values()) if (!onCpu(t) && t.location !== 'none') return true;
+  return false;
+}
+
+/** Where a state lives: 'gpu-buffer', 'cpu', or 'released'. */
+export function locationOf(s: AnyState): string {
+  if (released.has(s)) return 'released';
+  for (const t of s.values()) if (!onCpu(t)) return t.location === 'none' ? 'released' : t.location;
+  return 'cpu';
+}
+
+/** Starts counting a state the model just returned when it holds device tensors: one reference,
+ *  the caller's. Returns the state. */
+export function adopt<S extends AnyState>(s: S): S {
+  if (tracked.has(s) || !onDevice(s)) return s;
+  const bytes = stateBytes(s);
+  tracked.set(s, { refs: 1, bytes, onGpu: true });
+  stats.live++;
+  stats.bytes += bytes;
+  stats.adopted++;
+  return s;
+}
+
+/** Whether the state's reference count is kept (it held device tensors when the model returned it). */
+export function isCounted(s: AnyState): boolean {
+  return tracked.has(s);
+}
+
+/** Throws StateReleasedError when the state's device tensors are disposed. */
+export function assertLive(s: AnyState, what: string): void {
+  if (released.has(s)) throw new StateReleasedError(what);
+  for (const t of s.values()) if (t.location === 'none') throw new StateReleasedError(what);
+}
+
+/** One more holder of the state. Returns it. */
+export function retain<S extends AnyState>(s: S): S {
+  const r = tracked.get(s);
+  if (r) r.refs++;
+  else assertLive(s, 'retain');
+  return s;
+}
+
+/** One holder fewer; the last one disposes the state's device tensors. Safe on an uncounted state. */
+export function release(s: AnyState | undefined): void {
+  if (!s) return;
+  const r = tracked.get(s);
+  if (!r) {
+    if (released.has(s)) throw new StateReleasedError('release');
+    return;
+  }
+  if (--r.refs > 0) return;
+  tracked.delete(s);
+  released.add(s);
+  leftGpu(r);
+  stats.disposed++;
+  let failure: unknown;
+  for (const t of s.values()) {
+    try {
+      t.dispose();
+    } catch (e) {
+      failure ??= e;
+    }
+  }
+  if (failure !== undefined) throw failure;
+}
+
+/** Runs `fn` holding a reference to `s`, released after it settles. */
+export async function holding<S extends AnyState, T>(s: S, fn: (s: S) => Promise<T>): Promise<T> {
+  retain(s);
+  try {
+    return await fn(s);
+  } finally {
+    release(s);
+  }
+}
+
+const downloads = new WeakMap<StateTensorLike, Promise<unknown>>();
+
+/** Brings a state's device tensors to the CPU, in place (the same tensors, now located on the CPU, the
+ *  device copies freed), every holder seeing the CPU copy from then on. Concurrent calls share one
+ *  download per tensor. Returns the state. The caller holds a reference for the duration. */
+export async function toCpu<S extends AnyState>(s: S): Promise<S> {
+  assertLive(s, 'download');
+  const pending: Promise<unknown>[] = [];
+  for (const t of s.values()) {
+    if (onCpu(t)) continue;
+    let p = downloads.get(t);
+    if (!p) {
+      p = t.getData(true).finally(() => downloads.delete(t));
+      downloads.set(t, p);
+    }
+    pending.push(p);
+  }
+  if (pending.length > 0) await Promise.all(pending);
+  const r = tracked.get(s);
+  if (r) leftGpu(r);
+  return s;
+}
+
+function leftGpu(r: Record_): void {
+  if (!r.onGpu) return;
+  r.onGpu = false;
+  stats.live--;
+  stats.bytes -= r.bytes;
+}
+
+/** A state's values on the CPU, for writing it to disk: each entry's name, dims and float32 data (a
+ *  device state is downloaded first, holding a reference meanwhile). */
+export async function stateTensors(s: AnyState, names: readonly string[]): Promise<{ name: string; dims: number[]; data: Float32Array }[]> {
+  return holding(s, async () => {
+    await toCpu(s);
+    return names.map((name) => {
+      const t = s.get(name);
+      if (!t) throw new Error(`the state has no tensor "${name}"`);
+      return { name, dims: [...t.dims], data: t.data as Float32Array };
+    });
+  });
+}
+
+const deviceSessions = new WeakSet<object>();
+
+/** Marks a session whose state outputs stay on the device: it is fed device states as they are. */
+export function markDeviceSession(session: object): void {
+  deviceSessions.add(session);
+}
+
+/** Whether a session takes device states as inputs; any other (a CPU session) is given CPU copies. */
+export function isDeviceSession(session: object): boolean {
+  return deviceSessions.has(session);
+}
+
+/** Counted states in GPU memory now and their bytes, and how many were counted and disposed in all
+ *  (leak checks in tests, info()). */
+export function deviceStateStats(): { live: number; bytes: number; adopted: number; disposed: number } {
+  return { ...stats };
+}
