@@ -16,10 +16,13 @@
 //     alternatives, a checkpoint and the request reading it) is shared, never consumed.
 //   - A state without device tensors (the zero state, one read from disk, every state of a CPU
 //     session) is not counted: retain and release do nothing, so the CPU path is unchanged.
-// Conversion: toCpu() downloads a state's device tensors in place (tensor.getData, the device copy
-// freed at once), for a CPU session fed a GPU state (`auto` splitting jobs across providers) and for
-// writing a state to disk (stateTensors). A CPU state given to a GPU session is uploaded by
-// onnxruntime, as before.
+// Conversion: toCpu() brings a state's device tensors to the CPU in place (every holder sees the CPU
+// copy; the device copy is freed at once), for a CPU session fed a GPU state (`auto` splitting jobs
+// across providers) and for writing a state to disk (stateTensors). A CPU state given to a GPU session
+// is uploaded by onnxruntime, as before. How a download happens is the installed Downloader's business:
+// onnxruntime-node 1.30 / 1.31 implement no download of a 'gpu-buffer' tensor (its getData() throws a
+// C string from native code, which aborts the process), so model.ts installs one that runs the tensors
+// through an identity graph on the GPU session's provider with outputs on the CPU (gpuDownload.ts).
 
 /** What this file needs of a tensor: onnxruntime's Tensor, or a test's stand-in. */
 export interface StateTensorLike {
@@ -145,24 +148,53 @@ export async function holding<S extends AnyState, T>(s: S, fn: (s: S) => Promise
   }
 }
 
-const downloads = new WeakMap<StateTensorLike, Promise<unknown>>();
+/** Brings device tensors to the CPU: the CPU tensors in the same order. It may return the same tensor
+ *  objects, downloaded in place (tensor.getData), or new ones (the originals are then disposed). */
+export type Downloader = (tensors: readonly StateTensorLike[]) => Promise<readonly StateTensorLike[]>;
 
-/** Brings a state's device tensors to the CPU, in place (the same tensors, now located on the CPU, the
- *  device copies freed), every holder seeing the CPU copy from then on. Concurrent calls share one
- *  download per tensor. Returns the state. The caller holds a reference for the duration. */
+/** The tensors' own download (getData), in place: for tensors whose download works (tests' stand-ins).
+ *  onnxruntime-node's 'gpu-buffer' tensors abort the process on it: model.ts installs gpuDownload's. */
+export const inPlaceDownloader: Downloader = async (tensors) => {
+  await Promise.all(tensors.map((t) => t.getData(true)));
+  return tensors;
+};
+
+let downloader: Downloader = inPlaceDownloader;
+
+/** Sets how device tensors come back to the CPU (one for the process: model.ts, when it opens a
+ *  session that keeps states on the device). Returns the one it replaces. */
+export function installDownloader(d: Downloader): Downloader {
+  const prev = downloader;
+  downloader = d;
+  return prev;
+}
+
+const downloads = new WeakMap<AnyState, Promise<void>>();
+
+/** Brings a state's device tensors to the CPU, in place: the state's entries become CPU tensors (the
+ *  device copies freed), every holder seeing them from then on. Concurrent calls share one download.
+ *  Returns the state. The caller holds a reference for the duration. */
 export async function toCpu<S extends AnyState>(s: S): Promise<S> {
   assertLive(s, 'download');
-  const pending: Promise<unknown>[] = [];
-  for (const t of s.values()) {
-    if (onCpu(t)) continue;
-    let p = downloads.get(t);
-    if (!p) {
-      p = t.getData(true).finally(() => downloads.delete(t));
-      downloads.set(t, p);
-    }
-    pending.push(p);
+  let p = downloads.get(s);
+  if (!p) {
+    const names = [...s.keys()].filter((k) => !onCpu(s.get(k)!));
+    if (names.length === 0) return s;
+    p = (async () => {
+      const before = names.map((k) => s.get(k)!);
+      const after = await downloader(before);
+      if (after.length !== before.length) throw new Error(`a download returned ${after.length} tensors for ${before.length}`);
+      // a State is read-only to its users; this file owns its location (see the header)
+      const entries = s as unknown as Map<string, StateTensorLike>;
+      names.forEach((k, i) => {
+        if (after[i] === before[i]) return;
+        entries.set(k, after[i]!);
+        before[i]!.dispose();
+      });
+    })().finally(() => downloads.delete(s));
+    downloads.set(s, p);
   }
-  if (pending.length > 0) await Promise.all(pending);
+  await p;
   const r = tracked.get(s);
   if (r) leftGpu(r);
   return s;

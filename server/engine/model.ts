@@ -17,12 +17,14 @@ import {
   type GraphPair,
   type MeasureOptions,
 } from './providerSessions';
+import { sessionDownloader } from './gpuDownload';
 import { machineProbe, missingPrerequisite } from './providerPrereq';
 import {
   adopt,
   assertLive,
   DEVICE_STATE_PROVIDERS,
   holding,
+  installDownloader,
   isDeviceSession,
   markDeviceSession,
   release,
@@ -60,8 +62,22 @@ async function createSession(
   if (threads > 0) opts.intraOpNumThreads = threads;
   if (outputLocations) opts.preferredOutputLocation = outputLocations;
   const session = await ort.InferenceSession.create(join(dir, file), opts);
-  if (outputLocations) markDeviceSession(session);
+  if (outputLocations) {
+    markDeviceSession(session);
+    useSessionDownloads(ep);
+  }
   return session;
+}
+
+const downloaders = new Set<string>();
+
+/** Device states of `ep` come back to the CPU through an identity session on `ep` (gpuDownload.ts):
+ *  onnxruntime-node's own download of a 'gpu-buffer' tensor aborts the process. */
+function useSessionDownloads(ep: string): void {
+  if (downloaders.has(ep)) return;
+  if (downloaders.size > 0) throw new Error(`device states on ${ep} and ${[...downloaders].join(', ')}: one download path only`);
+  downloaders.add(ep);
+  installDownloader(sessionDownloader(ep));
 }
 
 /** Where each job's state lives between calls: "gpu-buffer" when its sessions keep it on the device. */

@@ -16,6 +16,7 @@ import {
   stateBytes,
   stateTensors,
   toCpu,
+  installDownloader,
 } from '../../server/engine/deviceState';
 import { CheckpointStore, StreamHash } from '../../server/engine/checkpoints';
 import { FoldStore } from '../../server/engine/folds';
@@ -231,4 +232,44 @@ test('stateTensors holds the state while it downloads: a release meanwhile does 
     buffersOf(s).every((b) => b.disposeCalls === 1),
     'disposed once, after the read',
   );
+});
+
+test('toCpu with a downloader that makes new tensors (the product on onnxruntime-node): one call for concurrent callers, entries replaced in place, the GPU copies disposed once', async (t) => {
+  const gpu = new FakeGpu();
+  const prev = installDownloader(gpu.downloader());
+  t.after(() => void installDownloader(prev));
+  const s = gpuState(gpu, 7);
+  const bufs = buffersOf(s);
+  const [a] = await Promise.all([stateTensors(s, ['a', 'b']), toCpu(s), toCpu(s)]);
+  assert.equal(gpu.downloaderCalls, 1, 'one download for the three callers');
+  assert.deepEqual(Array.from(a[1]!.data), [-7, -7, -7, -7]);
+  assert.equal(locationOf(s), 'cpu', 'every holder of the state now sees CPU tensors');
+  assert.ok(
+    bufs.every((b) => b.freed === 1 && b.disposeCalls === 1 && b.downloads === 1),
+    'each GPU copy downloaded and disposed once',
+  );
+  await toCpu(s);
+  assert.equal(gpu.downloaderCalls, 1, 'nothing left to download');
+  release(s);
+  assert.equal(locationOf(s), 'released');
+  assert.ok(
+    bufs.every((b) => b.disposeCalls === 1),
+    'the last release disposes the CPU copies, not the GPU tensors again',
+  );
+});
+
+test('toCpu: a downloader that fails leaves the state on the GPU and usable; the error reaches the caller', async (t) => {
+  const gpu = new FakeGpu();
+  const prev = installDownloader(async () => {
+    throw new Error('no adapter');
+  });
+  t.after(() => void installDownloader(prev));
+  const s = gpuState(gpu, 2);
+  await assert.rejects(toCpu(s), /no adapter/);
+  assert.equal(locationOf(s), 'gpu-buffer');
+  installDownloader(gpu.downloader());
+  await toCpu(s);
+  assert.equal(locationOf(s), 'cpu');
+  release(s);
+  assert.equal(locationOf(s), 'released');
 });

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Engine } from '../../server/engine/engine';
 import { readManifest, type Manifest } from '../../server/engine/manifest';
 import { ModelRunner } from '../../server/engine/model';
-import { deviceStateStats, isCounted } from '../../server/engine/deviceState';
+import { deviceStateStats, installDownloader, isCounted } from '../../server/engine/deviceState';
 import { completeParams, cpuLoad, PATTERN_DOC, PATTERN_PATH, PATTERN_URI } from '../helpers/engineRequests';
 import { checkedCpuSession, fakeGpuSession, FakeGpu } from '../helpers/fakeGpu';
 import { moduleFiles, never } from '../helpers/fold';
@@ -89,8 +89,12 @@ function heldStates(e: Engine): ReadonlyMap<string, ort.Tensor>[] {
   ];
 }
 
-async function runOn(providers: 'gpu' | 'split', t: import('node:test').TestContext) {
+async function runOn(providers: 'gpu' | 'split', t: import('node:test').TestContext, downloads: 'in place' | 'new tensors' = 'in place') {
   const gpu = new FakeGpu();
+  if (downloads === 'new tensors') {
+    const prev = installDownloader(gpu.downloader());
+    t.after(() => void installDownloader(prev));
+  }
   const cpu = await cpuPair();
   const g = { step: fakeGpuSession(cpu.step, m, gpu), prefill: fakeGpuSession(cpu.prefill, m, gpu) };
   const runner =
@@ -160,6 +164,14 @@ test('engine with decode steps on the CPU and prefill on a fake GPU: states down
   t.after(cleanup);
   const want = await scenario(await engineWith(), persistDir);
   const got = await runOn('split', t);
+  assert.deepEqual(got, want);
+});
+
+test('the same with downloads as the product makes them (new CPU tensors from an identity session)', async (t) => {
+  const { root: persistDir, cleanup } = makeTree({});
+  t.after(cleanup);
+  const want = await scenario(await engineWith(), persistDir);
+  const got = await runOn('split', t, 'new tensors');
   assert.deepEqual(got, want);
 });
 

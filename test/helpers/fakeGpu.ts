@@ -4,7 +4,7 @@
 // buffer is fake: a JS object holding the values, which counts being freed (twice throws) and which
 // a session wrapper reads (a freed one throws: a use after release).
 import * as ort from 'onnxruntime-node';
-import { markDeviceSession } from '../../server/engine/deviceState';
+import { markDeviceSession, type Downloader } from '../../server/engine/deviceState';
 import type { Manifest } from '../../server/engine/manifest';
 
 export interface FakeBuffer {
@@ -58,6 +58,25 @@ export class FakeGpu {
     if (!buf) throw new Error(`a ${t.location} tensor that is not a fake GPU tensor`);
     if (buf.freed) throw new Error(`fake gpu buffer ${buf.id}: used after it was freed`);
     return new ort.Tensor('float32', buf.data, t.dims);
+  }
+
+  /** Calls of the downloader() below. */
+  downloaderCalls = 0;
+
+  /** A Downloader as the product's (gpuDownload.ts) behaves: new CPU tensors with the values, the GPU
+   *  tensors left for toCpu to dispose. Reading a freed buffer throws. */
+  downloader(): Downloader {
+    return async (tensors) => {
+      this.downloaderCalls++;
+      await new Promise((r) => setImmediate(r)); // a session call takes a turn of the event loop
+      return tensors.map((t) => {
+        const buf = (t as unknown as { fakeBuffer?: FakeBuffer }).fakeBuffer;
+        if (!buf) throw new Error(`a ${t.location} tensor that is not a fake GPU tensor`);
+        if (buf.freed) throw new Error(`fake gpu buffer ${buf.id}: downloaded after it was freed`);
+        buf.downloads++;
+        return new ort.Tensor('float32', buf.data.slice(), t.dims);
+      });
+    };
   }
 
   /** Buffers not freed yet. */
