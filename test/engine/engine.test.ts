@@ -30,10 +30,12 @@ test('completion at a cursor: the second request on the same line reuses the lin
   const e = new Engine(() => {});
   await e.load(load);
   e.openDocument({ uri: 'file:///doc.ts', path: 'server/engine/model.ts', text, version: 1 });
-  const first = await e.complete(req(60, 4), never);
+  // a line of code past the first 500 tokens, whatever model.ts holds today
+  const line = text.split('\n').findIndex((l, i) => i >= 60 && l.trim().length >= 12);
+  const first = await e.complete(req(line, 4), never);
   assert.equal(first.completions.length, 1);
   assert.ok(first.promptTokens > 500);
-  const second = await e.complete(req(60, 6), never);
+  const second = await e.complete(req(line, 6), never);
   assert.ok(second.cachedTokens >= first.promptTokens - 80, `cached ${second.cachedTokens} of ${second.promptTokens}`);
   assert.ok(second.timings.prefixMs < first.timings.prefixMs);
   assert.ok(e.info().checkpoints > 1);
