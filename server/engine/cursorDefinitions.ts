@@ -89,19 +89,31 @@ export interface IndexedDefinition {
 /** Name → its one-line definitions in the workspace's files, in the files' order. */
 export type DefinitionIndex = ReadonlyMap<string, readonly IndexedDefinition[]>;
 
-/** The workspace's one-line definitions (built when the workspace is set; a regex pass a line). */
-export function indexDefinitions(files: readonly { path: string; text: string }[]): DefinitionIndex {
+/** One file's one-line definitions, in its order (a regex pass a line). */
+export function fileDefinitions(text: string): { name: string; text: string }[] {
+  const out: { name: string; text: string }[] = [];
+  for (const line of text.split('\n')) {
+    const def = definition(line);
+    if (def) out.push(def);
+  }
+  return out;
+}
+
+/** The workspace's one-line definitions (built when the workspace is set). `defsOf` gives a file's
+ *  definitions: fileDefinitions, or a cache of it keyed by the file's content (the engine's). */
+export function indexDefinitions(
+  files: readonly { path: string; text: string }[],
+  defsOf: (file: { path: string; text: string }, i: number) => readonly { name: string; text: string }[] = (f) => fileDefinitions(f.text),
+): DefinitionIndex {
   const index = new Map<string, IndexedDefinition[]>();
-  for (const f of files) {
-    for (const line of f.text.split('\n')) {
-      const def = definition(line);
-      if (!def) continue;
+  files.forEach((f, i) => {
+    for (const def of defsOf(f, i)) {
       const defs = index.get(def.name) ?? [];
       if (defs.length === PER_NAME) defs.shift();
       defs.push({ path: f.path, line: def.text });
       index.set(def.name, defs);
     }
-  }
+  });
   return index;
 }
 

@@ -40,7 +40,7 @@ import { score } from './score';
 import { decode } from './decode';
 import { splitHealTail } from './heal';
 import { completionTail, defaultLayout } from './completePrompt';
-import { cursorDefinitions, exactView, indexDefinitions, type DefinitionIndex } from './cursorDefinitions';
+import { cursorDefinitions, exactView, fileDefinitions, indexDefinitions, type DefinitionIndex } from './cursorDefinitions';
 import { indentWidth, leadingWhitespace } from '../shared/text';
 import { seededRng, topTokens } from './sampler';
 import { CodeTokenizer } from './tokenizer';
@@ -184,6 +184,8 @@ export class Engine {
   private readonly priority = new Priority();
   /** One-line definitions in the workspace's files (cursorDefinitions.ts), from the last setWorkspace. */
   private definitions?: DefinitionIndex;
+  /** Each workspace file's definitions by content hash, from the last setWorkspace (reused when unchanged). */
+  private fileDefs = new Map<string, ReturnType<typeof fileDefinitions>>();
   /** Disk writes of fold checkpoints, one after the other (never rejects). */
   private diskQueue: Promise<void> = Promise.resolve();
 
@@ -291,11 +293,18 @@ export class Engine {
     const gen = ++this.workspaceGen;
     const stop = () => shouldStop() || gen !== this.workspaceGen;
     const t0 = performance.now();
-    this.definitions = indexDefinitions(p.files);
     const modelId = `${m.architecture}/${m.name}`;
     const n = p.files.length;
     // the chain of fold keys (fingerprint.ts foldChainKeys), keeping the content hashes
     const shas = p.files.map((f) => contentHash(f.text));
+    // definitions of files whose content is unchanged since the last call are not parsed again
+    const defs = new Map<string, ReturnType<typeof fileDefinitions>>();
+    this.definitions = indexDefinitions(p.files, (f, i) => {
+      const d = this.fileDefs.get(shas[i]!) ?? fileDefinitions(f.text);
+      defs.set(shas[i]!, d);
+      return d;
+    });
+    this.fileDefs = defs;
     const keys = [foldSeed(modelId, m.version)];
     p.files.forEach((f, i) => keys.push(nextFoldKey(keys[i]!, f.path, shas[i]!)));
     const content = new Map(p.files.map((f, i) => [f.path, shas[i]!]));

@@ -7,6 +7,7 @@ import {
   definedName,
   definition,
   exactView,
+  fileDefinitions,
   indexDefinitions,
   lineNames,
   MAX_DEFINITIONS,
@@ -114,4 +115,26 @@ test('exactView: the window, else the cache, else the local group, else 64', () 
   assert.equal(exactView({ group: 64 }), 64);
   assert.equal(exactView({ d_model: 384 }), 64);
   assert.equal(exactView({ window: 'x' }), 64);
+});
+
+test('indexDefinitions over cached per-file definitions (the engine reuses unchanged files) equals a fresh index', () => {
+  const files = [
+    { path: 'a.ts', text: 'export const A = 1;\nfunction f(x) {\n  return x;\n}\n' },
+    { path: 'b.py', text: 'TIMEOUT = 30\ndef g(a, b):\n    pass\n' },
+  ];
+  const parsed = files.map((f) => fileDefinitions(f.text));
+  assert.deepEqual(
+    parsed.map((d) => d.map((x) => x.name)),
+    [
+      ['A', 'f'],
+      ['TIMEOUT', 'g'],
+    ],
+  );
+  const calls: number[] = [];
+  const cached = indexDefinitions(files, (_, i) => {
+    calls.push(i);
+    return parsed[i]!;
+  });
+  assert.deepEqual(calls, [0, 1]);
+  assert.deepEqual([...cached], [...indexDefinitions(files)]);
 });
