@@ -64,9 +64,10 @@ async function ghostTextWhen(settled, ms = 5_000) {
   return text;
 }
 
-/** Types `typed` and waits for ghost text (Alt+\\ when none comes); the ms from the last keystroke. */
-async function typeForGhostText(typed) {
-  await page.keyboard.type(typed, { delay: 40 });
+/** Types `typed` (`delay` ms between keys) and waits for ghost text (Alt+\\ when none comes); the ms
+ *  from the last keystroke. */
+async function typeForGhostText(typed, delay = 40) {
+  await page.keyboard.type(typed, { delay });
   const tType = Date.now();
   try {
     await page.waitForSelector(GHOST, { timeout: 15_000 });
@@ -103,7 +104,10 @@ async function completesTypeScript() {
  *  its value. (The e2e settings fold no workspace; another file's definition: test/engine/definitions.test.ts.) */
 async function completesConstantFromFarUp() {
   await openAtEnd('session.ts');
-  await typeForGhostText('expect(SESSION_COOKIE_NAME).toBe("');
+  // Typed in one burst: typed key by key, a completion made before the name was complete (no definition
+  // to feed yet, so a guessed value) can be served through type-through to the end of the line (an open
+  // defect, docs/completion.md "Definitions from beyond the view"); this case checks the definition path.
+  await typeForGhostText('expect(SESSION_COOKIE_NAME).toBe("', 0);
   const ghost = await ghostTextWhen((t) => t.includes('"'));
   await page.screenshot({ path: path.join(OUT, 'ts-constant-from-far-up.png') });
   if (!ghost.startsWith('sw_k3v9xq')) throw new Error(`ghost text ${JSON.stringify(ghost)} does not start with the value "sw_k3v9xq"`);
