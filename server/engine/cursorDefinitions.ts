@@ -172,3 +172,24 @@ export function cursorDefinitions(p: CursorDefinitionsInput): string[] {
     .reverse()
     .map((n) => found.get(n)!);
 }
+
+/** Where a completion itself finishes a name whose definition the model needs and was not fed: the
+ *  end of the first such name in `completion` (chars) and the definition lines for the line up to
+ *  there, else undefined. A name counts once something follows it (it is complete); `defsAt` is
+ *  cursorDefinitions for a prefix of the cursor's line. The engine then feeds those lines and decodes
+ *  the rest again from there: typed key by key, a line is often completed before its names are. */
+export function namedBeyondView(
+  linePrefix: string,
+  completion: string,
+  fed: readonly string[],
+  defsAt: (prefix: string) => string[],
+): { end: number; defs: string[] } | undefined {
+  const full = linePrefix + completion;
+  for (const m of full.matchAll(IDENT)) {
+    const end = m.index + m[0].length;
+    if (end < linePrefix.length || end >= full.length) continue;
+    const defs = defsAt(full.slice(0, end));
+    if (defs.some((d) => !fed.includes(d))) return { end: end - linePrefix.length, defs };
+  }
+  return undefined;
+}

@@ -40,7 +40,14 @@ import { score } from './score';
 import { decode } from './decode';
 import { splitHealTail } from './heal';
 import { completionTail, defaultLayout } from './completePrompt';
-import { cursorDefinitions, exactView, fileDefinitions, indexDefinitions, type DefinitionIndex } from './cursorDefinitions';
+import {
+  cursorDefinitions,
+  exactView,
+  fileDefinitions,
+  indexDefinitions,
+  namedBeyondView,
+  type DefinitionIndex,
+} from './cursorDefinitions';
 import { indentWidth, leadingWhitespace } from '../shared/text';
 import { seededRng, topTokens } from './sampler';
 import { CodeTokenizer } from './tokenizer';
@@ -732,18 +739,17 @@ export class Engine {
     const keptTokens = tok.encode((p.position.line > 0 && !line.windowed ? '\n' : '') + kept);
     let tail = completionTail(layout, { fimSuffix: m.specialTokens.fim_suffix, fimMiddle: m.specialTokens.fim_middle }, keptTokens, suffix);
     // Lines defining what the cursor's line names, from beyond the model's view, right before it
-    const defs =
-      p.definitions === false || p.position.line === 0 || line.windowed
-        ? []
-        : cursorDefinitions({
-            prefix: line.text,
-            cursorLine: p.position.line,
-            line: (i) => d.line(i),
-            tokens: (i) => d.tokensOfLine(i).length,
-            view: exactView(m.config ?? {}),
-            workspace: this.definitions,
-            path: d.path,
-          });
+    const defsInput = {
+      prefix: line.text,
+      cursorLine: p.position.line,
+      line: (i: number) => d.line(i),
+      tokens: (i: number) => d.tokensOfLine(i).length,
+      view: exactView(m.config ?? {}),
+      workspace: this.definitions,
+      path: d.path,
+    };
+    const defs = p.definitions === false || p.position.line === 0 || line.windowed ? [] : cursorDefinitions(defsInput);
+    let defsFed = defs;
     if (defs.length) tail = [...tok.encode('\n' + defs.join('\n')), ...tail];
     // The next-token logits come from feeding at least one token: at the very start of a document
     // (plain layout, nothing typed) the header's last token is fed again from the state before it.
@@ -772,8 +778,9 @@ export class Engine {
     let fed: Awaited<ReturnType<ModelRunner['feed']>>;
     try {
       fed = await model.feed(tail, lineState, { shouldStop });
-    } finally {
+    } catch (e) {
       release(lineState);
+      throw e;
     }
     const t2 = performance.now();
 
@@ -806,8 +813,46 @@ export class Engine {
         const text = p.singleLine ? out.split('\n')[0] : out;
         if (!completions.includes(text)) completions.push(text);
       }
+      // The first completion names what the line did not yet (typed key by key, the line is completed
+      // before its names are): feed those definitions and decode the rest again from that name.
+      const first = completions[0];
+      const again =
+        first && layout === 'plain' && p.singleLine && p.definitions !== false && p.position.line > 0 && !line.windowed
+          ? namedBeyondView(line.text, first, defs, (prefix) => cursorDefinitions({ ...defsInput, prefix }))
+          : undefined;
+      if (again) {
+        const upto = line.text + first.slice(0, again.end);
+        const split = splitHealTail(upto);
+        const fed2 = await model.feed([...tok.encode('\n' + again.defs.join('\n')), ...tok.encode('\n' + split.kept)], lineState, {
+          shouldStop,
+        });
+        try {
+          const r = await decode(model, tok, {
+            logits: fed2.logits!,
+            state: fed2.state,
+            maxTokens: p.maxTokens,
+            stops,
+            banned,
+            temperature: p.temperature,
+            topP: p.topP,
+            rng: seededRng(1234),
+            heal: new TextEncoder().encode(split.tail),
+            shouldStop,
+            onToken: (text) => text.slice(split.tail.length).includes('\n'),
+          });
+          if (r.stop === 'cancelled') throw cancelled();
+          generated += r.generated;
+          const rest = r.text.startsWith(split.tail) ? r.text.slice(split.tail.length).split('\n')[0]! : '';
+          completions[0] = first.slice(0, again.end) + rest;
+          completions.splice(1, completions.length, ...completions.slice(1).filter((c) => c !== completions[0]));
+          defsFed = again.defs;
+        } finally {
+          release(fed2.state);
+        }
+      }
     } finally {
       release(fed.state);
+      release(lineState);
     }
     const t3 = performance.now();
     const top = p.topTokens
@@ -824,7 +869,7 @@ export class Engine {
       ep: model.ep,
       arch: m.architecture,
       layout,
-      ...(defs.length ? { definitions: defs } : {}),
+      ...(defsFed.length ? { definitions: defsFed } : {}),
       ...(this.overCap ? { stateOverCap: this.overCap } : {}),
     };
   }

@@ -9,6 +9,7 @@ import {
   exactView,
   fileDefinitions,
   indexDefinitions,
+  namedBeyondView,
   lineNames,
   MAX_DEFINITIONS,
   MAX_LINE,
@@ -137,4 +138,14 @@ test('indexDefinitions over cached per-file definitions (the engine reuses uncha
   });
   assert.deepEqual(calls, [0, 1]);
   assert.deepEqual([...cached], [...indexDefinitions(files)]);
+});
+
+test('namedBeyondView: the first name the completion completes that needs a definition not fed; none when fed or unfinished', () => {
+  const defsAt = (prefix: string) => (/\bKEY\b/.test(prefix) ? ['const KEY = "v";'] : []);
+  assert.deepEqual(namedBeyondView('expect(', 'KEY).toBe("x");', [], defsAt), { end: 3, defs: ['const KEY = "v";'] });
+  assert.equal(namedBeyondView('expect(', 'KEY).toBe("x");', ['const KEY = "v";'], defsAt), undefined, 'already fed');
+  assert.equal(namedBeyondView('expect(', 'KEY', [], defsAt), undefined, 'a name at the very end may be unfinished');
+  assert.equal(namedBeyondView('expect(', 'other).toBe(1);', [], defsAt), undefined);
+  // a name begun before the cursor and finished by the completion
+  assert.deepEqual(namedBeyondView('expect(KE', 'Y).toBe("x");', [], defsAt), { end: 1, defs: ['const KEY = "v";'] });
 });

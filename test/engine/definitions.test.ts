@@ -70,3 +70,20 @@ test('a constant from a workspace file: its definition is fed; one in view is no
   const n = await e.complete(req('file:///near.ts', 2, USE.length), never);
   assert.equal(n.definitions, undefined);
 });
+
+test('a completion that itself types a far-defined name: the definition is fed there and the rest decoded again', async () => {
+  // the e2e fixture: SESSION_COOKIE_NAME defined ~600 tokens up; the line typed so far names nothing yet
+  const text = readFileSync(join(REPO, 'test', 'e2e', 'fixtures', 'session.ts'), 'utf8');
+  const e = new Engine(() => {});
+  await e.load(cpuLoad(modelDir(DEFAULT_ARCH)));
+  const doc = `${text.trimEnd()}\nexpect(`;
+  const lines = doc.split('\n');
+  e.openDocument({ uri: 'file:///session.ts', path: 'src/session.ts', text: doc, version: 1 });
+  const at = req('file:///session.ts', lines.length - 1, 'expect('.length, { maxTokens: 24 });
+  const r = await e.complete(at, never);
+  assert.deepEqual(r.definitions, ['export const SESSION_COOKIE_NAME = "sw_k3v9xq";']);
+  assert.ok(r.completions[0]!.startsWith('SESSION_COOKIE_NAME).toBe("sw_k3v9xq"'), JSON.stringify(r.completions));
+  const alone = await e.complete({ ...at, definitions: false }, never);
+  assert.equal(alone.definitions, undefined);
+  assert.ok(!alone.completions[0]!.includes('sw_k3v9xq'), JSON.stringify(alone.completions));
+});
