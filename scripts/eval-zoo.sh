@@ -11,7 +11,7 @@ node -e '
 const zlib = require("zlib"), fs = require("fs"), path = require("path");
 const rows = zlib.gunzipSync(fs.readFileSync("models/eval/heldout.jsonl.gz")).toString().trim().split("\n").map(JSON.parse);
 let n = 0;
-for (const r of rows) { if (n >= 20) break; const f = path.join(process.argv[1], String(n++) + "-" + path.basename(r.path)); fs.writeFileSync(f, r.text); }
+for (const r of rows) { const f = path.join(process.argv[1], String(n++) + "-" + path.basename(r.path)); fs.writeFileSync(f, r.text); }
 ' "$H"
 for a in $ARCHS; do
   out=models/results/eval-$a.json
