@@ -185,9 +185,15 @@ export function namedBeyondView(
   defsAt: (prefix: string) => string[],
 ): { end: number; defs: string[] } | undefined {
   const full = linePrefix + completion;
-  for (const m of full.matchAll(IDENT)) {
-    const end = m.index + m[0].length;
-    if (end < linePrefix.length || end >= full.length) continue;
+  const ends = [...full.matchAll(IDENT)].map((m) => m.index + m[0].length).filter((e) => e >= linePrefix.length && e < full.length);
+  if (ends.length === 0) return undefined;
+  // One scan of the document decides the common case: the names of a shorter prefix are a subset of the
+  // whole line's, each with the same definition, so when the whole line needs nothing new (and neither
+  // cap, on names or on definitions, left one out) neither does any prefix.
+  const wholeLine = full.slice(0, ends.at(-1));
+  const whole = defsAt(wholeLine);
+  if (lineNames(wholeLine).length < CANDIDATES && whole.length < MAX_DEFINITIONS && whole.every((d) => fed.includes(d))) return undefined;
+  for (const end of ends) {
     const defs = defsAt(full.slice(0, end));
     if (defs.some((d) => !fed.includes(d))) return { end: end - linePrefix.length, defs };
   }

@@ -750,7 +750,9 @@ export class Engine {
     };
     const defs = p.definitions === false || p.position.line === 0 || line.windowed ? [] : cursorDefinitions(defsInput);
     let defsFed = defs;
-    if (defs.length) tail = [...tok.encode('\n' + defs.join('\n')), ...tail];
+    // definition lines fed right before the cursor's line
+    const defsTokens = (lines: readonly string[]) => (lines.length ? tok.encode('\n' + lines.join('\n')) : []);
+    tail = [...defsTokens(defs), ...tail];
     // The next-token logits come from feeding at least one token: at the very start of a document
     // (plain layout, nothing typed) the header's last token is fed again from the state before it.
     const atDocStart = tail.length === 0;
@@ -787,30 +789,38 @@ export class Engine {
     const stops = new Set([m.specialTokens.fim_end, m.specialTokens.endoftext, m.specialTokens.file]);
     const scopeIndent = indentWidth(leadingWhitespace(d.line(p.position.line)));
     const banned = new Set([...tok.specialIds].filter((id) => !stops.has(id)));
-    const healBytes = new TextEncoder().encode(heal);
-    const completions: string[] = [];
     let generated = 0;
+    // one completion decoded from `from` (a fed prompt), `fragment` (the typed word's tail) healed first
+    const decodeOne = async (
+      from: { logits: Float32Array | undefined; state: State },
+      fragment: string,
+      temperature: number,
+      seed: number,
+    ) => {
+      const r = await decode(model, tok, {
+        logits: from.logits!,
+        state: from.state,
+        maxTokens: p.maxTokens,
+        stops,
+        banned,
+        temperature,
+        topP: p.topP,
+        rng: seededRng(seed),
+        heal: new TextEncoder().encode(fragment),
+        shouldStop,
+        onToken: (text) =>
+          p.singleLine ? text.slice(fragment.length).includes('\n') : leftScope(text.slice(fragment.length), scopeIndent),
+      });
+      if (r.stop === 'cancelled') throw cancelled();
+      generated += r.generated;
+      const out = r.text.startsWith(fragment) ? r.text.slice(fragment.length) : '';
+      return p.singleLine ? out.split('\n')[0]! : out;
+    };
+    const completions: string[] = [];
     // the alternatives fork from fed.state: each decode feeds it to its own first step (never consumed)
     try {
       for (let k = 0; k < Math.max(1, p.n); k++) {
-        const temperature = k === 0 ? p.temperature : Math.max(p.temperature, 0.8);
-        const r = await decode(model, tok, {
-          logits: fed.logits!,
-          state: fed.state,
-          maxTokens: p.maxTokens,
-          stops,
-          banned,
-          temperature,
-          topP: p.topP,
-          rng: seededRng(1234 + k),
-          heal: healBytes,
-          shouldStop,
-          onToken: (text) => (p.singleLine ? text.slice(heal.length).includes('\n') : leftScope(text.slice(heal.length), scopeIndent)),
-        });
-        if (r.stop === 'cancelled') throw cancelled();
-        generated += r.generated;
-        const out = r.text.startsWith(heal) ? r.text.slice(heal.length) : '';
-        const text = p.singleLine ? out.split('\n')[0] : out;
+        const text = await decodeOne(fed, heal, k === 0 ? p.temperature : Math.max(p.temperature, 0.8), 1234 + k);
         if (!completions.includes(text)) completions.push(text);
       }
       // The first completion names what the line did not yet (typed key by key, the line is completed
@@ -821,29 +831,10 @@ export class Engine {
           ? namedBeyondView(line.text, first, defs, (prefix) => cursorDefinitions({ ...defsInput, prefix }))
           : undefined;
       if (again) {
-        const upto = line.text + first.slice(0, again.end);
-        const split = splitHealTail(upto);
-        const fed2 = await model.feed([...tok.encode('\n' + again.defs.join('\n')), ...tok.encode('\n' + split.kept)], lineState, {
-          shouldStop,
-        });
+        const split = splitHealTail(line.text + first.slice(0, again.end));
+        const fed2 = await model.feed([...defsTokens(again.defs), ...tok.encode('\n' + split.kept)], lineState, { shouldStop });
         try {
-          const r = await decode(model, tok, {
-            logits: fed2.logits!,
-            state: fed2.state,
-            maxTokens: p.maxTokens,
-            stops,
-            banned,
-            temperature: p.temperature,
-            topP: p.topP,
-            rng: seededRng(1234),
-            heal: new TextEncoder().encode(split.tail),
-            shouldStop,
-            onToken: (text) => text.slice(split.tail.length).includes('\n'),
-          });
-          if (r.stop === 'cancelled') throw cancelled();
-          generated += r.generated;
-          const rest = r.text.startsWith(split.tail) ? r.text.slice(split.tail.length).split('\n')[0]! : '';
-          completions[0] = first.slice(0, again.end) + rest;
+          completions[0] = first.slice(0, again.end) + (await decodeOne(fed2, split.tail, p.temperature, 1234));
           completions.splice(1, completions.length, ...completions.slice(1).filter((c) => c !== completions[0]));
           defsFed = again.defs;
         } finally {
