@@ -151,29 +151,22 @@ async function runOn(providers: 'gpu' | 'split', t: import('node:test').TestCont
   return got;
 }
 
-test('engine on a fake GPU: the CPU results; each state disposed once, none used after release, none left', async (t) => {
+/** runOn's results equal the same scenario's on the CPU alone. */
+async function sameAsCpu(t: import('node:test').TestContext, providers: 'gpu' | 'split', downloads?: 'in place' | 'new tensors') {
   const { root: persistDir, cleanup } = makeTree({});
   t.after(cleanup);
   const want = await scenario(await engineWith(), persistDir);
-  const got = await runOn('gpu', t);
+  const got = await runOn(providers, t, downloads);
   assert.deepEqual(got, want);
-});
+}
 
-test('engine with decode steps on the CPU and prefill on a fake GPU: states downloaded for the CPU, the same results', async (t) => {
-  const { root: persistDir, cleanup } = makeTree({});
-  t.after(cleanup);
-  const want = await scenario(await engineWith(), persistDir);
-  const got = await runOn('split', t);
-  assert.deepEqual(got, want);
-});
+test('engine on a fake GPU: the CPU results; each state disposed once, none used after release, none left', (t) => sameAsCpu(t, 'gpu'));
 
-test('the same with downloads as the product makes them (new CPU tensors from an identity session)', async (t) => {
-  const { root: persistDir, cleanup } = makeTree({});
-  t.after(cleanup);
-  const want = await scenario(await engineWith(), persistDir);
-  const got = await runOn('split', t, 'new tensors');
-  assert.deepEqual(got, want);
-});
+test('engine with decode steps on the CPU and prefill on a fake GPU: states downloaded for the CPU, the same results', (t) =>
+  sameAsCpu(t, 'split'));
+
+test('the same with downloads as the product makes them (new CPU tensors from an identity session)', (t) =>
+  sameAsCpu(t, 'split', 'new tensors'));
 
 test('the CPU provider never keeps states on a device, whatever gpuState says', async (t) => {
   const r = await ModelRunner.load(dir, m, 'cpu', 0, () => {}, { gpuState: true });
