@@ -1,12 +1,13 @@
 """An InferenceSession look-alike over onnxruntime-node (ort_run.mjs), for export and parity checks
 on the CPU machine, where Python onnxruntime is not installable. Only what export_onnx.py uses:
-run(None, feeds) and get_outputs()."""
+run(None, feeds) and get_outputs(). Tensors travel as raw files in a scratch folder, not inside the
+JSON line: an uncapped ALiBi state (768 MiB at 32k tokens) is larger than a string node can hold."""
 from __future__ import annotations
 
-import base64
 import json
 import os
 import subprocess
+import tempfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,20 +34,23 @@ class NodeSession:
         self._names: list[str] | None = None
 
     def run(self, output_names, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
-        req = {"model": self.path, "threads": self.threads, "feeds": {}}
-        for k, v in feeds.items():
-            t = "int64" if v.dtype == np.int64 else "float32"
-            a = np.ascontiguousarray(v, dtype=np.int64 if t == "int64" else np.float32)
-            req["feeds"][k] = {"dims": list(a.shape), "type": t, "b64": base64.b64encode(a.tobytes()).decode()}
-        p = _server()
-        p.stdin.write(json.dumps(req) + "\n")
-        p.stdin.flush()
-        rep = json.loads(p.stdout.readline())
-        if "error" in rep:
-            raise RuntimeError(rep["error"])
-        self._names = rep["outputNames"]
-        names = output_names or self._names
-        return [np.frombuffer(base64.b64decode(rep["outputs"][n]["b64"]), dtype=np.float32).reshape(rep["outputs"][n]["dims"]) for n in names]
+        with tempfile.TemporaryDirectory(prefix="ort-node-") as d:
+            req = {"model": self.path, "threads": self.threads, "dir": d, "feeds": {}}
+            for i, (k, v) in enumerate(feeds.items()):
+                t = "int64" if v.dtype == np.int64 else "float32"
+                f = os.path.join(d, f"in{i}.bin")
+                np.ascontiguousarray(v, dtype=np.int64 if t == "int64" else np.float32).tofile(f)
+                req["feeds"][k] = {"dims": list(v.shape), "type": t, "file": f}
+            p = _server()
+            p.stdin.write(json.dumps(req) + "\n")
+            p.stdin.flush()
+            rep = json.loads(p.stdout.readline())
+            if "error" in rep:
+                raise RuntimeError(rep["error"])
+            self._names = rep["outputNames"]
+            names = output_names or self._names
+            outs = rep["outputs"]
+            return [np.fromfile(outs[n]["file"], dtype=np.float32).reshape(outs[n]["dims"]) for n in names]
 
     def get_outputs(self) -> list[_Out]:
         assert self._names is not None, "run() first"

@@ -1,6 +1,8 @@
 // onnxruntime-node behind a line protocol, for export_onnx.py on machines without Python onnxruntime
-// (the CPU machine): one JSON request per stdin line {model, feeds: {name: {dims, type, b64}}, threads},
-// one JSON reply per stdout line {outputs: {name: {dims, b64}}} or {error}. Sessions are cached.
+// (the CPU machine): one JSON request per stdin line {model, dir, feeds: {name: {dims, type, file}}, threads},
+// one JSON reply per stdout line {outputs: {name: {dims, file}}, outputNames} or {error}; tensors are raw
+// little-endian files (outputs written into `dir`), so their size is not bounded by a string's. Sessions are cached.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
@@ -19,17 +21,19 @@ async function handle(req) {
   }
   const feeds = {};
   for (const [name, f] of Object.entries(req.feeds)) {
-    const buf = Buffer.from(f.b64, 'base64');
+    const buf = readFileSync(f.file);
     const T = Typed[f.type];
     const data = new T(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
     feeds[name] = new ort.Tensor(f.type, data, f.dims);
   }
   const out = await s.run(feeds);
   const outputs = {};
-  for (const name of s.outputNames) {
+  s.outputNames.forEach((name, i) => {
     const t = out[name];
-    outputs[name] = { dims: t.dims, b64: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64') };
-  }
+    const file = path.join(req.dir, `out${i}.bin`);
+    writeFileSync(file, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    outputs[name] = { dims: t.dims, file };
+  });
   return { outputs, outputNames: s.outputNames };
 }
 
