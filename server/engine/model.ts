@@ -214,14 +214,23 @@ export class ModelRunner {
       for (const [ep, s] of opened) {
         const r = ModelRunner.on(m, s, ep, '');
         const ids = (n: number) => Array.from({ length: n }, (_, i) => 100 + i);
+        // Each call goes on from the state the previous one returned, as decoding and folding do: on a
+        // device that keeps states (gpuState) only the first call uploads one. From a fresh CPU state
+        // every time, a large state's upload (ALiBi uncapped: 769 MiB) would be timed as the job.
+        let cur: State = r.zeroState();
         try {
-          const call = async (g: 'step' | 'prefill', n: number) =>
-            release((await r.run(g === 'step' ? s.step : s.prefill, ids(n), r.zeroState())).state);
+          const call = async (g: 'step' | 'prefill', n: number) => {
+            const out = await r.run(g === 'step' ? s.step : s.prefill, ids(n), cur);
+            release(cur);
+            cur = out.state;
+          };
           samples[ep] = await measureJobs(call, o);
           timed.push({ provider: ep, ms: samples[ep] });
         } catch (e) {
           if (ep === 'cpu') throw e;
           timed.push({ provider: ep, error: `failed while timed: ${shortError(e)}` });
+        } finally {
+          release(cur);
         }
       }
     } else timed.push({ provider: 'cpu' });

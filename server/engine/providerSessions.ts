@@ -24,7 +24,8 @@ export interface MeasureOptions {
 export const MEASURE_DEFAULTS: MeasureOptions = { reps: 5, keystrokeTokens: 16, ingestTokens: 256 };
 
 /** Milliseconds per call of each job, `reps` times after one warm-up call each. `call` runs one
- *  graph call from the zero state: the step graph (n = 1) or the prefill graph on n tokens. */
+ *  graph call: the step graph (n = 1) or the prefill graph on n tokens (model.ts chains the calls, each
+ *  going on from the state the previous one returned). */
 export async function measureJobs(
   call: (graph: 'step' | 'prefill', n: number) => Promise<unknown>,
   o: MeasureOptions,

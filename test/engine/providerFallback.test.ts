@@ -122,3 +122,40 @@ test('auto over two real providers: every job timed on each, the loser released,
   const s2 = await cpuOnly.step(7, want.state);
   assert.deepEqual(Array.from(s1.logits), Array.from(s2.logits));
 });
+
+test('auto times each job going on from the state the previous call returned, as decoding and folding do', async (t) => {
+  // From a fresh CPU state every call, a provider that keeps states on the device would be timed
+  // uploading it (769 MiB for ALiBi uncapped at 32k tokens) instead of running the job.
+  const open = async () => ({
+    step: await ort.InferenceSession.create(join(dir, m.graphs.step.file), { executionProviders: ['cpu'] }),
+    prefill: await ort.InferenceSession.create(join(dir, m.graphs.prefill.file), { executionProviders: ['cpu'] }),
+  });
+  const a = await open();
+  const b = await open();
+  const fromZero: boolean[] = [];
+  const watch = (s: ort.InferenceSession): ort.InferenceSession =>
+    new Proxy(s, {
+      get(target, p) {
+        if (p === 'run')
+          return async (feeds: Record<string, ort.Tensor>) => {
+            fromZero.push(m.state.every((st) => (feeds[st.input]!.data as Float32Array).every((x) => x === 0)));
+            return target.run(feeds);
+          };
+        const v = Reflect.get(target, p, target);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+  const r = await ModelRunner.pick(
+    m,
+    new Map([
+      ['cpu', a],
+      ['other', { step: watch(b.step), prefill: watch(b.prefill) }],
+    ]),
+    {},
+    () => {},
+    2,
+  );
+  t.after(() => r.release());
+  // one warm-up call per job, then 2 repetitions of the three: only the very first starts from zero
+  assert.deepEqual(fromZero, [true, false, false, false, false, false, false, false, false]);
+});
