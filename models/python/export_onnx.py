@@ -264,6 +264,9 @@ def main():
                          "trained with excerpts (data.py with_excerpt); check with statewise eval qa --layout product,plain,excerpt")
     ap.add_argument("--sample-ids", default="", help="token ids of --sample-text (JSON), where Python tokenizers is missing")
     ap.add_argument("--sample-ids-text", default="", help="the text those 64 ids decode to")
+    ap.add_argument("--int8-tol", type=float, default=5e-2,
+                    help="relative tolerance of the int8 graphs' parity checks; untrained (random) weights, exported only to time a size, "
+                         "accumulate more int8 error through deep stacks than trained ones (a 12-layer random griffin: 5.9e-2)")
     ap.add_argument("--config", default="", help='JSON object overriding config fields that hold no weights, e.g. \'{"max_context": 32768}\' (ALiBi\'s cache cap)')
     args = ap.parse_args()
 
@@ -323,7 +326,7 @@ def main():
         step, pre, score = (session(os.path.join(d, g)) for g in GRAPHS)
         e = {}
         lg, st = run_ort(pre, ids, zero, state_names)
-        e[f"{tag}:prefill64_vs_torch"] = close(lg, ref_last, f"{tag} prefill(64) vs torch fp32", 5e-2 if tag != "fp32" else 2e-4)
+        e[f"{tag}:prefill64_vs_torch"] = close(lg, ref_last, f"{tag} prefill(64) vs torch fp32", args.int8_tol if tag != "fp32" else 2e-4)
         lg1, st1 = run_ort(pre, ids[:37], zero, state_names)
         lg2, _ = run_ort(pre, ids[37:], st1, state_names)
         e[f"{tag}:prefill37+27_vs_prefill64"] = close(lg2, lg, f"{tag} prefill(37)+prefill(27) vs prefill(64)", tol)
@@ -351,7 +354,7 @@ def main():
     log(f"int8 graphs written; weights {weight_files} " + str([os.path.getsize(os.path.join(args.out, w)) for w in weight_files]))
     # int8 kernels quantize activations per call, so results depend slightly on how tokens are
     # grouped into calls (measured ~1e-2 relative); the fp32 graphs above agree to 2e-4.
-    errs.update(check_graphs(args.out, "int8", 5e-2))
+    errs.update(check_graphs(args.out, "int8", args.int8_tol))
 
     # The fixture is what the shipped graphs compute (onnxruntime, CPU): the engine must match it.
     step, pre = session(os.path.join(args.out, "step.onnx")), session(os.path.join(args.out, "prefill.onnx"))
@@ -373,7 +376,7 @@ def main():
         "tolerance": 1e-3,
         # the shipped graphs agree with themselves across different groupings of tokens into
         # calls (prefill(T) vs T steps, split prefills) within this relative error
-        "groupingTolerance": 5e-2,
+        "groupingTolerance": args.int8_tol,
         "text": tok.decode(ids) if tok else text_of(args.sample_ids_text, text),
     }
     with open(os.path.join(args.out, "fixture.json"), "w") as f:
