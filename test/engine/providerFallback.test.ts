@@ -15,6 +15,12 @@ const dir = modelDir(DEFAULT_ARCH);
 const m = readManifest(dir);
 const ids = Array.from({ length: 300 }, (_, i) => 200 + ((i * 37) % 5000));
 
+/** The default model's step and prefill graphs on the CPU: one real session pair. */
+const open = async () => ({
+  step: await ort.InferenceSession.create(join(dir, m.graphs.step.file), { executionProviders: ['cpu'] }),
+  prefill: await ort.InferenceSession.create(join(dir, m.graphs.prefill.file), { executionProviders: ['cpu'] }),
+});
+
 /** WebGPU really initialises here (a GPU machine): the fallback cannot be seen. */
 async function webgpuWorks(): Promise<boolean> {
   try {
@@ -66,10 +72,6 @@ test('auto where only the CPU initialises: cpu for every job, nothing timed, the
 
 test('auto over two real providers: every job timed on each, the loser released, outputs unchanged', async (t) => {
   // two CPU session pairs stand for two providers: real graphs, real timings, real release
-  const open = async () => ({
-    step: await ort.InferenceSession.create(join(dir, m.graphs.step.file), { executionProviders: ['cpu'] }),
-    prefill: await ort.InferenceSession.create(join(dir, m.graphs.prefill.file), { executionProviders: ['cpu'] }),
-  });
   const a = await open();
   const b = await open();
   const logs: string[] = [];
@@ -126,10 +128,6 @@ test('auto over two real providers: every job timed on each, the loser released,
 test('auto times each job going on from the state the previous call returned, as decoding and folding do', async (t) => {
   // From a fresh CPU state every call, a provider that keeps states on the device would be timed
   // uploading it (769 MiB for ALiBi uncapped at 32k tokens) instead of running the job.
-  const open = async () => ({
-    step: await ort.InferenceSession.create(join(dir, m.graphs.step.file), { executionProviders: ['cpu'] }),
-    prefill: await ort.InferenceSession.create(join(dir, m.graphs.prefill.file), { executionProviders: ['cpu'] }),
-  });
   const a = await open();
   const b = await open();
   const fromZero: boolean[] = [];
