@@ -28,6 +28,7 @@ case "${1:-}" in
       for f in "models/$a/.stash"/*; do [ -e "$f" ] || continue; rm -f "models/$a/$(basename "$f")"; mv "$f" "models/$a/"; done
       rmdir "models/$a/.stash"
     done
-    git status --short models | grep -v '^??' | head ;;
+    # what is left changed (nothing when clean: grep's 1 is not a failure)
+    git status --short models | { grep -v '^??' || true; } | head ;;
   *) echo "usage: $0 out|back" >&2; exit 2 ;;
 esac
