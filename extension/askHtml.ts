@@ -68,10 +68,10 @@ export function renderTranscript(s: AskState): string {
   const n = fileTokens(s);
   const header =
     `<header><span class="file">${escapeHtml(s.label)}</span>` +
-    `<span class="file-tokens">${n === undefined ? '' : `${num(n)} tokens`}</span></header>`;
+    `<span class="file-tokens">${n === undefined ? '' : `${num(n)} tokens read`}</span></header>`;
   const body =
     s.turns.length === 0
-      ? '<p class="empty">Ask a question about this file. The model reads the whole file (and the workspace state) first.</p>'
+      ? '<p class="empty">Ask a question about this file. The model reads the part of the file your question names (the whole file when it names nothing in it), then answers.</p>'
       : s.turns.map(renderTurn).join('');
   return header + body;
 }

@@ -113,12 +113,11 @@ function useBlock(lines: readonly string[], i: number): number[] {
   return outer >= 0 ? [outer, i] : [i];
 }
 
-/** The excerpt's blocks in order (the most important last), each as its rows: the file's lines with
- *  "..." where lines were skipped. */
-export function excerptBlocks(text: string, question: string, maxChars = MAX_CHARS): string[][] {
+/** The excerpt's blocks as line indices of the file (`text.split('\n')`), in the order they are
+ *  chosen (the most important first). */
+function chosenBlocks(text: string, lines: readonly string[], question: string, maxChars: number): number[][] {
   const names = questionNames(question, text);
   if (names.length === 0) return [];
-  const lines = text.split('\n');
   const defs: number[][] = [];
   const uses: number[][] = [];
   for (const name of names) {
@@ -145,8 +144,24 @@ export function excerptBlocks(text: string, question: string, maxChars = MAX_CHA
     for (const i of fresh) taken.add(i);
     size += cost;
   }
+  return chosen;
+}
+
+/** The excerpt's blocks in order (the most important last), each as its rows: the file's lines with
+ *  "..." where lines were skipped. */
+export function excerptBlocks(text: string, question: string, maxChars = MAX_CHARS): string[][] {
+  const lines = text.split('\n');
   // the most important block last, nearest the answer
-  return chosen.reverse().map((block) => block.flatMap((a, k) => (k > 0 && a !== block[k - 1]! + 1 ? ['...', lines[a]!] : [lines[a]!])));
+  return chosenBlocks(text, lines, question, maxChars)
+    .reverse()
+    .map((block) => block.flatMap((a, k) => (k > 0 && a !== block[k - 1]! + 1 ? ['...', lines[a]!] : [lines[a]!])));
+}
+
+/** The line (0-based, of `text.split('\n')`) that ends the excerpt's most important block (a
+ *  definition of the name the question is about, when the file has one); undefined: no excerpt. */
+export function excerptAnchorLine(text: string, question: string, maxChars = MAX_CHARS): number | undefined {
+  const first = chosenBlocks(text, text.split('\n'), question, maxChars)[0];
+  return first === undefined ? undefined : Math.max(...first);
 }
 
 /** The lines of `text` the question names, as one string ('' when it names nothing in the file). */

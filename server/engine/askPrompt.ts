@@ -17,7 +17,8 @@
 // encode(text) + encode("\n"): the engine feeds the file from its line-tokenized document and
 // appends the "\n" (tested in test/engine/askPrompt.test.ts against models/ask-parity.json).
 import format from '../../models/ask-format.json';
-import { excerpt } from './askExcerpt';
+import type { AskContext } from '../protocol/ipc';
+import { excerpt, excerptAnchorLine } from './askExcerpt';
 
 export interface AskFormat {
   file: string;
@@ -44,7 +45,14 @@ export interface AskInput {
   /** Without a selection, the question's excerpt of the file goes in as its selection (default
    *  true); false: the plain question. */
   excerpt?: boolean;
+  /** How much of the file goes in front of the question (default 'file'; see fileContextOf). */
+  context?: AskContext;
+  /** The 'window' context's budget of file tokens (default WINDOW_TOKENS). */
+  windowTokens?: number;
 }
+
+/** The 'window' context's default budget: file tokens ending at the excerpt's most important block. */
+export const WINDOW_TOKENS = 1024;
 
 const TOKEN = /(<\|[A-Za-z0-9_]+\|>|\{[A-Za-z]+\})/;
 
@@ -163,6 +171,35 @@ export function fileTokensFrom(
   return [...before, ...textTokens, ...encode(after)];
 }
 
+/** The file text put in front of the question for `context` (the file part's {text}):
+ * - 'file': the whole file (the layout trained, qa.py);
+ * - 'window': the lines that end with the excerpt's most important block (the definition of the name
+ *   asked about, when the file has one), going back as far as `windowTokens` tokens (at least that
+ *   block's last line);
+ * - 'none': nothing (the path header alone).
+ * 'window' and 'none' need the excerpt as the question's selection: without it (a request's
+ * selection, the plain layout, a question that names nothing in the file) the whole file. Returns
+ * the context used and, unless it is 'file', the text. */
+export function fileContextOf(
+  input: Pick<AskInput, 'text' | 'question' | 'selection' | 'excerpt' | 'context' | 'windowTokens'>,
+  selection: string,
+  encode: (text: string) => number[],
+): { context: AskContext; text?: string } {
+  const context = input.context ?? 'file';
+  if (context === 'file' || input.selection || selection === '') return { context: 'file' };
+  if (context === 'none') return { context, text: '' };
+  const end = excerptAnchorLine(input.text, input.question);
+  if (end === undefined) return { context: 'file' };
+  const lines = input.text.split('\n');
+  const budget = input.windowTokens ?? WINDOW_TOKENS;
+  let start = end;
+  for (let used = encode(lines[end]!).length; start > 0; start--) {
+    used += encode('\n' + lines[start - 1]!).length;
+    if (used > budget) break;
+  }
+  return { context, text: lines.slice(start, end + 1).join('\n') };
+}
+
 export interface AskTokens {
   /** `<|file|>path\n text \n`: cached as document checkpoints. */
   file: number[];
@@ -172,19 +209,25 @@ export interface AskTokens {
   question: number[];
   /** Length of the excerpt the question carries (0: none, e.g. a selection or the plain layout). */
   excerptChars: number;
+  /** How much of the file the file part holds (fileContextOf). */
+  context: AskContext;
 }
 
 /** The prompt's token ids in the three parts the engine caches differently. `textTokens` is
- *  encode(input.text), e.g. a document's cached line tokens. */
+ *  encode(input.text), e.g. a document's cached line tokens (a function: asked for only when the file
+ *  part is the whole file). */
 export function askTokens(
   f: AskFormat,
-  input: AskInput & { textTokens: readonly number[] },
+  input: AskInput & { textTokens: readonly number[] | (() => readonly number[]) },
   encode: (text: string) => number[],
   specialId: (token: string) => number,
 ): AskTokens {
-  const file = fileTokensFrom(f, input.path, input.textTokens, encode, specialId);
-  const history = encodePieces(historyPieces(f, input.history), encode, specialId);
   const selection = selectionOf(input);
+  const ctx = fileContextOf(input, selection, encode);
+  const textTokens =
+    ctx.text !== undefined ? encode(ctx.text) : typeof input.textTokens === 'function' ? input.textTokens() : input.textTokens;
+  const file = fileTokensFrom(f, input.path, textTokens, encode, specialId);
+  const history = encodePieces(historyPieces(f, input.history), encode, specialId);
   const question = encodePieces(questionPieces(f, questionText(f, input.question, selection)), encode, specialId);
-  return { file, history, question, excerptChars: input.selection ? 0 : selection.length };
+  return { file, history, question, excerptChars: input.selection ? 0 : selection.length, context: ctx.context };
 }

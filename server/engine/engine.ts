@@ -33,6 +33,7 @@ import type {
   WorkspaceParams,
   WorkspaceResult,
 } from '../protocol/ipc';
+import { ASK_CONTEXTS } from '../protocol/ipc';
 import { manifestFiles, readManifest, type Manifest } from './manifest';
 import { ModelRunner, stateLocationSummary, type State } from './model';
 import { deviceStateStats, release, retain, stateTensors } from './deviceState';
@@ -870,6 +871,10 @@ export class Engine {
   async ask(p: EngineAskParams, shouldStop: ShouldStop, onPartial: OnPartial): Promise<EngineAskResult> {
     const { m, model, tok } = this.need();
     if (typeof p.question !== 'string' || p.question.trim() === '') throw badRequest('ask: the question is empty');
+    if (p.context !== undefined && !ASK_CONTEXTS.includes(p.context))
+      throw badRequest(`ask: context must be one of ${ASK_CONTEXTS.join(', ')}, got ${JSON.stringify(p.context)}`);
+    if (p.windowTokens !== undefined && !(Number.isInteger(p.windowTokens) && p.windowTokens > 0))
+      throw badRequest(`ask: windowTokens must be a positive integer, got ${JSON.stringify(p.windowTokens)}`);
     const host: AskHost = {
       manifest: m,
       model,

@@ -113,6 +113,10 @@ export const COMPLETION_LAYOUTS: readonly CompletionLayout[] = ['plain', 'fim', 
 /** How Ask questions are put to a model: plain, or with their excerpt of the file as a selection. */
 export type AskLayout = 'plain' | 'excerpt';
 export const ASK_LAYOUTS: readonly AskLayout[] = ['plain', 'excerpt'];
+/** How much of the file an Ask puts in front of the question (engine/askPrompt.ts fileContextOf):
+ *  the whole file, a window of it ending at the excerpt's definition, or none (the path header). */
+export type AskContext = 'file' | 'window' | 'none';
+export const ASK_CONTEXTS: readonly AskContext[] = ['file', 'window', 'none'];
 
 export interface CompleteParams {
   uri: string;
@@ -202,6 +206,13 @@ export interface EngineAskParams {
   /** A question that plainly asks one of the trained kinds about one identifier of the file is put
    *  in that kind's words (engine/askCanonical.ts): default true; false sends it as typed (evaluation). */
   canonical?: boolean;
+  /** How much of the file goes in front of a question that carries its excerpt: 'file' (the whole
+   *  file), 'window' (the file tokens ending at the excerpt's definition, at most `windowTokens`),
+   *  'none' (the path header alone). Default: 'window' for a model trained with excerpts (manifest
+   *  ask.layout "excerpt"), else 'file' (engine/ask.ts productContext); without an excerpt always 'file'. */
+  context?: AskContext;
+  /** The 'window' context's budget of file tokens (default askPrompt.ts WINDOW_TOKENS). */
+  windowTokens?: number;
 }
 export interface EngineAskResult {
   answer: string;
@@ -220,6 +231,8 @@ export interface EngineAskResult {
   arch: string;
   /** Length (UTF-16 units) of the excerpt sent with the question; 0: none. */
   excerptChars?: number;
+  /** How much of the file the file part held (`fileTokens` counts it). */
+  context?: AskContext;
   /** The trained kind's words the question was put in (askCanonical.ts), when they differ from it. */
   askedAs?: string;
 }

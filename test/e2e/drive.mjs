@@ -282,17 +282,21 @@ async function asksAboutLongFile() {
   if (partial.size < 2) throw new Error(`the answer did not stream: renders ${JSON.stringify(renders)}`);
   const fileTokens = (await wv.locator('.file-tokens').innerText()).trim();
   const stats = (await wv.locator(`${turn(1)} .stats`).innerText()).trim();
-  if (!/\d tokens$/.test(fileTokens) || !/first token \d[\d,]* ms/.test(stats))
+  if (!/\d tokens read$/.test(fileTokens) || !/first token \d[\d,]* ms/.test(stats))
     throw new Error(`no token count or latency: "${fileTokens}" "${stats}"`);
+  // the right one of 400 near-identical functions (a sum, not a Math.min/Math.max look-alike)
+  const answer = (await wv.locator(`${turn(1)} .answer`).innerText()).trim();
+  if (!answer.includes('sum + it.price')) throw new Error(`wrong answer about totalPriceOfWidgets0: "${answer}"`);
   await page.screenshot({ path: path.join(OUT, 'ask-answered.png') });
 
-  // Follow-up, cancelled. An edit at the top first makes the file's cached states stale, so the engine
-  // reads the file again and the Cancel click surely lands while the answer is in progress.
+  // Follow-up, cancelled. It names nothing in the file, so the engine reads the whole file (a question
+  // that names a function reads a window of it, fast); an edit at the top first makes the file's cached
+  // states stale, so the engine reads all of it again and the Cancel click surely lands in progress.
   await page.click(`${EDITOR} .view-lines`);
   await page.keyboard.press('Control+Home');
   await page.keyboard.type('// edited before the follow-up\n');
   await page.keyboard.press('Escape');
-  await input.fill('Which functions compute a total price?');
+  await input.fill('Explain the batching strategy.');
   await input.press('Enter');
   await wv.locator(`${turn(2, 'streaming')} [data-action="cancel"]`).click({ timeout: 30_000 });
   const tCancel = Date.now();

@@ -1,10 +1,14 @@
 // Ask on the real model in process: the answer ends at <|end|> or maxTokens and streams; the second
 // question on the same file feeds only the question (and its excerpt); an edit invalidates;
-// cancellation is partial; the model's manifest (ask.layout) decides whether the excerpt goes in.
+// cancellation is partial; the model's manifest (ask.layout) decides whether the excerpt goes in,
+// and with it a window of the file instead of the whole file (productContext).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { productContext } from '../../server/engine/ask';
+import { WINDOW_TOKENS } from '../../server/engine/askPrompt';
 import { Engine } from '../../server/engine/engine';
 import { cpuLoad } from '../helpers/engineRequests';
 import { modelDir, REPO } from '../helpers/models';
@@ -163,7 +167,39 @@ test('ask: a model whose manifest says ask.layout "excerpt" gets the excerpt by 
   const plain = await e.ask({ ...q, excerpt: false }, never, () => {});
   assert.ok(byDefault.excerptChars! > 0, 'griffin is asked with the excerpt');
   assert.equal(plain.excerptChars, 0, 'excerpt: false overrides the manifest');
-  assert.ok(byDefault.promptTokens > plain.promptTokens + 10);
+  assert.ok(byDefault.promptTokens - byDefault.fileTokens > plain.promptTokens - plain.fileTokens + 10);
+  // after a window of the file (productContext); the plain question after the whole file
+  assert.equal(byDefault.context, 'window');
+  assert.equal(plain.context, 'file');
+  assert.ok(byDefault.fileTokens <= WINDOW_TOKENS + 16 && byDefault.fileTokens < plain.fileTokens, JSON.stringify(byDefault));
+  const whole = await e.ask({ ...q, context: 'file' }, never, () => {});
+  assert.deepEqual([whole.context, whole.fileTokens, whole.excerptChars], ['file', plain.fileTokens, byDefault.excerptChars]);
+  await assert.rejects(
+    e.ask({ ...q, context: 'all' as never }, never, () => {}),
+    { name: 'BadRequestError' },
+  );
+});
+
+test('productContext: a window of the file for a model trained with excerpts, else the whole file', () => {
+  assert.equal(productContext({ ask: { layout: 'excerpt' } }), 'window');
+  assert.equal(productContext({ ask: { layout: 'plain' } }), 'file');
+  assert.equal(productContext({}), 'file');
+});
+
+test('ask: on a long file of near-identical functions the product answers from the window, not the whole file', async () => {
+  // test/e2e/long-file.mjs: ~2,100 lines, ~33k tokens; the whole file's state pulls griffin's answer to
+  // the first function's question towards its many look-alikes (a Math.min variant)
+  const generator = pathToFileURL(join(REPO, 'test', 'e2e', 'long-file.mjs')).href;
+  const { longFileText } = (await import(generator)) as { longFileText: () => string };
+  const long = longFileText();
+  const e = new Engine(() => {});
+  await e.load(cpuLoad(modelDir('griffin')));
+  const r = await e.ask({ path: 'src/inventory.ts', text: long, question: 'What does totalPriceOfWidgets0 return?' }, never, () => {});
+  assert.equal(r.answer, 'items.reduce((sum, it) => sum + it.price, 0)');
+  assert.equal(r.context, 'window');
+  assert.ok(r.fileTokens < 1200, `${r.fileTokens} file tokens fed, not the whole file`);
+  const late = await e.ask({ path: 'src/inventory.ts', text: long, question: 'What does maxStockOfWidgets250 return?' }, never, () => {});
+  assert.equal(late.answer, 'items.reduce((m, it) => Math.max(m, it.stock), -Infinity)');
 });
 
 test("ask: a question in a user's words is asked in its kind's template (askedAs); canonical: false sends it as typed", async () => {

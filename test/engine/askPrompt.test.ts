@@ -11,12 +11,15 @@ import {
   askPieces,
   askTokens,
   encodePieces,
+  fileContextOf,
+  filePieces,
   questionText,
   fillTemplate,
   specialIdOf,
   type AskInput,
   type Piece,
 } from '../../server/engine/askPrompt';
+import { excerpt } from '../../server/engine/askExcerpt';
 import { EngineDocument } from '../../server/engine/document';
 import { readManifest } from '../../server/engine/manifest';
 import { CodeTokenizer } from '../../server/engine/tokenizer';
@@ -110,4 +113,49 @@ test('excerpt layout: a selection, the plain layout or a question naming nothing
   assert.deepEqual(askPieces(ASK_FORMAT, { ...base, question: 'What is area?', selection: 'w * h' }).at(-2), {
     text: 'What is area?\n```\nw * h\n```',
   });
+});
+
+// 40 small functions, then `area` (the excerpt's definition), then its use.
+const LONG = [...Array.from({ length: 40 }, (_, i) => `export function f${i}(x: number): number {\n  return x + ${i};\n}\n`), FILE].join(
+  '\n',
+);
+
+test("file context 'window': the file part is the file's tokens ending at the excerpt's definition, at most windowTokens", () => {
+  const base = { path: 'g.ts', text: LONG, question: 'What does area return?' };
+  const whole = askTokens(ASK_FORMAT, { ...base, textTokens: () => encode(LONG) }, encode, specialId);
+  assert.equal(whole.context, 'file');
+  assert.deepEqual(whole.file, askTokens(ASK_FORMAT, { ...base, context: 'file', textTokens: encode(LONG) }, encode, specialId).file);
+  const ctx = fileContextOf({ ...base, context: 'window', windowTokens: 60 }, excerpt(LONG, base.question), encode);
+  assert.equal(ctx.context, 'window');
+  // ends with the definition's block (not the use after it), starts at a line of the file
+  assert.ok(ctx.text!.endsWith('export function area(w: number, h: number): number {\n  return w * h;\n}'), ctx.text);
+  assert.ok(LONG.includes(ctx.text!) && LONG.split('\n').includes(ctx.text!.split('\n')[0]!));
+  assert.ok(encode(ctx.text!).length <= 60 + 2, `${encode(ctx.text!).length} tokens`);
+  assert.ok(encode(ctx.text!).length > 40, 'filled up to the budget');
+  const t = askTokens(
+    ASK_FORMAT,
+    { ...base, context: 'window', windowTokens: 60, textTokens: () => assert.fail('not the whole file') },
+    encode,
+    specialId,
+  );
+  assert.equal(t.context, 'window');
+  assert.deepEqual(t.file, encodePieces(filePieces(ASK_FORMAT, 'g.ts', ctx.text!), encode, specialId));
+  assert.deepEqual(t.question, whole.question, 'the question and its excerpt are the same');
+  // a budget smaller than the definition keeps its last line
+  assert.equal(fileContextOf({ ...base, context: 'window', windowTokens: 1 }, 'x', encode).text, '}');
+});
+
+test("file context 'none': the path header alone; 'window'/'none' fall back to the whole file without an excerpt", () => {
+  const base = { path: 'g.ts', text: LONG, textTokens: encode(LONG), question: 'What does area return?' };
+  const none = askTokens(ASK_FORMAT, { ...base, context: 'none' }, encode, specialId);
+  assert.equal(none.context, 'none');
+  assert.deepEqual(none.file, encodePieces(filePieces(ASK_FORMAT, 'g.ts', ''), encode, specialId));
+  const whole = askTokens(ASK_FORMAT, base, encode, specialId).file;
+  for (const context of ['window', 'none'] as const) {
+    for (const over of [{ excerpt: false }, { selection: 'w * h' }, { question: 'What does this file do?' }]) {
+      const t = askTokens(ASK_FORMAT, { ...base, context, ...over }, encode, specialId);
+      assert.equal(t.context, 'file', `${context} ${JSON.stringify(over)}`);
+      assert.deepEqual(t.file, whole);
+    }
+  }
 });

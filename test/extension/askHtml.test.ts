@@ -55,7 +55,7 @@ test('transcript: file, token count, turns with status, stats and a cancel butto
     ep: 'cpu',
   });
   const done = renderTranscript(s);
-  assert.match(done, /<span class="file-tokens">24,310 tokens<\/span>/);
+  assert.match(done, /<span class="file-tokens">24,310 tokens read<\/span>/);
   assert.match(done, /data-status="done"/);
   assert.ok(!done.includes('data-action="cancel"'));
   assert.equal(statsLine(s.turns[0]!), 'prompt 24,330 tokens (24,000 cached) · first token 812 ms · 3,204 ms · 57 tokens · hawk·cpu');

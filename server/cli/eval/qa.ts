@@ -3,9 +3,15 @@
 // through the engine's Ask; accuracy by file-length bucket (real tokens of the file part) and kind.
 // Every layout answers the same sampled questions:
 // - `product`: the engine's Ask as the editor sends it (the model's Ask layout, manifest ask.layout: the
-//   question carries its excerpt, askExcerpt.ts, for a model trained with excerpts);
+//   question carries its excerpt, askExcerpt.ts, for a model trained with excerpts, after a window of
+//   the file that ends at the excerpt's definition: engine/ask.ts productContext);
+// - `whole-file`: the engine's Ask with `context: 'file'` (the excerpt layout after the whole file, the
+//   product before the window);
 // - `plain`: the engine's Ask with `excerpt: false` (the bare question after the file);
-// - `excerpt`: the engine's Ask with `excerpt: true`, whatever the model's layout;
+// - `excerpt`: the engine's Ask with `excerpt: true`, whatever the model's layout (the product's file context);
+// - `window`: the engine's Ask with `context: 'window'`: the file part is only the file's tokens that
+//   end at the excerpt's definition (askPrompt.ts WINDOW_TOKENS; `window-N`: at most N tokens);
+// - `excerpt-only`: the engine's Ask with `context: 'none'`: the path header, then the question with its excerpt;
 // - `baseline`: no model, the first line of the excerpt's last block (for "defined" and "kind"
 //   questions, the definition line).
 import { readFileSync } from 'node:fs';
@@ -15,13 +21,14 @@ import askFormat from '../../../models/ask-format.json';
 import { excerptBlocks } from '../../engine/askExcerpt';
 import { splitLines } from '../../engine/document';
 import { seededRng, type Rng } from '../../engine/sampler';
+import type { EngineAskParams } from '../../protocol/ipc';
 import { CliError } from '../args';
 import type { CliIO } from '../io';
 import { COMMON_USAGE, intOption, modelFiles, modelLabel, parseEvalArgs, parseNameList, pct, report, withSession } from './common';
 import { loadEvalFiles } from './evalSet';
 
-export const QA_LAYOUTS = ['product', 'plain', 'excerpt', 'as-typed', 'baseline'] as const;
-export type QaLayout = (typeof QA_LAYOUTS)[number];
+export const QA_LAYOUTS = ['product', 'plain', 'excerpt', 'whole-file', 'window', 'excerpt-only', 'as-typed', 'baseline'] as const;
+export type QaLayout = (typeof QA_LAYOUTS)[number] | `window-${number}`;
 
 export const QA_USAGE = `statewise eval qa [--qa FILE] [--samples N] [--layout ${QA_LAYOUTS.join(',')}] [--paraphrase] [--per-sample] ${COMMON_USAGE}`;
 
@@ -59,6 +66,9 @@ export interface QaAnswer {
   got: string;
   exact: boolean;
   contains: boolean;
+  /** The engine's latency for this answer (ms; absent for the baseline). Layouts run in the order
+   *  given, one after the other: a later one finds what an earlier one fed cached. */
+  ms?: number;
 }
 /** got/exact/contains: the first layout's; byLayout: every layout's. */
 export interface QaSample extends QaItem, QaAnswer {
@@ -105,10 +115,30 @@ export function containsMatch(answer: string, gold: string): boolean {
   return g !== '' && normalizeAnswer(answer).includes(g);
 }
 
-/** Layouts from `--layout` (a comma list of product, plain, excerpt, baseline), in the order given;
+/** Layouts from `--layout` (a comma list of QA_LAYOUTS and `window-N`), in the order given;
  *  default product, plain, baseline. */
 export function parseQaLayouts(value: string | undefined): QaLayout[] {
-  return parseNameList('layout', value, QA_LAYOUTS, ['product', 'plain', 'baseline']);
+  const sized = (n: string) => /^window-[1-9][0-9]*$/.test(n);
+  const names = value?.split(',').map((s) => s.trim());
+  // the fixed names checked (and an empty list refused) as every --layout list is
+  const fixed = names?.filter((n) => !sized(n)).join(',');
+  if (names?.some(sized) && !fixed?.replace(/,/g, '').trim()) return [...new Set(names.filter(sized))] as QaLayout[];
+  const known = parseNameList<QaLayout>('layout', fixed, QA_LAYOUTS, ['product', 'plain', 'baseline']);
+  return names ? ([...new Set(names.filter((n) => sized(n) || known.includes(n as QaLayout)))] as QaLayout[]) : known;
+}
+
+/** What a model layout changes in the engine's Ask request (nothing for `product`). */
+export function qaRequestOptions(
+  l: Exclude<QaLayout, 'baseline'>,
+): Pick<EngineAskParams, 'excerpt' | 'canonical' | 'context' | 'windowTokens'> {
+  if (l === 'plain') return { excerpt: false };
+  if (l === 'excerpt') return { excerpt: true };
+  if (l === 'as-typed') return { canonical: false };
+  if (l === 'whole-file') return { context: 'file' };
+  if (l === 'window') return { context: 'window' };
+  if (l === 'excerpt-only') return { context: 'none' };
+  if (l.startsWith('window-')) return { context: 'window', windowTokens: Number(l.slice('window-'.length)) };
+  return {};
 }
 
 /** The trivial answer: the first line of the excerpt's last block (the most important one), trimmed;
@@ -233,14 +263,12 @@ export async function qaCommand(args: string[], io: CliIO): Promise<number> {
           byLayout.baseline = answerOf(baselineAnswer(f.text, question), q.answer);
           continue;
         }
-        const forced =
-          l === 'plain' ? { excerpt: false } : l === 'excerpt' ? { excerpt: true } : l === 'as-typed' ? { canonical: false } : {};
-        const r = await s.engine.ask({ path: f.path, text: f.text, question, ...forced });
+        const r = await s.engine.ask({ path: f.path, text: f.text, question, ...qaRequestOptions(l) });
         if (l === 'product') {
           excerptChars = r.excerptChars ?? 0;
           askedAs = r.askedAs;
         }
-        byLayout[l] = answerOf(r.answer, q.answer);
+        byLayout[l] = { ...answerOf(r.answer, q.answer), ms: Math.round(r.latencyMs) };
       }
       perSample.push({
         ...q,
@@ -264,6 +292,15 @@ export async function qaCommand(args: string[], io: CliIO): Promise<number> {
       // the first layout's figures at the top level (the product's unless --layout says otherwise)
       ...main,
       layouts: scores,
+      // mean engine latency per question (ms), per layout
+      latencyMs: Object.fromEntries(
+        layouts
+          .filter((l) => l !== 'baseline')
+          .map((l) => {
+            const ms = perSample.map((x) => x.byLayout[l]?.ms ?? 0);
+            return [l, ms.length ? Math.round(ms.reduce((a, b) => a + b, 0) / ms.length) : 0];
+          }),
+      ),
       ...(layouts.includes('product')
         ? {
             excerpt: {

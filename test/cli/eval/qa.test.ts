@@ -9,6 +9,7 @@ import {
   exactMatch,
   normalizeAnswer,
   parseQaLayouts,
+  qaRequestOptions,
   qaTable,
   sampleByBucket,
   scoresOf,
@@ -55,6 +56,17 @@ test('parseQaLayouts: default product,plain,baseline; order kept, duplicates dro
   assert.deepEqual(parseQaLayouts('baseline, product,baseline'), ['baseline', 'product']);
   assert.throws(() => parseQaLayouts('product,fim'), /unknown "fim"/);
   assert.throws(() => parseQaLayouts(' , '), /at least one/);
+  assert.deepEqual(parseQaLayouts('product,window-256,excerpt-only,window-256'), ['product', 'window-256', 'excerpt-only']);
+  assert.deepEqual(parseQaLayouts('window-512'), ['window-512']);
+  assert.throws(() => parseQaLayouts('window-0'), /unknown "window-0"/);
+});
+
+test('qaRequestOptions: what each model layout changes in the Ask request', () => {
+  assert.deepEqual(qaRequestOptions('product'), {});
+  assert.deepEqual(qaRequestOptions('plain'), { excerpt: false });
+  assert.deepEqual(qaRequestOptions('window'), { context: 'window' });
+  assert.deepEqual(qaRequestOptions('window-256'), { context: 'window', windowTokens: 256 });
+  assert.deepEqual(qaRequestOptions('excerpt-only'), { context: 'none' });
 });
 
 const PY =
