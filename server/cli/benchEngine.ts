@@ -64,6 +64,8 @@ function summarize(samples: number[]): Percentiles {
 }
 
 const round = (n: number): number => Math.round(n * 10) / 10;
+/** A keystroke at least this slow is logged as it comes (a run cut by its time limit keeps it). */
+const SLOW_KEYSTROKE_MS = 1000;
 const mean = (xs: number[]): number => round(xs.reduce((a, b) => a + b, 0) / (xs.length || 1));
 
 interface RunContext {
@@ -98,6 +100,8 @@ async function runOne(
   await engine.request('openDocument', { uri, path: 'bench/document.js', text, version });
   const warmStart = performance.now();
   await engine.request('warm', { uri });
+  // progress as it comes, so that a run cut by a time limit (a slow model at a long context) still shows it
+  ctx.log(`bench engine:   document fed in ${Math.round(performance.now() - warmStart)} ms`);
   const first = await completeAtEnd(ctx, uri, version, text); // warms the last line too; not measured
   const warmMs = performance.now() - warmStart;
   const docTokens = first.promptTokens - rootTokens;
@@ -119,6 +123,8 @@ async function runOne(
       completeAtEnd(ctx, uri, version, text),
     ]);
     wallMs.push(performance.now() - started);
+    if (r.latencyMs >= SLOW_KEYSTROKE_MS)
+      ctx.log(`bench engine:   keystroke ${k + 1}: ${Math.round(r.latencyMs)} ms (${r.generatedTokens} tokens generated)`);
     engineMs.push(r.latencyMs);
     prefixMs.push(r.timings.prefixMs);
     decodeMs.push(r.timings.decodeMs);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { ExecutionProviderSetting } from '../shared/settings';
 import { cancelled, modelCorrupt } from './errors';
 import { checkGraph, type Manifest } from './manifest';
-import { chooseProviders, JOBS, providerSummary, type Job, type ProviderTimings } from './providerChoice';
+import { chooseProviders, JOBS, median, providerSummary, type Job, type ProviderTimings } from './providerChoice';
 import {
   assignSessions,
   MEASURE_DEFAULTS,
@@ -105,6 +105,8 @@ export interface Selection {
   tokens: Record<Job, number>;
   /** ms per call, per provider and job. */
   samples: Record<string, Record<Job, number[]>>;
+  /** ms to bring a provider's device state to the CPU, per provider that keeps states on its device. */
+  handoffs: Record<string, number[]>;
   failed: Record<string, string>;
 }
 
@@ -210,6 +212,7 @@ export class ModelRunner {
     const tokens: Record<Job, number> = { step: 1, keystroke: o.keystrokeTokens, ingest: o.ingestTokens };
     const timed: ProviderTimings[] = Object.entries(failed).map(([provider, error]) => ({ provider, error }));
     const samples: Record<string, Record<Job, number[]>> = {};
+    const handoffs: Record<string, number[]> = {};
     if (opened.size > 1) {
       for (const [ep, s] of opened) {
         const r = ModelRunner.on(m, s, ep, '');
@@ -224,8 +227,12 @@ export class ModelRunner {
             release(cur);
             cur = out.state;
           };
-          samples[ep] = await measureJobs(call, o);
-          timed.push({ provider: ep, ms: samples[ep] });
+          // a device's state handed to the CPU (where a keystroke's decode steps may run): timed too
+          const device = ep !== 'cpu' && isDeviceSession(s.prefill);
+          const { handoff, ...ms } = await measureJobs(call, o, device ? () => toCpu(cur) : undefined);
+          samples[ep] = ms;
+          timed.push({ provider: ep, ms, ...(handoff ? { handoffMs: handoff } : {}) });
+          if (handoff) handoffs[ep] = handoff;
         } catch (e) {
           if (ep === 'cpu') throw e;
           timed.push({ provider: ep, error: `failed while timed: ${shortError(e)}` });
@@ -242,8 +249,9 @@ export class ModelRunner {
     const timings: Record<string, number> = {};
     for (const j of JOBS)
       for (const [ep, ms] of Object.entries(choice.jobs[j].medianMs)) timings[`${ep}.${j}Ms`] = Math.round(ms * 100) / 100;
+    for (const [ep, ms] of Object.entries(handoffs)) timings[`${ep}.handoffMs`] = Math.round(median(ms) * 100) / 100;
     const selection: Selection | undefined =
-      opened.size > 1 ? { reps: o.reps, margin: AUTO_MARGIN, tokens, samples, failed: choice.failed } : undefined;
+      opened.size > 1 ? { reps: o.reps, margin: AUTO_MARGIN, tokens, samples, handoffs, failed: choice.failed } : undefined;
     return new ModelRunner(m, jobs, providers, choice.reason, timings, selection);
   }
 

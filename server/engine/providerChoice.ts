@@ -8,6 +8,11 @@
 // small differences stay on the baseline: no device memory held, no noise flipping the choice. A
 // provider that failed to initialise, or has no timings for a job, is not a candidate for it; if the
 // baseline has none, the fastest candidate wins.
+// A keystroke's prefill is followed by the decode steps of its completion: where the two run on
+// different providers, the state crosses between them on every keystroke. The decode step is chosen
+// first; a keystroke candidate other than the step's provider is charged the measured handoff
+// (`handoffMs`: bringing that device's state to the CPU, or taking it there; one median stands for
+// both directions). Ingestion is charged nothing: a fold crosses once for hundreds of chunks.
 
 export const JOBS = ['step', 'keystroke', 'ingest'] as const;
 export type Job = (typeof JOBS)[number];
@@ -19,12 +24,17 @@ export interface ProviderTimings {
   provider: string;
   error?: string;
   ms?: Partial<Record<Job, readonly number[]>>;
+  /** ms to bring a state this provider left on its device to the CPU, one entry per repetition
+   *  (absent for the CPU, or where states stay on the CPU). */
+  handoffMs?: readonly number[];
 }
 
 export interface JobChoice {
   provider: string;
   /** Median ms per provider that was measured for this job. */
   medianMs: Record<string, number>;
+  /** What each provider was charged besides its median (the keystroke's handoff to the step's provider). */
+  extraMs: Record<string, number>;
   /** One line, e.g. "decode step: cpu (1.3 ms; webgpu 24.2 ms)". */
   why: string;
 }
@@ -57,14 +67,27 @@ export function median(xs: readonly number[]): number {
 
 const fmt = (ms: number): string => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
 
-function chooseJob(job: Job, ok: ProviderTimings[], baseline: string, margin: number, label: string): JobChoice {
+/** `extra`: ms charged to a provider besides its median (compared on the sum); `extraWhy` says for what. */
+function chooseJob(
+  job: Job,
+  ok: ProviderTimings[],
+  baseline: string,
+  margin: number,
+  label: string,
+  extraMs: Record<string, number> = {},
+  extraWhy = '',
+): JobChoice {
   const medianMs: Record<string, number> = {};
+  const cost: Record<string, number> = {};
   for (const t of ok) {
     const m = median(t.ms?.[job] ?? []);
-    if (Number.isFinite(m)) medianMs[t.provider] = m;
+    if (Number.isFinite(m)) {
+      medianMs[t.provider] = m;
+      cost[t.provider] = m + (extraMs[t.provider] ?? 0);
+    }
   }
-  const base = medianMs[baseline];
-  const others = Object.entries(medianMs)
+  const base = cost[baseline];
+  const others = Object.entries(cost)
     .filter(([p]) => p !== baseline)
     .sort((a, b) => a[1] - b[1]);
   let provider = baseline;
@@ -81,12 +104,37 @@ function chooseJob(job: Job, ok: ProviderTimings[], baseline: string, margin: nu
       note = `; ${Math.round((1 - ms / base) * 100)}% faster than ${baseline}`;
     } else if (ms < base) note = `; ${p} within the ${Math.round(margin * 100)}% margin`;
   }
-  const rest = Object.entries(medianMs)
-    .filter(([p]) => p !== provider)
-    .map(([p, ms]) => `${p} ${fmt(ms)} ms`);
-  const own = medianMs[provider];
-  const figures = [own === undefined ? '' : `${fmt(own)} ms`, ...rest].filter(Boolean).join('; ');
-  return { provider, medianMs, why: `${label}: ${provider}${figures ? ` (${figures}${note})` : note ? ` (${note.slice(2)})` : ''}` };
+  const charged: Record<string, number> = {};
+  const ms = (p: string) => {
+    const x = extraMs[p] ?? 0;
+    if (x > 0) charged[p] = x;
+    return x > 0 ? `${fmt(medianMs[p]!)} ms + ${fmt(x)} ms ${extraWhy}` : `${fmt(medianMs[p]!)} ms`;
+  };
+  const rest = Object.keys(medianMs)
+    .filter((p) => p !== provider)
+    .map((p) => `${p} ${ms(p)}`);
+  const own = medianMs[provider] === undefined ? '' : ms(provider);
+  const figures = [own, ...rest].filter(Boolean).join('; ');
+  return {
+    provider,
+    medianMs,
+    extraMs: charged,
+    why: `${label}: ${provider}${figures ? ` (${figures}${note})` : note ? ` (${note.slice(2)})` : ''}`,
+  };
+}
+
+/** What each keystroke candidate is charged for handing its state to the decode steps' provider
+ *  `step`: nothing on `step` itself; elsewhere the handoff median of the device end (the candidate's
+ *  own, or the step provider's when the candidate is the baseline). Unmeasured: nothing. */
+export function keystrokeHandoffMs(ok: readonly ProviderTimings[], step: string, baseline: string): Record<string, number> {
+  const handoff = (p: string) => median(ok.find((t) => t.provider === p)?.handoffMs ?? []);
+  const out: Record<string, number> = {};
+  for (const t of ok) {
+    if (t.provider === step) continue;
+    const x = handoff(t.provider === baseline ? step : t.provider);
+    if (Number.isFinite(x) && x > 0) out[t.provider] = x;
+  }
+  return out;
 }
 
 export function chooseProviders(timings: readonly ProviderTimings[], opts: ChoiceOptions = {}): ProviderChoice {
@@ -99,9 +147,15 @@ export function chooseProviders(timings: readonly ProviderTimings[], opts: Choic
     else ok.push(t);
   }
   const jobs = {} as Record<Job, JobChoice>;
+  // the step first: a keystroke is charged the handoff to the step's provider
   for (const job of JOBS) {
     const n = opts.tokens?.[job];
-    jobs[job] = chooseJob(job, ok, baseline, margin, n === undefined ? JOB_LABELS[job] : `${JOB_LABELS[job]} (${n} tok)`);
+    const label = n === undefined ? JOB_LABELS[job] : `${JOB_LABELS[job]} (${n} tok)`;
+    const step = jobs.step?.provider;
+    jobs[job] =
+      job === 'keystroke' && step !== undefined
+        ? chooseJob(job, ok, baseline, margin, label, keystrokeHandoffMs(ok, step, baseline), `handing the state to ${step}'s decode steps`)
+        : chooseJob(job, ok, baseline, margin, label);
   }
   const usedSet = new Set(JOBS.map((j) => jobs[j].provider));
   const used = [...usedSet].sort((a, b) => (a === baseline ? -1 : b === baseline ? 1 : a.localeCompare(b)));

@@ -25,11 +25,13 @@ export const MEASURE_DEFAULTS: MeasureOptions = { reps: 5, keystrokeTokens: 16, 
 
 /** Milliseconds per call of each job, `reps` times after one warm-up call each. `call` runs one
  *  graph call: the step graph (n = 1) or the prefill graph on n tokens (model.ts chains the calls, each
- *  going on from the state the previous one returned). */
+ *  going on from the state the previous one returned). With `toCpu` (bring the current state to the
+ *  CPU), also `handoff`: `reps` times a keystroke call, then the timed `toCpu` (providerChoice.ts). */
 export async function measureJobs(
   call: (graph: 'step' | 'prefill', n: number) => Promise<unknown>,
   o: MeasureOptions,
-): Promise<Record<Job, number[]>> {
+  toCpu?: () => Promise<unknown>,
+): Promise<Record<Job, number[]> & { handoff?: number[] }> {
   const plan: Record<Job, ['step' | 'prefill', number]> = {
     step: ['step', 1],
     keystroke: ['prefill', o.keystrokeTokens],
@@ -45,7 +47,15 @@ export async function measureJobs(
       ms[job].push(performance.now() - t);
     }
   }
-  return ms;
+  if (!toCpu) return ms;
+  const handoff: number[] = [];
+  for (let r = 0; r < o.reps; r++) {
+    await call('prefill', o.keystrokeTokens);
+    const t = performance.now();
+    await toCpu();
+    handoff.push(performance.now() - t);
+  }
+  return { ...ms, handoff };
 }
 
 /** Gives each job its provider's pair and releases every opened pair no job uses. A release that

@@ -36,7 +36,8 @@ export interface LoadResult {
   epReason: string;
   /** The provider of each job: decode steps, keystroke-sized prefill, ingestion (folding, Ask). */
   providers?: { step: string; keystroke: string; ingest: string };
-  /** `auto`: median ms per call, keyed "<provider>.<job>Ms". */
+  /** `auto`: median ms per call, keyed "<provider>.<job>Ms" (and "<provider>.handoffMs": its device
+   *  state brought to the CPU). */
   timings: Record<string, number>;
   /** Where the state lives between model calls: "cpu", "gpu-buffer", or the split per job
    *  ("gpu-buffer (ingest), cpu (step, keystroke)"). */
@@ -47,6 +48,8 @@ export interface LoadResult {
     margin: number;
     tokens: Record<string, number>;
     samples: Record<string, Record<string, number[]>>;
+    /** ms to bring a provider's device state to the CPU, per provider that keeps states on its device. */
+    handoffs: Record<string, number[]>;
     failed: Record<string, string>;
   };
   stateBytes: number;

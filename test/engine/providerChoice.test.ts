@@ -165,6 +165,36 @@ test('assignSessions: split jobs keep both; a failed release is reported, not th
   );
 });
 
+test("a keystroke is charged the state's handoff to the decode steps' provider (H200 figures, chained calls)", () => {
+  // bench --ep auto on one H200, 2026-12-06: WebGPU's keystroke prefill was 17 % faster, but its state
+  // then went to the CPU's decode steps on every keystroke (11.5 ms), and auto typed slower than the CPU
+  const h200cpu: ProviderTimings = { provider: 'cpu', ms: { step: reps(3.01), keystroke: reps(10.88), ingest: reps(69.94) } };
+  const gpu: ProviderTimings = {
+    provider: 'webgpu',
+    ms: { step: reps(5.6), keystroke: reps(8.99), ingest: reps(9.72) },
+    handoffMs: [11.5, 11.2, 11.9, 11.5, 30],
+  };
+  const c = chooseProviders([h200cpu, gpu], { tokens: { step: 1, keystroke: 16, ingest: 256 } });
+  assert.deepEqual([c.jobs.step.provider, c.jobs.keystroke.provider, c.jobs.ingest.provider], ['cpu', 'cpu', 'webgpu']);
+  assert.match(
+    c.jobs.keystroke.why,
+    /^keystroke prefill \(16 tok\): cpu \(10\.9 ms; webgpu 8\.99 ms \+ 11\.5 ms handing the state to cpu's decode steps\)$/,
+  );
+  assert.deepEqual(c.jobs.keystroke.medianMs, { cpu: 10.88, webgpu: 8.99 });
+  assert.deepEqual(c.jobs.keystroke.extraMs, { webgpu: 11.5 });
+  assert.deepEqual(c.jobs.ingest.extraMs, {}); // a fold crosses once: not charged
+  // unmeasured handoff (states kept on the CPU): the prefill alone decides
+  const { handoffMs: _, ...noHandoff } = gpu;
+  assert.equal(chooseProviders([h200cpu, noHandoff]).jobs.keystroke.provider, 'webgpu');
+  // decode steps on the GPU: now the CPU's keystroke is the one that crosses
+  const fastStep: ProviderTimings = { ...gpu, ms: { ...gpu.ms, step: reps(1), keystroke: reps(11.5) } };
+  const d = chooseProviders([h200cpu, fastStep]);
+  assert.equal(d.jobs.step.provider, 'webgpu');
+  assert.equal(d.jobs.keystroke.provider, 'webgpu'); // 11.5 vs 10.88 + 11.5
+  assert.deepEqual(d.jobs.keystroke.extraMs, { cpu: 11.5 });
+  assert.equal(chooseProviders([h200cpu, { ...fastStep, handoffMs: [] }]).jobs.keystroke.provider, 'cpu');
+});
+
 test('measureJobs: one warm-up per job, then reps interleaved, with the sizes asked for', async () => {
   const calls: string[] = [];
   const ms = await measureJobs(
@@ -178,6 +208,24 @@ test('measureJobs: one warm-up per job, then reps interleaved, with the sizes as
     assert.equal(ms[j].length, 3);
     assert.ok(ms[j].every((x) => x >= 0));
   }
+  assert.equal(ms.handoff, undefined);
+});
+
+test('measureJobs with toCpu: then reps keystroke calls, each followed by the timed handoff', async () => {
+  const calls: string[] = [];
+  const ms = await measureJobs(
+    async (g, n) => {
+      calls.push(`${g}:${n}`);
+    },
+    { reps: 2, keystrokeTokens: 16, ingestTokens: 256 },
+    async () => {
+      calls.push('toCpu');
+      await new Promise((r) => setTimeout(r, 5));
+    },
+  );
+  assert.deepEqual(calls.slice(9), ['prefill:16', 'toCpu', 'prefill:16', 'toCpu']);
+  assert.equal(ms.handoff!.length, 2);
+  assert.ok(ms.handoff!.every((x) => x >= 4));
 });
 
 test('shortError: onnxruntime source location dropped, first line only', () => {

@@ -96,6 +96,7 @@ test('auto over two real providers: every job timed on each, the loser released,
       assert.ok(r.timings[`${ep}.${job}Ms`]! > 0);
     }
   }
+  assert.deepEqual(sel.handoffs, {}); // states of CPU sessions never leave the CPU: nothing to hand off
   assert.deepEqual(sel.failed, { webgpu: 'no adapter' });
   assert.match(r.epReason, /^auto, median of 3, margin 10%: decode step \(1 tok\): (cpu|other) /);
   assert.match(r.epReason, /webgpu unavailable \(no adapter\)/);
