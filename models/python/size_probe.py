@@ -17,10 +17,13 @@ import torch
 
 from statewise_models.registry import make_model
 
-# s is the shipped configuration (statewise_models/griffin.py); the others scale width and depth
+# s is the shipped configuration (statewise_models/griffin.py); the others scale width and depth (s12,
+# s18: depth only, what growing s gives)
 SIZES = {
     "xs": dict(d_model=256, d_rnn=384, n_layers=6, n_heads=4),
     "s": {},
+    "s12": dict(n_layers=12),  # s grown in depth (statewise_models/grow.py: train.py --grow-layers)
+    "s18": dict(n_layers=18),
     "m": dict(d_model=512, d_rnn=768, n_layers=12, n_heads=8),
     "l": dict(d_model=640, d_rnn=1024, n_layers=15, n_heads=10),
 }

@@ -29,6 +29,7 @@ import torch.nn.functional as F
 import run_control
 from statewise_models import tokenizer as toklib
 from statewise_models.data import FIM_LAYOUTS, build_streams
+from statewise_models.grow import grow_depth
 from statewise_models.head import chunked_loss
 from statewise_models.registry import ARCHS, load_checkpoint, make_model
 
@@ -51,6 +52,7 @@ def parse_args(argv=None):
     ap.add_argument("--reset-p", type=float, default=0.1, help="probability that a stream's carried state is reset to zero after a step")
     ap.add_argument("--config", default="{}", help="JSON overrides of the model config")
     ap.add_argument("--init", default="", help="warm start: a checkpoint of the same architecture (train.py's model.pt or model-q8.pt, or import_onnx.py's output from a shipped model folder); the optimiser starts fresh")
+    ap.add_argument("--grow-layers", type=int, default=0, help="with --init: first grow the model to this many layers (statewise_models/grow.py: the same function, new blocks' outputs zero)")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--device", default="cuda")
     ap.add_argument("--compile", type=int, default=1, help="torch.compile the MLPs, norms and gate maths")
@@ -96,6 +98,13 @@ def build_model(args, device):
         model = load_checkpoint(init, json.loads(args.config))
         before = init.get("training", {})
         log(f"warm start from {args.init} ({before.get('tokens_total', before.get('tokens_seen', 0)) / 1e6:.1f}M tokens before)")
+        if args.grow_layers and args.grow_layers != len(model.layers):
+            n = len(model.layers)
+            model = grow_depth(model, args.grow_layers)
+            before = {**before, "grown_from_layers": n}
+            log(f"grown from {n} to {len(model.layers)} layers: {model.param_count()}")
+    elif args.grow_layers:
+        raise SystemExit("--grow-layers needs --init")
     else:
         model = make_model(args.arch, json.loads(args.config))
     model = model.to(device)
