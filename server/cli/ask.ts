@@ -58,6 +58,9 @@ export async function askCommand(args: string[], io: CliIO): Promise<number> {
             answer: r.answer,
             latencyMs: r.latencyMs,
             fileTokens: r.fileTokens,
+            // how much of the file was read (whole file or a window of it) and the excerpt's length
+            context: r.context,
+            excerptChars: r.excerptChars ?? 0,
             cachedTokens: r.cachedTokens,
             firstTokenMs: r.firstTokenMs,
             promptTokens: r.promptTokens,

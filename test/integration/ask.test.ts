@@ -99,11 +99,27 @@ test('integration cli: ask --json prints answer, latency and token counts; plain
   );
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout) as Record<string, unknown>;
-  for (const key of ['answer', 'latencyMs', 'fileTokens', 'cachedTokens', 'firstTokenMs', 'promptTokens', 'arch', 'ep'])
+  for (const key of [
+    'answer',
+    'latencyMs',
+    'fileTokens',
+    'context',
+    'excerptChars',
+    'cachedTokens',
+    'firstTokenMs',
+    'promptTokens',
+    'arch',
+    'ep',
+  ])
     assert.ok(key in out, key);
   assert.equal(typeof out.answer, 'string');
   assert.deepEqual([out.arch, out.ep], [DEFAULT_ARCH, 'cpu']);
-  assert.ok((out.fileTokens as number) > 300 && (out.promptTokens as number) > (out.fileTokens as number));
+  // the default model (trained with excerpts) reads the window of the file that ends at argmax's
+  // definition, with the excerpt in the question
+  assert.equal(out.context, 'window');
+  assert.ok((out.excerptChars as number) > 0);
+  assert.ok((out.fileTokens as number) > 10 && (out.fileTokens as number) <= 1024 + 20, `${out.fileTokens as number} file tokens`);
+  assert.ok((out.promptTokens as number) > (out.fileTokens as number));
   const plain = spawnSync(
     process.execPath,
     [CLI_JS, 'ask', 'server/engine/sampler.ts', 'What does argmax return?', '--ep', 'cpu', '--max-tokens', '4'],
