@@ -16,6 +16,8 @@
 # KEYSTROKES (10), PARTS (engine), LIMIT_S (seconds per CPU/auto bench, 120), LIMIT_GPU_S (webgpu, 330):
 # the three fit one 600 s device call. GPU_STATE (default on): --gpu-state for the benches, e.g.
 # "on,off" runs every case with the state kept on the GPU and with it copied back (two engines).
+# MAX_MEMORY_MB: statewise.engine.maxMemoryMB for the bench's engine (ALiBi uncapped at 32k: its 769 MiB
+# state is over the default 256 MB, so only one checkpoint is kept and a keystroke may re-read the document).
 # Comparing on and off alone: EPS=webgpu GPU_STATE=on,off bash scripts/gpu-bench.sh run
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -67,6 +69,7 @@ run() {
     limit=${LIMIT_S:-120}; [ "$ep" = webgpu ] && limit=${LIMIT_GPU_S:-330}
     if timeout "$limit" node dist/cli.js bench --only "${PARTS:-engine}" --ep "$ep" --arch "$ARCH" --models "$MODELS" \
       --sizes "${SIZES:-1000,10000,100000}" --keystrokes "${KEYSTROKES:-10}" --gpu-state "${GPU_STATE:-on}" \
+      ${MAX_MEMORY_MB:+--max-memory-mb "$MAX_MEMORY_MB"} \
       --out "$out/bench-$ep.json" 2> >(tee "$out/bench-$ep.log" >&2); then
       files+=("$out/bench-$ep.json")
     else

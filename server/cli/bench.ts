@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, platform } from 'node:os';
 import * as path from 'node:path';
-import { ARCHITECTURES, defaultSettings, type Architecture, type ExecutionProviderSetting } from '../shared/settings';
+import { ARCHITECTURES, defaultSettings, SETTINGS, type Architecture, type ExecutionProviderSetting } from '../shared/settings';
 import { oneOf, parse, UsageError } from './args';
 import { gpuName, jobsText } from './benchDevice';
 import { engineTable, runEngineBench } from './benchEngine';
@@ -20,7 +20,7 @@ import { modelsDirOf } from './session';
 
 export const BENCH_USAGE =
   'statewise bench [--only engine,lsp,save] [--out FILE] [--quick] [--sizes 1000,10000,100000] [--keystrokes N] ' +
-  `[--long-line-bytes N] [--long-line-keystrokes N] [--workspace-files N] [--gpu-state on,off] ${sharedUsage('arch', 'ep', 'models')}`;
+  `[--long-line-bytes N] [--long-line-keystrokes N] [--workspace-files N] [--gpu-state on,off] [--max-memory-mb N] ${sharedUsage('arch', 'ep', 'models')}`;
 
 export const BENCH_PARTS = ['engine', 'lsp', 'save'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
@@ -43,6 +43,9 @@ export interface BenchOptions {
   /** --gpu-state: statewise.engine.gpuState for the engine part, each value in its own engine, in
    *  order (on,off compares keeping the state on the GPU with copying it back, in one run). */
   gpuState: boolean[];
+  /** --max-memory-mb: statewise.engine.maxMemoryMB for the engine part (default: the setting's); a
+   *  model whose state is over the cap keeps one checkpoint and re-reads the document (ALiBi uncapped). */
+  maxMemoryMB?: number;
   arch: Architecture;
   ep: ExecutionProviderSetting;
   models?: string;
@@ -54,6 +57,15 @@ function integer(name: string, value: string | undefined, min: number): number |
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
     throw new UsageError(`--${name} must be ${min > 0 ? 'a positive' : 'a non-negative'} integer, got ${JSON.stringify(value)}`);
   }
+  return n;
+}
+
+/** --max-memory-mb within the setting's bounds (server/shared/settings.ts). */
+function memoryOption(value: string | undefined): number | undefined {
+  const n = integer('max-memory-mb', value, 1);
+  if (n === undefined) return undefined;
+  const spec = SETTINGS.find((x) => x.key === 'engine.maxMemoryMB')!;
+  if (n < spec.minimum! || n > spec.maximum!) throw new UsageError(`--max-memory-mb must be in ${spec.minimum}..${spec.maximum}, got ${n}`);
   return n;
 }
 
@@ -71,6 +83,7 @@ export function benchOptions(args: string[]): BenchOptions {
       'long-line-keystrokes': { type: 'string' },
       'workspace-files': { type: 'string' },
       'gpu-state': { type: 'string' },
+      'max-memory-mb': { type: 'string' },
       ...sharedOptions('arch', 'ep', 'models'),
     },
     { min: 0, max: 0, names: '' },
@@ -96,6 +109,7 @@ export function benchOptions(args: string[]): BenchOptions {
     longLineKeystrokes: integer('long-line-keystrokes', values['long-line-keystrokes'], 1) ?? 3,
     workspaceFiles: integer('workspace-files', values['workspace-files'], 1) ?? (quick ? 40 : 250),
     gpuState,
+    maxMemoryMB: memoryOption(values['max-memory-mb']),
     // the language server's settings take only the architectures it knows
     arch: oneOf('arch', model.arch, ARCHITECTURES),
     ep: model.ep,
@@ -144,6 +158,7 @@ export async function benchCommand(args: string[], io: CliIO): Promise<number> {
           ep: opts.ep,
           models: opts.models,
           gpuState: opts.gpuState,
+          maxMemoryMB: opts.maxMemoryMB,
         },
         log,
       );

@@ -217,6 +217,8 @@ export interface EngineBenchOptions {
   models?: string;
   /** statewise.engine.gpuState values to run every case with, in order (default: the setting's default). */
   gpuState?: boolean[];
+  /** statewise.engine.maxMemoryMB of the engine (default: the setting's default). */
+  maxMemoryMB?: number;
 }
 
 export interface EngineBenchReport {
@@ -248,7 +250,7 @@ export async function runEngineBench(io: CliIO, opts: EngineBenchOptions, log: (
   const runs: EngineBenchReport['gpuStateRuns'] = [];
   let first: { load: LoadResult; modelDir: string } | undefined;
   for (const gpuState of opts.gpuState ?? [defaultSettings()['engine.gpuState']]) {
-    const session = await openSession(io, { models: opts.models, arch: opts.arch, ep: opts.ep, gpuState });
+    const session = await openSession(io, { models: opts.models, arch: opts.arch, ep: opts.ep, gpuState, maxMemoryMB: opts.maxMemoryMB });
     const load: LoadResult = session.load;
     first ??= { load, modelDir: session.modelDir };
     const onOff = gpuState ? 'on' : 'off';

@@ -18,6 +18,8 @@ export interface ModelChoice {
   ep: ExecutionProviderSetting;
   /** statewise.engine.gpuState for this session (default: the setting's default). */
   gpuState?: boolean;
+  /** statewise.engine.maxMemoryMB for this session (default: the setting's default). */
+  maxMemoryMB?: number;
 }
 
 export interface Session {
@@ -51,6 +53,7 @@ export async function openSession(io: CliIO, choice: ModelChoice): Promise<Sessi
   const settings = defaultSettings();
   settings['engine.executionProvider'] = choice.ep;
   if (choice.gpuState !== undefined) settings['engine.gpuState'] = choice.gpuState;
+  if (choice.maxMemoryMB !== undefined) settings['engine.maxMemoryMB'] = choice.maxMemoryMB;
   try {
     const load = await engine.request('load', loadParamsFor(settings, folder.dir));
     return { engine, load, modelDir: folder.dir, close: () => engine.dispose() };

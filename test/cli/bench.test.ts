@@ -136,6 +136,8 @@ test('bench options: defaults, --quick, --only, and bad values', () => {
   assert.deepEqual(d.gpuState, [true], 'statewise.engine.gpuState defaults on');
   assert.deepEqual(benchOptions(['--gpu-state', 'on,off']).gpuState, [true, false]);
   assert.deepEqual(benchOptions(['--gpu-state', 'off, off']).gpuState, [false]);
+  assert.equal(d.maxMemoryMB, undefined, "the setting's default unless asked");
+  assert.equal(benchOptions(['--max-memory-mb', '8192']).maxMemoryMB, 8192);
   const q = benchOptions(['--quick', '--only', 'lsp,save']);
   assert.deepEqual(q.parts, ['lsp', 'save']);
   assert.deepEqual(q.sizes, [1000, 10000]);
@@ -151,6 +153,9 @@ test('bench options: defaults, --quick, --only, and bad values', () => {
     ['--arch', 'gpt'],
     ['--ep', 'tpu'],
     ['--gpu-state', 'yes'],
+    ['--max-memory-mb', '8193'],
+    ['--max-memory-mb', '8'],
+    ['--max-memory-mb', 'lots'],
   ]) {
     assert.throws(() => benchOptions(bad), UsageError, bad.join(' '));
   }
