@@ -5,11 +5,13 @@
 // wall time are recorded. With several --gpu-state values (on,off) every case runs once per value,
 // each in an engine loaded with statewise.engine.gpuState set so, in the same run.
 
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { buildContext } from '../lsp/completion/context';
 import { LatencyWindow } from '../lsp/completion/latency';
 import { buildCompletionRequest } from '../lsp/completion/request';
 import type { EngineClient } from '../lsp/engineClient';
+import { CodeTokenizer } from '../engine/tokenizer';
 import type { CompleteResult, LoadResult } from '../protocol/ipc';
 import { defaultSettings, type ExecutionProviderSetting } from '../shared/settings';
 import type { JobProviders } from '../protocol/lsp';
@@ -153,19 +155,14 @@ async function runOne(
   };
 }
 
-/** Characters per token of `source` under the loaded tokenizer, measured through the engine. */
-async function charsPerToken(engine: EngineClient, ctx: RunContext, source: string): Promise<number> {
+/** Characters per token of `source` under the model's own tokenizer (the engine's CodeTokenizer on
+ *  the manifest's tokenizer file): sizes the documents without feeding a sample through the model,
+ *  which for a large-state model (ALiBi uncapped: 769 MiB a call) cost minutes. */
+function charsPerToken(modelDir: string, source: string): number {
   const sample = documentOf(source, 40_000);
-  const uri = 'file:///bench/calibrate.js';
-  await engine.request('openDocument', { uri, path: 'calibrate.js', text: sample, version: 1 });
-  const r = await completeAtEnd(
-    { ...ctx, settings: { ...ctx.settings, 'completion.maxSingleLineTokens': 1, 'completion.maxTokens': 1 } },
-    uri,
-    1,
-    sample,
-  );
-  await engine.request('closeDocument', { uri });
-  return sample.length / Math.max(1, r.promptTokens);
+  const manifest = JSON.parse(readFileSync(path.join(modelDir, 'manifest.json'), 'utf8')) as { tokenizer: string };
+  const tok = CodeTokenizer.fromFile(path.join(modelDir, manifest.tokenizer));
+  return sample.length / Math.max(1, tok.encode(sample).length);
 }
 
 export function engineTable(rows: BenchRow[]): string {
@@ -261,7 +258,7 @@ export async function runEngineBench(io: CliIO, opts: EngineBenchOptions, log: (
     );
     const ctx: RunContext = { engine: session.engine, settings: defaultSettings(), keystrokes: opts.keystrokes, log };
     try {
-      const cpt = await charsPerToken(session.engine, ctx, source.text);
+      const cpt = charsPerToken(session.modelDir, source.text);
       log(
         `bench engine: document text from ${source.description} (${cpt.toFixed(2)} chars/token); workspace: ${files.length} files from ${path.relative(repo, wsDir) || '.'}/`,
       );
