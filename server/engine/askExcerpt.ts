@@ -147,26 +147,40 @@ function chosenBlocks(text: string, lines: readonly string[], question: string, 
   return chosen;
 }
 
-/** The excerpt's blocks in order (the most important last), each as its rows: the file's lines with
- *  "..." where lines were skipped. */
-export function excerptBlocks(text: string, question: string, maxChars = MAX_CHARS): string[][] {
-  const lines = text.split('\n');
-  // the most important block last, nearest the answer
-  return chosenBlocks(text, lines, question, maxChars)
+/** Chosen blocks (line indices, most important first) as rows in order, the most important last
+ *  (nearest the answer): the file's lines with "..." where lines were skipped. */
+function rowsOf(chosen: number[][], lines: readonly string[]): string[][] {
+  return [...chosen]
     .reverse()
     .map((block) => block.flatMap((a, k) => (k > 0 && a !== block[k - 1]! + 1 ? ['...', lines[a]!] : [lines[a]!])));
 }
 
-/** The line (0-based, of `text.split('\n')`) that ends the excerpt's most important block (a
- *  definition of the name the question is about, when the file has one); undefined: no excerpt. */
-export function excerptAnchorLine(text: string, question: string, maxChars = MAX_CHARS): number | undefined {
-  const first = chosenBlocks(text, text.split('\n'), question, maxChars)[0];
-  return first === undefined ? undefined : Math.max(...first);
+/** The excerpt's blocks in order (the most important last), each as its rows: the file's lines with
+ *  "..." where lines were skipped. */
+export function excerptBlocks(text: string, question: string, maxChars = MAX_CHARS): string[][] {
+  const lines = text.split('\n');
+  return rowsOf(chosenBlocks(text, lines, question, maxChars), lines);
+}
+
+export interface Excerpt {
+  /** The excerpt as one string ('' when the question names nothing in the file). */
+  text: string;
+  /** The line (0-based, of `text.split('\n')`) that ends its most important block (a definition of
+   *  the name the question is about, when the file has one); absent without an excerpt. */
+  anchorLine?: number;
+}
+
+/** The excerpt and where it is anchored, from one search of the file. */
+export function excerptOf(text: string, question: string, maxChars = MAX_CHARS): Excerpt {
+  const lines = text.split('\n');
+  const chosen = chosenBlocks(text, lines, question, maxChars);
+  const joined = rowsOf(chosen, lines)
+    .map((rows) => rows.join('\n'))
+    .join('\n...\n');
+  return chosen[0] === undefined ? { text: joined } : { text: joined, anchorLine: Math.max(...chosen[0]) };
 }
 
 /** The lines of `text` the question names, as one string ('' when it names nothing in the file). */
 export function excerpt(text: string, question: string, maxChars = MAX_CHARS): string {
-  return excerptBlocks(text, question, maxChars)
-    .map((rows) => rows.join('\n'))
-    .join('\n...\n');
+  return excerptOf(text, question, maxChars).text;
 }

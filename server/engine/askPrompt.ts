@@ -18,7 +18,7 @@
 // appends the "\n" (tested in test/engine/askPrompt.test.ts against models/ask-parity.json).
 import format from '../../models/ask-format.json';
 import type { AskContext } from '../protocol/ipc';
-import { excerpt, excerptAnchorLine } from './askExcerpt';
+import { excerptOf, type Excerpt } from './askExcerpt';
 
 export interface AskFormat {
   file: string;
@@ -92,10 +92,15 @@ export function questionText(f: AskFormat, question: string, selection?: string)
 }
 
 /** The selection the new question carries: the request's, else its excerpt of the file (unless
- *  `excerpt` is false); '' for none. */
+ *  `excerpt` is false, text ''), with the excerpt's anchor line. */
+function selectionWithAnchor(input: Pick<AskInput, 'text' | 'question' | 'selection' | 'excerpt'>): Excerpt {
+  if (input.selection) return { text: input.selection };
+  return input.excerpt === false ? { text: '' } : excerptOf(input.text, input.question);
+}
+
+/** The selection the new question carries ('' for none; see selectionWithAnchor). */
 export function selectionOf(input: Pick<AskInput, 'text' | 'question' | 'selection' | 'excerpt'>): string {
-  if (input.selection) return input.selection;
-  return input.excerpt === false ? '' : excerpt(input.text, input.question);
+  return selectionWithAnchor(input).text;
 }
 
 function specialsOf(f: AskFormat): Set<string> {
@@ -181,14 +186,14 @@ export function fileTokensFrom(
  * selection, the plain layout, a question that names nothing in the file) the whole file. Returns
  * the context used and, unless it is 'file', the text. */
 export function fileContextOf(
-  input: Pick<AskInput, 'text' | 'question' | 'selection' | 'excerpt' | 'context' | 'windowTokens'>,
-  selection: string,
+  input: Pick<AskInput, 'text' | 'selection' | 'context' | 'windowTokens'>,
+  selection: Excerpt,
   encode: (text: string) => number[],
 ): { context: AskContext; text?: string } {
   const context = input.context ?? 'file';
-  if (context === 'file' || input.selection || selection === '') return { context: 'file' };
+  if (context === 'file' || input.selection || selection.text === '') return { context: 'file' };
   if (context === 'none') return { context, text: '' };
-  const end = excerptAnchorLine(input.text, input.question);
+  const end = selection.anchorLine;
   if (end === undefined) return { context: 'file' };
   const lines = input.text.split('\n');
   const budget = input.windowTokens ?? WINDOW_TOKENS;
@@ -222,8 +227,9 @@ export function askTokens(
   encode: (text: string) => number[],
   specialId: (token: string) => number,
 ): AskTokens {
-  const selection = selectionOf(input);
-  const ctx = fileContextOf(input, selection, encode);
+  const withAnchor = selectionWithAnchor(input);
+  const selection = withAnchor.text;
+  const ctx = fileContextOf(input, withAnchor, encode);
   const textTokens =
     ctx.text !== undefined ? encode(ctx.text) : typeof input.textTokens === 'function' ? input.textTokens() : input.textTokens;
   const file = fileTokensFrom(f, input.path, textTokens, encode, specialId);

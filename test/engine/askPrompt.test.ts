@@ -19,7 +19,7 @@ import {
   type AskInput,
   type Piece,
 } from '../../server/engine/askPrompt';
-import { excerpt } from '../../server/engine/askExcerpt';
+import { excerptOf } from '../../server/engine/askExcerpt';
 import { EngineDocument } from '../../server/engine/document';
 import { readManifest } from '../../server/engine/manifest';
 import { CodeTokenizer } from '../../server/engine/tokenizer';
@@ -125,7 +125,7 @@ test("file context 'window': the file part is the file's tokens ending at the ex
   const whole = askTokens(ASK_FORMAT, { ...base, textTokens: () => encode(LONG) }, encode, specialId);
   assert.equal(whole.context, 'file');
   assert.deepEqual(whole.file, askTokens(ASK_FORMAT, { ...base, context: 'file', textTokens: encode(LONG) }, encode, specialId).file);
-  const ctx = fileContextOf({ ...base, context: 'window', windowTokens: 60 }, excerpt(LONG, base.question), encode);
+  const ctx = fileContextOf({ ...base, context: 'window', windowTokens: 60 }, excerptOf(LONG, base.question), encode);
   assert.equal(ctx.context, 'window');
   // ends with the definition's block (not the use after it), starts at a line of the file
   assert.ok(ctx.text!.endsWith('export function area(w: number, h: number): number {\n  return w * h;\n}'), ctx.text);
@@ -142,7 +142,7 @@ test("file context 'window': the file part is the file's tokens ending at the ex
   assert.deepEqual(t.file, encodePieces(filePieces(ASK_FORMAT, 'g.ts', ctx.text!), encode, specialId));
   assert.deepEqual(t.question, whole.question, 'the question and its excerpt are the same');
   // a budget smaller than the definition keeps its last line
-  assert.equal(fileContextOf({ ...base, context: 'window', windowTokens: 1 }, 'x', encode).text, '}');
+  assert.equal(fileContextOf({ ...base, context: 'window', windowTokens: 1 }, excerptOf(LONG, base.question), encode).text, '}');
 });
 
 test("file context 'none': the path header alone; 'window'/'none' fall back to the whole file without an excerpt", () => {
