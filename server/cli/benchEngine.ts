@@ -5,12 +5,12 @@
 // wall time are recorded. With several --gpu-state values (on,off) every case runs once per value,
 // each in an engine loaded with statewise.engine.gpuState set so, in the same run.
 
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { buildContext } from '../lsp/completion/context';
 import { LatencyWindow } from '../lsp/completion/latency';
 import { buildCompletionRequest } from '../lsp/completion/request';
 import type { EngineClient } from '../lsp/engineClient';
+import { manifestFiles, readManifest } from '../engine/manifest';
 import { CodeTokenizer } from '../engine/tokenizer';
 import type { CompleteResult, LoadResult } from '../protocol/ipc';
 import { defaultSettings, type ExecutionProviderSetting } from '../shared/settings';
@@ -160,8 +160,8 @@ async function runOne(
  *  which for a large-state model (ALiBi uncapped: 769 MiB a call) cost minutes. */
 function charsPerToken(modelDir: string, source: string): number {
   const sample = documentOf(source, 40_000);
-  const manifest = JSON.parse(readFileSync(path.join(modelDir, 'manifest.json'), 'utf8')) as { tokenizer: string };
-  const tok = CodeTokenizer.fromFile(path.join(modelDir, manifest.tokenizer));
+  const manifest = readManifest(modelDir); // loaded by the engine already: valid, its files inside the folder
+  const tok = CodeTokenizer.fromFile(manifestFiles(modelDir, manifest).get(manifest.tokenizer)!);
   return sample.length / Math.max(1, tok.encode(sample).length);
 }
 
