@@ -118,13 +118,17 @@ export function containsMatch(answer: string, gold: string): boolean {
 /** Layouts from `--layout` (a comma list of QA_LAYOUTS and `window-N`), in the order given;
  *  default product, plain, baseline. */
 export function parseQaLayouts(value: string | undefined): QaLayout[] {
+  const fallback: QaLayout[] = ['product', 'plain', 'baseline'];
+  if (value === undefined) return fallback;
   const sized = (n: string) => /^window-[1-9][0-9]*$/.test(n);
-  const names = value?.split(',').map((s) => s.trim());
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   // the fixed names checked (and an empty list refused) as every --layout list is
-  const fixed = names?.filter((n) => !sized(n)).join(',');
-  if (names?.some(sized) && !fixed?.replace(/,/g, '').trim()) return [...new Set(names.filter(sized))] as QaLayout[];
-  const known = parseNameList<QaLayout>('layout', fixed, QA_LAYOUTS, ['product', 'plain', 'baseline']);
-  return names ? ([...new Set(names.filter((n) => sized(n) || known.includes(n as QaLayout)))] as QaLayout[]) : known;
+  const fixed = names.filter((n) => !sized(n));
+  if (fixed.length > 0 || names.length === 0) parseNameList<QaLayout>('layout', fixed.join(','), QA_LAYOUTS, fallback);
+  return [...new Set(names)] as QaLayout[];
 }
 
 /** What a model layout changes in the engine's Ask request (nothing for `product`). */
