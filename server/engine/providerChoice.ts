@@ -78,13 +78,15 @@ function chooseJob(
   extraWhy = '',
 ): JobChoice {
   const medianMs: Record<string, number> = {};
+  const charged: Record<string, number> = {}; // the extra of each measured provider that has one
   const cost: Record<string, number> = {};
   for (const t of ok) {
     const m = median(t.ms?.[job] ?? []);
-    if (Number.isFinite(m)) {
-      medianMs[t.provider] = m;
-      cost[t.provider] = m + (extraMs[t.provider] ?? 0);
-    }
+    if (!Number.isFinite(m)) continue;
+    const x = extraMs[t.provider] ?? 0;
+    medianMs[t.provider] = m;
+    if (x > 0) charged[t.provider] = x;
+    cost[t.provider] = m + x;
   }
   const base = cost[baseline];
   const others = Object.entries(cost)
@@ -104,12 +106,8 @@ function chooseJob(
       note = `; ${Math.round((1 - ms / base) * 100)}% faster than ${baseline}`;
     } else if (ms < base) note = `; ${p} within the ${Math.round(margin * 100)}% margin`;
   }
-  const charged: Record<string, number> = {};
-  const ms = (p: string) => {
-    const x = extraMs[p] ?? 0;
-    if (x > 0) charged[p] = x;
-    return x > 0 ? `${fmt(medianMs[p]!)} ms + ${fmt(x)} ms ${extraWhy}` : `${fmt(medianMs[p]!)} ms`;
-  };
+  const ms = (p: string) =>
+    charged[p] !== undefined ? `${fmt(medianMs[p]!)} ms + ${fmt(charged[p])} ms ${extraWhy}` : `${fmt(medianMs[p]!)} ms`;
   const rest = Object.keys(medianMs)
     .filter((p) => p !== provider)
     .map((p) => `${p} ${ms(p)}`);
