@@ -30,7 +30,10 @@ export interface Manifest {
   tokenizer: string;
   specialTokens: Record<string, number>;
   trainLength: number;
-  graphs: { step: GraphSpec; prefill: GraphSpec; score?: GraphSpec };
+  /** `ingest`: the prefill graph's function (same inputs, outputs and state, same weights) exact for
+   *  calls of up to its maxTokens (>= prefill's): the folding chunks of a provider other than the CPU
+   *  (model.ts; the CPU keeps prefill's short chunks so a keystroke never waits behind a long call). */
+  graphs: { step: GraphSpec; prefill: GraphSpec; score?: GraphSpec; ingest?: GraphSpec };
   weights?: string[];
   inputs: { tokens: string };
   outputs: { logits: string };
@@ -107,6 +110,16 @@ export function readManifest(dir: string): Manifest {
   if (!Number.isInteger(m.vocabSize) || m.vocabSize <= 0) fail(dir, 'has no valid vocabSize');
   if (!m.graphs?.step?.file || !m.graphs?.prefill?.file) fail(dir, 'must name a step and a prefill graph');
   if (!(m.graphs.prefill.maxTokens >= 1)) fail(dir, 'prefill.maxTokens must be >= 1');
+  const ingest = m.graphs.ingest;
+  if (ingest !== undefined) {
+    if (typeof ingest !== 'object' || ingest === null || Array.isArray(ingest) || typeof ingest.file !== 'string' || !ingest.file)
+      fail(dir, 'graphs.ingest must name its file');
+    if (!Number.isInteger(ingest.maxTokens) || ingest.maxTokens < m.graphs.prefill.maxTokens)
+      fail(
+        dir,
+        `graphs.ingest.maxTokens ${quoted(ingest.maxTokens)} must be an integer >= prefill.maxTokens (${m.graphs.prefill.maxTokens})`,
+      );
+  }
   if (m.weights !== undefined && !Array.isArray(m.weights)) fail(dir, 'weights must be a list of file names');
   if (!Array.isArray(m.state) || m.state.length === 0) fail(dir, 'lists no state tensors');
   for (const s of m.state) {

@@ -1,0 +1,104 @@
+// manifest.json's optional graphs.ingest (the prefill graph's function, exact for longer calls; model.ts
+// opens it on providers other than the CPU): checked when present (a file named, maxTokens an integer
+// >= prefill's), named among the model's files (inside the folder, checksummed) like every graph.
+// Each case is hawk's manifest in a temp folder with empty files for everything it names.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checksumMap, verifyChecksums } from '../../server/engine/integrity';
+import { manifestFiles, readManifest, type Manifest } from '../../server/engine/manifest';
+import { modelDir } from '../helpers/models';
+
+const base = JSON.parse(readFileSync(join(modelDir('hawk'), 'manifest.json'), 'utf8')) as Manifest;
+const dirs: string[] = [];
+test.after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A folder with `m` as its manifest and an empty file for each name in `files`. */
+function folder(m: unknown, files: string[]): string {
+  const d = mkdtempSync(join(tmpdir(), 'sw-ingest-manifest-'));
+  dirs.push(d);
+  writeFileSync(join(d, 'manifest.json'), JSON.stringify(m));
+  for (const f of files) writeFileSync(join(d, f), '');
+  return d;
+}
+
+/** hawk's manifest with `ingest` as graphs.ingest (left out when undefined) and no checksums. */
+function withIngest(ingest: unknown): { m: Manifest; files: string[] } {
+  const m = structuredClone(base) as Manifest & { graphs: Record<string, unknown> };
+  delete m.checksums;
+  if (ingest !== undefined) m.graphs.ingest = ingest;
+  const files = [
+    m.tokenizer,
+    m.graphs.step.file,
+    m.graphs.prefill.file,
+    ...(m.graphs.score ? [m.graphs.score.file] : []),
+    ...(m.weights ?? []),
+  ];
+  return { m, files };
+}
+
+const refused = (ingest: unknown, message: RegExp, extraFiles: string[] = ['ingest.onnx']) => {
+  const { m, files } = withIngest(ingest);
+  assert.throws(
+    () => readManifest(folder(m, [...files, ...extraFiles])),
+    (e: Error) => {
+      assert.equal(e.name, 'ManifestMismatchError', e.message);
+      assert.match(e.message, message);
+      return true;
+    },
+  );
+};
+
+test('graphs.ingest is optional: a manifest without it loads and names no ingest file', () => {
+  const { m, files } = withIngest(undefined);
+  const d = folder(m, files);
+  const read = readManifest(d);
+  assert.equal(read.graphs.ingest, undefined);
+  assert.ok(![...manifestFiles(d, read).keys()].includes('ingest.onnx'));
+});
+
+test('a valid graphs.ingest is read and its file is among the files the manifest names', () => {
+  const prefill = base.graphs.prefill.maxTokens;
+  for (const maxTokens of [prefill, 2048]) {
+    const { m, files } = withIngest({ file: 'ingest.onnx', maxTokens });
+    const d = folder(m, [...files, 'ingest.onnx']);
+    const read = readManifest(d);
+    assert.deepEqual(read.graphs.ingest, { file: 'ingest.onnx', maxTokens });
+    assert.ok(manifestFiles(d, read).has('ingest.onnx'));
+  }
+});
+
+test('graphs.ingest without a file, or not an object, is refused with a clear error', () => {
+  refused({ maxTokens: 2048 }, /manifest\.json graphs\.ingest must name its file/);
+  refused({ file: '', maxTokens: 2048 }, /graphs\.ingest must name its file/);
+  refused({ file: 7, maxTokens: 2048 }, /graphs\.ingest must name its file/);
+  refused('ingest.onnx', /graphs\.ingest must name its file/);
+  refused(null, /graphs\.ingest must name its file/);
+});
+
+test('graphs.ingest.maxTokens below prefill.maxTokens, missing or not an integer is refused', () => {
+  const prefill = base.graphs.prefill.maxTokens;
+  const want = new RegExp(`graphs\\.ingest\\.maxTokens .* must be an integer >= prefill\\.maxTokens \\(${prefill}\\)`);
+  refused({ file: 'ingest.onnx', maxTokens: prefill - 1 }, want);
+  refused({ file: 'ingest.onnx' }, want);
+  refused({ file: 'ingest.onnx', maxTokens: 1024.5 }, want);
+  refused({ file: 'ingest.onnx', maxTokens: '2048' }, want);
+});
+
+test('the ingest file is checked like every graph: inside the folder, present, checksummed', async () => {
+  refused({ file: '../ingest.onnx', maxTokens: 2048 }, /graph ingest "\.\.\/ingest\.onnx" .*leads out/);
+  // named but absent: the folder is broken
+  const { m, files } = withIngest({ file: 'ingest.onnx', maxTokens: 2048 });
+  assert.throws(
+    () => readManifest(folder(m, files)),
+    (e: Error) => e.name === 'ModelCorruptError' && /file ingest\.onnx named in manifest\.json is missing/.test(e.message),
+  );
+  // checksums that leave the ingest graph out fail the load's verification
+  const d = folder({ ...m, checksums: { sha256: { 'step.onnx': '0'.repeat(64) } } }, [...files, 'ingest.onnx']);
+  const read = readManifest(d);
+  await assert.rejects(verifyChecksums(d, manifestFiles(d, read), checksumMap(d, read.checksums)), /no checksum for .*ingest\.onnx/);
+});
