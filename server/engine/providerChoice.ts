@@ -13,6 +13,9 @@
 // first; a keystroke candidate other than the step's provider is charged the measured handoff
 // (`handoffMs`: bringing that device's state to the CPU, or taking it there; one median stands for
 // both directions). Ingestion is charged nothing: a fold crosses once for hundreds of chunks.
+// Calls of a job may differ in length between providers: a provider with the manifest's ingest graph
+// folds in longer chunks (2,048 tokens) than the CPU (prefill's 256). Where the measured lengths of a
+// job differ, the providers are compared per token (median / tokens per call), not per call.
 
 export const JOBS = ['step', 'keystroke', 'ingest'] as const;
 export type Job = (typeof JOBS)[number];
@@ -27,6 +30,9 @@ export interface ProviderTimings {
   /** ms to bring a state this provider left on its device to the CPU, one entry per repetition
    *  (absent for the CPU, or where states stay on the CPU). */
   handoffMs?: readonly number[];
+  /** Tokens per timed call of a job on this provider, where it differs from ChoiceOptions.tokens
+   *  (the ingest job on a provider with an ingest graph). */
+  tokens?: Partial<Record<Job, number>>;
 }
 
 export interface JobChoice {
@@ -35,7 +41,12 @@ export interface JobChoice {
   medianMs: Record<string, number>;
   /** What each provider was charged besides its median (the keystroke's handoff to the step's provider). */
   extraMs: Record<string, number>;
-  /** One line, e.g. "decode step: cpu (1.3 ms; webgpu 24.2 ms)". */
+  /** Tokens per timed call, per measured provider whose length is known. */
+  tokens: Record<string, number>;
+  /** The measured lengths differ: providers were compared per token (ms per call / tokens). */
+  perToken: boolean;
+  /** One line, e.g. "decode step: cpu (1.3 ms; webgpu 24.2 ms)", or per token "ingestion chunk per
+   *  token: webgpu (19.5 ms / 2048 tok = 9.52 µs/tok; cpu 70.0 ms / 256 tok = 273 µs/tok; …)". */
   why: string;
 }
 
@@ -54,7 +65,7 @@ export interface ChoiceOptions {
   baseline?: string;
   /** A provider replaces the baseline only when faster by more than this fraction (default 0.1). */
   margin?: number;
-  /** Tokens per call of each job, for the reason text. */
+  /** Tokens per call of each job (for the reason text), unless a provider's own `tokens` says otherwise. */
   tokens?: Partial<Record<Job, number>>;
 }
 
@@ -67,27 +78,42 @@ export function median(xs: readonly number[]): number {
 
 const fmt = (ms: number): string => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
 
-/** `extra`: ms charged to a provider besides its median (compared on the sum); `extraWhy` says for what. */
-function chooseJob(
-  job: Job,
-  ok: ProviderTimings[],
-  baseline: string,
-  margin: number,
-  label: string,
-  extraMs: Record<string, number> = {},
-  extraWhy = '',
-): JobChoice {
+const fmtUs = (us: number): string => (us >= 100 ? us.toFixed(0) : us >= 10 ? us.toFixed(1) : us.toFixed(2));
+
+interface JobOptions {
+  baseline: string;
+  margin: number;
+  /** The job's label; " (N tok)" is added when every measured provider's calls had N tokens. */
+  label: string;
+  /** Tokens per call when no provider says otherwise (ProviderTimings.tokens). */
+  tokens?: number;
+  /** ms charged to a provider besides its median (compared on the sum); `extraWhy` says for what. */
+  extraMs?: Record<string, number>;
+  extraWhy?: string;
+}
+
+/** The provider of one job. Where the measured providers' tokens per call differ, they are compared
+ *  per token. */
+function chooseJob(job: Job, ok: ProviderTimings[], o: JobOptions): JobChoice {
+  const { baseline, margin, label, extraMs = {}, extraWhy = '' } = o;
   const medianMs: Record<string, number> = {};
   const charged: Record<string, number> = {}; // the extra of each measured provider that has one
-  const cost: Record<string, number> = {};
+  const tokens: Record<string, number> = {};
   for (const t of ok) {
     const m = median(t.ms?.[job] ?? []);
     if (!Number.isFinite(m)) continue;
     const x = extraMs[t.provider] ?? 0;
     medianMs[t.provider] = m;
     if (x > 0) charged[t.provider] = x;
-    cost[t.provider] = m + x;
+    const n = t.tokens?.[job] ?? o.tokens;
+    if (n !== undefined && n > 0) tokens[t.provider] = n;
   }
+  const measured = Object.keys(medianMs);
+  const lengths = new Set<number | undefined>(measured.map((p) => tokens[p]));
+  // per token only where every measured provider's length is known and they differ
+  const perToken = lengths.size > 1 && !lengths.has(undefined);
+  const cost: Record<string, number> = {};
+  for (const p of measured) cost[p] = (medianMs[p]! + (charged[p] ?? 0)) / (perToken ? tokens[p]! : 1);
   const base = cost[baseline];
   const others = Object.entries(cost)
     .filter(([p]) => p !== baseline)
@@ -106,18 +132,22 @@ function chooseJob(
       note = `; ${Math.round((1 - ms / base) * 100)}% faster than ${baseline}`;
     } else if (ms < base) note = `; ${p} within the ${Math.round(margin * 100)}% margin`;
   }
-  const ms = (p: string) =>
-    charged[p] !== undefined ? `${fmt(medianMs[p]!)} ms + ${fmt(charged[p])} ms ${extraWhy}` : `${fmt(medianMs[p]!)} ms`;
-  const rest = Object.keys(medianMs)
-    .filter((p) => p !== provider)
-    .map((p) => `${p} ${ms(p)}`);
+  const ms = (p: string) => {
+    const call = charged[p] !== undefined ? `${fmt(medianMs[p]!)} ms + ${fmt(charged[p])} ms ${extraWhy}` : `${fmt(medianMs[p]!)} ms`;
+    return perToken ? `${call} / ${tokens[p]} tok = ${fmtUs(cost[p]! * 1000)} µs/tok` : call;
+  };
+  const rest = measured.filter((p) => p !== provider).map((p) => `${p} ${ms(p)}`);
   const own = medianMs[provider] === undefined ? '' : ms(provider);
   const figures = [own, ...rest].filter(Boolean).join('; ');
+  const one = lengths.size === 1 ? [...lengths][0] : lengths.size === 0 ? o.tokens : undefined;
+  const title = perToken ? `${label} per token` : one !== undefined ? `${label} (${one} tok)` : label;
   return {
     provider,
     medianMs,
     extraMs: charged,
-    why: `${label}: ${provider}${figures ? ` (${figures}${note})` : note ? ` (${note.slice(2)})` : ''}`,
+    tokens,
+    perToken,
+    why: `${title}: ${provider}${figures ? ` (${figures}${note})` : note ? ` (${note.slice(2)})` : ''}`,
   };
 }
 
@@ -147,13 +177,16 @@ export function chooseProviders(timings: readonly ProviderTimings[], opts: Choic
   const jobs = {} as Record<Job, JobChoice>;
   // the step first: a keystroke is charged the handoff to the step's provider
   for (const job of JOBS) {
-    const n = opts.tokens?.[job];
-    const label = n === undefined ? JOB_LABELS[job] : `${JOB_LABELS[job]} (${n} tok)`;
+    const o: JobOptions = { baseline, margin, label: JOB_LABELS[job], tokens: opts.tokens?.[job] };
     const step = jobs.step?.provider;
     jobs[job] =
       job === 'keystroke' && step !== undefined
-        ? chooseJob(job, ok, baseline, margin, label, keystrokeHandoffMs(ok, step, baseline), `handing the state to ${step}'s decode steps`)
-        : chooseJob(job, ok, baseline, margin, label);
+        ? chooseJob(job, ok, {
+            ...o,
+            extraMs: keystrokeHandoffMs(ok, step, baseline),
+            extraWhy: `handing the state to ${step}'s decode steps`,
+          })
+        : chooseJob(job, ok, o);
   }
   const usedSet = new Set(JOBS.map((j) => jobs[j].provider));
   const used = [...usedSet].sort((a, b) => (a === baseline ? -1 : b === baseline ? 1 : a.localeCompare(b)));

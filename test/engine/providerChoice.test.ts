@@ -235,3 +235,64 @@ test('shortError: onnxruntime source location dropped, first line only', () => {
   assert.equal(shortError(e), 'Failed to get a WebGPU adapter: No supported adapters');
   assert.equal(shortError('plain'), 'plain');
 });
+
+test('ingest lengths that differ per provider (an ingest graph on the GPU): compared per token, each length in the reason', () => {
+  // H200 figures of a 256-token chunk on the CPU against webgpu's ingest graph timed at 2,048 tokens
+  const h200cpu: ProviderTimings = { provider: 'cpu', ms: { step: reps(3.01), keystroke: reps(10.88), ingest: reps(69.94) } };
+  const gpu: ProviderTimings = {
+    provider: 'webgpu',
+    ms: { step: reps(5.6), keystroke: reps(8.99), ingest: reps(12) },
+    tokens: { ingest: 2048 },
+  };
+  const c = chooseProviders([h200cpu, gpu], { tokens: { step: 1, keystroke: 16, ingest: 256 } });
+  assert.equal(c.jobs.ingest.provider, 'webgpu');
+  assert.equal(c.jobs.ingest.perToken, true);
+  assert.deepEqual(c.jobs.ingest.tokens, { cpu: 256, webgpu: 2048 });
+  assert.deepEqual(c.jobs.ingest.medianMs, { cpu: 69.94, webgpu: 12 }); // per call, as timed
+  assert.equal(
+    c.jobs.ingest.why,
+    'ingestion chunk per token: webgpu (12.0 ms / 2048 tok = 5.86 µs/tok; cpu 69.9 ms / 256 tok = 273 µs/tok; 98% faster than cpu)',
+  );
+  assert.match(c.reason, /; ingestion chunk per token: webgpu \(12\.0 ms \/ 2048 tok/);
+  // the other jobs are timed at one length on both: per call, as before
+  assert.equal(c.jobs.step.perToken, false);
+  assert.match(c.jobs.step.why, /^decode step \(1 tok\): cpu \(3\.01 ms; webgpu 5\.60 ms\)$/);
+});
+
+test('per token, a provider slower per call but faster per token wins the ingest job, and the reverse loses it', () => {
+  // 34 ms / 256 tok = 133 µs/tok on the CPU
+  const longCalls: ProviderTimings = { provider: 'webgpu', ms: { ingest: reps(200) }, tokens: { ingest: 2048 } }; // 97.7 µs/tok
+  const a = chooseProviders([cpu, longCalls], { tokens: { ingest: 256 } });
+  assert.equal(a.jobs.ingest.provider, 'webgpu'); // per call it would be the CPU (200 ms vs 34 ms)
+  assert.match(
+    a.jobs.ingest.why,
+    /webgpu \(200 ms \/ 2048 tok = 97\.7 µs\/tok; cpu 34\.0 ms \/ 256 tok = 133 µs\/tok; 26% faster than cpu\)/,
+  );
+  const shortCalls: ProviderTimings = { provider: 'webgpu', ms: { ingest: reps(20) }, tokens: { ingest: 128 } }; // 156 µs/tok
+  const b = chooseProviders([cpu, shortCalls], { tokens: { ingest: 256 } });
+  assert.equal(b.jobs.ingest.provider, 'cpu'); // per call it would be webgpu (20 ms vs 34 ms)
+  assert.deepEqual(b.unused, ['webgpu']);
+  // the margin applies per token: 250 ms / 2048 tok = 122 µs/tok is 8 % below 133
+  const close: ProviderTimings = { provider: 'webgpu', ms: { ingest: reps(250) }, tokens: { ingest: 2048 } };
+  const d = chooseProviders([cpu, close], { tokens: { ingest: 256 } });
+  assert.equal(d.jobs.ingest.provider, 'cpu');
+  assert.match(d.jobs.ingest.why, /webgpu within the 10% margin/);
+});
+
+test("a provider's own ingest length counts where no default is given; one unknown length: per call", () => {
+  const gpu: ProviderTimings = { provider: 'webgpu', ms: { ingest: reps(200) }, tokens: { ingest: 2048 } };
+  const cpu256: ProviderTimings = { ...cpu, tokens: { ingest: 256 } };
+  const c = chooseProviders([cpu256, gpu]);
+  assert.equal(c.jobs.ingest.perToken, true);
+  assert.equal(c.jobs.ingest.provider, 'webgpu');
+  // the CPU's length unknown (no default, none of its own): nothing to divide by, compared per call
+  const u = chooseProviders([cpu, gpu]);
+  assert.equal(u.jobs.ingest.perToken, false);
+  assert.equal(u.jobs.ingest.provider, 'cpu');
+  assert.deepEqual(u.jobs.ingest.tokens, { webgpu: 2048 });
+  assert.match(u.jobs.ingest.why, /^ingestion chunk: cpu \(34\.0 ms; webgpu 200 ms\)$/);
+  // the same length on both, given per provider: per call, the length in the label
+  const same = chooseProviders([cpu256, { ...gpu, tokens: { ingest: 256 } }]);
+  assert.equal(same.jobs.ingest.perToken, false);
+  assert.match(same.jobs.ingest.why, /^ingestion chunk \(256 tok\): cpu/);
+});
