@@ -251,6 +251,7 @@ export class Engine {
       epReason: model.epReason || `${model.ep} requested`,
       providers: model.providers,
       timings: model.timings,
+      ingestChunk: model.ingestChunk,
       ...(model.selection ? { selection: model.selection } : {}),
       stateBytes: manifest.stateBytes,
       stateLocation,
@@ -593,10 +594,13 @@ export class Engine {
     };
   }
 
+  /** Tokens per background feed: the ingest job's chunk (model.ts ingestChunk: the ingest graph's
+   *  2,048 on a GPU with one, prefill's 256 on the CPU); right after a keystroke, at most 64. */
   private backgroundChunk(): number {
-    const max = this.need().m.graphs.prefill.maxTokens;
+    const { m, model } = this.need();
+    const max = model.ingestChunk.tokens;
     // Right after a keystroke, keep chunks short so the next request does not wait behind one.
-    return Date.now() - this.priority.lastForeground < 3000 ? Math.min(64, max) : max;
+    return Date.now() - this.priority.lastForeground < 3000 ? Math.min(64, m.graphs.prefill.maxTokens) : max;
   }
 
   // --- documents ------------------------------------------------------------------------------

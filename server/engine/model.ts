@@ -1,6 +1,10 @@
 // onnxruntime-node sessions for one model folder: the single-token step graph and the chunked
 // prefill graph, on the execution provider chosen by setting (with CPU fallback and the reason kept),
-// or with `auto` on the provider measured fastest for each job (providerChoice.ts).
+// or with `auto` on the provider measured fastest for each job (providerChoice.ts). A provider other
+// than the CPU also opens the manifest's ingest graph where there is one (graphs.ingest: prefill's
+// function, exact for longer calls) and folds in its longer chunks: a GPU call costs about the same
+// at 16 or 256 tokens, so longer chunks fold more tokens a second. The CPU keeps prefill's chunks: a
+// 2,048-token call there would hold a keystroke arriving mid-chunk for ~0.6 s.
 import '../shared/noTelemetry'; // before onnxruntime-node: no telemetry, also when the engine runs in process
 import * as ort from 'onnxruntime-node';
 import { join } from 'node:path';
@@ -15,6 +19,8 @@ import {
   releasePair,
   shortError,
   type GraphPair,
+  type MeasuredGraph,
+  type Releasable,
   type MeasureOptions,
 } from './providerSessions';
 import { sessionDownloader } from './gpuDownload';
@@ -69,6 +75,48 @@ async function createSession(
   return session;
 }
 
+/**
+ * One provider's sessions: step and prefill (either failing throws, nothing left open), and on a
+ * provider other than the CPU the manifest's ingest graph, if any, checked against the manifest. An
+ * ingest graph that does not open is logged and left out: the provider then ingests with prefill.
+ * `create` opens one graph file with the provider's options.
+ */
+export async function openSessions<S extends Releasable & GraphMeta>(
+  m: Manifest,
+  ep: string,
+  log: (s: string) => void,
+  create: (file: string) => Promise<S>,
+): Promise<GraphPair<S>> {
+  const step = await create(m.graphs.step.file);
+  let prefill: S;
+  try {
+    prefill = await create(m.graphs.prefill.file);
+  } catch (e) {
+    await step.release().catch(() => {});
+    throw e;
+  }
+  const g = m.graphs.ingest;
+  if (ep === 'cpu' || !g) return { step, prefill };
+  let ingest: S | undefined;
+  try {
+    ingest = await create(g.file);
+    checkGraphOf(m, 'ingest', ingest);
+    return { step, prefill, ingest };
+  } catch (e) {
+    await ingest?.release().catch(() => {});
+    log(
+      `${ep}: the ingest graph ${g.file} did not open (${shortError(e)}); ${ep} ingests with ${m.graphs.prefill.file} in chunks of up to ${m.graphs.prefill.maxTokens} tokens`,
+    );
+    return { step, prefill };
+  }
+}
+
+type GraphMeta = Pick<ort.InferenceSession, 'inputMetadata' | 'outputMetadata'>;
+
+function checkGraphOf(m: Manifest, name: string, s: GraphMeta): void {
+  checkGraph(m, name, s.inputMetadata, s.outputMetadata);
+}
+
 const downloaders = new Set<string>();
 
 /** Device states of `ep` come back to the CPU through an identity session on `ep` (gpuDownload.ts):
@@ -98,11 +146,29 @@ const AUTO_MARGIN = 0.1;
 /** Prefill calls of at most this many tokens count as keystrokes; longer ones as ingestion. */
 export const KEYSTROKE_MAX_TOKENS = 64;
 
+/** How the ingest job feeds long inputs: which graph, in chunks of up to how many tokens, where. */
+export interface IngestChunk {
+  /** "ingest" (the manifest's graphs.ingest, on a provider other than the CPU) or "prefill". */
+  graph: 'ingest' | 'prefill';
+  file: string;
+  tokens: number;
+  provider: string;
+}
+
+/** "chunks of up to 2048 tokens (ingest.onnx on webgpu)". */
+export function ingestChunkText(c: IngestChunk): string {
+  return `chunks of up to ${c.tokens} tokens (${c.file} on ${c.provider})`;
+}
+
 /** What `auto` measured (empty when only the CPU initialised or a provider was named). */
 export interface Selection {
   reps: number;
   margin: number;
+  /** Tokens per call of each job; the ingest job's where no provider's own (`ingestTokens`) differs. */
   tokens: Record<Job, number>;
+  /** Tokens per timed ingest call, per provider: prefill's maxTokens, or the ingest graph's where the
+   *  provider has one. */
+  ingestTokens: Record<string, number>;
   /** ms per call, per provider and job. */
   samples: Record<string, Record<Job, number[]>>;
   /** ms to bring a provider's device state to the CPU, per provider that keeps states on its device. */
@@ -115,6 +181,9 @@ export class ModelRunner {
   readonly ep: string;
   /** Where each job's sessions leave the state: on the GPU (deviceState.ts) or on the CPU. */
   readonly stateLocations: StateLocations;
+  /** The ingest job's chunks: the ingest graph's maxTokens where its provider has that graph open,
+   *  else prefill's. feed() uses it, and the engine cuts its background chunks to it. */
+  readonly ingestChunk: IngestChunk;
 
   private constructor(
     readonly manifest: Manifest,
@@ -129,6 +198,20 @@ export class ModelRunner {
     this.stateLocations = Object.fromEntries(
       JOBS.map((j) => [j, isDeviceSession(jobs[j].step) && isDeviceSession(jobs[j].prefill) ? 'gpu-buffer' : 'cpu']),
     ) as StateLocations;
+    const g = jobs.ingest.ingest && manifest.graphs.ingest ? manifest.graphs.ingest : undefined;
+    this.ingestChunk = {
+      graph: g ? 'ingest' : 'prefill',
+      file: (g ?? manifest.graphs.prefill).file,
+      tokens: (g ?? manifest.graphs.prefill).maxTokens,
+      provider: providers.ingest,
+    };
+  }
+
+  /** `reason`, and how the ingest job chunks where it uses the ingest graph. */
+  private static withChunks(reason: string, jobs: Record<Job, Sessions>, m: Manifest, ingestProvider: string): string {
+    const g = m.graphs.ingest;
+    if (!jobs.ingest.ingest || !g) return reason;
+    return `${reason}; ingestion in ${ingestChunkText({ graph: 'ingest', file: g.file, tokens: g.maxTokens, provider: ingestProvider })}`;
   }
 
   /** A runner over sessions opened elsewhere, each job on its provider's pair (tests). */
@@ -137,7 +220,8 @@ export class ModelRunner {
   }
 
   private static on(m: Manifest, s: Sessions, ep: string, reason: string): ModelRunner {
-    return new ModelRunner(m, { step: s, keystroke: s, ingest: s }, { step: ep, keystroke: ep, ingest: ep }, reason);
+    const jobs = { step: s, keystroke: s, ingest: s };
+    return new ModelRunner(m, jobs, { step: ep, keystroke: ep, ingest: ep }, reason && ModelRunner.withChunks(reason, jobs, m, ep));
   }
 
   /** Loads the graphs on the CPU, then on the requested provider. A named provider runs every job
@@ -145,7 +229,9 @@ export class ModelRunner {
    *  `auto` times each job on every provider that initialises, gives each job the faster one
    *  (providerChoice.ts) and releases the sessions of a provider that runs none.
    *  With `gpuState` (the default, statewise.engine.gpuState), the sessions of a provider that can
-   *  (DEVICE_STATE_PROVIDERS: webgpu) keep the state on the GPU between calls; the CPU's never do. */
+   *  (DEVICE_STATE_PROVIDERS: webgpu) keep the state on the GPU between calls; the CPU's never do.
+   *  A provider other than the CPU also opens the manifest's ingest graph, if any, with the same
+   *  options; where that fails (logged) the provider ingests with the prefill graph. */
   static async load(
     dir: string,
     m: Manifest,
@@ -154,15 +240,9 @@ export class ModelRunner {
     log: (s: string) => void,
     opts: { gpuState?: boolean } = {},
   ): Promise<ModelRunner> {
-    const open = async (ep: string): Promise<Sessions> => {
+    const open = (ep: string): Promise<Sessions> => {
       const where = opts.gpuState !== false && DEVICE_STATE_PROVIDERS.has(ep) ? deviceOutputLocations(m) : undefined;
-      const step = await createSession(dir, m.graphs.step.file, ep, threads, where);
-      try {
-        return { step, prefill: await createSession(dir, m.graphs.prefill.file, ep, threads, where) };
-      } catch (e) {
-        await step.release().catch(() => {});
-        throw e;
-      }
+      return openSessions(m, ep, log, (file) => createSession(dir, file, ep, threads, where));
     };
     let cpu: Sessions;
     try {
@@ -170,7 +250,7 @@ export class ModelRunner {
     } catch (e) {
       throw modelCorrupt(`model ${dir}: onnxruntime could not load it: ${(e as Error).message.split('\n')[0]}`);
     }
-    for (const [name, s] of Object.entries(cpu)) checkGraph(m, name, s.inputMetadata, s.outputMetadata);
+    for (const [name, s] of Object.entries(cpu)) if (s) checkGraphOf(m, name, s);
     if (setting === 'cpu') return ModelRunner.on(m, cpu, 'cpu', 'cpu requested');
     const opened = new Map<string, Sessions>([['cpu', cpu]]);
     const failed: Record<string, string> = {};
@@ -213,25 +293,30 @@ export class ModelRunner {
     const timed: ProviderTimings[] = Object.entries(failed).map(([provider, error]) => ({ provider, error }));
     const samples: Record<string, Record<Job, number[]>> = {};
     const handoffs: Record<string, number[]> = {};
+    const ingestTokens: Record<string, number> = {};
     if (opened.size > 1) {
       for (const [ep, s] of opened) {
         const r = ModelRunner.on(m, s, ep, '');
+        // the ingest job as it will run: on the ingest graph at its chunk length where the provider has one
+        const own: MeasureOptions =
+          s.ingest && m.graphs.ingest ? { ...o, ingestGraph: 'ingest', ingestTokens: m.graphs.ingest.maxTokens } : o;
         const ids = (n: number) => Array.from({ length: n }, (_, i) => 100 + i);
         // Each call goes on from the state the previous one returned, as decoding and folding do: on a
         // device that keeps states (gpuState) only the first call uploads one. From a fresh CPU state
         // every time, a large state's upload (ALiBi uncapped: 769 MiB) would be timed as the job.
         let cur: State = r.zeroState();
         try {
-          const call = async (g: 'step' | 'prefill', n: number) => {
-            const out = await r.run(g === 'step' ? s.step : s.prefill, ids(n), cur);
+          const call = async (g: MeasuredGraph, n: number) => {
+            const out = await r.run(g === 'step' ? s.step : g === 'ingest' ? s.ingest! : s.prefill, ids(n), cur);
             release(cur);
             cur = out.state;
           };
           // a device's state handed to the CPU (where a keystroke's decode steps may run): timed too
           const device = ep !== 'cpu' && isDeviceSession(s.prefill);
-          const { handoff, ...ms } = await measureJobs(call, o, device ? () => toCpu(cur) : undefined);
+          const { handoff, ...ms } = await measureJobs(call, own, device ? () => toCpu(cur) : undefined);
           samples[ep] = ms;
-          timed.push({ provider: ep, ms, ...(handoff ? { handoffMs: handoff } : {}) });
+          ingestTokens[ep] = own.ingestTokens;
+          timed.push({ provider: ep, ms, tokens: { ingest: own.ingestTokens }, ...(handoff ? { handoffMs: handoff } : {}) });
           if (handoff) handoffs[ep] = handoff;
         } catch (e) {
           if (ep === 'cpu') throw e;
@@ -245,14 +330,17 @@ export class ModelRunner {
     const providers = Object.fromEntries(JOBS.map((j) => [j, choice.jobs[j].provider])) as Record<Job, string>;
     // releases every provider no job uses, also one that failed while timed
     const { jobs } = await assignSessions(opened, providers, (ep, e) => log(`releasing the ${ep} sessions failed: ${shortError(e)}`));
-    log(choice.reason);
+    const reason = ModelRunner.withChunks(choice.reason, jobs, m, providers.ingest);
+    log(reason);
     const timings: Record<string, number> = {};
     for (const j of JOBS)
       for (const [ep, ms] of Object.entries(choice.jobs[j].medianMs)) timings[`${ep}.${j}Ms`] = Math.round(ms * 100) / 100;
+    // the length each provider's ingest call was timed at (it differs where a provider has the ingest graph)
+    for (const [ep, n] of Object.entries(choice.jobs.ingest.tokens)) timings[`${ep}.ingestTokens`] = n;
     for (const [ep, ms] of Object.entries(handoffs)) timings[`${ep}.handoffMs`] = Math.round(median(ms) * 100) / 100;
     const selection: Selection | undefined =
-      opened.size > 1 ? { reps: o.reps, margin: AUTO_MARGIN, tokens, samples, handoffs, failed: choice.failed } : undefined;
-    return new ModelRunner(m, jobs, providers, choice.reason, timings, selection);
+      opened.size > 1 ? { reps: o.reps, margin: AUTO_MARGIN, tokens, ingestTokens, samples, handoffs, failed: choice.failed } : undefined;
+    return new ModelRunner(m, jobs, providers, reason, timings, selection);
   }
 
   zeroState(): State {
@@ -297,29 +385,31 @@ export class ModelRunner {
   }
 
   /** Feeds tokens through the prefill graph in chunks; returns the last logits and the state (the
-   *  caller's to release; `state` itself, with a new reference, when `ids` is empty). `shouldStop` is
-   *  checked between chunks; `onChunk` sees (is lent) the state after each chunk. */
+   *  caller's to release; `state` itself, with a new reference, when `ids` is empty). A chunk of the
+   *  ingest job (background, or more than KEYSTROKE_MAX_TOKENS left) runs on the ingest job's ingest
+   *  session in chunks of up to ingestChunk.tokens where its provider has one; every other chunk is
+   *  at most prefill's maxTokens. `shouldStop` is checked between chunks; `onChunk` sees (is lent)
+   *  the state after each chunk. Callers that checkpoint every N tokens cut `ids` there (engine.ts). */
   async feed(
     ids: readonly number[],
     state: State,
     opts: { shouldStop?: () => boolean; onChunk?: (fed: number, state: State) => void; background?: boolean } = {},
   ): Promise<{ logits: Float32Array | undefined; state: State }> {
     const max = this.manifest.graphs.prefill.maxTokens;
+    const ingest = this.jobs.ingest.ingest ?? this.jobs.ingest.prefill;
     let logits: Float32Array | undefined;
     let cur = retain(state);
     try {
       for (let i = 0; i < ids.length;) {
         if (opts.shouldStop?.()) throw cancelled();
-        const n = Math.min(max, ids.length - i);
+        const left = ids.length - i;
         // one token is a step; a short chunk in the foreground a keystroke; the rest ingestion
+        const ingesting = opts.background || Math.min(max, left) > KEYSTROKE_MAX_TOKENS;
+        const n = Math.min(ingesting ? this.ingestChunk.tokens : max, left);
         const r =
           n === 1
             ? await this.run(this.jobs.step.step, [ids[i]], cur)
-            : await this.run(
-                (opts.background || n > KEYSTROKE_MAX_TOKENS ? this.jobs.ingest : this.jobs.keystroke).prefill,
-                ids.slice(i, i + n),
-                cur,
-              );
+            : await this.run(ingesting ? ingest : this.jobs.keystroke.prefill, ids.slice(i, i + n), cur);
         logits = r.logits;
         release(cur);
         cur = r.state;
@@ -345,7 +435,9 @@ export class ModelRunner {
   }
 
   async release(): Promise<void> {
-    const all = new Set(JOBS.flatMap((j) => [this.jobs[j].step, this.jobs[j].prefill]));
+    const all = new Set(
+      JOBS.flatMap((j) => [this.jobs[j].step, this.jobs[j].prefill, ...(this.jobs[j].ingest ? [this.jobs[j].ingest] : [])]),
+    );
     if (this.scoreSession) all.add(await this.scoreSession);
     await Promise.all([...all].map((s) => s.release()));
   }

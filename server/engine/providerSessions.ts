@@ -8,34 +8,41 @@ export interface Releasable {
   release(): Promise<void>;
 }
 
-/** One provider's step and prefill graphs. */
+/** One provider's step and prefill graphs, and its ingest graph where it has one (never the CPU:
+ *  model.ts opens the manifest's graphs.ingest on the other providers only). */
 export interface GraphPair<S extends Releasable = Releasable> {
   step: S;
   prefill: S;
+  ingest?: S;
 }
 
-/** Repetitions and call sizes of the `auto` measurement. */
+/** A graph call of the measurement: the step graph (1 token), prefill or ingest (n tokens). */
+export type MeasuredGraph = 'step' | 'prefill' | 'ingest';
+
+/** Repetitions and call sizes of the `auto` measurement. The ingest job is timed on `ingestGraph`
+ *  (default prefill) at `ingestTokens`: a provider with an ingest graph at its chunk length. */
 export interface MeasureOptions {
   reps: number;
   keystrokeTokens: number;
   ingestTokens: number;
+  ingestGraph?: 'prefill' | 'ingest';
 }
 
 export const MEASURE_DEFAULTS: MeasureOptions = { reps: 5, keystrokeTokens: 16, ingestTokens: 256 };
 
 /** Milliseconds per call of each job, `reps` times after one warm-up call each. `call` runs one
- *  graph call: the step graph (n = 1) or the prefill graph on n tokens (model.ts chains the calls, each
+ *  graph call: the step graph (n = 1) or the prefill or ingest graph on n tokens (model.ts chains the calls, each
  *  going on from the state the previous one returned). With `toCpu` (bring the current state to the
  *  CPU), also `handoff`: `reps` times a keystroke call, then the timed `toCpu` (providerChoice.ts). */
 export async function measureJobs(
-  call: (graph: 'step' | 'prefill', n: number) => Promise<unknown>,
+  call: (graph: MeasuredGraph, n: number) => Promise<unknown>,
   o: MeasureOptions,
   toCpu?: () => Promise<unknown>,
 ): Promise<Record<Job, number[]> & { handoff?: number[] }> {
-  const plan: Record<Job, ['step' | 'prefill', number]> = {
+  const plan: Record<Job, [MeasuredGraph, number]> = {
     step: ['step', 1],
     keystroke: ['prefill', o.keystrokeTokens],
-    ingest: ['prefill', o.ingestTokens],
+    ingest: [o.ingestGraph ?? 'prefill', o.ingestTokens],
   };
   const ms = { step: [], keystroke: [], ingest: [] } as Record<Job, number[]>;
   for (const job of JOBS) await call(...plan[job]);
@@ -81,8 +88,9 @@ export async function assignSessions<S extends Releasable>(
   return { jobs, released };
 }
 
+/** Releases a provider's sessions, its ingest session too; every release is tried, the first error thrown. */
 export async function releasePair(pair: GraphPair): Promise<void> {
-  const all = new Set<Releasable>([pair.step, pair.prefill]);
+  const all = new Set<Releasable>([pair.step, pair.prefill, ...(pair.ingest ? [pair.ingest] : [])]);
   const results = await Promise.allSettled([...all].map((s) => s.release()));
   const bad = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (bad) throw bad.reason;

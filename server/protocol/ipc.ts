@@ -37,8 +37,11 @@ export interface LoadResult {
   /** The provider of each job: decode steps, keystroke-sized prefill, ingestion (folding, Ask). */
   providers?: { step: string; keystroke: string; ingest: string };
   /** `auto`: median ms per call, keyed "<provider>.<job>Ms" (and "<provider>.handoffMs": its device
-   *  state brought to the CPU). */
+   *  state brought to the CPU; "<provider>.ingestTokens": the tokens of its timed ingest call). */
   timings: Record<string, number>;
+  /** How the ingest job (folding, long prefill) feeds: the graph, its chunk length and provider
+   *  (the ingest graph on a provider other than the CPU where the manifest has one, else prefill). */
+  ingestChunk?: { graph: 'ingest' | 'prefill'; file: string; tokens: number; provider: string };
   /** Where the state lives between model calls: "cpu", "gpu-buffer", or the split per job
    *  ("gpu-buffer (ingest), cpu (step, keystroke)"). */
   stateLocation?: string;
@@ -47,6 +50,8 @@ export interface LoadResult {
     reps: number;
     margin: number;
     tokens: Record<string, number>;
+    /** Tokens per timed ingest call, per provider (the ingest graph's maxTokens where it has one). */
+    ingestTokens: Record<string, number>;
     samples: Record<string, Record<string, number[]>>;
     /** ms to bring a provider's device state to the CPU, per provider that keeps states on its device. */
     handoffs: Record<string, number[]>;

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chooseProviders, median, providerSummary, type ProviderTimings } from '../../server/engine/providerChoice';
-import { assignSessions, measureJobs, shortError, type GraphPair } from '../../server/engine/providerSessions';
+import { assignSessions, measureJobs, releasePair, shortError, type GraphPair } from '../../server/engine/providerSessions';
 
 const reps = (ms: number, n = 5, jitter = 0) => Array.from({ length: n }, (_, i) => ms + (i % 2 ? jitter : -jitter));
 const cpu: ProviderTimings = { provider: 'cpu', ms: { step: reps(1.3), keystroke: reps(6.8), ingest: reps(34) } };
@@ -295,4 +295,32 @@ test("a provider's own ingest length counts where no default is given; one unkno
   const same = chooseProviders([cpu256, { ...gpu, tokens: { ingest: 256 } }]);
   assert.equal(same.jobs.ingest.perToken, false);
   assert.match(same.jobs.ingest.why, /^ingestion chunk \(256 tok\): cpu/);
+});
+
+test('measureJobs: the ingest job on the ingest graph at its own length where the options say so', async () => {
+  const calls: string[] = [];
+  await measureJobs(
+    async (g, n) => {
+      calls.push(`${g}:${n}`);
+    },
+    { reps: 1, keystrokeTokens: 16, ingestTokens: 2048, ingestGraph: 'ingest' },
+  );
+  assert.deepEqual(calls, Array(2).fill(['step:1', 'prefill:16', 'ingest:2048']).flat());
+});
+
+test('assignSessions and releasePair release a provider’s ingest session with its pair', async () => {
+  const gpuPair: GraphPair<FakeSession> = { ...pair('webgpu'), ingest: new FakeSession('webgpu.ingest') };
+  const r = await assignSessions(
+    new Map([
+      ['cpu', pair('cpu')],
+      ['webgpu', gpuPair],
+    ]),
+    { step: 'cpu', keystroke: 'cpu', ingest: 'cpu' },
+  );
+  assert.deepEqual(r.released, ['webgpu']);
+  assert.deepEqual([gpuPair.step.released, gpuPair.prefill.released, gpuPair.ingest!.released], [1, 1, 1]);
+  // a failing ingest release is reported after the others were tried
+  const bad: GraphPair<FakeSession> = { ...pair('webgpu'), ingest: new FakeSession('webgpu.ingest', true) };
+  await assert.rejects(releasePair(bad), /webgpu\.ingest release failed/);
+  assert.deepEqual([bad.step.released, bad.prefill.released, bad.ingest!.released], [1, 1, 1]);
 });

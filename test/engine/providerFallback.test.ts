@@ -158,3 +158,54 @@ test('auto times each job going on from the state the previous call returned, as
   // one warm-up call per job, then 2 repetitions of the three: only the very first starts from zero
   assert.deepEqual(fromZero, [true, false, false, false, false, false, false, false, false]);
 });
+
+test('auto with an ingest graph on one provider: timed there at its maxTokens, compared per token, the length reported', async (t) => {
+  const g = m.graphs.ingest;
+  if (!g) return t.skip(`${DEFAULT_ARCH} has no ingest graph`);
+  // CPU sessions stand for a GPU provider that opened the ingest graph (the CPU itself never does)
+  const a = await open();
+  const b = await open();
+  const ingest = await ort.InferenceSession.create(join(dir, g.file), { executionProviders: ['cpu'] });
+  const sizes: number[] = [];
+  const watched = new Proxy(ingest, {
+    get(target, p) {
+      if (p === 'run')
+        return (feeds: Record<string, ort.Tensor>) => {
+          sizes.push(feeds[m.inputs.tokens]!.dims[1]!);
+          return target.run(feeds);
+        };
+      const v = Reflect.get(target, p, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  const logs: string[] = [];
+  const r = await ModelRunner.pick(
+    m,
+    new Map([
+      ['cpu', a],
+      ['other', { ...b, ingest: watched }],
+    ]),
+    {},
+    (s) => logs.push(s),
+    1,
+  );
+  t.after(() => r.release());
+  // one warm-up and one repetition of the ingest job, on the ingest graph at its maxTokens
+  assert.deepEqual(sizes, [g.maxTokens, g.maxTokens]);
+  const sel = r.selection!;
+  assert.deepEqual(sel.ingestTokens, { cpu: m.graphs.prefill.maxTokens, other: g.maxTokens });
+  assert.equal(r.timings['cpu.ingestTokens'], m.graphs.prefill.maxTokens);
+  assert.equal(r.timings['other.ingestTokens'], g.maxTokens);
+  assert.ok(r.timings['other.ingestMs']! > 0);
+  const perTok = new RegExp(`ingestion chunk per token: (cpu|other) \\(.*\\b${g.maxTokens} tok = [\\d.]+ µs/tok`);
+  assert.match(r.epReason, perTok);
+  assert.deepEqual(logs, [r.epReason]);
+  // the chunk length used: the ingest graph's where its provider won the ingest job, else prefill's
+  if (r.providers.ingest === 'other') {
+    assert.deepEqual(r.ingestChunk, { graph: 'ingest', file: g.file, tokens: g.maxTokens, provider: 'other' });
+    assert.match(r.epReason, new RegExp(`; ingestion in chunks of up to ${g.maxTokens} tokens \\(${g.file} on other\\)`));
+  } else {
+    assert.deepEqual(r.ingestChunk, { graph: 'prefill', file: m.graphs.prefill.file, tokens: m.graphs.prefill.maxTokens, provider: 'cpu' });
+    assert.doesNotMatch(r.epReason, /ingestion in chunks/);
+  }
+});

@@ -1,0 +1,101 @@
+// The ingest graph (manifest graphs.ingest) against the prefill graph on the real onnxruntime-node, CPU:
+// one 600-token ingest call gives the last logits and the state that prefill gives in its chunks of
+// 256 (256 + 256 + 88), within the fixture's groupingTolerance (int8 kernels quantize activations per
+// call, so the grouping of tokens into calls moves results slightly). Every shipped model with an
+// ingest graph is checked; the engine opens it only on providers other than the CPU (model.ts).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as ort from 'onnxruntime-node';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { manifestFiles, readManifest, type Manifest } from '../../server/engine/manifest';
+import { CodeTokenizer } from '../../server/engine/tokenizer';
+import { argmax } from '../../server/engine/sampler';
+import { modelDir, REPO, shippedArchs } from '../helpers/models';
+
+const TOKENS = 600;
+
+function relErr(a: Float32Array, b: Float32Array): number {
+  assert.equal(a.length, b.length);
+  let d = 0,
+    s = 0;
+  for (let i = 0; i < a.length; i++) {
+    d = Math.max(d, Math.abs(a[i]! - b[i]!));
+    s = Math.max(s, Math.abs(b[i]!));
+  }
+  return s === 0 ? d : d / s;
+}
+
+/** One call: tokens + state in, the last position's logits and the state out (on the CPU). */
+async function call(
+  m: Manifest,
+  s: ort.InferenceSession,
+  ids: readonly number[],
+  state: Map<string, ort.Tensor>,
+): Promise<{ logits: Float32Array; state: Map<string, ort.Tensor> }> {
+  const feeds: Record<string, ort.Tensor> = {
+    [m.inputs.tokens]: new ort.Tensor(
+      'int64',
+      BigInt64Array.from(ids, (x) => BigInt(x)),
+      [1, ids.length],
+    ),
+  };
+  for (const st of m.state) feeds[st.input] = state.get(st.name)!;
+  const out = await s.run(feeds);
+  const lg = out[m.outputs.logits]!.data as Float32Array;
+  return {
+    logits: lg.subarray(lg.length - m.vocabSize),
+    state: new Map(m.state.map((st) => [st.name, out[st.output]!])),
+  };
+}
+
+const withIngest = shippedArchs().filter((a) => readManifest(modelDir(a)).graphs.ingest !== undefined);
+
+test('some shipped model has an ingest graph to check', (t) => {
+  if (withIngest.length === 0) t.skip('no shipped manifest names graphs.ingest');
+});
+
+for (const arch of withIngest) {
+  test(`${arch}: one ${TOKENS}-token ingest call equals prefill in chunks of its maxTokens`, async (t) => {
+    const dir = modelDir(arch);
+    const m = readManifest(dir);
+    const g = m.graphs.ingest!;
+    const max = m.graphs.prefill.maxTokens;
+    assert.ok(g.maxTokens >= TOKENS, `ingest.maxTokens ${g.maxTokens} covers the ${TOKENS}-token call`);
+    assert.ok(max < TOKENS, `prefill (${max}) needs several chunks`);
+    const fx = JSON.parse(readFileSync(join(dir, 'fixture.json'), 'utf8')) as { groupingTolerance?: number };
+    const tol = fx.groupingTolerance ?? 1e-3;
+    const open = (file: string) => ort.InferenceSession.create(join(dir, file), { executionProviders: ['cpu'] });
+    const prefill = await open(m.graphs.prefill.file);
+    const ingest = await open(g.file);
+    t.after(() => Promise.all([prefill.release(), ingest.release()]));
+
+    // real text, under the model's own tokenizer
+    const tok = CodeTokenizer.fromFile(manifestFiles(dir, m).get(m.tokenizer)!);
+    const ids = tok.encode(readFileSync(join(REPO, 'README.md'), 'utf8')).slice(0, TOKENS);
+    assert.equal(ids.length, TOKENS);
+    const zero = () =>
+      new Map(m.state.map((s) => [s.name, new ort.Tensor('float32', new Float32Array(s.shape.reduce((a, b) => a * b, 1)), s.shape)]));
+
+    const once = await call(m, ingest, ids, zero());
+    let chunked = { logits: new Float32Array(), state: zero() };
+    const sizes: number[] = [];
+    for (let i = 0; i < ids.length; i += max) {
+      sizes.push(Math.min(max, ids.length - i));
+      chunked = await call(m, prefill, ids.slice(i, i + max), chunked.state);
+    }
+    if (max === 256) assert.deepEqual(sizes, [256, 256, 88]);
+
+    const errs: string[] = [];
+    const e = relErr(once.logits, chunked.logits);
+    assert.ok(e < tol, `logits: relative error ${e} >= ${tol}`);
+    assert.equal(argmax(once.logits), argmax(chunked.logits));
+    for (const s of m.state) {
+      const a = once.state.get(s.name)!.data as Float32Array;
+      const b = chunked.state.get(s.name)!.data as Float32Array;
+      const err = relErr(a, b);
+      if (!(err < tol)) errs.push(`${s.name}: ${err}`);
+    }
+    assert.deepEqual(errs, [], `states beyond groupingTolerance ${tol}`);
+  });
+}

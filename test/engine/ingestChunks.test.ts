@@ -1,0 +1,367 @@
+// The ingest graph (manifest graphs.ingest) in the engine: which session and chunk length each part of
+// a feed gets (fake sessions: only what a session must do to be called), how a provider's sessions are
+// opened (the CPU never opens the ingest graph; one that fails to open leaves the provider on prefill),
+// and a workspace fold on the real default model whose ingest job has an ingest session: 2,048-token
+// chunks, the same state as the CPU's 256-token chunks within the fixture's groupingTolerance, while a
+// document's warm still ends its chunks at its checkpoints.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as ort from 'onnxruntime-node';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Engine } from '../../server/engine/engine';
+import { readManifest, type Manifest } from '../../server/engine/manifest';
+import { KEYSTROKE_MAX_TOKENS, ModelRunner, openSessions } from '../../server/engine/model';
+import type { GraphPair } from '../../server/engine/providerSessions';
+import { cpuLoad } from '../helpers/engineRequests';
+import { never } from '../helpers/fold';
+import { DEFAULT_ARCH, modelDir, REPO } from '../helpers/models';
+
+// --- fake sessions ---------------------------------------------------------------------------------
+
+const VOCAB = 4;
+const fakeManifest = {
+  format: 'statewise-model/1',
+  name: 'fake',
+  architecture: 'fake',
+  version: '1',
+  vocabSize: VOCAB,
+  tokenizer: 'tokenizer.json',
+  specialTokens: {},
+  trainLength: 256,
+  graphs: {
+    step: { file: 'step.onnx', maxTokens: 1 },
+    prefill: { file: 'prefill.onnx', maxTokens: 256 },
+    ingest: { file: 'ingest.onnx', maxTokens: 2048 },
+  },
+  inputs: { tokens: 'ids' },
+  outputs: { logits: 'logits' },
+  state: [{ name: 'h', input: 'h_in', output: 'h_out', shape: [1], dtype: 'float32' }],
+  stateBytes: 4,
+} as unknown as Manifest;
+
+const META = {
+  inputMetadata: [
+    { name: 'ids', isTensor: true },
+    { name: 'h_in', isTensor: true, shape: [1] },
+  ],
+  outputMetadata: [
+    { name: 'logits', isTensor: true },
+    { name: 'h_out', isTensor: true, shape: [1] },
+  ],
+};
+
+/** A graph that counts: its state output is its state input + the tokens of the call, and every call
+ *  is logged as "<provider>.<graph>:<tokens>". */
+class FakeSession {
+  released = 0;
+  inputMetadata = META.inputMetadata;
+  outputMetadata = META.outputMetadata;
+  constructor(
+    readonly name: string,
+    private readonly calls: string[],
+  ) {}
+  async run(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
+    const n = feeds.ids!.dims[1]!;
+    this.calls.push(`${this.name}:${n}`);
+    const h = (feeds.h_in!.data as Float32Array)[0]! + n;
+    return {
+      logits: new ort.Tensor('float32', new Float32Array(n * VOCAB).fill(h), [1, n, VOCAB]),
+      h_out: new ort.Tensor('float32', Float32Array.of(h), [1]),
+    };
+  }
+  async release(): Promise<void> {
+    this.released++;
+  }
+}
+
+type Pair = GraphPair<FakeSession>;
+const pair = (p: string, calls: string[], ingest = true): Pair => ({
+  step: new FakeSession(`${p}.step`, calls),
+  prefill: new FakeSession(`${p}.prefill`, calls),
+  ...(ingest ? { ingest: new FakeSession(`${p}.ingest`, calls) } : {}),
+});
+const asOrt = (p: Pair) => p as unknown as GraphPair<ort.InferenceSession>;
+const ids = (n: number) => Array.from({ length: n }, (_, i) => 100 + (i % 50));
+
+/** Runs one feed on `r` and returns its calls, its onChunk positions and the final state's count. */
+async function feedCalls(r: ModelRunner, calls: string[], n: number, opts: { background?: boolean } = {}) {
+  calls.length = 0;
+  const at: number[] = [];
+  const out = await r.feed(ids(n), r.zeroState(), { ...opts, onChunk: (fed) => at.push(fed) });
+  return { calls: [...calls], at, fed: (out.state.get('h')!.data as Float32Array)[0] };
+}
+
+test('a provider with an ingest session: ingest-job chunks of up to 2048 on it, keystrokes and steps unchanged', async () => {
+  const calls: string[] = [];
+  const gpu = pair('webgpu', calls);
+  const r = ModelRunner.withJobs(
+    fakeManifest,
+    { step: asOrt(gpu), keystroke: asOrt(gpu), ingest: asOrt(gpu) },
+    { step: 'webgpu', keystroke: 'webgpu', ingest: 'webgpu' },
+    'test',
+  );
+  assert.deepEqual(r.ingestChunk, { graph: 'ingest', file: 'ingest.onnx', tokens: 2048, provider: 'webgpu' });
+  // folding: background
+  assert.deepEqual(await feedCalls(r, calls, 5000, { background: true }), {
+    calls: ['webgpu.ingest:2048', 'webgpu.ingest:2048', 'webgpu.ingest:904'],
+    at: [2048, 4096, 5000],
+    fed: 5000,
+  });
+  assert.deepEqual((await feedCalls(r, calls, 40, { background: true })).calls, ['webgpu.ingest:40']);
+  // in the foreground, more than KEYSTROKE_MAX_TOKENS left is ingestion too
+  assert.deepEqual((await feedCalls(r, calls, 5000)).calls, ['webgpu.ingest:2048', 'webgpu.ingest:2048', 'webgpu.ingest:904']);
+  assert.deepEqual((await feedCalls(r, calls, 300)).calls, ['webgpu.ingest:300']);
+  assert.deepEqual((await feedCalls(r, calls, KEYSTROKE_MAX_TOKENS + 1)).calls, [`webgpu.ingest:${KEYSTROKE_MAX_TOKENS + 1}`]);
+  // a keystroke: the prefill graph; one token: the step graph
+  assert.deepEqual((await feedCalls(r, calls, KEYSTROKE_MAX_TOKENS)).calls, [`webgpu.prefill:${KEYSTROKE_MAX_TOKENS}`]);
+  assert.deepEqual((await feedCalls(r, calls, 16)).calls, ['webgpu.prefill:16']);
+  assert.deepEqual((await feedCalls(r, calls, 1)).calls, ['webgpu.step:1']);
+  assert.deepEqual((await feedCalls(r, calls, 1, { background: true })).calls, ['webgpu.step:1']);
+});
+
+test('the CPU (no ingest session): prefill chunks of 256, as before', async () => {
+  const calls: string[] = [];
+  const cpu = pair('cpu', calls, false);
+  const r = ModelRunner.withJobs(
+    fakeManifest,
+    { step: asOrt(cpu), keystroke: asOrt(cpu), ingest: asOrt(cpu) },
+    { step: 'cpu', keystroke: 'cpu', ingest: 'cpu' },
+    'test',
+  );
+  assert.deepEqual(r.ingestChunk, { graph: 'prefill', file: 'prefill.onnx', tokens: 256, provider: 'cpu' });
+  assert.deepEqual(await feedCalls(r, calls, 600, { background: true }), {
+    calls: ['cpu.prefill:256', 'cpu.prefill:256', 'cpu.prefill:88'],
+    at: [256, 512, 600],
+    fed: 600,
+  });
+  // the foreground: 256 while more than a keystroke is left, then the keystroke-sized rest
+  assert.deepEqual((await feedCalls(r, calls, 300)).calls, ['cpu.prefill:256', 'cpu.prefill:44']);
+});
+
+test('split jobs: ingest chunks follow the ingest job’s provider and whether it has an ingest session', async () => {
+  const calls: string[] = [];
+  const cpu = pair('cpu', calls, false);
+  const gpu = pair('webgpu', calls);
+  // keystrokes and steps on the CPU, ingestion on the GPU's ingest graph
+  const split = ModelRunner.withJobs(
+    fakeManifest,
+    { step: asOrt(cpu), keystroke: asOrt(cpu), ingest: asOrt(gpu) },
+    { step: 'cpu', keystroke: 'cpu', ingest: 'webgpu' },
+    'test',
+  );
+  assert.deepEqual((await feedCalls(split, calls, 3000)).calls, ['webgpu.ingest:2048', 'webgpu.ingest:952']);
+  assert.deepEqual((await feedCalls(split, calls, 40)).calls, ['cpu.prefill:40']);
+  assert.deepEqual((await feedCalls(split, calls, 1)).calls, ['cpu.step:1']);
+  // auto gave ingestion to the CPU although the GPU has an ingest graph: 256 on the CPU
+  const onCpu = ModelRunner.withJobs(
+    fakeManifest,
+    { step: asOrt(gpu), keystroke: asOrt(gpu), ingest: asOrt(cpu) },
+    { step: 'webgpu', keystroke: 'webgpu', ingest: 'cpu' },
+    'test',
+  );
+  assert.equal(onCpu.ingestChunk.tokens, 256);
+  assert.deepEqual((await feedCalls(onCpu, calls, 600, { background: true })).calls, [
+    'cpu.prefill:256',
+    'cpu.prefill:256',
+    'cpu.prefill:88',
+  ]);
+  // a GPU whose ingest graph did not open: its prefill, 256 at a time
+  const noIngest = pair('webgpu', calls, false);
+  const plain = ModelRunner.withJobs(
+    fakeManifest,
+    { step: asOrt(noIngest), keystroke: asOrt(noIngest), ingest: asOrt(noIngest) },
+    { step: 'webgpu', keystroke: 'webgpu', ingest: 'webgpu' },
+    'test',
+  );
+  assert.deepEqual(plain.ingestChunk, { graph: 'prefill', file: 'prefill.onnx', tokens: 256, provider: 'webgpu' });
+  assert.deepEqual((await feedCalls(plain, calls, 600, { background: true })).calls, [
+    'webgpu.prefill:256',
+    'webgpu.prefill:256',
+    'webgpu.prefill:88',
+  ]);
+});
+
+test('cancellation is still checked between ingest chunks', async () => {
+  const calls: string[] = [];
+  const gpu = pair('webgpu', calls);
+  const r = ModelRunner.withJobs(
+    fakeManifest,
+    { step: asOrt(gpu), keystroke: asOrt(gpu), ingest: asOrt(gpu) },
+    { step: 'webgpu', keystroke: 'webgpu', ingest: 'webgpu' },
+    'test',
+  );
+  let chunks = 0;
+  await assert.rejects(
+    r.feed(ids(5000), r.zeroState(), { background: true, shouldStop: () => chunks > 0, onChunk: () => chunks++ }),
+    (e: Error) => e.name === 'CancelledError' || /cancel/i.test(e.message),
+  );
+  assert.deepEqual(calls, ['webgpu.ingest:2048']);
+});
+
+test('release frees the ingest session with the rest, once each', async () => {
+  const calls: string[] = [];
+  const gpu = pair('webgpu', calls);
+  const cpu = pair('cpu', calls, false);
+  const r = ModelRunner.withJobs(
+    fakeManifest,
+    { step: asOrt(cpu), keystroke: asOrt(cpu), ingest: asOrt(gpu) },
+    { step: 'cpu', keystroke: 'cpu', ingest: 'webgpu' },
+    'test',
+  );
+  await r.release();
+  assert.equal(gpu.ingest!.released, 1);
+  assert.equal(gpu.prefill.released, 1);
+  assert.equal(cpu.prefill.released, 1);
+});
+
+// --- opening a provider's sessions ---------------------------------------------------------------
+
+async function opened(ep: string, m: Manifest, fail: (file: string) => boolean = () => false) {
+  const calls: string[] = [];
+  const created: FakeSession[] = [];
+  const logs: string[] = [];
+  const p = await openSessions(
+    m,
+    ep,
+    (s) => logs.push(s),
+    async (file) => {
+      if (fail(file)) throw new Error(`/src/x.cc:12 cond was false. cannot open ${file}\nstack`);
+      const s = new FakeSession(`${ep}.${file}`, calls);
+      created.push(s);
+      return s;
+    },
+  );
+  return { p, created, logs };
+}
+
+test('openSessions: the CPU never opens the ingest graph; another provider does, with the same create', async () => {
+  const c = await opened('cpu', fakeManifest);
+  assert.deepEqual(
+    c.created.map((s) => s.name),
+    ['cpu.step.onnx', 'cpu.prefill.onnx'],
+  );
+  assert.equal(c.p.ingest, undefined);
+  const g = await opened('webgpu', fakeManifest);
+  assert.deepEqual(
+    g.created.map((s) => s.name),
+    ['webgpu.step.onnx', 'webgpu.prefill.onnx', 'webgpu.ingest.onnx'],
+  );
+  assert.equal(g.p.ingest!.name, 'webgpu.ingest.onnx');
+  assert.deepEqual(g.logs, []);
+  // a manifest without an ingest graph: the pair alone
+  const { ingest: _, ...graphs } = fakeManifest.graphs;
+  const n = await opened('webgpu', { ...fakeManifest, graphs } as Manifest);
+  assert.equal(n.created.length, 2);
+});
+
+test('openSessions: an ingest graph that fails to open or does not match leaves the provider on prefill, logged', async () => {
+  const f = await opened('webgpu', fakeManifest, (file) => file === 'ingest.onnx');
+  assert.equal(f.p.ingest, undefined);
+  assert.equal(f.p.prefill.name, 'webgpu.prefill.onnx');
+  assert.deepEqual(f.logs, [
+    'webgpu: the ingest graph ingest.onnx did not open (cannot open ingest.onnx); webgpu ingests with prefill.onnx in chunks of up to 256 tokens',
+  ]);
+  assert.equal(
+    f.created.reduce((a, s) => a + s.released, 0),
+    0,
+    'step and prefill are kept',
+  );
+  // opens, but its inputs are not the manifest's: released, logged
+  const m = { ...fakeManifest, state: [{ ...fakeManifest.state[0]!, input: 'other_in' }] } as Manifest;
+  const wrong = await opened('webgpu', m);
+  assert.equal(wrong.p.ingest, undefined);
+  assert.equal(wrong.created[2]!.released, 1);
+  assert.match(wrong.logs[0]!, /^webgpu: the ingest graph ingest\.onnx did not open \(ingest: the graph has no input "other_in"/);
+  // prefill failing still fails the provider, its step released
+  await assert.rejects(
+    opened('webgpu', fakeManifest, (file) => file === 'prefill.onnx'),
+    /cannot open prefill\.onnx/,
+  );
+});
+
+// --- the engine's fold on the real default model ------------------------------------------------
+
+const dir = modelDir(DEFAULT_ARCH);
+const real = readManifest(dir);
+
+/** Wraps a real session so that each call's token count is logged as "<tag>:<n>". */
+function logged(s: ort.InferenceSession, tag: string, calls: string[]): ort.InferenceSession {
+  return new Proxy(s, {
+    get(target, p) {
+      if (p === 'run')
+        return (feeds: Record<string, ort.Tensor>) => {
+          calls.push(`${tag}:${feeds[real.inputs.tokens]!.dims[1]}`);
+          return target.run(feeds);
+        };
+      const v = Reflect.get(target, p, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+}
+
+test(`${DEFAULT_ARCH}: a workspace fold through an ingest session runs 2048-token chunks and ends where the CPU's does`, async (t) => {
+  if (!real.graphs.ingest) return t.skip(`${DEFAULT_ARCH} has no ingest graph`);
+  const tol = (JSON.parse(readFileSync(join(dir, 'fixture.json'), 'utf8')) as { groupingTolerance?: number }).groupingTolerance ?? 1e-3;
+  const open = (file: string) => ort.InferenceSession.create(join(dir, file), { executionProviders: ['cpu'] });
+  const calls: string[] = [];
+  // CPU sessions stand for a GPU provider "other" that has the ingest graph open; prefill is shared
+  const prefill = logged(await open(real.graphs.prefill.file), 'prefill', calls);
+  const cpu = { step: await open(real.graphs.step.file), prefill };
+  const other = { ...cpu, ingest: logged(await open(real.graphs.ingest.file), 'other.ingest', calls) };
+  const runner = ModelRunner.withJobs(
+    real,
+    { step: cpu, keystroke: cpu, ingest: other },
+    { step: 'cpu', keystroke: 'cpu', ingest: 'other' },
+    'test',
+  );
+  t.after(() => runner.release());
+  assert.equal(runner.ingestChunk.tokens, real.graphs.ingest.maxTokens);
+
+  const files = [{ path: 'README.md', text: readFileSync(join(REPO, 'README.md'), 'utf8').slice(0, 14_000) }];
+  const engine = async (withRunner: boolean) => {
+    const e = new Engine(() => {});
+    await e.load(cpuLoad(dir, { checkpointInterval: 256 }));
+    const x = e as unknown as { model: ModelRunner; root?: { state: ReadonlyMap<string, ort.Tensor> } };
+    if (withRunner) {
+      const own = x.model;
+      x.model = runner;
+      await own.release();
+    } else t.after(() => x.model.release());
+    const w = await e.setWorkspace({ fingerprint: `f-${withRunner}`, files }, never, () => {});
+    return { e, tokens: w.tokens, state: x.root!.state };
+  };
+  const viaIngest = await engine(true);
+  const sizes = calls.map((c) => Number(c.split(':')[1]));
+  assert.ok(viaIngest.tokens > 2048 + 256, `the file is more than one ingest chunk (${viaIngest.tokens} tokens)`);
+  assert.ok(
+    calls.every((c) => c.startsWith('other.ingest:')),
+    calls.join(' '),
+  );
+  assert.equal(sizes[0], 2048);
+  assert.equal(
+    sizes.reduce((a, b) => a + b, 0),
+    viaIngest.tokens,
+  );
+  const viaCpu = await engine(false);
+  assert.equal(viaCpu.tokens, viaIngest.tokens);
+  for (const s of real.state) {
+    const a = viaIngest.state.get(s.name)!.data as Float32Array;
+    const b = viaCpu.state.get(s.name)!.data as Float32Array;
+    let d = 0,
+      m = 0;
+    for (let i = 0; i < a.length; i++) {
+      d = Math.max(d, Math.abs(a[i]! - b[i]!));
+      m = Math.max(m, Math.abs(b[i]!));
+    }
+    assert.ok((m === 0 ? d : d / m) < tol, `state ${s.name}: ${d / m}`);
+  }
+
+  // a document's warm keeps its checkpoints every 256 tokens: its chunks end there, on the ingest session
+  calls.length = 0;
+  const e = viaIngest.e;
+  e.openDocument({ uri: 'file:///doc.md', path: 'doc.md', text: files[0]!.text.slice(0, 6000), version: 1 });
+  const { fedTokens } = await e.warm('file:///doc.md', undefined, never);
+  assert.ok(fedTokens > 1000, `warm fed ${fedTokens} tokens`);
+  assert.ok(calls.length > 0 && calls.every((c) => c.startsWith('other.ingest:') && Number(c.split(':')[1]) <= 256), calls.join(' '));
+});
