@@ -75,6 +75,16 @@ interface RunContext {
   settings: ReturnType<typeof defaultSettings>;
   keystrokes: number;
   log: (line: string) => void;
+  /** How the engine's ingest job fed (LoadResult.ingestChunk), for the log. */
+  ingestChunk?: LoadResult['ingestChunk'];
+}
+
+/** How the ingest job feeds, for the log: "ingest.onnx on webgpu, chunks of up to 2048 tokens", and
+ *  when `checkpointEvery` is shorter, that a document's warm ends its chunks at its checkpoints. */
+export function ingestFeedText(c: LoadResult['ingestChunk'], checkpointEvery?: number): string {
+  if (!c) return 'ingestion chunks not reported by the engine';
+  const cut = checkpointEvery !== undefined && checkpointEvery < c.tokens ? `, cut at the checkpoints every ${checkpointEvery} tokens` : '';
+  return `ingestion: ${c.file} on ${c.provider}, chunks of up to ${c.tokens} tokens${cut}`;
 }
 
 function completeAtEnd(ctx: RunContext, uri: string, version: number, text: string): Promise<CompleteResult> {
@@ -103,7 +113,9 @@ async function runOne(
   const warmStart = performance.now();
   await engine.request('warm', { uri });
   // progress as it comes, so that a run cut by a time limit (a slow model at a long context) still shows it
-  ctx.log(`bench engine:   document fed in ${Math.round(performance.now() - warmStart)} ms`);
+  ctx.log(
+    `bench engine:   document fed in ${Math.round(performance.now() - warmStart)} ms (${ingestFeedText(ctx.ingestChunk, ctx.settings['workspace.checkpointInterval'])})`,
+  );
   const first = await completeAtEnd(ctx, uri, version, text); // warms the last line too; not measured
   const warmMs = performance.now() - warmStart;
   const docTokens = first.promptTokens - rootTokens;
@@ -229,6 +241,8 @@ export interface EngineBenchReport {
   devices: Record<string, string>;
   /** `auto`: median ms per call per provider and job, and every repetition that chose them. */
   autoTimings: Record<string, number>;
+  /** How the ingest job fed (folding, warming): graph, chunk length, provider. */
+  ingestChunk?: LoadResult['ingestChunk'];
   selection?: LoadResult['selection'];
   /** One engine per --gpu-state value: where it kept the state between model calls. */
   gpuStateRuns: { gpuState: 'on' | 'off'; stateLocation: string; epReason: string }[];
@@ -256,7 +270,13 @@ export async function runEngineBench(io: CliIO, opts: EngineBenchOptions, log: (
     log(
       `bench engine: ${load.modelName} ${load.modelVersion} (${load.arch}) on ${jobsText(load.ep, load.providers)} (--ep ${opts.ep}: ${load.epReason}); gpuState ${onOff}: state on ${stateLocation}; ${opts.keystrokes} keystrokes per case`,
     );
-    const ctx: RunContext = { engine: session.engine, settings: defaultSettings(), keystrokes: opts.keystrokes, log };
+    const ctx: RunContext = {
+      engine: session.engine,
+      settings: defaultSettings(),
+      keystrokes: opts.keystrokes,
+      log,
+      ingestChunk: load.ingestChunk,
+    };
     try {
       const cpt = charsPerToken(session.modelDir, source.text);
       log(
@@ -268,7 +288,10 @@ export async function runEngineBench(io: CliIO, opts: EngineBenchOptions, log: (
           const ws = withWorkspace
             ? await setWorkspace(session.engine, load, files)
             : await session.engine.request('setWorkspace', { fingerprint: 'bench:none', files: [] });
-          log(`bench engine: ~${target} tokens, ${withWorkspace ? `workspace ${ws.files} files / ${ws.tokens} tokens` : 'no workspace'}…`);
+          const folded = withWorkspace && !ws.restored ? `, folded in ${Math.round(ws.ms)} ms (${ingestFeedText(load.ingestChunk)})` : '';
+          log(
+            `bench engine: ~${target} tokens, ${withWorkspace ? `workspace ${ws.files} files / ${ws.tokens} tokens${folded}` : 'no workspace'}…`,
+          );
           const r = await runOne(ctx, `file:///bench/${target}-${withWorkspace ? 'ws' : 'nows'}.js`, text, ws.tokens);
           rows.push({
             targetTokens: target,
@@ -294,6 +317,7 @@ export async function runEngineBench(io: CliIO, opts: EngineBenchOptions, log: (
     providers: load.providers,
     devices: devicesOf(load.providers),
     autoTimings: load.timings,
+    ...(load.ingestChunk ? { ingestChunk: load.ingestChunk } : {}),
     ...(load.selection ? { selection: load.selection } : {}),
     gpuStateRuns: runs,
     method:

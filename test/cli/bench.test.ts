@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { benchOptions } from '../../server/cli/bench';
-import { engineTable, type BenchRow } from '../../server/cli/benchEngine';
+import { engineTable, ingestFeedText, type BenchRow } from '../../server/cli/benchEngine';
 import { ratiosOf, type SessionRow } from '../../server/cli/benchLsp';
 import { parseStateLines, planWorkspace, progressTotalOf, transitions } from '../../server/cli/benchSave';
 import { formatTable, ms, percentile, ratio, stats } from '../../server/cli/benchStats';
@@ -253,4 +253,16 @@ test('bench engine table: a state column only when the state was on the GPU or g
   assert.match(both[0]!, /^\s*state\s+tokens/);
   assert.match(both[1]!, /^\s*gpu-buffer\s+~1k/);
   assert.match(both[2]!, /^\s*cpu \(gpuState off\)\s+~1k/);
+});
+
+test('bench engine: the ingest job’s graph and chunk length, and the checkpoints that cut a warm’s chunks', () => {
+  const gpu = { graph: 'ingest' as const, file: 'ingest.onnx', tokens: 2048, provider: 'webgpu' };
+  assert.equal(ingestFeedText(gpu), 'ingestion: ingest.onnx on webgpu, chunks of up to 2048 tokens');
+  assert.equal(
+    ingestFeedText(gpu, 256),
+    'ingestion: ingest.onnx on webgpu, chunks of up to 2048 tokens, cut at the checkpoints every 256 tokens',
+  );
+  const cpu = { graph: 'prefill' as const, file: 'prefill.onnx', tokens: 256, provider: 'cpu' };
+  assert.equal(ingestFeedText(cpu, 256), 'ingestion: prefill.onnx on cpu, chunks of up to 256 tokens');
+  assert.equal(ingestFeedText(undefined), 'ingestion chunks not reported by the engine');
 });
