@@ -111,7 +111,8 @@ export async function openSessions<S extends Releasable & GraphMeta>(
   }
 }
 
-type GraphMeta = Pick<ort.InferenceSession, 'inputMetadata' | 'outputMetadata'>;
+/** What checkGraph reads of a session: its inputs' and outputs' names and shapes. */
+type GraphMeta = { inputMetadata: Parameters<typeof checkGraph>[2]; outputMetadata: Parameters<typeof checkGraph>[3] };
 
 function checkGraphOf(m: Manifest, name: string, s: GraphMeta): void {
   checkGraph(m, name, s.inputMetadata, s.outputMetadata);

@@ -78,7 +78,7 @@ for (const arch of withIngest) {
       new Map(m.state.map((s) => [s.name, new ort.Tensor('float32', new Float32Array(s.shape.reduce((a, b) => a * b, 1)), s.shape)]));
 
     const once = await call(m, ingest, ids, zero());
-    let chunked = { logits: new Float32Array(), state: zero() };
+    let chunked: Awaited<ReturnType<typeof call>> = { logits: new Float32Array(), state: zero() };
     const sizes: number[] = [];
     for (let i = 0; i < ids.length; i += max) {
       sizes.push(Math.min(max, ids.length - i));

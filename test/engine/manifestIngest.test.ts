@@ -28,9 +28,9 @@ function folder(m: unknown, files: string[]): string {
 
 /** hawk's manifest with `ingest` as graphs.ingest (left out when undefined) and no checksums. */
 function withIngest(ingest: unknown): { m: Manifest; files: string[] } {
-  const m = structuredClone(base) as Manifest & { graphs: Record<string, unknown> };
+  const m = structuredClone(base);
   delete m.checksums;
-  if (ingest !== undefined) m.graphs.ingest = ingest;
+  if (ingest !== undefined) (m.graphs as Record<string, unknown>).ingest = ingest;
   const files = [
     m.tokenizer,
     m.graphs.step.file,

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Engine } from '../../server/engine/engine';
 import { readManifest } from '../../server/engine/manifest';
 import { ModelRunner } from '../../server/engine/model';
+import type { GraphPair } from '../../server/engine/providerSessions';
 import { cpuLoad } from '../helpers/engineRequests';
 import { DEFAULT_ARCH, modelDir } from '../helpers/models';
 
@@ -181,7 +182,7 @@ test('auto with an ingest graph on one provider: timed there at its maxTokens, c
   const logs: string[] = [];
   const r = await ModelRunner.pick(
     m,
-    new Map([
+    new Map<string, GraphPair<ort.InferenceSession>>([
       ['cpu', a],
       ['other', { ...b, ingest: watched }],
     ]),
