@@ -54,10 +54,13 @@ GRAPHS = {  # file -> (model mode, last position only)
     "prefill.onnx": ("export", True),
     "score.onnx": ("export", False),
 }
+# With --ingest-chunk N: the prefill graph again, exact for calls of up to N tokens, for folding on a GPU
+# where a call's fixed cost dwarfs its length (issue #17); the engine keeps prefill.onnx for the CPU.
+INGEST = "ingest.onnx"
 
 
 def export_graph(model, graph: str, path: str, state_names: list[str]):
-    mode, last_only = GRAPHS[graph]
+    mode, last_only = ("export", True) if graph == INGEST else GRAPHS[graph]
     t = 1 if mode == "step" else 5
     ids = torch.randint(20, 1000, (1, t))
     state = model.init_state(1)
@@ -267,6 +270,9 @@ def main():
     ap.add_argument("--int8-tol", type=float, default=5e-2,
                     help="relative tolerance of the int8 graphs' parity checks; untrained (random) weights, exported only to time a size, "
                          "accumulate more int8 error through deep stacks than trained ones (a 12-layer random griffin: 5.9e-2)")
+    ap.add_argument("--ingest-chunk", type=int, default=0,
+                    help="also export ingest.onnx, the prefill graph exact for calls of up to N tokens (a power of two "
+                         "above max_chunk; manifest graphs.ingest): the engine folds documents on a GPU with it")
     ap.add_argument("--config", default="", help='JSON object overriding config fields that hold no weights, e.g. \'{"max_context": 32768}\' (ALiBi\'s cache cap)')
     args = ap.parse_args()
 
@@ -283,9 +289,17 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     tmp = os.path.join(args.out, ".tmp-export")
     os.makedirs(tmp, exist_ok=True)
+    names = list(GRAPHS)
     with torch.no_grad():
         for g in GRAPHS:
             export_graph(model, g, os.path.join(tmp, g), state_names)
+        if args.ingest_chunk:
+            chunk = model.cfg.max_chunk
+            assert args.ingest_chunk > chunk, f"--ingest-chunk {args.ingest_chunk} must exceed max_chunk {chunk}"
+            model.set_export_chunk(args.ingest_chunk)  # sets cfg.max_chunk: put back below
+            export_graph(model, INGEST, os.path.join(tmp, INGEST), state_names)
+            model.set_export_chunk(chunk)
+            names.append(INGEST)
     log("fp32 graphs exported")
 
     def session(path, threads=4):
@@ -336,18 +350,29 @@ def main():
         e[f"{tag}:64steps_vs_prefill64"] = close(lgs, lg, f"{tag} 64 steps vs prefill(64)", tol)
         all_lg, _ = run_ort(score, ids, zero, state_names)
         e[f"{tag}:score_last_vs_prefill64"] = close(all_lg[-1], lg, f"{tag} score[-1] vs prefill(64)", tol)
+        if args.ingest_chunk:  # past prefill's limit: one ingest call against prefill chunks of max_chunk
+            ing = session(os.path.join(d, INGEST))
+            lgi, _ = run_ort(ing, ids, zero, state_names)
+            e[f"{tag}:ingest64_vs_prefill64"] = close(lgi, lg, f"{tag} ingest(64) vs prefill(64)", tol)
+            n = min(args.ingest_chunk, model.cfg.max_chunk * 2 + 64)
+            long_ids = (ids * (n // len(ids) + 1))[:n]
+            lgi, sti = run_ort(ing, long_ids, zero, state_names)
+            s_ = zero
+            for i in range(0, n, model.cfg.max_chunk):
+                lgp, s_ = run_ort(pre, long_ids[i : i + model.cfg.max_chunk], s_, state_names)
+            e[f"{tag}:ingest{n}_vs_prefill_chunks"] = close(lgi, lgp, f"{tag} ingest({n}) vs prefill in chunks of {model.cfg.max_chunk}", tol)
         return e
 
     errs = check_graphs(tmp, "fp32", 2e-4)
-    ops = {g: check_ops(onnx.load(os.path.join(tmp, g)), g) for g in GRAPHS}
-    graphs = {g: quantize_nbits(onnx.load(os.path.join(tmp, g)), args.bits) for g in GRAPHS}
+    ops = {g: check_ops(onnx.load(os.path.join(tmp, g)), g) for g in names}
+    graphs = {g: quantize_nbits(onnx.load(os.path.join(tmp, g)), args.bits) for g in names}
     graphs = {g: fp16_storage(m) for g, m in graphs.items()}
     for f in os.listdir(args.out):
         if f.startswith("weights-") or f.endswith(".onnx"):
             os.remove(os.path.join(args.out, f))
     weight_files = share_external(graphs, args.out)
     shutil.rmtree(tmp)
-    for g in GRAPHS:
+    for g in names:
         onnx.checker.check_model(os.path.join(args.out, g))
     if os.path.abspath(args.tokenizer) != os.path.abspath(os.path.join(args.out, "tokenizer.json")):
         shutil.copy(args.tokenizer, os.path.join(args.out, "tokenizer.json"))
@@ -403,6 +428,7 @@ def main():
             "step": {"file": "step.onnx", "maxTokens": 1},
             "prefill": {"file": "prefill.onnx", "maxTokens": cfg["max_chunk"]},
             "score": {"file": "score.onnx", "maxTokens": cfg["max_chunk"], "allLogits": True},
+            **({"ingest": {"file": INGEST, "maxTokens": args.ingest_chunk}} if args.ingest_chunk else {}),
         },
         "weights": weight_files,
         "inputs": {"tokens": "input_ids"},

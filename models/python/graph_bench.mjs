@@ -1,6 +1,8 @@
-// Median call times of the prefill and step graphs of model folders side by side (onnxruntime-node,
-// CPU, the engine's session options aside), alternating folders every repetition:
-//   node models/python/graph_bench.mjs [--reps N] [--threads N] DIR_A/ARCH DIR_B/ARCH ...
+// Median call times of the graphs of model folders side by side (onnxruntime-node, the engine's
+// session options aside), alternating folders every repetition:
+//   node models/python/graph_bench.mjs [--reps N] [--threads N] [--ep cpu|webgpu|cuda]
+//        [--cases step:1,prefill:16,prefill:256,ingest:2048] DIR_A/ARCH DIR_B/ARCH ...
+// A case names a graph of the manifest and a call length; each call starts from the zero state.
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,20 +12,25 @@ const require = createRequire(path.join(path.dirname(fileURLToPath(import.meta.u
 const ort = require('onnxruntime-node');
 const args = process.argv.slice(2);
 const opt = (k, d) => { const i = args.indexOf(k); if (i < 0) return d; const v = Number(args[i + 1]); args.splice(i, 2); return v; };
-const reps = opt('--reps', 15), threads = opt('--threads', 2);
+const str = (k, d) => { const i = args.indexOf(k); if (i < 0) return d; const v = args[i + 1]; args.splice(i, 2); return v; };
+const reps = opt('--reps', 15), threads = opt('--threads', 2), ep = str('--ep', 'cpu');
+const cases = str('--cases', 'step:1,prefill:16,prefill:256').split(',').map((c) => { const [g, n] = c.split(':'); return [g, Number(n)]; });
 const folders = [];
 for (const dir of args) {
   const m = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
-  const so = { executionProviders: ['cpu'], intraOpNumThreads: threads };
-  const load = async (g) => ort.InferenceSession.create(path.join(dir, m.graphs[g].file), so);
-  folders.push({ dir, m, step: await load('step'), prefill: await load('prefill'), t: {} });
+  const so = { executionProviders: [ep], intraOpNumThreads: threads };
+  const f = { dir, m, t: {} };
+  for (const g of new Set(cases.map(([g]) => g))) {
+    if (!m.graphs[g]) throw new Error(`${dir}: the manifest names no ${g} graph`);
+    f[g] = await ort.InferenceSession.create(path.join(dir, m.graphs[g].file), so);
+  }
+  folders.push(f);
 }
 function feeds(m, n) {
   const f = { [m.inputs.tokens]: new ort.Tensor('int64', BigInt64Array.from({ length: n }, (_, i) => BigInt(100 + ((i * 37) % 5000))), [1, n]) };
   for (const s of m.state) f[s.input] = new ort.Tensor('float32', new Float32Array(s.shape.reduce((a, b) => a * b, 1)), s.shape);
   return f;
 }
-const cases = [['step', 1], ['prefill', 16], ['prefill', 256]];
 for (let r = -2; r < reps; r++) {
   for (const f of folders) {
     for (const [g, n] of cases) {
@@ -36,6 +43,6 @@ for (let r = -2; r < reps; r++) {
   }
 }
 const med = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
-console.log(`median ms over ${reps} calls, ${threads} threads, CPU`);
+console.log(`median ms over ${reps} calls, ${threads} threads, ${ep}`);
 console.log(['folder', ...cases.map(([g, n]) => `${g}(${n})`)].join('\t'));
 for (const f of folders) console.log([f.dir, ...cases.map(([g, n]) => med(f.t[`${g}(${n})`]).toFixed(2))].join('\t'));
