@@ -77,6 +77,8 @@ interface RunContext {
   log: (line: string) => void;
   /** How the engine's ingest job fed (LoadResult.ingestChunk), for the log. */
   ingestChunk?: LoadResult['ingestChunk'];
+  /** Tokens between a document's checkpoints (LoadResult.checkpointEvery). */
+  checkpointEvery?: number;
 }
 
 /** How the ingest job feeds, for the log: "ingest.onnx on webgpu, chunks of up to 2048 tokens", and
@@ -114,7 +116,7 @@ async function runOne(
   await engine.request('warm', { uri });
   // progress as it comes, so that a run cut by a time limit (a slow model at a long context) still shows it
   ctx.log(
-    `bench engine:   document fed in ${Math.round(performance.now() - warmStart)} ms (${ingestFeedText(ctx.ingestChunk, ctx.settings['workspace.checkpointInterval'])})`,
+    `bench engine:   document fed in ${Math.round(performance.now() - warmStart)} ms (${ingestFeedText(ctx.ingestChunk, ctx.checkpointEvery ?? ctx.settings['workspace.checkpointInterval'])})`,
   );
   const first = await completeAtEnd(ctx, uri, version, text); // warms the last line too; not measured
   const warmMs = performance.now() - warmStart;
@@ -276,6 +278,7 @@ export async function runEngineBench(io: CliIO, opts: EngineBenchOptions, log: (
       keystrokes: opts.keystrokes,
       log,
       ingestChunk: load.ingestChunk,
+      checkpointEvery: load.checkpointEvery,
     };
     try {
       const cpt = charsPerToken(session.modelDir, source.text);

@@ -35,7 +35,7 @@ import type {
 } from '../protocol/ipc';
 import { ASK_CONTEXTS } from '../protocol/ipc';
 import { manifestFiles, readManifest, type Manifest } from './manifest';
-import { ModelRunner, stateLocationSummary, type State } from './model';
+import { checkpointEvery, ModelRunner, stateLocationSummary, type State } from './model';
 import { deviceStateStats, release, retain, stateTensors } from './deviceState';
 import { score } from './score';
 import { decode } from './decode';
@@ -252,6 +252,7 @@ export class Engine {
       providers: model.providers,
       timings: model.timings,
       ingestChunk: model.ingestChunk,
+      checkpointEvery: checkpointEvery(p.checkpointInterval, model.ingestChunk),
       ...(model.selection ? { selection: model.selection } : {}),
       stateBytes: manifest.stateBytes,
       stateLocation,
@@ -649,7 +650,7 @@ export class Engine {
     if (at === tokens.length) return { state, cached };
     const h = seed.clone();
     for (let i = 0; i < at; i++) h.push(tokens[i]);
-    const interval = this.loadParams!.checkpointInterval;
+    const interval = checkpointEvery(this.loadParams!.checkpointInterval, model.ingestChunk);
     try {
       while (at < tokens.length) {
         if (background) await this.priority.idle();

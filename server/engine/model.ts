@@ -156,6 +156,15 @@ export interface IngestChunk {
   provider: string;
 }
 
+/** Tokens between a document's checkpoints: the setting (workspace.checkpointInterval), or the ingest
+ *  graph's chunk where the ingest job runs one (a GPU, where a call's cost barely grows with its
+ *  length): a document's warm ends its chunks at its checkpoints, so the setting's 256 would cut every
+ *  2,048-token chunk into eight calls. A keystroke far from a checkpoint then feeds up to that many
+ *  tokens, as one ingest call. */
+export function checkpointEvery(setting: number, c: IngestChunk): number {
+  return c.graph === 'ingest' ? Math.max(setting, c.tokens) : setting;
+}
+
 /** "chunks of up to 2048 tokens (ingest.onnx on webgpu)". */
 export function ingestChunkText(c: IngestChunk): string {
   return `chunks of up to ${c.tokens} tokens (${c.file} on ${c.provider})`;

@@ -42,6 +42,9 @@ export interface LoadResult {
   /** How the ingest job (folding, long prefill) feeds: the graph, its chunk length and provider
    *  (the ingest graph on a provider other than the CPU where the manifest has one, else prefill). */
   ingestChunk?: { graph: 'ingest' | 'prefill'; file: string; tokens: number; provider: string };
+  /** Tokens between a document's checkpoints: workspace.checkpointInterval, or the ingest graph's
+   *  chunk where the ingest job runs one (model.ts checkpointEvery). */
+  checkpointEvery?: number;
   /** Where the state lives between model calls: "cpu", "gpu-buffer", or the split per job
    *  ("gpu-buffer (ingest), cpu (step, keystroke)"). */
   stateLocation?: string;

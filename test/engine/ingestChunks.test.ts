@@ -2,8 +2,8 @@
 // a feed gets (fake sessions: only what a session must do to be called), how a provider's sessions are
 // opened (the CPU never opens the ingest graph; one that fails to open leaves the provider on prefill),
 // and a workspace fold on the real default model whose ingest job has an ingest session: 2,048-token
-// chunks, the same state as the CPU's 256-token chunks within the fixture's groupingTolerance, while a
-// document's warm still ends its chunks at its checkpoints.
+// chunks, the same state as the CPU's 256-token chunks within the fixture's groupingTolerance, and a
+// document's warm with its checkpoints every 2,048 tokens (checkpointEvery) instead of the setting's 256.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from '../../server/engine/engine';
 import { readManifest, type Manifest } from '../../server/engine/manifest';
-import { KEYSTROKE_MAX_TOKENS, ModelRunner, openSessions } from '../../server/engine/model';
+import { checkpointEvery, KEYSTROKE_MAX_TOKENS, ModelRunner, openSessions } from '../../server/engine/model';
 import type { GraphPair } from '../../server/engine/providerSessions';
 import { cpuLoad } from '../helpers/engineRequests';
 import { never } from '../helpers/fold';
@@ -118,6 +118,15 @@ test('a provider with an ingest session: ingest-job chunks of up to 2048 on it, 
   assert.deepEqual((await feedCalls(r, calls, 16)).calls, ['webgpu.prefill:16']);
   assert.deepEqual((await feedCalls(r, calls, 1)).calls, ['webgpu.step:1']);
   assert.deepEqual((await feedCalls(r, calls, 1, { background: true })).calls, ['webgpu.step:1']);
+});
+
+test("checkpointEvery: the setting, or the ingest graph's chunk where the ingest job runs one", () => {
+  const ingest = { graph: 'ingest' as const, file: 'ingest.onnx', tokens: 2048, provider: 'webgpu' };
+  const prefill = { graph: 'prefill' as const, file: 'prefill.onnx', tokens: 256, provider: 'webgpu' };
+  assert.equal(checkpointEvery(256, ingest), 2048);
+  assert.equal(checkpointEvery(4096, ingest), 4096); // a longer setting stands
+  assert.equal(checkpointEvery(256, prefill), 256);
+  assert.equal(checkpointEvery(128, { ...prefill, provider: 'cpu' }), 128);
 });
 
 test('the CPU (no ingest session): prefill chunks of 256, as before', async () => {
@@ -357,11 +366,13 @@ test(`${DEFAULT_ARCH}: a workspace fold through an ingest session runs 2048-toke
     assert.ok((m === 0 ? d : d / m) < tol, `state ${s.name}: ${d / m}`);
   }
 
-  // a document's warm keeps its checkpoints every 256 tokens: its chunks end there, on the ingest session
+  // a document's warm puts its checkpoints every 2048 tokens (checkpointEvery), not every 256 of the
+  // setting: its chunks end there, on the ingest session
   calls.length = 0;
   const e = viaIngest.e;
-  e.openDocument({ uri: 'file:///doc.md', path: 'doc.md', text: files[0]!.text.slice(0, 6000), version: 1 });
+  e.openDocument({ uri: 'file:///doc.md', path: 'doc.md', text: files[0]!.text, version: 1 });
   const { fedTokens } = await e.warm('file:///doc.md', undefined, never);
-  assert.ok(fedTokens > 1000, `warm fed ${fedTokens} tokens`);
-  assert.ok(calls.length > 0 && calls.every((c) => c.startsWith('other.ingest:') && Number(c.split(':')[1]) <= 256), calls.join(' '));
+  assert.ok(fedTokens > 2048, `warm fed ${fedTokens} tokens`);
+  assert.ok(calls.length > 0 && calls.every((c) => c.startsWith('other.ingest:')), calls.join(' '));
+  assert.equal(Number(calls[0]!.split(':')[1]), 2048, calls.join(' '));
 });
