@@ -74,12 +74,14 @@ async function bpbCommand(args: string[], io: CliIO): Promise<number> {
       tokens: r.tokens,
       bytes: r.bytes,
       xzBitsPerByte: xz,
+      byPosition: r.byPosition,
       ms: r.ms,
     };
     if (values.json) io.stdout(`${JSON.stringify(out, null, 2)}\n`);
     else
       io.stdout(
-        `${out.arch}: ${r.bitsPerByte.toFixed(4)} bits/byte over ${r.bytes} bytes of ${files.length} files (${r.tokens} tokens, ${(r.ms / 1000).toFixed(1)} s)${xz === undefined ? '' : `; xz -9: ${xz.toFixed(4)}`}\n`,
+        `${out.arch}: ${r.bitsPerByte.toFixed(4)} bits/byte over ${r.bytes} bytes of ${files.length} files (${r.tokens} tokens, ${(r.ms / 1000).toFixed(1)} s)${xz === undefined ? '' : `; xz -9: ${xz.toFixed(4)}`}\n` +
+          `  nats/token by position in the file: ${r.byPosition.map((b) => `[${b.from}, ${b.to ?? '…'}) ${b.natsPerToken.toFixed(3)} (n=${b.tokens})`).join(', ')}\n`,
       );
     return 0;
   } finally {

@@ -18,6 +18,24 @@ export interface ScoreHost {
   modelDir: string;
 }
 
+/** Bucket edges of ScoreResult.byPosition, in content tokens: the first tokens of a file (no context
+ *  yet), one local-attention window (griffin's 256), a training window (2,048), and beyond. */
+export const POSITION_BUCKETS = [0, 16, 64, 256, 1024, 2048, 8192] as const;
+
+/** The bucket of content position `pos` (>= 0): index into POSITION_BUCKETS (the last is open-ended). */
+export function positionBucket(pos: number): number {
+  let b = 0;
+  while (b + 1 < POSITION_BUCKETS.length && pos >= POSITION_BUCKETS[b + 1]) b++;
+  return b;
+}
+
+/** byPosition from per-bucket sums: the buckets that got tokens, nats per token in each. */
+export function positionRows(nats: readonly number[], tokens: readonly number[]): ScoreResult['byPosition'] {
+  return POSITION_BUCKETS.flatMap((from, b) =>
+    tokens[b] ? [{ from, to: POSITION_BUCKETS[b + 1] ?? null, tokens: tokens[b], natsPerToken: nats[b] / tokens[b] }] : [],
+  );
+}
+
 /** Index of the first scored token in `[...header, ...content]`: the whole content, or its last `last` tokens. */
 export function firstScoredIndex(headerLength: number, contentLength: number, last: number | undefined): number {
   if (last === undefined) return headerLength;
@@ -32,6 +50,8 @@ export async function score(host: ScoreHost, p: ScoreParams, shouldStop: () => b
   let nats = 0,
     tokens = 0,
     bytes = 0;
+  const bucketNats: number[] = POSITION_BUCKETS.map(() => 0);
+  const bucketTokens: number[] = POSITION_BUCKETS.map(() => 0);
   for (const f of p.files) {
     if (f.scoreLastTokens !== undefined && !(Number.isInteger(f.scoreLastTokens) && f.scoreLastTokens >= 0)) {
       throw badRequest(`score: scoreLastTokens must be an integer >= 0, got ${JSON.stringify(f.scoreLastTokens)}`);
@@ -58,8 +78,12 @@ export async function score(host: ScoreHost, p: ScoreParams, shouldStop: () => b
         for (let i = 0; i < chunk.length; i++) {
           const target = at + i + 1;
           if (target < first) continue; // the header (and any context) is not scored
-          nats += logSoftmaxLoss(r.logits.subarray(i * v, (i + 1) * v), ids[target]);
+          const loss = logSoftmaxLoss(r.logits.subarray(i * v, (i + 1) * v), ids[target]);
+          const b = positionBucket(target - header.length);
+          nats += loss;
           tokens++;
+          bucketNats[b] += loss;
+          bucketTokens[b]++;
           bytes += tok.tokenBytes[ids[target]].length;
         }
       }
@@ -67,7 +91,14 @@ export async function score(host: ScoreHost, p: ScoreParams, shouldStop: () => b
       release(state);
     }
   }
-  return { nats, tokens, bytes, bitsPerByte: bytes ? nats / Math.LN2 / bytes : 0, ms: performance.now() - t0 };
+  return {
+    nats,
+    tokens,
+    bytes,
+    bitsPerByte: bytes ? nats / Math.LN2 / bytes : 0,
+    ms: performance.now() - t0,
+    byPosition: positionRows(bucketNats, bucketTokens),
+  };
 }
 
 /** -log softmax(logits)[target], computed stably. */

@@ -191,6 +191,10 @@ export interface ScoreResult {
   bytes: number;
   bitsPerByte: number;
   ms: number;
+  /** The loss by where the predicted token sits in its file's content (0 = the first content
+   *  token): nats per token in each bucket [from, to) of POSITION_BUCKETS (score.ts); a model that
+   *  uses its context gets better further in, one whose state goes wrong gets worse. */
+  byPosition: { from: number; to: number | null; tokens: number; natsPerToken: number }[];
 }
 
 /**

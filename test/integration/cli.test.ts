@@ -73,11 +73,16 @@ test('integration cli: eval bpb scores code far better than the same characters 
   const score = (f: string) => {
     const r = cli('eval', 'bpb', '--files', join(dir, f), '--json');
     assert.equal(r.status, 0, r.stderr);
-    return JSON.parse(r.stdout) as { bitsPerByte: number; bytes: number; tokens: number };
+    return JSON.parse(r.stdout) as { bitsPerByte: number; bytes: number; tokens: number; byPosition: { from: number; tokens: number }[] };
   };
   const a = score('code.ts');
   const b = score('noise.ts');
   assert.equal(a.bytes, Buffer.byteLength(code));
+  assert.equal(a.byPosition[0]!.from, 0);
+  assert.equal(
+    a.byPosition.reduce((n, p) => n + p.tokens, 0),
+    a.tokens,
+  );
   assert.ok(a.bitsPerByte > 0 && a.bitsPerByte < 2.5, `code: ${a.bitsPerByte}`);
   assert.ok(b.bitsPerByte > a.bitsPerByte * 1.5, `noise ${b.bitsPerByte} vs code ${a.bitsPerByte}`);
   const bad = cli('eval', 'nonsense');
