@@ -32,7 +32,8 @@ Usage:
       Prints a table per part and writes JSON (default bench-results/bench.json).
   ${EVAL_USAGE}
       bpb: bits per byte of the files under the model (each file from the zero state behind its path
-      header), with xz -9 on the same bytes as a reference. lines: next-line exact match and edit
+      header), with xz -9 on the same bytes as a reference and the loss by position in the file
+      (does the model get better as it reads on?). lines: next-line exact match and edit
       similarity at random cursors. recall: exact-match recall of a defined constant across token
       distances (same file, another workspace file, no definition). extrapolation: bits per byte of
       the same tokens after 1x-8x the training length of context. qa: Ask accuracy by file length.
