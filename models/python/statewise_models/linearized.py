@@ -44,6 +44,11 @@ class LinearizedConfig:
     group: int = 64  # g
     conv_k: int = 16  # K taps of the causal depthwise conv on v
     max_chunk: int = 256
+    # RMS-normalise the global branch's output per token (with a learned gain), as TransNormerLLM's
+    # NormAttention: its sum over completed groups has neither a decay nor a normaliser, so without
+    # this its output grows with the number of groups read (the shipped model, trained without it, gets
+    # worse as a file goes on: models/README.md, "Which models use their context").
+    global_norm: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -63,6 +68,14 @@ class AugmentedGAU(nn.Module):
         self.qk_offset = nn.Parameter(torch.zeros(4, s))
         self.conv_w = nn.Parameter(torch.randn(self.k, e) * math.sqrt(0.01 / self.k))
         self.out = nn.Linear(e, d)
+        self.global_norm = cfg.global_norm
+        if cfg.global_norm:
+            self.gnorm = nn.Parameter(torch.ones(e))
+
+    def norm_global(self, yg):
+        """The global branch's output, RMS-normalised per token (global_norm); a zero output (no
+        completed group yet) stays zero."""
+        return yg * torch.rsqrt(yg.pow(2).mean(-1, keepdim=True) + 1e-6) * self.gnorm.to(yg.dtype)
 
     def state_shapes(self):
         e, s, g, k = self.e, self.s, self.g, self.k
@@ -120,14 +133,19 @@ class AugmentedGAU(nn.Module):
         # intra-call part of both branches
         sl = torch.relu(up(torch.matmul(ql, kl.transpose(-1, -2))) / gf)
         sg = up(torch.matmul(qg, kg.transpose(-1, -2))) / gf
-        w = m_loc * (sl * sl) + m_glob * sg  # [B, T, T]
-        y = torch.matmul(w, v)
         # local branch over the buffered tokens of the open group (only for tokens still in it)
         sb = torch.relu(up(torch.matmul(ql, kb.transpose(-1, -2))) / gf)  # [B, T, g]
         wb = (sb * sb) * fl.unsqueeze(1) * first.unsqueeze(2)
-        y = y + torch.matmul(wb, vb)
         # global branch from the carried state
-        y = y + torch.matmul(qg, s_prev) + (1.0 - first).unsqueeze(2) * torch.matmul(qg, s_cur)
+        carried = torch.matmul(qg, s_prev) + (1.0 - first).unsqueeze(2) * torch.matmul(qg, s_cur)
+        if self.global_norm:  # the two branches apart, the global one normalised
+            y = torch.matmul(m_loc * (sl * sl), v) + torch.matmul(wb, vb)
+            y = y + self.norm_global(torch.matmul(m_glob * sg, v) + carried)
+        else:  # the graph the shipped model was exported with
+            w = m_loc * (sl * sl) + m_glob * sg  # [B, T, T]
+            y = torch.matmul(w, v)
+            y = y + torch.matmul(wb, vb)
+            y = y + carried
 
         # causal depthwise conv on v (static slices only)
         vc = torch.cat([conv_state.to(cd), v], dim=1)  # [B, T+K-1, e]
@@ -171,7 +189,8 @@ class AugmentedGAU(nn.Module):
         incl = torch.cumsum(kv, dim=1)
         later = (torch.arange(n, device=x.device) > 0).to(cd).reshape(1, n, 1, 1)
         s_before = s_prev.to(cd).unsqueeze(1) + later * s_cur.to(cd).unsqueeze(1) + incl - kv
-        y = y + up(torch.matmul(qg.reshape(b, n, g, s), s_before))
+        yg = up(torch.matmul(qg.reshape(b, n, g, s), s_before))
+        y = y + (self.norm_global(yg) if self.global_norm else yg)
         y = y.reshape(b, t, e)
         vc = torch.cat([conv_state.to(cd), v], dim=1)  # [B, T+K-1, e]
         conv = F.conv1d(vc.transpose(1, 2), self.conv_w.to(cd).t().unsqueeze(1), groups=e).transpose(1, 2)

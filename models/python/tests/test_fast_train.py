@@ -91,8 +91,10 @@ def test_based(monkeypatch):
 
 
 @pytest.mark.parametrize("t", [4, 12, 32])
-def test_linearized_aligned(t):
-    m = perturbed(Linearized(LinearizedConfig(vocab_size=V, d_model=48, n_layers=2, qk_dim=16, expansion=2, group=4, conv_k=3)))
+@pytest.mark.parametrize("global_norm", [False, True])
+def test_linearized_aligned(t, global_norm):
+    cfg = LinearizedConfig(vocab_size=V, d_model=48, n_layers=2, qk_dim=16, expansion=2, group=4, conv_k=3, global_norm=global_norm)
+    m = perturbed(Linearized(cfg))
     with torch.no_grad():
         for n, p in m.named_parameters():
             if "conv_w" in n:
