@@ -30,7 +30,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .layers import causal_conv, up
+from .layers import RMSNorm, causal_conv, up
 from .lm import LM, Block
 
 
@@ -69,13 +69,8 @@ class AugmentedGAU(nn.Module):
         self.conv_w = nn.Parameter(torch.randn(self.k, e) * math.sqrt(0.01 / self.k))
         self.out = nn.Linear(e, d)
         self.global_norm = cfg.global_norm
-        if cfg.global_norm:
-            self.gnorm = nn.Parameter(torch.ones(e))
-
-    def norm_global(self, yg):
-        """The global branch's output, RMS-normalised per token (global_norm); a zero output (no
-        completed group yet) stays zero."""
-        return yg * torch.rsqrt(yg.pow(2).mean(-1, keepdim=True) + 1e-6) * self.gnorm.to(yg.dtype)
+        if cfg.global_norm:  # the global branch's output, RMS-normalised per token; zero (no group yet) stays zero
+            self.norm_global = RMSNorm(e)
 
     def state_shapes(self):
         e, s, g, k = self.e, self.s, self.g, self.k

@@ -18,6 +18,9 @@ SMALL = {
     "alibi": dict(d_model=48, n_layers=2, n_heads=6, mlp_mult=4, max_context=8, max_chunk=64),
     "linearized": dict(d_model=48, n_layers=2, qk_dim=16, expansion=2, group=4, conv_k=3, max_chunk=64),
 }
+# Configurations beyond an architecture's default that keep the same contract: case -> (arch, overrides).
+VARIANTS = {"linearized+global_norm": ("linearized", {"global_norm": True})}
+CASES = [*ARCHS, *VARIANTS]
 # State tensors where any value is legal (the others: masks, fill counters, normalisers).
 FREE = {"conv", "h", "k", "v", "S", "s_prev", "s_cur", "kbuf", "vbuf"}
 # What each architecture called its mixer (and linearized its norm) before lm.Block.
@@ -28,9 +31,10 @@ def test_every_architecture_has_a_small_config():
     assert set(SMALL) == set(ARCHS)
 
 
-def small_model(arch):
+def small_model(case):
+    arch, extra = VARIANTS.get(case, (case, {}))
     torch.manual_seed(0)
-    m = make_model(arch, {"vocab_size": V, **SMALL[arch]}).double()
+    m = make_model(arch, {"vocab_size": V, **SMALL[arch], **extra}).double()
     with torch.no_grad():  # non-trivial norms, biases and offsets, so the tests exercise them
         for n, p in m.named_parameters():
             if p.dim() == 1 and not n.endswith("a_param") or "qk_offset" in n:
@@ -65,7 +69,7 @@ def assert_states_equal(a, b):
         assert torch.allclose(x, y, atol=1e-9), (x - y).abs().max()
 
 
-@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize("arch", CASES)
 def test_state_matches_spec(arch):
     m = small_model(arch)
     spec = m.state_spec()
@@ -79,7 +83,7 @@ def test_state_matches_spec(arch):
         assert list(x1.shape) == [3, *shape], name
 
 
-@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize("arch", CASES)
 @pytest.mark.parametrize("prefix", [[0, 0], [3, 9], [2, 7], [1, 11]])
 def test_parallel_equals_steps(arch, prefix):
     m = small_model(arch)
@@ -95,7 +99,7 @@ def test_parallel_equals_steps(arch, prefix):
     assert_states_equal(par_state, s)
 
 
-@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize("arch", CASES)
 @pytest.mark.parametrize("prefix", [[0, 0], [1, 6]])
 def test_chunked_prefill_continues_state(arch, prefix):
     m = small_model(arch)
@@ -112,7 +116,7 @@ def test_chunked_prefill_continues_state(arch, prefix):
             assert_states_equal(full_state, s)
 
 
-@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize("arch", CASES)
 def test_hidden_through_the_head_is_the_logits(arch):
     m = small_model(arch)
     toks = torch.randint(0, V, (2, 9))
