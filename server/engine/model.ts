@@ -165,6 +165,14 @@ export function checkpointEvery(setting: number, c: IngestChunk): number {
   return c.graph === 'ingest' ? Math.max(setting, c.tokens) : setting;
 }
 
+/** The ingest job's chunks on `provider`: the ingest graph where that job's sessions have it open
+ *  (never on the CPU), else prefill's. */
+function ingestChunkOf(m: Manifest, jobs: Record<Job, Sessions>, provider: string): IngestChunk {
+  const ingest = jobs.ingest.ingest && m.graphs.ingest;
+  const g = ingest || m.graphs.prefill;
+  return { graph: ingest ? 'ingest' : 'prefill', file: g.file, tokens: g.maxTokens, provider };
+}
+
 /** "chunks of up to 2048 tokens (ingest.onnx on webgpu)". */
 export function ingestChunkText(c: IngestChunk): string {
   return `chunks of up to ${c.tokens} tokens (${c.file} on ${c.provider})`;
@@ -208,20 +216,12 @@ export class ModelRunner {
     this.stateLocations = Object.fromEntries(
       JOBS.map((j) => [j, isDeviceSession(jobs[j].step) && isDeviceSession(jobs[j].prefill) ? 'gpu-buffer' : 'cpu']),
     ) as StateLocations;
-    const g = jobs.ingest.ingest && manifest.graphs.ingest ? manifest.graphs.ingest : undefined;
-    this.ingestChunk = {
-      graph: g ? 'ingest' : 'prefill',
-      file: (g ?? manifest.graphs.prefill).file,
-      tokens: (g ?? manifest.graphs.prefill).maxTokens,
-      provider: providers.ingest,
-    };
+    this.ingestChunk = ingestChunkOf(manifest, jobs, providers.ingest);
   }
 
   /** `reason`, and how the ingest job chunks where it uses the ingest graph. */
-  private static withChunks(reason: string, jobs: Record<Job, Sessions>, m: Manifest, ingestProvider: string): string {
-    const g = m.graphs.ingest;
-    if (!jobs.ingest.ingest || !g) return reason;
-    return `${reason}; ingestion in ${ingestChunkText({ graph: 'ingest', file: g.file, tokens: g.maxTokens, provider: ingestProvider })}`;
+  private static withChunks(reason: string, c: IngestChunk): string {
+    return c.graph === 'ingest' ? `${reason}; ingestion in ${ingestChunkText(c)}` : reason;
   }
 
   /** A runner over sessions opened elsewhere, each job on its provider's pair (tests). */
@@ -231,7 +231,12 @@ export class ModelRunner {
 
   private static on(m: Manifest, s: Sessions, ep: string, reason: string): ModelRunner {
     const jobs = { step: s, keystroke: s, ingest: s };
-    return new ModelRunner(m, jobs, { step: ep, keystroke: ep, ingest: ep }, reason && ModelRunner.withChunks(reason, jobs, m, ep));
+    return new ModelRunner(
+      m,
+      jobs,
+      { step: ep, keystroke: ep, ingest: ep },
+      reason && ModelRunner.withChunks(reason, ingestChunkOf(m, jobs, ep)),
+    );
   }
 
   /** Loads the graphs on the CPU, then on the requested provider. A named provider runs every job
@@ -303,7 +308,6 @@ export class ModelRunner {
     const timed: ProviderTimings[] = Object.entries(failed).map(([provider, error]) => ({ provider, error }));
     const samples: Record<string, Record<Job, number[]>> = {};
     const handoffs: Record<string, number[]> = {};
-    const ingestTokens: Record<string, number> = {};
     if (opened.size > 1) {
       for (const [ep, s] of opened) {
         const r = ModelRunner.on(m, s, ep, '');
@@ -325,7 +329,6 @@ export class ModelRunner {
           const device = ep !== 'cpu' && isDeviceSession(s.prefill);
           const { handoff, ...ms } = await measureJobs(call, own, device ? () => toCpu(cur) : undefined);
           samples[ep] = ms;
-          ingestTokens[ep] = own.ingestTokens;
           timed.push({ provider: ep, ms, tokens: { ingest: own.ingestTokens }, ...(handoff ? { handoffMs: handoff } : {}) });
           if (handoff) handoffs[ep] = handoff;
         } catch (e) {
@@ -340,7 +343,7 @@ export class ModelRunner {
     const providers = Object.fromEntries(JOBS.map((j) => [j, choice.jobs[j].provider])) as Record<Job, string>;
     // releases every provider no job uses, also one that failed while timed
     const { jobs } = await assignSessions(opened, providers, (ep, e) => log(`releasing the ${ep} sessions failed: ${shortError(e)}`));
-    const reason = ModelRunner.withChunks(choice.reason, jobs, m, providers.ingest);
+    const reason = ModelRunner.withChunks(choice.reason, ingestChunkOf(m, jobs, providers.ingest));
     log(reason);
     const timings: Record<string, number> = {};
     for (const j of JOBS)
@@ -349,7 +352,9 @@ export class ModelRunner {
     for (const [ep, n] of Object.entries(choice.jobs.ingest.tokens)) timings[`${ep}.ingestTokens`] = n;
     for (const [ep, ms] of Object.entries(handoffs)) timings[`${ep}.handoffMs`] = Math.round(median(ms) * 100) / 100;
     const selection: Selection | undefined =
-      opened.size > 1 ? { reps: o.reps, margin: AUTO_MARGIN, tokens, ingestTokens, samples, handoffs, failed: choice.failed } : undefined;
+      opened.size > 1
+        ? { reps: o.reps, margin: AUTO_MARGIN, tokens, ingestTokens: choice.jobs.ingest.tokens, samples, handoffs, failed: choice.failed }
+        : undefined;
     return new ModelRunner(m, jobs, providers, reason, timings, selection);
   }
 
