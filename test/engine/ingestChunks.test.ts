@@ -82,6 +82,14 @@ const pair = (p: string, calls: string[], ingest = true): Pair => ({
   ...(ingest ? { ingest: new FakeSession(`${p}.ingest`, calls) } : {}),
 });
 const asOrt = (p: Pair) => p as unknown as GraphPair<ort.InferenceSession>;
+/** A runner over fake pairs: step and keystroke on `front` (provider `frontEp`), ingest on `back`. */
+const runnerOf = (frontEp: string, front: Pair, backEp = frontEp, back = front): ModelRunner =>
+  ModelRunner.withJobs(
+    fakeManifest,
+    { step: asOrt(front), keystroke: asOrt(front), ingest: asOrt(back) },
+    { step: frontEp, keystroke: frontEp, ingest: backEp },
+    'test',
+  );
 const ids = (n: number) => Array.from({ length: n }, (_, i) => 100 + (i % 50));
 
 /** Runs one feed on `r` and returns its calls, its onChunk positions and the final state's count. */
@@ -95,12 +103,7 @@ async function feedCalls(r: ModelRunner, calls: string[], n: number, opts: { bac
 test('a provider with an ingest session: ingest-job chunks of up to 2048 on it, keystrokes and steps unchanged', async () => {
   const calls: string[] = [];
   const gpu = pair('webgpu', calls);
-  const r = ModelRunner.withJobs(
-    fakeManifest,
-    { step: asOrt(gpu), keystroke: asOrt(gpu), ingest: asOrt(gpu) },
-    { step: 'webgpu', keystroke: 'webgpu', ingest: 'webgpu' },
-    'test',
-  );
+  const r = runnerOf('webgpu', gpu);
   assert.deepEqual(r.ingestChunk, { graph: 'ingest', file: 'ingest.onnx', tokens: 2048, provider: 'webgpu' });
   // folding: background
   assert.deepEqual(await feedCalls(r, calls, 5000, { background: true }), {
@@ -132,12 +135,7 @@ test("checkpointEvery: the setting, or the ingest graph's chunk where the ingest
 test('the CPU (no ingest session): prefill chunks of 256, as before', async () => {
   const calls: string[] = [];
   const cpu = pair('cpu', calls, false);
-  const r = ModelRunner.withJobs(
-    fakeManifest,
-    { step: asOrt(cpu), keystroke: asOrt(cpu), ingest: asOrt(cpu) },
-    { step: 'cpu', keystroke: 'cpu', ingest: 'cpu' },
-    'test',
-  );
+  const r = runnerOf('cpu', cpu);
   assert.deepEqual(r.ingestChunk, { graph: 'prefill', file: 'prefill.onnx', tokens: 256, provider: 'cpu' });
   assert.deepEqual(await feedCalls(r, calls, 600, { background: true }), {
     calls: ['cpu.prefill:256', 'cpu.prefill:256', 'cpu.prefill:88'],
@@ -153,22 +151,12 @@ test('split jobs: ingest chunks follow the ingest job’s provider and whether i
   const cpu = pair('cpu', calls, false);
   const gpu = pair('webgpu', calls);
   // keystrokes and steps on the CPU, ingestion on the GPU's ingest graph
-  const split = ModelRunner.withJobs(
-    fakeManifest,
-    { step: asOrt(cpu), keystroke: asOrt(cpu), ingest: asOrt(gpu) },
-    { step: 'cpu', keystroke: 'cpu', ingest: 'webgpu' },
-    'test',
-  );
+  const split = runnerOf('cpu', cpu, 'webgpu', gpu);
   assert.deepEqual((await feedCalls(split, calls, 3000)).calls, ['webgpu.ingest:2048', 'webgpu.ingest:952']);
   assert.deepEqual((await feedCalls(split, calls, 40)).calls, ['cpu.prefill:40']);
   assert.deepEqual((await feedCalls(split, calls, 1)).calls, ['cpu.step:1']);
   // auto gave ingestion to the CPU although the GPU has an ingest graph: 256 on the CPU
-  const onCpu = ModelRunner.withJobs(
-    fakeManifest,
-    { step: asOrt(gpu), keystroke: asOrt(gpu), ingest: asOrt(cpu) },
-    { step: 'webgpu', keystroke: 'webgpu', ingest: 'cpu' },
-    'test',
-  );
+  const onCpu = runnerOf('webgpu', gpu, 'cpu', cpu);
   assert.equal(onCpu.ingestChunk.tokens, 256);
   assert.deepEqual((await feedCalls(onCpu, calls, 600, { background: true })).calls, [
     'cpu.prefill:256',
@@ -177,12 +165,7 @@ test('split jobs: ingest chunks follow the ingest job’s provider and whether i
   ]);
   // a GPU whose ingest graph did not open: its prefill, 256 at a time
   const noIngest = pair('webgpu', calls, false);
-  const plain = ModelRunner.withJobs(
-    fakeManifest,
-    { step: asOrt(noIngest), keystroke: asOrt(noIngest), ingest: asOrt(noIngest) },
-    { step: 'webgpu', keystroke: 'webgpu', ingest: 'webgpu' },
-    'test',
-  );
+  const plain = runnerOf('webgpu', noIngest);
   assert.deepEqual(plain.ingestChunk, { graph: 'prefill', file: 'prefill.onnx', tokens: 256, provider: 'webgpu' });
   assert.deepEqual((await feedCalls(plain, calls, 600, { background: true })).calls, [
     'webgpu.prefill:256',
@@ -194,12 +177,7 @@ test('split jobs: ingest chunks follow the ingest job’s provider and whether i
 test('cancellation is still checked between ingest chunks', async () => {
   const calls: string[] = [];
   const gpu = pair('webgpu', calls);
-  const r = ModelRunner.withJobs(
-    fakeManifest,
-    { step: asOrt(gpu), keystroke: asOrt(gpu), ingest: asOrt(gpu) },
-    { step: 'webgpu', keystroke: 'webgpu', ingest: 'webgpu' },
-    'test',
-  );
+  const r = runnerOf('webgpu', gpu);
   let chunks = 0;
   await assert.rejects(
     r.feed(ids(5000), r.zeroState(), { background: true, shouldStop: () => chunks > 0, onChunk: () => chunks++ }),
@@ -212,12 +190,7 @@ test('release frees the ingest session with the rest, once each', async () => {
   const calls: string[] = [];
   const gpu = pair('webgpu', calls);
   const cpu = pair('cpu', calls, false);
-  const r = ModelRunner.withJobs(
-    fakeManifest,
-    { step: asOrt(cpu), keystroke: asOrt(cpu), ingest: asOrt(gpu) },
-    { step: 'cpu', keystroke: 'cpu', ingest: 'webgpu' },
-    'test',
-  );
+  const r = runnerOf('cpu', cpu, 'webgpu', gpu);
   await r.release();
   assert.equal(gpu.ingest!.released, 1);
   assert.equal(gpu.prefill.released, 1);
