@@ -356,7 +356,7 @@ def main():
             e[f"{tag}:ingest64_vs_prefill64"] = close(lgi, lg, f"{tag} ingest(64) vs prefill(64)", tol)
             n = min(args.ingest_chunk, model.cfg.max_chunk * 2 + 64)
             long_ids = (ids * (n // len(ids) + 1))[:n]
-            lgi, sti = run_ort(ing, long_ids, zero, state_names)
+            lgi, _ = run_ort(ing, long_ids, zero, state_names)
             s_ = zero
             for i in range(0, n, model.cfg.max_chunk):
                 lgp, s_ = run_ort(pre, long_ids[i : i + model.cfg.max_chunk], s_, state_names)
