@@ -12,10 +12,11 @@ import { buildCompletionRequest } from '../lsp/completion/request';
 import type { EngineClient } from '../lsp/engineClient';
 import { manifestFiles, readManifest } from '../engine/manifest';
 import { CodeTokenizer } from '../engine/tokenizer';
-import type { CompleteResult, LoadResult } from '../protocol/ipc';
+import type { CompleteResult, GraphCalls, LoadResult } from '../protocol/ipc';
 import { defaultSettings, type ExecutionProviderSetting } from '../shared/settings';
 import type { JobProviders } from '../protocol/lsp';
 import { devicesOf, jobsText } from './benchDevice';
+import { graphCallsSince, graphCallsText } from './benchGraphCalls';
 import { benchSource, documentOf, endOf, TYPED } from './benchText';
 import type { CliIO } from './io';
 import { mib } from './models';
@@ -56,6 +57,11 @@ export interface BenchRow {
   gpuState?: 'on' | 'off';
   stateLocation?: string;
   gpuStates?: number;
+  /** The graph calls that fed the document (warm), and those that folded the workspace (where it was
+   *  folded, not restored): their ms beside warmMs / the fold's show what the graphs cost. */
+  fedGraphCalls?: GraphCalls;
+  foldGraphCalls?: GraphCalls;
+  foldMs?: number;
 }
 
 function summarize(samples: number[]): Percentiles {
@@ -112,14 +118,18 @@ async function runOne(
   let text = text0;
   let version = 1;
   await engine.request('openDocument', { uri, path: 'bench/document.js', text, version });
+  const before = (await engine.request('info', {})).graphCalls;
   const warmStart = performance.now();
   await engine.request('warm', { uri });
+  const fedMs = performance.now() - warmStart;
+  const fedGraphCalls = graphCallsSince(before, (await engine.request('info', {})).graphCalls);
   // progress as it comes, so that a run cut by a time limit (a slow model at a long context) still shows it
   ctx.log(
-    `bench engine:   document fed in ${Math.round(performance.now() - warmStart)} ms (${ingestFeedText(ctx.ingestChunk, ctx.checkpointEvery ?? ctx.settings['workspace.checkpointInterval'])})`,
+    `bench engine:   document fed in ${Math.round(fedMs)} ms (${ingestFeedText(ctx.ingestChunk, ctx.checkpointEvery ?? ctx.settings['workspace.checkpointInterval'])}${withText(graphCallsText(fedGraphCalls, fedMs))})`,
   );
+  const firstStart = performance.now();
   const first = await completeAtEnd(ctx, uri, version, text); // warms the last line too; not measured
-  const warmMs = performance.now() - warmStart;
+  const warmMs = fedMs + performance.now() - firstStart;
   const docTokens = first.promptTokens - rootTokens;
   const engineMs: number[] = [];
   const wallMs: number[] = [];
@@ -166,8 +176,11 @@ async function runOne(
     stateCacheBytes: info.stateCacheBytes,
     checkpoints: info.checkpoints,
     ...(info.gpuStates !== undefined ? { gpuStates: info.gpuStates } : {}),
+    ...(fedGraphCalls ? { fedGraphCalls } : {}),
   };
 }
+
+const withText = (t: string): string => (t ? `; ${t}` : '');
 
 /** Characters per token of `source` under the model's own tokenizer (the engine's CodeTokenizer on
  *  the manifest's tokenizer file): sizes the documents without feeding a sample through the model,
@@ -288,10 +301,16 @@ export async function runEngineBench(io: CliIO, opts: EngineBenchOptions, log: (
       for (const target of opts.sizes) {
         const text = documentOf(source.text, Math.round(target * cpt));
         for (const withWorkspace of [false, true]) {
+          const before = (await session.engine.request('info', {})).graphCalls;
           const ws = withWorkspace
             ? await setWorkspace(session.engine, load, files)
             : await session.engine.request('setWorkspace', { fingerprint: 'bench:none', files: [] });
-          const folded = withWorkspace && !ws.restored ? `, folded in ${Math.round(ws.ms)} ms (${ingestFeedText(load.ingestChunk)})` : '';
+          const fold =
+            withWorkspace && !ws.restored ? graphCallsSince(before, (await session.engine.request('info', {})).graphCalls) : undefined;
+          const folded =
+            withWorkspace && !ws.restored
+              ? `, folded in ${Math.round(ws.ms)} ms (${ingestFeedText(load.ingestChunk)}${withText(graphCallsText(fold, ws.ms))})`
+              : '';
           log(
             `bench engine: ~${target} tokens, ${withWorkspace ? `workspace ${ws.files} files / ${ws.tokens} tokens${folded}` : 'no workspace'}…`,
           );
@@ -302,6 +321,7 @@ export async function runEngineBench(io: CliIO, opts: EngineBenchOptions, log: (
             workspaceFiles: ws.files,
             workspaceTokens: ws.tokens,
             ...r,
+            ...(fold ? { foldGraphCalls: fold, foldMs: round(ws.ms) } : {}),
             gpuState: onOff,
             stateLocation,
           });

@@ -868,6 +868,7 @@ export class Engine {
       layout,
       ...(defsFed.length ? { definitions: defsFed } : {}),
       ...(this.overCap ? { stateOverCap: this.overCap } : {}),
+      ...(this.model ? { graphCalls: this.model.graphCalls() } : {}),
     };
   }
 
@@ -924,6 +925,7 @@ export class Engine {
       ...gpuStateInfo(),
       workspace: this.root ? { ...this.summary(this.root), fingerprint: this.root.key } : undefined,
       ...(this.overCap ? { stateOverCap: this.overCap } : {}),
+      ...(this.model ? { graphCalls: this.model.graphCalls() } : {}),
     };
   }
 }

@@ -8,6 +8,7 @@
 import '../shared/noTelemetry'; // before onnxruntime-node: no telemetry, also when the engine runs in process
 import * as ort from 'onnxruntime-node';
 import { join } from 'node:path';
+import type { GraphCalls } from '../protocol/ipc';
 import type { ExecutionProviderSetting } from '../shared/settings';
 import { cancelled, modelCorrupt } from './errors';
 import { checkGraph, type Manifest } from './manifest';
@@ -173,6 +174,8 @@ function ingestChunkOf(m: Manifest, jobs: Record<Job, Sessions>, provider: strin
   return { graph: ingest ? 'ingest' : 'prefill', file: g.file, tokens: g.maxTokens, provider };
 }
 
+const zeroCalls = () => ({ calls: 0, tokens: 0, ms: 0 });
+
 /** "chunks of up to 2048 tokens (ingest.onnx on webgpu)". */
 export function ingestChunkText(c: IngestChunk): string {
   return `chunks of up to ${c.tokens} tokens (${c.file} on ${c.provider})`;
@@ -202,6 +205,7 @@ export class ModelRunner {
   /** The ingest job's chunks: the ingest graph's maxTokens where its provider has that graph open,
    *  else prefill's. feed() uses it, and the engine cuts its background chunks to it. */
   readonly ingestChunk: IngestChunk;
+  private readonly calls: GraphCalls = { step: zeroCalls(), keystroke: zeroCalls(), ingest: zeroCalls() };
 
   private constructor(
     readonly manifest: Manifest,
@@ -396,7 +400,23 @@ export class ModelRunner {
 
   /** One decode step. The state returned is the caller's to release. */
   step(id: number, state: State) {
-    return this.run(this.jobs.step.step, [id], state);
+    return this.counted('step', this.jobs.step.step, [id], state);
+  }
+
+  /** `run`, its time and tokens added to `job`'s count. */
+  private async counted(job: Job, sess: ort.InferenceSession, ids: readonly number[], state: State) {
+    const t0 = performance.now();
+    const r = await this.run(sess, ids, state);
+    const c = this.calls[job];
+    c.calls++;
+    c.tokens += ids.length;
+    c.ms += performance.now() - t0;
+    return r;
+  }
+
+  /** The graph calls of each job since load (a copy). */
+  graphCalls(): GraphCalls {
+    return { step: { ...this.calls.step }, keystroke: { ...this.calls.keystroke }, ingest: { ...this.calls.ingest } };
   }
 
   /** Feeds tokens through the prefill graph in chunks; returns the last logits and the state (the
@@ -423,8 +443,10 @@ export class ModelRunner {
         const n = Math.min(ingesting ? this.ingestChunk.tokens : max, left);
         const r =
           n === 1
-            ? await this.run(this.jobs.step.step, [ids[i]], cur)
-            : await this.run(ingesting ? ingest : this.jobs.keystroke.prefill, ids.slice(i, i + n), cur);
+            ? await this.counted('step', this.jobs.step.step, [ids[i]], cur)
+            : ingesting
+              ? await this.counted('ingest', ingest, ids.slice(i, i + n), cur)
+              : await this.counted('keystroke', this.jobs.keystroke.prefill, ids.slice(i, i + n), cur);
         logits = r.logits;
         release(cur);
         cur = r.state;

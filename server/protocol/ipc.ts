@@ -252,6 +252,16 @@ export interface EngineAskResult {
   askedAs?: string;
 }
 
+/** Graph calls of one job since the model loaded: how many, the tokens they carried, and the ms spent
+ *  in them (onnxruntime's run, the state's hand-over included). */
+export interface GraphCallStats {
+  calls: number;
+  tokens: number;
+  ms: number;
+}
+/** Per job: step = decode steps, keystroke = short prefill, ingest = long prefill / the ingest graph. */
+export type GraphCalls = Record<'step' | 'keystroke' | 'ingest', GraphCallStats>;
+
 export interface InfoResult {
   arch?: string;
   ep?: string;
@@ -268,6 +278,9 @@ export interface InfoResult {
   gpuStateBytes?: number;
   workspace?: WorkspaceResult & { fingerprint: string };
   stateOverCap?: StateOverCap;
+  /** The loaded model's graph calls so far (absent before a model loads): a bench takes the difference
+   *  around a fold to tell the graphs' share of its time from the engine's own. */
+  graphCalls?: GraphCalls;
 }
 
 export interface RequestMap {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../../server/engine/engine';
 import type { CompleteParams } from '../../server/protocol/ipc';
+import { graphCallsSince } from '../../server/cli/benchGraphCalls';
 import { cpuLoad } from '../helpers/engineRequests';
 import { modelDir, REPO } from '../helpers/models';
 
@@ -39,6 +40,26 @@ test('completion at a cursor: the second request on the same line reuses the lin
   assert.ok(second.cachedTokens >= first.promptTokens - 80, `cached ${second.cachedTokens} of ${second.promptTokens}`);
   assert.ok(second.timings.prefixMs < first.timings.prefixMs);
   assert.ok(e.info().checkpoints > 1);
+});
+
+test('info counts the graph calls per job: the prompt fed, then one decode step per generated token', async () => {
+  const e = new Engine(() => {});
+  assert.equal(e.info().graphCalls, undefined, 'no model, no counts');
+  await e.load(load);
+  const at = e.info().graphCalls!; // the load's own check calls
+  e.openDocument({ uri: 'file:///doc.ts', path: 'server/engine/model.ts', text, version: 1 });
+  const line = text.split('\n').findIndex((l, i) => i >= 60 && l.trim().length >= 12);
+  const r = await e.complete(req(line, 4), never);
+  const now = e.info().graphCalls!;
+  const g = graphCallsSince(at, now)!;
+  // the prompt (over 500 tokens) goes through prefill in chunks: ingestion, then a short keystroke rest
+  assert.ok(g.ingest.calls >= 2 && g.ingest.tokens >= 256, JSON.stringify(g));
+  assert.ok(g.ingest.ms > 0);
+  assert.ok(now.ingest.calls > at.ingest.calls, 'counts only grow');
+  const fed = g.ingest.tokens + g.keystroke.tokens + g.step.tokens;
+  assert.ok(fed >= r.promptTokens, `fed ${fed} of ${r.promptTokens} prompt tokens`);
+  assert.ok(g.step.calls >= r.generatedTokens - 1, `${g.step.calls} steps for ${r.generatedTokens} tokens`);
+  assert.equal(g.step.tokens, g.step.calls);
 });
 
 test('edits are applied and a stale version is refused', async () => {
