@@ -6,7 +6,8 @@
 // between the sum of the nodes and the call (per-call overhead), and the GPU's own kernel times
 // (WebGPU timestamp queries, the profile's "Api" events) where the device has them.
 //   node scripts/gpu-placement.mjs MODEL_DIR [--ep webgpu,cpu] [--reps 10] [--tokens 1,16,256,1024,4096]
-//        [--profile] [--profile-tokens 16,256] [--io] [--ort DIR] [--out FILE.json]
+//        [--profile] [--profile-tokens 16,256] [--io] [--ort DIR] [--out FILE.json] [--graphs step,prefill]
+// --graphs: the manifest's graphs to place and time (default step,prefill; ingest times like prefill).
 // Prefill is timed at T <= 256 first, then profiled, then timed at the larger T; a child prints what it
 // has after each stage, so one stopped by --timeout (s, default 240) still reports the earlier ones.
 // --io (with the first --ep, WebGPU): the step graph per call, each variant in its own child (an abort is
@@ -91,7 +92,7 @@ async function main() {
     ...(has('profile') ? ['--profile'] : []),
   ];
   for (const ep of list('ep', 'webgpu')) {
-    for (const graph of ['step', 'prefill']) {
+    for (const graph of list('graphs', 'step,prefill')) {
       const t0 = performance.now();
       const { r, log, res, tail } = spawnChild(['--child', graph, '--dir', dir, '--ep', ep, ...pass, ...ortArgs], timeout);
       report({
