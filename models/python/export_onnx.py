@@ -57,11 +57,15 @@ GRAPHS = {  # file -> (model mode, last position only)
 # With --ingest-chunk N: the prefill graph again, exact for calls of up to N tokens, for folding on a GPU
 # where a call's fixed cost dwarfs its length (issue #17); the engine keeps prefill.onnx for the CPU.
 INGEST = "ingest.onnx"
+# With --ingest-blocked N (griffin): the ingest graph with its attention block by block, for calls of a
+# multiple of the window up to N tokens (manifest graphs.ingestBlocked, multipleOf = window). Not used by the
+# engine yet: for timing the graph on a GPU against ingest.onnx (graph_bench.mjs --cases ingestBlocked:N).
+INGEST_BLOCKED = "ingest-blocked.onnx"
 
 
-def export_graph(model, graph: str, path: str, state_names: list[str]):
-    mode, last_only = ("export", True) if graph == INGEST else GRAPHS[graph]
-    t = 1 if mode == "step" else 5
+def export_graph(model, graph: str, path: str, state_names: list[str], t: int = 5):
+    mode, last_only = ("export", True) if graph in (INGEST, INGEST_BLOCKED) else GRAPHS[graph]
+    t = 1 if mode == "step" else t
     ids = torch.randint(20, 1000, (1, t))
     state = model.init_state(1)
     wrapper = ExportWrapper(model, mode, last_only).eval()
@@ -270,6 +274,9 @@ def main():
     ap.add_argument("--int8-tol", type=float, default=5e-2,
                     help="relative tolerance of the int8 graphs' parity checks; untrained (random) weights, exported only to time a size, "
                          "accumulate more int8 error through deep stacks than trained ones (a 12-layer random griffin: 5.9e-2)")
+    ap.add_argument("--ingest-blocked", type=int, default=0,
+                    help="griffin: also export ingest-blocked.onnx, the ingest graph with block-by-block attention for "
+                         "calls of a multiple of the window up to N tokens (manifest graphs.ingestBlocked; for timing)")
     ap.add_argument("--ingest-chunk", type=int, default=0,
                     help="also export ingest.onnx, the prefill graph exact for calls of up to N tokens (a power of two "
                          "above max_chunk; manifest graphs.ingest): the engine folds documents on a GPU with it")
@@ -300,6 +307,15 @@ def main():
             export_graph(model, INGEST, os.path.join(tmp, INGEST), state_names)
             model.set_export_chunk(chunk)
             names.append(INGEST)
+        if args.ingest_blocked:
+            chunk, w = model.cfg.max_chunk, model.cfg.window
+            assert args.ingest_blocked % w == 0, f"--ingest-blocked {args.ingest_blocked} must be a multiple of the window {w}"
+            model.set_export_chunk(args.ingest_blocked)
+            assert model.set_blocked_attention(True), f"{model.arch} has no attention to block"
+            export_graph(model, INGEST_BLOCKED, os.path.join(tmp, INGEST_BLOCKED), state_names, t=2 * w)
+            model.set_blocked_attention(False)
+            model.set_export_chunk(chunk)
+            names.append(INGEST_BLOCKED)
     log("fp32 graphs exported")
 
     def session(path, threads=4):
@@ -361,6 +377,16 @@ def main():
             for i in range(0, n, model.cfg.max_chunk):
                 lgp, s_ = run_ort(pre, long_ids[i : i + model.cfg.max_chunk], s_, state_names)
             e[f"{tag}:ingest{n}_vs_prefill_chunks"] = close(lgi, lgp, f"{tag} ingest({n}) vs prefill in chunks of {model.cfg.max_chunk}", tol)
+        if args.ingest_blocked:  # a multiple of the window, past prefill's limit, against prefill chunks
+            ing = session(os.path.join(d, INGEST_BLOCKED))
+            w, c = model.cfg.window, model.cfg.max_chunk
+            n = min(args.ingest_blocked, (2 * c // w + 1) * w)
+            long_ids = (ids * (n // len(ids) + 1))[:n]
+            lgi, _ = run_ort(ing, long_ids, zero, state_names)
+            s_ = zero
+            for i in range(0, n, c):
+                lgp, s_ = run_ort(pre, long_ids[i : i + c], s_, state_names)
+            e[f"{tag}:ingestBlocked{n}_vs_prefill_chunks"] = close(lgi, lgp, f"{tag} ingest-blocked({n}) vs prefill in chunks of {c}", tol)
         return e
 
     errs = check_graphs(tmp, "fp32", 2e-4)
@@ -429,6 +455,11 @@ def main():
             "prefill": {"file": "prefill.onnx", "maxTokens": cfg["max_chunk"]},
             "score": {"file": "score.onnx", "maxTokens": cfg["max_chunk"], "allLogits": True},
             **({"ingest": {"file": INGEST, "maxTokens": args.ingest_chunk}} if args.ingest_chunk else {}),
+            **(
+                {"ingestBlocked": {"file": INGEST_BLOCKED, "maxTokens": args.ingest_blocked, "multipleOf": model.cfg.window}}
+                if args.ingest_blocked
+                else {}
+            ),
         },
         "weights": weight_files,
         "inputs": {"tokens": "input_ids"},

@@ -60,6 +60,9 @@ class LocalMQA(nn.Module):
         self.v = nn.Linear(d, dh, bias=False)
         self.out = nn.Linear(h * dh, d)
         self.register_buffer("slopes", torch.tensor(alibi_slopes(h)), persistent=False)
+        # export only (export_onnx.py --ingest-blocked): attention block by block, for calls of a multiple
+        # of `window` tokens
+        self.blocked = False
 
     def state_shapes(self):
         return [("k", [self.w, self.dh]), ("v", [self.w, self.dh]), ("valid", [self.w])]
@@ -75,6 +78,8 @@ class LocalMQA(nn.Module):
         # Shape -> Range chain that onnxruntime runs on the CPU under a GPU provider (issue #17).
         ones = k_new[:, :, 0] * 0.0 + 1.0  # [B, T]
         val = torch.cat([valid.to(ones.dtype), ones], dim=1)  # [B, W+T]
+        if self.blocked and mode == "export":
+            return self.forward_blocked(q, keys, vals, val, ones)
         if mode == "step":  # T == 1: every distance is a constant of the graph
             pos = torch.zeros(1, 1, dtype=up(ones).dtype, device=x.device)
         else:
@@ -97,6 +102,32 @@ class LocalMQA(nn.Module):
             y = torch.matmul(torch.softmax(s, dim=-1), up(vals).unsqueeze(1)).to(q.dtype)
         y = y.transpose(1, 2).reshape(b, -1, self.h * self.dh)
         w = self.w
+        return self.out(y), [up(keys[:, -w:]), up(vals[:, -w:]), up(val[:, -w:])]
+
+
+    def forward_blocked(self, q, keys, vals, val, ones):
+        """The same attention for T a multiple of the window W, block by block: query block j (W queries)
+        sees only the W keys before it and its own block, so it attends to 2W keys, not W + T. The
+        scores are [B, H, T/W, W, 2W] instead of [B, H, T, W+T], so a call's attention grows with T, not
+        T^2 (the ingest graph at thousands of tokens, issue #17). The reshapes use -1 for T/W: no shape
+        is computed at run time. The band's distances come from the data (`ones`), as above."""
+        b, w, dh = q.shape[0], self.w, self.dh
+        kb, vb = keys.reshape(b, -1, w, dh), vals.reshape(b, -1, w, dh)  # [B, T/W + 1, W, dh]
+        k2 = torch.cat([kb[:, :-1], kb[:, 1:]], dim=2)  # [B, T/W, 2W, dh]: the block before + its own
+        v2 = torch.cat([vb[:, :-1], vb[:, 1:]], dim=2)
+        va = val.reshape(b, -1, w)
+        val2 = torch.cat([va[:, :-1], va[:, 1:]], dim=2)  # [B, T/W, 2W]
+        pos = torch.cumsum(up(ones[:1, :w]), dim=1) - 1.0  # [1, W]: 0 .. W-1
+        qi = pos.transpose(0, 1) + float(w)  # [W, 1]: query i at slot W + i of its 2W keys
+        kj = torch.cat([pos, pos + float(w)], dim=1)  # [1, 2W]
+        dist = (qi - kj).to(up(q).dtype)  # [W, 2W]
+        outside = (dist < 0).to(dist.dtype) + (dist > w).to(dist.dtype)
+        bias = -self.slopes.to(dist.dtype).view(1, -1, 1, 1, 1) * dist.clamp(min=0) - 1e4 * outside  # [1, H, 1, W, 2W]
+        bias = bias + ((val2 - 1.0) * 1e4).to(dist.dtype).view(b, 1, -1, 1, 2 * w)
+        qb = up(q).reshape(b, self.h, -1, w, dh)  # [B, H, T/W, W, dh]
+        s = torch.matmul(qb, up(k2).unsqueeze(1).transpose(-1, -2)) / math.sqrt(dh) + bias
+        y = torch.matmul(torch.softmax(s, dim=-1), up(v2).unsqueeze(1)).to(q.dtype)  # [B, H, T/W, W, dh]
+        y = y.reshape(b, self.h, -1, dh).transpose(1, 2).reshape(b, -1, self.h * dh)
         return self.out(y), [up(keys[:, -w:]), up(vals[:, -w:]), up(val[:, -w:])]
 
 

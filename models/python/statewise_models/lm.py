@@ -144,6 +144,15 @@ class LM(nn.Module):
             if hasattr(block.mixer, "set_export_chunk"):
                 block.mixer.set_export_chunk(max_chunk)
 
+    def set_blocked_attention(self, on: bool) -> bool:
+        """Export only: attention layers that can (griffin's) compute block by block, for calls of a
+        multiple of their window. True when some layer did."""
+        found = False
+        for block in self.layers:
+            if hasattr(block.mixer, "blocked"):
+                block.mixer.blocked, found = on, True
+        return found
+
     def param_count(self) -> dict:
         total = sum(p.numel() for p in self.parameters())
         emb = self.embed.weight.numel()

@@ -146,3 +146,28 @@ def test_a_checkpoint_with_the_old_module_names_loads(arch):
     fresh.load_state_dict(old)  # strict
     for k, v in m.state_dict().items():
         assert torch.equal(fresh.state_dict()[k], v), k
+
+
+@pytest.mark.parametrize("prefix", [[0, 0], [1, 6]])
+def test_griffin_blocked_attention_is_the_same_attention(prefix):
+    """export_onnx.py --ingest-blocked: griffin's attention block by block (calls of a multiple of the
+    window) computes what the banded form does, from an empty and from a partly filled window."""
+    m = small_model("griffin")
+    w = SMALL["griffin"]["window"]
+    toks = torch.randint(0, V, (2, 5 * w))
+    st0 = legal_state(m, prefix, noise=0.3 if any(prefix) else 0)
+    with torch.no_grad():
+        ref, ref_state = m(toks, st0, mode="export", last_only=False)
+        assert m.set_blocked_attention(True)
+        try:
+            got, got_state = m(toks, st0, mode="export", last_only=False)
+            # a second call goes on from the first's state
+            nxt = torch.randint(0, V, (2, 2 * w))
+            got2, _ = m(nxt, got_state, mode="export", last_only=True)
+        finally:
+            m.set_blocked_attention(False)
+        ref2, _ = m(nxt, ref_state, mode="export", last_only=True)
+    assert torch.allclose(ref, got, atol=1e-9), (ref - got).abs().max()
+    assert_states_equal(ref_state, got_state)
+    assert torch.allclose(ref2, got2, atol=1e-9)
+    assert not small_model("hawk").set_blocked_attention(True), "hawk has no attention to block"
