@@ -868,7 +868,6 @@ export class Engine {
       layout,
       ...(defsFed.length ? { definitions: defsFed } : {}),
       ...(this.overCap ? { stateOverCap: this.overCap } : {}),
-      ...(this.model ? { graphCalls: this.model.graphCalls() } : {}),
     };
   }
 
