@@ -67,6 +67,13 @@ class LocalMQA(nn.Module):
     def state_shapes(self):
         return [("k", [self.w, self.dh]), ("v", [self.w, self.dh]), ("valid", [self.w])]
 
+    def band_bias(self, dist):
+        """[1, H, *dist.shape]: the ALiBi bias -m_h * dist where 0 <= dist <= W, -1e4 outside the band."""
+        # the two tests exclude each other, so their sum is their `or`; onnxruntime has no WebGPU kernel
+        # for a boolean Or and would run it on the CPU with copies either side (issue #17)
+        outside = (dist < 0).to(dist.dtype) + (dist > self.w).to(dist.dtype)
+        return -self.slopes.to(dist.dtype).view(1, -1, 1, 1) * dist.clamp(min=0) - 1e4 * outside
+
     def forward(self, x, states, mode: str, fast: bool = False):
         k_state, v_state, valid = states
         b = x.shape[0]
@@ -88,11 +95,7 @@ class LocalMQA(nn.Module):
         qi = pos.transpose(0, 1) + float(self.w)  # [T, 1]
         kj = torch.cat([torch.arange(self.w, device=x.device, dtype=pos.dtype).unsqueeze(0), pos + float(self.w)], dim=1)  # [1, W+T]
         dist = (qi - kj).to(up(q).dtype)  # [T, W+T]
-        # the two tests exclude each other, so their sum is their `or`; onnxruntime has no WebGPU kernel
-        # for a boolean Or and would run it on the CPU with copies either side (issue #17)
-        outside = (dist < 0).to(dist.dtype) + (dist > self.w).to(dist.dtype)
-        bias = -self.slopes.to(dist.dtype).view(1, -1, 1, 1) * dist.clamp(min=0) - 1e4 * outside  # [1, H, T, W+T]
-        bias = bias + ((val - 1.0) * 1e4).to(dist.dtype).view(b, 1, 1, -1)
+        bias = self.band_bias(dist) + ((val - 1.0) * 1e4).to(dist.dtype).view(b, 1, 1, -1)  # [B, H, T, W+T]
         if mode == "train" and hasattr(F, "scaled_dot_product_attention"):  # fused (torch >= 2); else the same maths below
             kk = keys.unsqueeze(1).expand(b, self.h, keys.shape[1], self.dh)
             vv = vals.unsqueeze(1).expand(b, self.h, vals.shape[1], self.dh)
@@ -121,9 +124,7 @@ class LocalMQA(nn.Module):
         qi = pos.transpose(0, 1) + float(w)  # [W, 1]: query i at slot W + i of its 2W keys
         kj = torch.cat([pos, pos + float(w)], dim=1)  # [1, 2W]
         dist = (qi - kj).to(up(q).dtype)  # [W, 2W]
-        outside = (dist < 0).to(dist.dtype) + (dist > w).to(dist.dtype)
-        bias = -self.slopes.to(dist.dtype).view(1, -1, 1, 1, 1) * dist.clamp(min=0) - 1e4 * outside  # [1, H, 1, W, 2W]
-        bias = bias + ((val2 - 1.0) * 1e4).to(dist.dtype).view(b, 1, -1, 1, 2 * w)
+        bias = self.band_bias(dist).unsqueeze(2) + ((val2 - 1.0) * 1e4).to(dist.dtype).view(b, 1, -1, 1, 2 * w)
         qb = up(q).reshape(b, self.h, -1, w, dh)  # [B, H, T/W, W, dh]
         s = torch.matmul(qb, up(k2).unsqueeze(1).transpose(-1, -2)) / math.sqrt(dh) + bias
         y = torch.matmul(torch.softmax(s, dim=-1), up(v2).unsqueeze(1)).to(q.dtype)  # [B, H, T/W, W, dh]
