@@ -371,23 +371,23 @@ def main():
             lgi, _ = run_ort(ing, ids, zero, state_names)
             e[f"{tag}:ingest64_vs_prefill64"] = close(lgi, lg, f"{tag} ingest(64) vs prefill(64)", tol)
             n = min(args.ingest_chunk, model.cfg.max_chunk * 2 + 64)
-            long_ids = (ids * (n // len(ids) + 1))[:n]
-            lgi, _ = run_ort(ing, long_ids, zero, state_names)
-            s_ = zero
-            for i in range(0, n, model.cfg.max_chunk):
-                lgp, s_ = run_ort(pre, long_ids[i : i + model.cfg.max_chunk], s_, state_names)
-            e[f"{tag}:ingest{n}_vs_prefill_chunks"] = close(lgi, lgp, f"{tag} ingest({n}) vs prefill in chunks of {model.cfg.max_chunk}", tol)
-        if args.ingest_blocked:  # a multiple of the window, past prefill's limit, against prefill chunks
+            e[f"{tag}:ingest{n}_vs_prefill_chunks"] = long_vs_prefill(ing, pre, n, f"{tag} ingest({n})", tol)
+        if args.ingest_blocked:  # a multiple of the window, past prefill's limit
+            w = model.cfg.window
+            n = min(args.ingest_blocked, (2 * model.cfg.max_chunk // w + 1) * w)
             ing = session(os.path.join(d, INGEST_BLOCKED))
-            w, c = model.cfg.window, model.cfg.max_chunk
-            n = min(args.ingest_blocked, (2 * c // w + 1) * w)
-            long_ids = (ids * (n // len(ids) + 1))[:n]
-            lgi, _ = run_ort(ing, long_ids, zero, state_names)
-            s_ = zero
-            for i in range(0, n, c):
-                lgp, s_ = run_ort(pre, long_ids[i : i + c], s_, state_names)
-            e[f"{tag}:ingestBlocked{n}_vs_prefill_chunks"] = close(lgi, lgp, f"{tag} ingest-blocked({n}) vs prefill in chunks of {c}", tol)
+            e[f"{tag}:ingestBlocked{n}_vs_prefill_chunks"] = long_vs_prefill(ing, pre, n, f"{tag} ingest-blocked({n})", tol)
         return e
+
+    def long_vs_prefill(ing, pre, n, what, tol):
+        """One call of `ing` on n tokens (the sample repeated) against prefill in chunks of max_chunk."""
+        c = model.cfg.max_chunk
+        long_ids = (ids * (n // len(ids) + 1))[:n]
+        lgi, _ = run_ort(ing, long_ids, zero, state_names)
+        s_ = zero
+        for i in range(0, n, c):
+            lgp, s_ = run_ort(pre, long_ids[i : i + c], s_, state_names)
+        return close(lgi, lgp, f"{what} vs prefill in chunks of {c}", tol)
 
     errs = check_graphs(tmp, "fp32", 2e-4)
     ops = {g: check_ops(onnx.load(os.path.join(tmp, g)), g) for g in names}
