@@ -305,12 +305,11 @@ export async function runEngineBench(io: CliIO, opts: EngineBenchOptions, log: (
           const ws = withWorkspace
             ? await setWorkspace(session.engine, load, files)
             : await session.engine.request('setWorkspace', { fingerprint: 'bench:none', files: [] });
-          const fold =
-            withWorkspace && !ws.restored ? graphCallsSince(before, (await session.engine.request('info', {})).graphCalls) : undefined;
-          const folded =
-            withWorkspace && !ws.restored
-              ? `, folded in ${Math.round(ws.ms)} ms (${ingestFeedText(load.ingestChunk)}${withText(graphCallsText(fold, ws.ms))})`
-              : '';
+          const didFold = withWorkspace && !ws.restored;
+          const fold = didFold ? graphCallsSince(before, (await session.engine.request('info', {})).graphCalls) : undefined;
+          const folded = didFold
+            ? `, folded in ${Math.round(ws.ms)} ms (${ingestFeedText(load.ingestChunk)}${withText(graphCallsText(fold, ws.ms))})`
+            : '';
           log(
             `bench engine: ~${target} tokens, ${withWorkspace ? `workspace ${ws.files} files / ${ws.tokens} tokens${folded}` : 'no workspace'}…`,
           );

@@ -441,12 +441,9 @@ export class ModelRunner {
         // one token is a step; a short chunk in the foreground a keystroke; the rest ingestion
         const ingesting = opts.background || Math.min(max, left) > KEYSTROKE_MAX_TOKENS;
         const n = Math.min(ingesting ? this.ingestChunk.tokens : max, left);
-        const r =
-          n === 1
-            ? await this.counted('step', this.jobs.step.step, [ids[i]], cur)
-            : ingesting
-              ? await this.counted('ingest', ingest, ids.slice(i, i + n), cur)
-              : await this.counted('keystroke', this.jobs.keystroke.prefill, ids.slice(i, i + n), cur);
+        const job: Job = n === 1 ? 'step' : ingesting ? 'ingest' : 'keystroke';
+        const sess = job === 'step' ? this.jobs.step.step : job === 'ingest' ? ingest : this.jobs.keystroke.prefill;
+        const r = await this.counted(job, sess, ids.slice(i, i + n), cur);
         logits = r.logits;
         release(cur);
         cur = r.state;
