@@ -142,6 +142,7 @@ cmd_fetch() {  # the checkpoints a zoo call left on the (still warm) machine -> 
 # One training over two calls (the second must start while the machine is still warm, within ~30 s):
 #   EXTRA_S=430 gpu.sh zoo CORPUS_DIR 0 "ARCHS" 570                  # prepares, trains, pauses
 #   RESUME=1 gpu.sh zoo CORPUS_DIR 0 "ARCHS" 585 "based alibi"       # finishes, evaluates, packs
+# CONFIG_<arch>='{...}' replaces that architecture's --config (alibi's default is {"train_cache": false}).
 # CPU smoke run: PY, TRAIN_ARGS / EVAL_ARGS / PREP_ARGS (appended to train.py / eval_torch.py / prep_stream.py), and a streams.npz
 # already in $ZOO_DIR (STREAMS) skips the corpus preparation.
 cmd_zoo() {
@@ -179,6 +180,7 @@ cmd_zoo() {
   [ -n "$FIXED" ] && echo "fixed steps: $FIXED"
   for a in $ARCHS; do
     cfg='{}'; [ "$a" = alibi ] && cfg='{"train_cache": false}'
+    c="CONFIG_$a"; [ -n "${!c:-}" ] && cfg=${!c}  # CONFIG_linearized='{"global_norm": true}': one architecture's config
     R=""
     if [ "$RESUME" = 1 ]; then
       if [ ! -f "$W/run-$a/resume.pt" ]; then
