@@ -35,7 +35,7 @@ import type {
 } from '../protocol/ipc';
 import { ASK_CONTEXTS } from '../protocol/ipc';
 import { manifestFiles, readManifest, type Manifest } from './manifest';
-import { checkpointEvery, ModelRunner, stateLocationSummary, type State } from './model';
+import { backgroundChunkTokens, checkpointEvery, ModelRunner, stateLocationSummary, type State } from './model';
 import { deviceStateStats, release, retain, stateTensors } from './deviceState';
 import { score } from './score';
 import { decode } from './decode';
@@ -595,13 +595,10 @@ export class Engine {
     };
   }
 
-  /** Tokens per background feed: the ingest job's chunk (model.ts ingestChunk: the ingest graph's
-   *  2,048 on a GPU with one, prefill's 256 on the CPU); right after a keystroke, at most 64. */
+  /** Tokens per background feed (model.ts backgroundChunkTokens). */
   private backgroundChunk(): number {
     const { m, model } = this.need();
-    const max = model.ingestChunk.tokens;
-    // Right after a keystroke, keep chunks short so the next request does not wait behind one.
-    return Date.now() - this.priority.lastForeground < 3000 ? Math.min(64, m.graphs.prefill.maxTokens) : max;
+    return backgroundChunkTokens(model.ingestChunk, m.graphs.prefill.maxTokens, Date.now() - this.priority.lastForeground);
   }
 
   // --- documents ------------------------------------------------------------------------------

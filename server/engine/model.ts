@@ -166,6 +166,18 @@ export function checkpointEvery(setting: number, c: IngestChunk): number {
   return c.graph === 'ingest' ? Math.max(setting, c.tokens) : setting;
 }
 
+/** Within this long after a foreground request, background feeds on the CPU stay short. */
+export const KEYSTROKE_QUIET_MS = 3000;
+
+/** Tokens per background feed (folding, warming), `msSinceForeground` after the last foreground
+ *  request: the ingest job's chunk, or at most 64 right after a keystroke where the CPU ingests, so
+ *  the next request does not wait behind a call whose cost grows with its length. A GPU's barely
+ *  grows (H100: a 2,048-token ingest call 23.9 ms, a 16-token keystroke prefill 12.4 ms), and under
+ *  `auto` the keystrokes run on the CPU beside it: 64-token chunks there folded ~20x slower. */
+export function backgroundChunkTokens(c: IngestChunk, prefillMax: number, msSinceForeground: number): number {
+  return c.provider === 'cpu' && msSinceForeground < KEYSTROKE_QUIET_MS ? Math.min(64, prefillMax, c.tokens) : c.tokens;
+}
+
 /** The ingest job's chunks on `provider`: the ingest graph where that job's sessions have it open
  *  (never on the CPU), else prefill's. */
 function ingestChunkOf(m: Manifest, jobs: Record<Job, Sessions>, provider: string): IngestChunk {

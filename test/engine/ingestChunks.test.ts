@@ -11,7 +11,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from '../../server/engine/engine';
 import { readManifest, type Manifest } from '../../server/engine/manifest';
-import { checkpointEvery, KEYSTROKE_MAX_TOKENS, ModelRunner, openSessions } from '../../server/engine/model';
+import {
+  backgroundChunkTokens,
+  checkpointEvery,
+  KEYSTROKE_MAX_TOKENS,
+  KEYSTROKE_QUIET_MS,
+  ModelRunner,
+  openSessions,
+} from '../../server/engine/model';
 import type { GraphPair } from '../../server/engine/providerSessions';
 import { cpuLoad } from '../helpers/engineRequests';
 import { never } from '../helpers/fold';
@@ -130,6 +137,19 @@ test("checkpointEvery: the setting, or the ingest graph's chunk where the ingest
   assert.equal(checkpointEvery(4096, ingest), 4096); // a longer setting stands
   assert.equal(checkpointEvery(256, prefill), 256);
   assert.equal(checkpointEvery(128, { ...prefill, provider: 'cpu' }), 128);
+});
+
+test('background chunks right after a keystroke: at most 64 where the CPU ingests, the whole chunk on a GPU', () => {
+  const gpu = { graph: 'ingest' as const, file: 'ingest.onnx', tokens: 2048, provider: 'webgpu' };
+  const gpuPrefill = { graph: 'prefill' as const, file: 'prefill.onnx', tokens: 256, provider: 'webgpu' };
+  const cpu = { graph: 'prefill' as const, file: 'prefill.onnx', tokens: 256, provider: 'cpu' };
+  assert.equal(backgroundChunkTokens(cpu, 256, 10), 64);
+  assert.equal(backgroundChunkTokens(cpu, 256, KEYSTROKE_QUIET_MS - 1), 64);
+  assert.equal(backgroundChunkTokens(cpu, 256, KEYSTROKE_QUIET_MS), 256);
+  assert.equal(backgroundChunkTokens(cpu, 32, 10), 32); // never more than prefill takes
+  assert.equal(backgroundChunkTokens(gpu, 256, 10), 2048);
+  assert.equal(backgroundChunkTokens(gpuPrefill, 256, 10), 256);
+  assert.equal(backgroundChunkTokens(gpu, 256, KEYSTROKE_QUIET_MS), 2048);
 });
 
 test('the CPU (no ingest session): prefill chunks of 256, as before', async () => {
