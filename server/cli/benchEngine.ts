@@ -87,12 +87,15 @@ interface RunContext {
   checkpointEvery?: number;
 }
 
-/** How the ingest job feeds, for the log: "ingest.onnx on webgpu, chunks of up to 2048 tokens", and
- *  when `checkpointEvery` is shorter, that a document's warm ends its chunks at its checkpoints. */
+/** How the ingest job feeds, for the log: "ingest.onnx on webgpu, chunks of up to 2048 tokens" (with
+ *  the blocked ingest graph "…, chunks of up to 8192 tokens (multiples of 1024; tails through
+ *  ingest.onnx)"), and when `checkpointEvery` is shorter, that a document's warm ends its chunks at
+ *  its checkpoints. */
 export function ingestFeedText(c: LoadResult['ingestChunk'], checkpointEvery?: number): string {
   if (!c) return 'ingestion chunks not reported by the engine';
+  const blocked = c.multipleOf !== undefined && c.tail ? ` (multiples of ${c.multipleOf}; tails through ${c.tail.file})` : '';
   const cut = checkpointEvery !== undefined && checkpointEvery < c.tokens ? `, cut at the checkpoints every ${checkpointEvery} tokens` : '';
-  return `ingestion: ${c.file} on ${c.provider}, chunks of up to ${c.tokens} tokens${cut}`;
+  return `ingestion: ${c.file} on ${c.provider}, chunks of up to ${c.tokens} tokens${blocked}${cut}`;
 }
 
 function completeAtEnd(ctx: RunContext, uri: string, version: number, text: string): Promise<CompleteResult> {

@@ -21,6 +21,10 @@ export interface GraphSpec {
   maxTokens: number;
   allLogits?: boolean;
 }
+/** graphs.ingestBlocked: a graph whose calls must be a multiple of `multipleOf` tokens (up to maxTokens). */
+export interface BlockedGraphSpec extends GraphSpec {
+  multipleOf: number;
+}
 export interface Manifest {
   format: string;
   name: string;
@@ -32,8 +36,12 @@ export interface Manifest {
   trainLength: number;
   /** `ingest`: the prefill graph's function (same inputs, outputs and state, same weights) exact for
    *  calls of up to its maxTokens (>= prefill's): the folding chunks of a provider other than the CPU
-   *  (model.ts; the CPU keeps prefill's short chunks so a keystroke never waits behind a long call). */
-  graphs: { step: GraphSpec; prefill: GraphSpec; score?: GraphSpec; ingest?: GraphSpec };
+   *  (model.ts; the CPU keeps prefill's short chunks so a keystroke never waits behind a long call).
+   *  `ingestBlocked` (export_onnx.py --ingest-blocked): the ingest graph's function again, its attention
+   *  computed block by block, exact only for calls of a positive multiple of `multipleOf` tokens up to
+   *  its maxTokens (itself such a multiple). It needs `ingest`: the rest of a chunk (a file's last
+   *  partial block) goes there. Opened where ingest is, on a provider other than the CPU (model.ts). */
+  graphs: { step: GraphSpec; prefill: GraphSpec; score?: GraphSpec; ingest?: GraphSpec; ingestBlocked?: BlockedGraphSpec };
   weights?: string[];
   inputs: { tokens: string };
   outputs: { logits: string };
@@ -118,6 +126,19 @@ export function readManifest(dir: string): Manifest {
       fail(
         dir,
         `graphs.ingest.maxTokens ${quoted(ingest.maxTokens)} must be an integer >= prefill.maxTokens (${m.graphs.prefill.maxTokens})`,
+      );
+  }
+  const blocked = m.graphs.ingestBlocked;
+  if (blocked !== undefined) {
+    if (typeof blocked !== 'object' || blocked === null || Array.isArray(blocked) || typeof blocked.file !== 'string' || !blocked.file)
+      fail(dir, 'graphs.ingestBlocked must name its file');
+    if (ingest === undefined) fail(dir, 'graphs.ingestBlocked needs graphs.ingest (the calls shorter than its multipleOf go there)');
+    const k = blocked.multipleOf;
+    if (!Number.isInteger(k) || k < 1) fail(dir, `graphs.ingestBlocked.multipleOf ${quoted(k)} must be a positive integer`);
+    if (!Number.isInteger(blocked.maxTokens) || blocked.maxTokens < k || blocked.maxTokens % k !== 0)
+      fail(
+        dir,
+        `graphs.ingestBlocked.maxTokens ${quoted(blocked.maxTokens)} must be an integer multiple of multipleOf (${k}), at least ${k}`,
       );
   }
   if (m.weights !== undefined && !Array.isArray(m.weights)) fail(dir, 'weights must be a list of file names');

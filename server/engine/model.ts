@@ -3,8 +3,13 @@
 // or with `auto` on the provider measured fastest for each job (providerChoice.ts). A provider other
 // than the CPU also opens the manifest's ingest graph where there is one (graphs.ingest: prefill's
 // function, exact for longer calls) and folds in its longer chunks: a GPU call costs about the same
-// at 16 or 256 tokens, so longer chunks fold more tokens a second. The CPU keeps prefill's chunks: a
-// 2,048-token call there would hold a keystroke arriving mid-chunk for ~0.6 s.
+// at 16 or 256 tokens, so longer chunks fold more tokens a second. Where the manifest also names a
+// blocked ingest graph (graphs.ingestBlocked: the same function with its attention block by block,
+// exact for calls of a multiple of its multipleOf up to its maxTokens, e.g. 8,192 in multiples of
+// 1,024), such a provider opens that too and the ingest job's chunks grow to its maxTokens: the
+// largest multiple a chunk holds runs through the blocked graph, the tail under multipleOf through
+// the ingest graph. The CPU keeps prefill's chunks: a 2,048-token call there would hold a keystroke
+// arriving mid-chunk for ~0.6 s.
 import '../shared/noTelemetry'; // before onnxruntime-node: no telemetry, also when the engine runs in process
 import * as ort from 'onnxruntime-node';
 import { join } from 'node:path';
@@ -17,6 +22,7 @@ import {
   assignSessions,
   MEASURE_DEFAULTS,
   measureJobs,
+  pairSessions,
   releasePair,
   shortError,
   type GraphPair,
@@ -78,9 +84,11 @@ async function createSession(
 
 /**
  * One provider's sessions: step and prefill (either failing throws, nothing left open), and on a
- * provider other than the CPU the manifest's ingest graph, if any, checked against the manifest. An
- * ingest graph that does not open is logged and left out: the provider then ingests with prefill.
- * `create` opens one graph file with the provider's options.
+ * provider other than the CPU the manifest's ingest graph, if any, then its blocked ingest graph, if
+ * any, each checked against the manifest. An ingest graph that does not open is logged and left out
+ * (the blocked one with it: its tails need the ingest graph): the provider then ingests with prefill.
+ * A blocked ingest graph that does not open is logged and left out: the provider ingests with the
+ * ingest graph. `create` opens one graph file with the provider's options.
  */
 export async function openSessions<S extends Releasable & GraphMeta>(
   m: Manifest,
@@ -98,18 +106,35 @@ export async function openSessions<S extends Releasable & GraphMeta>(
   }
   const g = m.graphs.ingest;
   if (ep === 'cpu' || !g) return { step, prefill };
-  let ingest: S | undefined;
-  try {
-    ingest = await create(g.file);
-    checkGraphOf(m, 'ingest', ingest);
-    return { step, prefill, ingest };
-  } catch (e) {
-    await ingest?.release().catch(() => {});
-    log(
-      `${ep}: the ingest graph ${g.file} did not open (${shortError(e)}); ${ep} ingests with ${m.graphs.prefill.file} in chunks of up to ${m.graphs.prefill.maxTokens} tokens`,
-    );
-    return { step, prefill };
-  }
+  /** `file` opened and checked as graph `name`, or undefined where that fails (released, `why` logged). */
+  const optional = async (file: string, name: string, why: (e: unknown) => string): Promise<S | undefined> => {
+    let s: S | undefined;
+    try {
+      s = await create(file);
+      checkGraphOf(m, name, s);
+      return s;
+    } catch (e) {
+      await s?.release().catch(() => {});
+      log(why(e));
+      return undefined;
+    }
+  };
+  const b = m.graphs.ingestBlocked;
+  const ingest = await optional(
+    g.file,
+    'ingest',
+    (e) =>
+      `${ep}: the ingest graph ${g.file} did not open (${shortError(e)}); ${ep} ingests with ${m.graphs.prefill.file} in chunks of up to ${m.graphs.prefill.maxTokens} tokens${b ? ` (${b.file}, whose tails need ${g.file}, is not opened)` : ''}`,
+  );
+  if (!ingest) return { step, prefill };
+  if (!b) return { step, prefill, ingest };
+  const ingestBlocked = await optional(
+    b.file,
+    'ingestBlocked',
+    (e) =>
+      `${ep}: the blocked ingest graph ${b.file} did not open (${shortError(e)}); ${ep} ingests with ${g.file} in chunks of up to ${g.maxTokens} tokens`,
+  );
+  return ingestBlocked ? { step, prefill, ingest, ingestBlocked } : { step, prefill, ingest };
 }
 
 /** What checkGraph reads of a session: its inputs' and outputs' names and shapes. */
@@ -150,47 +175,61 @@ export const KEYSTROKE_MAX_TOKENS = 64;
 
 /** How the ingest job feeds long inputs: which graph, in chunks of up to how many tokens, where. */
 export interface IngestChunk {
-  /** "ingest" (the manifest's graphs.ingest, on a provider other than the CPU) or "prefill". */
-  graph: 'ingest' | 'prefill';
+  /** "ingestBlocked" (the manifest's graphs.ingestBlocked, its tails through `tail`), "ingest" (the
+   *  manifest's graphs.ingest; both on a provider other than the CPU only) or "prefill". */
+  graph: 'ingestBlocked' | 'ingest' | 'prefill';
   file: string;
+  /** The graph's maxTokens: the longest chunk feed() gives it, and the engine's background chunk. */
   tokens: number;
   provider: string;
+  /** ingestBlocked: every call of it is a multiple of this many tokens. */
+  multipleOf?: number;
+  /** ingestBlocked: the graph that takes what is left of a chunk under multipleOf (its tail), in
+   *  calls of up to `tokens`. */
+  tail?: { graph: 'ingest' | 'prefill'; file: string; tokens: number };
 }
 
 /** Tokens between a document's checkpoints: the setting (workspace.checkpointInterval), or the ingest
- *  graph's chunk where the ingest job runs one (a GPU, where a call's cost barely grows with its
- *  length): a document's warm ends its chunks at its checkpoints, so the setting's 256 would cut every
- *  2,048-token chunk into eight calls. A keystroke far from a checkpoint then feeds up to that many
- *  tokens, as one ingest call. */
+ *  graph's chunk (the blocked ingest graph's where it runs) where the ingest job runs one (a GPU,
+ *  where a call's cost barely grows with its length): a document's warm ends its chunks at its
+ *  checkpoints, so the setting's 256 would cut every 2,048-token chunk into eight calls. A keystroke
+ *  far from a checkpoint then feeds up to that many tokens, as one ingest chunk. */
 export function checkpointEvery(setting: number, c: IngestChunk): number {
-  return c.graph === 'ingest' ? Math.max(setting, c.tokens) : setting;
+  return c.graph === 'prefill' ? setting : Math.max(setting, c.tokens);
 }
 
 /** Within this long after a foreground request, background feeds on the CPU stay short. */
 export const KEYSTROKE_QUIET_MS = 3000;
 
 /** Tokens per background feed (folding, warming), `msSinceForeground` after the last foreground
- *  request: the ingest job's chunk, or at most 64 right after a keystroke where the CPU ingests, so
- *  the next request does not wait behind a call whose cost grows with its length. A GPU's barely
- *  grows (H100: a 2,048-token ingest call 23.9 ms, a 16-token keystroke prefill 12.4 ms), and under
- *  `auto` the keystrokes run on the CPU beside it: 64-token chunks there folded ~20x slower. */
+ *  request: the ingest job's chunk (the blocked ingest graph's maxTokens where it runs), or at most 64
+ *  right after a keystroke where the CPU ingests, so the next request does not wait behind a call
+ *  whose cost grows with its length. A GPU's barely grows (H100: a 2,048-token ingest call 23.9 ms, a
+ *  16-token keystroke prefill 12.4 ms), and under `auto` the keystrokes run on the CPU beside it:
+ *  64-token chunks there folded ~20x slower. */
 export function backgroundChunkTokens(c: IngestChunk, prefillMax: number, msSinceForeground: number): number {
   return c.provider === 'cpu' && msSinceForeground < KEYSTROKE_QUIET_MS ? Math.min(64, prefillMax, c.tokens) : c.tokens;
 }
 
-/** The ingest job's chunks on `provider`: the ingest graph where that job's sessions have it open
- *  (never on the CPU), else prefill's. */
+/** The ingest job's chunks on `provider`: the blocked ingest graph where that job's sessions have it
+ *  open (its tails through the ingest graph), else the ingest graph where they have that (never on
+ *  the CPU), else prefill's. */
 function ingestChunkOf(m: Manifest, jobs: Record<Job, Sessions>, provider: string): IngestChunk {
   const ingest = jobs.ingest.ingest && m.graphs.ingest;
   const g = ingest || m.graphs.prefill;
-  return { graph: ingest ? 'ingest' : 'prefill', file: g.file, tokens: g.maxTokens, provider };
+  const plain = { graph: ingest ? ('ingest' as const) : ('prefill' as const), file: g.file, tokens: g.maxTokens };
+  const b = jobs.ingest.ingestBlocked && m.graphs.ingestBlocked;
+  if (!b) return { ...plain, provider };
+  return { graph: 'ingestBlocked', file: b.file, tokens: b.maxTokens, provider, multipleOf: b.multipleOf, tail: plain };
 }
 
 const zeroCalls = () => ({ calls: 0, tokens: 0, ms: 0 });
 
-/** "chunks of up to 2048 tokens (ingest.onnx on webgpu)". */
+/** "chunks of up to 2048 tokens (ingest.onnx on webgpu)"; with the blocked ingest graph "chunks of up
+ *  to 8192 tokens (ingest-blocked.onnx on webgpu, multiples of 1024; tails through ingest.onnx)". */
 export function ingestChunkText(c: IngestChunk): string {
-  return `chunks of up to ${c.tokens} tokens (${c.file} on ${c.provider})`;
+  const blocked = c.multipleOf !== undefined && c.tail ? `, multiples of ${c.multipleOf}; tails through ${c.tail.file}` : '';
+  return `chunks of up to ${c.tokens} tokens (${c.file} on ${c.provider}${blocked})`;
 }
 
 /** What `auto` measured (empty when only the CPU initialised or a provider was named). */
@@ -199,8 +238,8 @@ export interface Selection {
   margin: number;
   /** Tokens per call of each job; the ingest job's where no provider's own (`ingestTokens`) differs. */
   tokens: Record<Job, number>;
-  /** Tokens per timed ingest call, per provider: prefill's maxTokens, or the ingest graph's where the
-   *  provider has one. */
+  /** Tokens per timed ingest call, per provider: prefill's maxTokens, or the ingest graph's (the
+   *  blocked ingest graph's) where the provider has one. */
   ingestTokens: Record<string, number>;
   /** ms per call, per provider and job. */
   samples: Record<string, Record<Job, number[]>>;
@@ -214,8 +253,9 @@ export class ModelRunner {
   readonly ep: string;
   /** Where each job's sessions leave the state: on the GPU (deviceState.ts) or on the CPU. */
   readonly stateLocations: StateLocations;
-  /** The ingest job's chunks: the ingest graph's maxTokens where its provider has that graph open,
-   *  else prefill's. feed() uses it, and the engine cuts its background chunks to it. */
+  /** The ingest job's chunks: the blocked ingest graph's maxTokens where its provider has that graph
+   *  open, else the ingest graph's where it has that, else prefill's. feed() uses it, and the engine
+   *  cuts its background chunks to it. */
   readonly ingestChunk: IngestChunk;
   private readonly calls: GraphCalls = { step: zeroCalls(), keystroke: zeroCalls(), ingest: zeroCalls() };
 
@@ -235,9 +275,9 @@ export class ModelRunner {
     this.ingestChunk = ingestChunkOf(manifest, jobs, providers.ingest);
   }
 
-  /** `reason`, and how the ingest job chunks where it uses the ingest graph. */
+  /** `reason`, and how the ingest job chunks where it uses the ingest graph (or the blocked one). */
   private static withChunks(reason: string, c: IngestChunk): string {
-    return c.graph === 'ingest' ? `${reason}; ingestion in ${ingestChunkText(c)}` : reason;
+    return c.graph === 'prefill' ? reason : `${reason}; ingestion in ${ingestChunkText(c)}`;
   }
 
   /** A runner over sessions opened elsewhere, each job on its provider's pair (tests). */
@@ -261,8 +301,9 @@ export class ModelRunner {
    *  (providerChoice.ts) and releases the sessions of a provider that runs none.
    *  With `gpuState` (the default, statewise.engine.gpuState), the sessions of a provider that can
    *  (DEVICE_STATE_PROVIDERS: webgpu) keep the state on the GPU between calls; the CPU's never do.
-   *  A provider other than the CPU also opens the manifest's ingest graph, if any, with the same
-   *  options; where that fails (logged) the provider ingests with the prefill graph. */
+   *  A provider other than the CPU also opens the manifest's ingest graph, if any, and its blocked
+   *  ingest graph, if any, with the same options; where the ingest graph fails (logged) the provider
+   *  ingests with the prefill graph, where the blocked one fails with the ingest graph (openSessions). */
   static async load(
     dir: string,
     m: Manifest,
@@ -327,17 +368,24 @@ export class ModelRunner {
     if (opened.size > 1) {
       for (const [ep, s] of opened) {
         const r = ModelRunner.on(m, s, ep, '');
-        // the ingest job as it will run: on the ingest graph at its chunk length where the provider has one
-        const own: MeasureOptions =
-          s.ingest && m.graphs.ingest ? { ...o, ingestGraph: 'ingest', ingestTokens: m.graphs.ingest.maxTokens } : o;
-        const ids = (n: number) => Array.from({ length: n }, (_, i) => 100 + i);
+        // the ingest job as it will run: on the ingest graph (the blocked one where the provider has
+        // it) at its chunk length, a multiple of the blocked graph's multipleOf
+        const c = r.ingestChunk;
+        const own: MeasureOptions = c.graph === 'prefill' ? o : { ...o, ingestGraph: c.graph, ingestTokens: c.tokens };
+        const ids = (n: number) => Array.from({ length: n }, (_, i) => (100 + i) % m.vocabSize);
         // Each call goes on from the state the previous one returned, as decoding and folding do: on a
         // device that keeps states (gpuState) only the first call uploads one. From a fresh CPU state
         // every time, a large state's upload (ALiBi uncapped: 769 MiB) would be timed as the job.
         let cur: State = r.zeroState();
         try {
+          const graphs: Record<MeasuredGraph, ort.InferenceSession | undefined> = {
+            step: s.step,
+            prefill: s.prefill,
+            ingest: s.ingest,
+            ingestBlocked: s.ingestBlocked,
+          };
           const call = async (g: MeasuredGraph, n: number) => {
-            const out = await r.run(g === 'step' ? s.step : g === 'ingest' ? s.ingest! : s.prefill, ids(n), cur);
+            const out = await r.run(graphs[g]!, ids(n), cur);
             release(cur);
             cur = out.state;
           };
@@ -364,7 +412,7 @@ export class ModelRunner {
     const timings: Record<string, number> = {};
     for (const j of JOBS)
       for (const [ep, ms] of Object.entries(choice.jobs[j].medianMs)) timings[`${ep}.${j}Ms`] = Math.round(ms * 100) / 100;
-    // the length each provider's ingest call was timed at (it differs where a provider has the ingest graph)
+    // the length each provider's ingest call was timed at (it differs where a provider has an ingest graph)
     for (const [ep, n] of Object.entries(choice.jobs.ingest.tokens)) timings[`${ep}.ingestTokens`] = n;
     for (const [ep, ms] of Object.entries(handoffs)) timings[`${ep}.handoffMs`] = Math.round(median(ms) * 100) / 100;
     const selection: Selection | undefined =
@@ -434,16 +482,17 @@ export class ModelRunner {
   /** Feeds tokens through the prefill graph in chunks; returns the last logits and the state (the
    *  caller's to release; `state` itself, with a new reference, when `ids` is empty). A chunk of the
    *  ingest job (background, or more than KEYSTROKE_MAX_TOKENS left) runs on the ingest job's ingest
-   *  session in chunks of up to ingestChunk.tokens where its provider has one; every other chunk is
-   *  at most prefill's maxTokens. `shouldStop` is checked between chunks; `onChunk` sees (is lent)
-   *  the state after each chunk. Callers that checkpoint every N tokens cut `ids` there (engine.ts). */
+   *  session in chunks of up to ingestChunk.tokens where its provider has one (ingestCall: on the
+   *  blocked ingest graph, the largest multiple of its multipleOf, the tail on the ingest graph);
+   *  every other chunk is at most prefill's maxTokens. `shouldStop` is checked between calls;
+   *  `onChunk` sees (is lent) the state after each call. Callers that checkpoint every N tokens cut
+   *  `ids` there (engine.ts). */
   async feed(
     ids: readonly number[],
     state: State,
     opts: { shouldStop?: () => boolean; onChunk?: (fed: number, state: State) => void; background?: boolean } = {},
   ): Promise<{ logits: Float32Array | undefined; state: State }> {
     const max = this.manifest.graphs.prefill.maxTokens;
-    const ingest = this.jobs.ingest.ingest ?? this.jobs.ingest.prefill;
     let logits: Float32Array | undefined;
     let cur = retain(state);
     try {
@@ -452,9 +501,10 @@ export class ModelRunner {
         const left = ids.length - i;
         // one token is a step; a short chunk in the foreground a keystroke; the rest ingestion
         const ingesting = opts.background || Math.min(max, left) > KEYSTROKE_MAX_TOKENS;
-        const n = Math.min(ingesting ? this.ingestChunk.tokens : max, left);
+        const call = ingesting ? this.ingestCall(left) : { n: Math.min(max, left), sess: this.jobs.keystroke.prefill };
+        const n = call.n;
         const job: Job = n === 1 ? 'step' : ingesting ? 'ingest' : 'keystroke';
-        const sess = job === 'step' ? this.jobs.step.step : job === 'ingest' ? ingest : this.jobs.keystroke.prefill;
+        const sess = job === 'step' ? this.jobs.step.step : call.sess;
         const r = await this.counted(job, sess, ids.slice(i, i + n), cur);
         logits = r.logits;
         release(cur);
@@ -469,6 +519,20 @@ export class ModelRunner {
     return { logits, state: cur };
   }
 
+  /** The ingest job's next call with `left` tokens to go: on the blocked ingest graph the largest
+   *  multiple of its multipleOf that is at most min(left, its maxTokens), where that is at least one
+   *  multiple; else (the tail, under multipleOf) on the ingest graph, or prefill, up to its maxTokens. */
+  private ingestCall(left: number): { n: number; sess: ort.InferenceSession } {
+    const c = this.ingestChunk;
+    const s = this.jobs.ingest;
+    if (c.graph === 'ingestBlocked' && c.multipleOf !== undefined && s.ingestBlocked) {
+      const n = Math.floor(Math.min(left, c.tokens) / c.multipleOf) * c.multipleOf;
+      if (n >= c.multipleOf) return { n, sess: s.ingestBlocked };
+    }
+    const g = c.tail ?? c;
+    return { n: Math.min(left, g.tokens), sess: g.graph === 'ingest' && s.ingest ? s.ingest : s.prefill };
+  }
+
   private scoreSession?: Promise<ort.InferenceSession>;
 
   /** Runs the all-positions `score` graph on up to graphs.score.maxTokens tokens: logits [T, V]. Its
@@ -481,9 +545,7 @@ export class ModelRunner {
   }
 
   async release(): Promise<void> {
-    const all = new Set(
-      JOBS.flatMap((j) => [this.jobs[j].step, this.jobs[j].prefill, ...(this.jobs[j].ingest ? [this.jobs[j].ingest] : [])]),
-    );
+    const all = new Set(JOBS.flatMap((j) => pairSessions(this.jobs[j])));
     if (this.scoreSession) all.add(await this.scoreSession);
     await Promise.all([...all].map((s) => s.release()));
   }

@@ -8,24 +8,27 @@ export interface Releasable {
   release(): Promise<void>;
 }
 
-/** One provider's step and prefill graphs, and its ingest graph where it has one (never the CPU:
- *  model.ts opens the manifest's graphs.ingest on the other providers only). */
+/** One provider's step and prefill graphs, its ingest graph where it has one and its blocked ingest
+ *  graph where it has that too (never the CPU: model.ts opens the manifest's graphs.ingest and
+ *  graphs.ingestBlocked on the other providers only). */
 export interface GraphPair<S extends Releasable = Releasable> {
   step: S;
   prefill: S;
   ingest?: S;
+  ingestBlocked?: S;
 }
 
-/** A graph call of the measurement: the step graph (1 token), prefill or ingest (n tokens). */
-export type MeasuredGraph = 'step' | 'prefill' | 'ingest';
+/** A graph call of the measurement: the step graph (1 token), prefill, ingest or ingestBlocked (n tokens). */
+export type MeasuredGraph = 'step' | 'prefill' | 'ingest' | 'ingestBlocked';
 
 /** Repetitions and call sizes of the `auto` measurement. The ingest job is timed on `ingestGraph`
- *  (default prefill) at `ingestTokens`: a provider with an ingest graph at its chunk length. */
+ *  (default prefill) at `ingestTokens`: a provider with an ingest graph (or a blocked one) at its
+ *  chunk length. */
 export interface MeasureOptions {
   reps: number;
   keystrokeTokens: number;
   ingestTokens: number;
-  ingestGraph?: 'prefill' | 'ingest';
+  ingestGraph?: 'prefill' | 'ingest' | 'ingestBlocked';
 }
 
 export const MEASURE_DEFAULTS: MeasureOptions = { reps: 5, keystrokeTokens: 16, ingestTokens: 256 };
@@ -88,9 +91,14 @@ export async function assignSessions<S extends Releasable>(
   return { jobs, released };
 }
 
-/** Releases a provider's sessions, its ingest session too; every release is tried, the first error thrown. */
+/** Every session of a provider's pair, each once: step, prefill, and ingest and ingestBlocked where open. */
+export function pairSessions<S extends Releasable>(pair: GraphPair<S>): S[] {
+  return [pair.step, pair.prefill, ...(pair.ingest ? [pair.ingest] : []), ...(pair.ingestBlocked ? [pair.ingestBlocked] : [])];
+}
+
+/** Releases a provider's sessions, its ingest sessions too; every release is tried, the first error thrown. */
 export async function releasePair(pair: GraphPair): Promise<void> {
-  const all = new Set<Releasable>([pair.step, pair.prefill, ...(pair.ingest ? [pair.ingest] : [])]);
+  const all = new Set<Releasable>(pairSessions(pair));
   const results = await Promise.allSettled([...all].map((s) => s.release()));
   const bad = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (bad) throw bad.reason;

@@ -40,10 +40,19 @@ export interface LoadResult {
    *  state brought to the CPU; "<provider>.ingestTokens": the tokens of its timed ingest call). */
   timings: Record<string, number>;
   /** How the ingest job (folding, long prefill) feeds: the graph, its chunk length and provider
-   *  (the ingest graph on a provider other than the CPU where the manifest has one, else prefill). */
-  ingestChunk?: { graph: 'ingest' | 'prefill'; file: string; tokens: number; provider: string };
+   *  (the ingest graph on a provider other than the CPU where the manifest has one, else prefill;
+   *  the blocked ingest graph where the manifest has that too, its calls multiples of `multipleOf`,
+   *  the rest of a chunk through `tail`: model.ts IngestChunk). */
+  ingestChunk?: {
+    graph: 'ingestBlocked' | 'ingest' | 'prefill';
+    file: string;
+    tokens: number;
+    provider: string;
+    multipleOf?: number;
+    tail?: { graph: 'ingest' | 'prefill'; file: string; tokens: number };
+  };
   /** Tokens between a document's checkpoints: workspace.checkpointInterval, or the ingest graph's
-   *  chunk where the ingest job runs one (model.ts checkpointEvery). */
+   *  chunk (the blocked one's) where the ingest job runs one (model.ts checkpointEvery). */
   checkpointEvery?: number;
   /** Where the state lives between model calls: "cpu", "gpu-buffer", or the split per job
    *  ("gpu-buffer (ingest), cpu (step, keystroke)"). */

@@ -265,4 +265,16 @@ test('bench engine: the ingest job’s graph and chunk length, and the checkpoin
   const cpu = { graph: 'prefill' as const, file: 'prefill.onnx', tokens: 256, provider: 'cpu' };
   assert.equal(ingestFeedText(cpu, 256), 'ingestion: prefill.onnx on cpu, chunks of up to 256 tokens');
   assert.equal(ingestFeedText(undefined), 'ingestion chunks not reported by the engine');
+  const blocked = {
+    graph: 'ingestBlocked' as const,
+    file: 'ingest-blocked.onnx',
+    tokens: 8192,
+    provider: 'webgpu',
+    multipleOf: 1024,
+    tail: { graph: 'ingest' as const, file: 'ingest.onnx', tokens: 2048 },
+  };
+  assert.equal(
+    ingestFeedText(blocked, 8192),
+    'ingestion: ingest-blocked.onnx on webgpu, chunks of up to 8192 tokens (multiples of 1024; tails through ingest.onnx)',
+  );
 });

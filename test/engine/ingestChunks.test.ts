@@ -4,6 +4,9 @@
 // and a workspace fold on the real default model whose ingest job has an ingest session: 2,048-token
 // chunks, the same state as the CPU's 256-token chunks within the fixture's groupingTolerance, and a
 // document's warm with its checkpoints every 2,048 tokens (checkpointEvery) instead of the setting's 256.
+// The blocked ingest graph (graphs.ingestBlocked) the same ways: its chunk split (the largest multiple
+// of multipleOf through it, the tail through the ingest graph), opening, fallback, release, `auto`'s
+// timing, and a fold on the real model with its ingest graph standing in for a blocked one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
@@ -14,10 +17,12 @@ import { readManifest, type Manifest } from '../../server/engine/manifest';
 import {
   backgroundChunkTokens,
   checkpointEvery,
+  ingestChunkText,
   KEYSTROKE_MAX_TOKENS,
   KEYSTROKE_QUIET_MS,
   ModelRunner,
   openSessions,
+  type IngestChunk,
 } from '../../server/engine/model';
 import type { GraphPair } from '../../server/engine/providerSessions';
 import { cpuLoad } from '../helpers/engineRequests';
@@ -67,10 +72,13 @@ class FakeSession {
   constructor(
     readonly name: string,
     private readonly calls: string[],
+    /** ms each call waits (a slow provider for `auto`'s timing). */
+    private readonly delayMs = 0,
   ) {}
   async run(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
     const n = feeds.ids!.dims[1]!;
     this.calls.push(`${this.name}:${n}`);
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
     const h = (feeds.h_in!.data as Float32Array)[0]! + n;
     return {
       logits: new ort.Tensor('float32', new Float32Array(n * VOCAB).fill(h), [1, n, VOCAB]),
@@ -217,9 +225,172 @@ test('release frees the ingest session with the rest, once each', async () => {
   assert.equal(cpu.prefill.released, 1);
 });
 
+// --- the blocked ingest graph (graphs.ingestBlocked) ------------------------------------------------
+
+const BLOCKED = { file: 'ingest-blocked.onnx', maxTokens: 8192, multipleOf: 1024 };
+const blockedManifest = { ...fakeManifest, graphs: { ...fakeManifest.graphs, ingestBlocked: BLOCKED } } as Manifest;
+
+/** `pair` with a blocked ingest session too. */
+const blockedPair = (p: string, calls: string[]): Pair => ({
+  ...pair(p, calls),
+  ingestBlocked: new FakeSession(`${p}.ingestBlocked`, calls),
+});
+/** A runner over `blockedManifest`: step and keystroke on `front`, ingest on `back`. */
+const blockedRunnerOf = (frontEp: string, front: Pair, backEp = frontEp, back = front, m = blockedManifest): ModelRunner =>
+  ModelRunner.withJobs(
+    m,
+    { step: asOrt(front), keystroke: asOrt(front), ingest: asOrt(back) },
+    { step: frontEp, keystroke: frontEp, ingest: backEp },
+    'test',
+  );
+const BLOCKED_CHUNK: IngestChunk = {
+  graph: 'ingestBlocked',
+  file: 'ingest-blocked.onnx',
+  tokens: 8192,
+  provider: 'webgpu',
+  multipleOf: 1024,
+  tail: { graph: 'ingest', file: 'ingest.onnx', tokens: 2048 },
+};
+
+test('a blocked ingest session: the largest multiple of multipleOf (up to its maxTokens) through it, the tail through ingest', async () => {
+  const calls: string[] = [];
+  const r = blockedRunnerOf('webgpu', blockedPair('webgpu', calls));
+  assert.deepEqual(r.ingestChunk, BLOCKED_CHUNK);
+  const before = r.graphCalls();
+  assert.deepEqual(await feedCalls(r, calls, 20000, { background: true }), {
+    calls: ['webgpu.ingestBlocked:8192', 'webgpu.ingestBlocked:8192', 'webgpu.ingestBlocked:3072', 'webgpu.ingest:544'],
+    at: [8192, 16384, 19456, 20000],
+    fed: 20000,
+  });
+  // every call of the chunk is counted under the ingest job
+  const after = r.graphCalls();
+  assert.deepEqual([after.ingest.calls - before.ingest.calls, after.ingest.tokens - before.ingest.tokens], [4, 20000]);
+  assert.deepEqual([after.keystroke.calls, after.step.calls], [before.keystroke.calls, before.step.calls]);
+  // under multipleOf: the ingest graph alone; exactly one multiple: the blocked graph alone
+  assert.deepEqual(await feedCalls(r, calls, 900, { background: true }), { calls: ['webgpu.ingest:900'], at: [900], fed: 900 });
+  assert.deepEqual(await feedCalls(r, calls, 1024, { background: true }), { calls: ['webgpu.ingestBlocked:1024'], at: [1024], fed: 1024 });
+  assert.deepEqual((await feedCalls(r, calls, 2500, { background: true })).calls, ['webgpu.ingestBlocked:2048', 'webgpu.ingest:452']);
+  assert.deepEqual((await feedCalls(r, calls, 8192 + 40, { background: true })).calls, ['webgpu.ingestBlocked:8192', 'webgpu.ingest:40']);
+  // one token left is a step, as on the ingest graph
+  assert.deepEqual((await feedCalls(r, calls, 1025, { background: true })).calls, ['webgpu.ingestBlocked:1024', 'webgpu.step:1']);
+});
+
+test('a blocked ingest session in the foreground: ingestion as in the background, a keystroke-sized rest on prefill', async () => {
+  const calls: string[] = [];
+  const r = blockedRunnerOf('webgpu', blockedPair('webgpu', calls));
+  assert.deepEqual((await feedCalls(r, calls, 20000)).calls, [
+    'webgpu.ingestBlocked:8192',
+    'webgpu.ingestBlocked:8192',
+    'webgpu.ingestBlocked:3072',
+    'webgpu.ingest:544',
+  ]);
+  assert.deepEqual((await feedCalls(r, calls, 1024)).calls, ['webgpu.ingestBlocked:1024']);
+  assert.deepEqual((await feedCalls(r, calls, 900)).calls, ['webgpu.ingest:900']);
+  // a rest of at most KEYSTROKE_MAX_TOKENS in the foreground is a keystroke (as after an ingest chunk)
+  assert.deepEqual((await feedCalls(r, calls, 1024 + 40)).calls, ['webgpu.ingestBlocked:1024', 'webgpu.prefill:40']);
+  assert.deepEqual((await feedCalls(r, calls, KEYSTROKE_MAX_TOKENS)).calls, [`webgpu.prefill:${KEYSTROKE_MAX_TOKENS}`]);
+  assert.deepEqual((await feedCalls(r, calls, 1)).calls, ['webgpu.step:1']);
+});
+
+test('a blocked ingest graph whose multipleOf exceeds the ingest graph’s maxTokens: the tail in ingest calls of up to 2048', async () => {
+  const calls: string[] = [];
+  const m = { ...fakeManifest, graphs: { ...fakeManifest.graphs, ingestBlocked: { ...BLOCKED, multipleOf: 4096 } } } as Manifest;
+  const r = blockedRunnerOf('webgpu', blockedPair('webgpu', calls), 'webgpu', undefined, m);
+  assert.deepEqual(await feedCalls(r, calls, 7000, { background: true }), {
+    calls: ['webgpu.ingestBlocked:4096', 'webgpu.ingest:2048', 'webgpu.ingest:856'],
+    at: [4096, 6144, 7000],
+    fed: 7000,
+  });
+  assert.deepEqual((await feedCalls(r, calls, 9000, { background: true })).calls, ['webgpu.ingestBlocked:8192', 'webgpu.ingest:808']);
+});
+
+test('split jobs with a blocked ingest graph: the ingest job’s provider and sessions decide', async () => {
+  const calls: string[] = [];
+  const cpu = pair('cpu', calls, false);
+  const gpu = blockedPair('webgpu', calls);
+  // keystrokes and steps on the CPU, ingestion on the GPU's blocked graph
+  const split = blockedRunnerOf('cpu', cpu, 'webgpu', gpu);
+  assert.deepEqual(split.ingestChunk, BLOCKED_CHUNK);
+  assert.deepEqual((await feedCalls(split, calls, 20000)).calls, [
+    'webgpu.ingestBlocked:8192',
+    'webgpu.ingestBlocked:8192',
+    'webgpu.ingestBlocked:3072',
+    'webgpu.ingest:544',
+  ]);
+  assert.deepEqual((await feedCalls(split, calls, 1024 + 40)).calls, ['webgpu.ingestBlocked:1024', 'cpu.prefill:40']);
+  assert.deepEqual((await feedCalls(split, calls, 40)).calls, ['cpu.prefill:40']);
+  assert.deepEqual((await feedCalls(split, calls, 1)).calls, ['cpu.step:1']);
+  // ingestion given to the CPU although the GPU has the blocked graph: prefill's 256 on the CPU
+  const onCpu = blockedRunnerOf('webgpu', gpu, 'cpu', cpu);
+  assert.deepEqual(onCpu.ingestChunk, { graph: 'prefill', file: 'prefill.onnx', tokens: 256, provider: 'cpu' });
+  assert.deepEqual((await feedCalls(onCpu, calls, 600, { background: true })).calls, [
+    'cpu.prefill:256',
+    'cpu.prefill:256',
+    'cpu.prefill:88',
+  ]);
+  // a GPU whose blocked graph did not open: the ingest graph's 2048
+  const plain = blockedRunnerOf('webgpu', pair('webgpu', calls));
+  assert.deepEqual(plain.ingestChunk, { graph: 'ingest', file: 'ingest.onnx', tokens: 2048, provider: 'webgpu' });
+  assert.deepEqual((await feedCalls(plain, calls, 5000, { background: true })).calls, [
+    'webgpu.ingest:2048',
+    'webgpu.ingest:2048',
+    'webgpu.ingest:904',
+  ]);
+  // a blocked session but no ingestBlocked in the manifest: not used
+  const noManifest = runnerOf('webgpu', gpu);
+  assert.equal(noManifest.ingestChunk.graph, 'ingest');
+});
+
+test('checkpointEvery and background chunks: the blocked graph’s maxTokens where it runs', () => {
+  assert.equal(checkpointEvery(256, BLOCKED_CHUNK), 8192);
+  assert.equal(checkpointEvery(10000, BLOCKED_CHUNK), 10000); // a longer setting stands
+  assert.equal(backgroundChunkTokens(BLOCKED_CHUNK, 256, 10), 8192);
+  assert.equal(backgroundChunkTokens(BLOCKED_CHUNK, 256, KEYSTROKE_QUIET_MS), 8192);
+  assert.equal(
+    ingestChunkText(BLOCKED_CHUNK),
+    'chunks of up to 8192 tokens (ingest-blocked.onnx on webgpu, multiples of 1024; tails through ingest.onnx)',
+  );
+  // without it, the text as before
+  assert.equal(
+    ingestChunkText({ graph: 'ingest', file: 'ingest.onnx', tokens: 2048, provider: 'webgpu' }),
+    'chunks of up to 2048 tokens (ingest.onnx on webgpu)',
+  );
+});
+
+test('cancellation is checked between the blocked graph’s call and the tail’s', async () => {
+  const calls: string[] = [];
+  const r = blockedRunnerOf('webgpu', blockedPair('webgpu', calls));
+  let chunks = 0;
+  await assert.rejects(
+    r.feed(ids(1500), r.zeroState(), { background: true, shouldStop: () => chunks > 0, onChunk: () => chunks++ }),
+    (e: Error) => e.name === 'CancelledError' || /cancel/i.test(e.message),
+  );
+  assert.deepEqual(calls, ['webgpu.ingestBlocked:1024']);
+});
+
+test('release frees the blocked ingest session with the rest, once each (also when every job shares the pair)', async () => {
+  const calls: string[] = [];
+  const gpu = blockedPair('webgpu', calls);
+  const cpu = pair('cpu', calls, false);
+  await blockedRunnerOf('cpu', cpu, 'webgpu', gpu).release();
+  assert.deepEqual([gpu.ingestBlocked!.released, gpu.ingest!.released, gpu.prefill.released, cpu.prefill.released], [1, 1, 1, 1]);
+  const one = blockedPair('webgpu', calls);
+  await blockedRunnerOf('webgpu', one).release();
+  assert.deepEqual(
+    [one.step, one.prefill, one.ingest!, one.ingestBlocked!].map((s) => s.released),
+    [1, 1, 1, 1],
+  );
+});
+
 // --- opening a provider's sessions ---------------------------------------------------------------
 
-async function opened(ep: string, m: Manifest, fail: (file: string) => boolean = () => false) {
+async function opened(
+  ep: string,
+  m: Manifest,
+  fail: (file: string) => boolean = () => false,
+  /** files whose graph has an input the manifest does not name */
+  mismatched: (file: string) => boolean = () => false,
+) {
   const calls: string[] = [];
   const created: FakeSession[] = [];
   const logs: string[] = [];
@@ -230,6 +401,7 @@ async function opened(ep: string, m: Manifest, fail: (file: string) => boolean =
     async (file) => {
       if (fail(file)) throw new Error(`/src/x.cc:12 cond was false. cannot open ${file}\nstack`);
       const s = new FakeSession(`${ep}.${file}`, calls);
+      if (mismatched(file)) s.inputMetadata = [...META.inputMetadata, { name: 'extra_in', isTensor: true }];
       created.push(s);
       return s;
     },
@@ -282,6 +454,102 @@ test('openSessions: an ingest graph that fails to open or does not match leaves 
   );
 });
 
+test('openSessions: the CPU never opens the blocked ingest graph; another provider opens it after ingest, with the same create', async () => {
+  const c = await opened('cpu', blockedManifest);
+  assert.deepEqual(
+    c.created.map((s) => s.name),
+    ['cpu.step.onnx', 'cpu.prefill.onnx'],
+  );
+  assert.equal(c.p.ingestBlocked, undefined);
+  const g = await opened('webgpu', blockedManifest);
+  assert.deepEqual(
+    g.created.map((s) => s.name),
+    ['webgpu.step.onnx', 'webgpu.prefill.onnx', 'webgpu.ingest.onnx', 'webgpu.ingest-blocked.onnx'],
+  );
+  assert.equal(g.p.ingest!.name, 'webgpu.ingest.onnx');
+  assert.equal(g.p.ingestBlocked!.name, 'webgpu.ingest-blocked.onnx');
+  assert.deepEqual(g.logs, []);
+});
+
+test('openSessions: a blocked ingest graph that fails to open or does not match leaves the provider on ingest, logged', async () => {
+  const f = await opened('webgpu', blockedManifest, (file) => file === 'ingest-blocked.onnx');
+  assert.equal(f.p.ingestBlocked, undefined);
+  assert.equal(f.p.ingest!.name, 'webgpu.ingest.onnx');
+  assert.deepEqual(f.logs, [
+    'webgpu: the blocked ingest graph ingest-blocked.onnx did not open (cannot open ingest-blocked.onnx); webgpu ingests with ingest.onnx in chunks of up to 2048 tokens',
+  ]);
+  assert.equal(
+    f.created.reduce((a, s) => a + s.released, 0),
+    0,
+    'step, prefill and ingest are kept',
+  );
+  // its chunks: the ingest graph's
+  const r = ModelRunner.withJobs(
+    blockedManifest,
+    { step: asOrt(f.p), keystroke: asOrt(f.p), ingest: asOrt(f.p) },
+    { step: 'webgpu', keystroke: 'webgpu', ingest: 'webgpu' },
+    'test',
+  );
+  assert.deepEqual(r.ingestChunk, { graph: 'ingest', file: 'ingest.onnx', tokens: 2048, provider: 'webgpu' });
+  // opens, but its inputs are not the manifest's: released, logged, ingest kept
+  const wrong = await opened('webgpu', blockedManifest, undefined, (file) => file === 'ingest-blocked.onnx');
+  assert.equal(wrong.p.ingestBlocked, undefined);
+  assert.equal(wrong.p.ingest!.name, 'webgpu.ingest.onnx');
+  assert.deepEqual(
+    wrong.created.map((s) => s.released),
+    [0, 0, 0, 1],
+  );
+  assert.match(
+    wrong.logs[0]!,
+    /^webgpu: the blocked ingest graph ingest-blocked\.onnx did not open \(ingestBlocked: inputs extra_in are not in manifest\.json\); webgpu ingests with ingest\.onnx/,
+  );
+  // the ingest graph failing leaves the blocked one unopened (its tails need it): prefill, one line
+  const noIngest = await opened('webgpu', blockedManifest, (file) => file === 'ingest.onnx');
+  assert.deepEqual(
+    noIngest.created.map((s) => s.name),
+    ['webgpu.step.onnx', 'webgpu.prefill.onnx'],
+  );
+  assert.deepEqual([noIngest.p.ingest, noIngest.p.ingestBlocked], [undefined, undefined]);
+  assert.deepEqual(noIngest.logs, [
+    'webgpu: the ingest graph ingest.onnx did not open (cannot open ingest.onnx); webgpu ingests with prefill.onnx in chunks of up to 256 tokens (ingest-blocked.onnx, whose tails need ingest.onnx, is not opened)',
+  ]);
+});
+
+test('auto with a blocked ingest graph on one provider: timed there at its maxTokens, per token, named in the reason', async () => {
+  const calls: string[] = [];
+  // a CPU whose calls take 5 ms: 256 tokens a call there, 8192 on the other provider
+  const cpu: Pair = { step: new FakeSession('cpu.step', calls, 5), prefill: new FakeSession('cpu.prefill', calls, 5) };
+  const gpu = blockedPair('webgpu', calls);
+  const logs: string[] = [];
+  const r = await ModelRunner.pick(
+    blockedManifest,
+    new Map([
+      ['cpu', asOrt(cpu)],
+      ['webgpu', asOrt(gpu)],
+    ]),
+    {},
+    (s) => logs.push(s),
+    2,
+  );
+  // one warm-up call and 2 repetitions of each job per provider; the ingest job on the blocked graph
+  const ingestCalls = calls.filter((c) => !/step|prefill:16$/.test(c));
+  assert.deepEqual(ingestCalls, [...Array(3).fill('cpu.prefill:256'), ...Array(3).fill('webgpu.ingestBlocked:8192')]);
+  assert.deepEqual(r.selection!.ingestTokens, { cpu: 256, webgpu: 8192 });
+  assert.equal(r.timings['webgpu.ingestTokens'], 8192);
+  assert.equal(r.providers.ingest, 'webgpu');
+  assert.deepEqual(r.ingestChunk, BLOCKED_CHUNK);
+  assert.match(r.epReason, /ingestion chunk per token: webgpu \(.* \/ 8192 tok = [\d.]+ µs\/tok; cpu .* \/ 256 tok/);
+  assert.match(
+    r.epReason,
+    /; ingestion in chunks of up to 8192 tokens \(ingest-blocked\.onnx on webgpu, multiples of 1024; tails through ingest\.onnx\)/,
+  );
+  assert.deepEqual(logs, [r.epReason]);
+  // the blocked session is kept; nothing of the used providers released
+  assert.equal(gpu.ingestBlocked!.released, 0);
+  await r.release();
+  assert.deepEqual([gpu.ingestBlocked!.released, gpu.ingest!.released], [1, 1]);
+});
+
 // --- the engine's fold on the real default model ------------------------------------------------
 
 const dir = modelDir(DEFAULT_ARCH);
@@ -302,38 +570,64 @@ function logged(s: ort.InferenceSession, tag: string, calls: string[]): ort.Infe
   });
 }
 
-test(`${DEFAULT_ARCH}: a workspace fold through an ingest session runs 2048-token chunks and ends where the CPU's does`, async (t) => {
+const files = [{ path: 'README.md', text: readFileSync(join(REPO, 'README.md'), 'utf8').slice(0, 14_000) }];
+const tol = (JSON.parse(readFileSync(join(dir, 'fixture.json'), 'utf8')) as { groupingTolerance?: number }).groupingTolerance ?? 1e-3;
+const openCpu = (file: string) => ort.InferenceSession.create(join(dir, file), { executionProviders: ['cpu'] });
+type EngineInside = { model: ModelRunner; root?: { state: ReadonlyMap<string, ort.Tensor> } };
+
+/** An engine loaded on the CPU whose model is then `runner` (its own released), or its own CPU
+ *  runner when none is given; `files` folded as the workspace. */
+async function foldWith(runner: ModelRunner | undefined, tag: string) {
+  const e = new Engine(() => {});
+  await e.load(cpuLoad(dir, { checkpointInterval: 256 }));
+  const x = e as unknown as EngineInside;
+  if (runner) {
+    const own = x.model;
+    x.model = runner;
+    await own.release();
+  }
+  cleanups.push(() => x.model.release());
+  const w = await e.setWorkspace({ fingerprint: `f-${tag}`, files }, never, () => {});
+  return { e, tokens: w.tokens, state: x.root!.state };
+}
+const cleanups: (() => Promise<void>)[] = [];
+test.after(async () => {
+  for (const c of cleanups) await c();
+});
+/** The fold on the CPU's own 256-token prefill chunks, once for the tests below. */
+let cpuFold: ReturnType<typeof foldWith> | undefined;
+
+/** Every state tensor of `a` within the fixture's tolerance of `b`'s (relative to b's largest entry). */
+function assertSameState(a: ReadonlyMap<string, ort.Tensor>, b: ReadonlyMap<string, ort.Tensor>): void {
+  for (const s of real.state) {
+    const x = a.get(s.name)!.data as Float32Array;
+    const y = b.get(s.name)!.data as Float32Array;
+    let d = 0,
+      m = 0;
+    for (let i = 0; i < x.length; i++) {
+      d = Math.max(d, Math.abs(x[i]! - y[i]!));
+      m = Math.max(m, Math.abs(y[i]!));
+    }
+    assert.ok((m === 0 ? d : d / m) < tol, `state ${s.name}: ${d / m}`);
+  }
+}
+
+test(`${DEFAULT_ARCH}: a workspace fold through an ingest session runs 2048-token chunks and ends where the CPU's does`, async () => {
   assert.ok(real.graphs.ingest, `${DEFAULT_ARCH} (the default model) ships an ingest graph`);
-  const tol = (JSON.parse(readFileSync(join(dir, 'fixture.json'), 'utf8')) as { groupingTolerance?: number }).groupingTolerance ?? 1e-3;
-  const open = (file: string) => ort.InferenceSession.create(join(dir, file), { executionProviders: ['cpu'] });
   const calls: string[] = [];
   // CPU sessions stand for a GPU provider "other" that has the ingest graph open; prefill is shared
-  const prefill = logged(await open(real.graphs.prefill.file), 'prefill', calls);
-  const cpu = { step: await open(real.graphs.step.file), prefill };
-  const other = { ...cpu, ingest: logged(await open(real.graphs.ingest.file), 'other.ingest', calls) };
+  const prefill = logged(await openCpu(real.graphs.prefill.file), 'prefill', calls);
+  const cpu = { step: await openCpu(real.graphs.step.file), prefill };
+  const other = { ...cpu, ingest: logged(await openCpu(real.graphs.ingest.file), 'other.ingest', calls) };
   const runner = ModelRunner.withJobs(
     real,
     { step: cpu, keystroke: cpu, ingest: other },
     { step: 'cpu', keystroke: 'cpu', ingest: 'other' },
     'test',
   );
-  t.after(() => runner.release());
   assert.equal(runner.ingestChunk.tokens, real.graphs.ingest.maxTokens);
 
-  const files = [{ path: 'README.md', text: readFileSync(join(REPO, 'README.md'), 'utf8').slice(0, 14_000) }];
-  const engine = async (withRunner: boolean) => {
-    const e = new Engine(() => {});
-    await e.load(cpuLoad(dir, { checkpointInterval: 256 }));
-    const x = e as unknown as { model: ModelRunner; root?: { state: ReadonlyMap<string, ort.Tensor> } };
-    if (withRunner) {
-      const own = x.model;
-      x.model = runner;
-      await own.release();
-    } else t.after(() => x.model.release());
-    const w = await e.setWorkspace({ fingerprint: `f-${withRunner}`, files }, never, () => {});
-    return { e, tokens: w.tokens, state: x.root!.state };
-  };
-  const viaIngest = await engine(true);
+  const viaIngest = await foldWith(runner, 'ingest');
   const sizes = calls.map((c) => Number(c.split(':')[1]));
   assert.ok(viaIngest.tokens > 2048 + 256, `the file is more than one ingest chunk (${viaIngest.tokens} tokens)`);
   assert.ok(
@@ -345,19 +639,9 @@ test(`${DEFAULT_ARCH}: a workspace fold through an ingest session runs 2048-toke
     sizes.reduce((a, b) => a + b, 0),
     viaIngest.tokens,
   );
-  const viaCpu = await engine(false);
+  const viaCpu = await (cpuFold ??= foldWith(undefined, 'cpu'));
   assert.equal(viaCpu.tokens, viaIngest.tokens);
-  for (const s of real.state) {
-    const a = viaIngest.state.get(s.name)!.data as Float32Array;
-    const b = viaCpu.state.get(s.name)!.data as Float32Array;
-    let d = 0,
-      m = 0;
-    for (let i = 0; i < a.length; i++) {
-      d = Math.max(d, Math.abs(a[i]! - b[i]!));
-      m = Math.max(m, Math.abs(b[i]!));
-    }
-    assert.ok((m === 0 ? d : d / m) < tol, `state ${s.name}: ${d / m}`);
-  }
+  assertSameState(viaIngest.state, viaCpu.state);
 
   // a document's warm puts its checkpoints every 2048 tokens (checkpointEvery), not every 256 of the
   // setting: its chunks end there, on the ingest session
@@ -368,4 +652,62 @@ test(`${DEFAULT_ARCH}: a workspace fold through an ingest session runs 2048-toke
   assert.ok(fedTokens > 2048, `warm fed ${fedTokens} tokens`);
   assert.ok(calls.length > 0 && calls.every((c) => c.startsWith('other.ingest:')), calls.join(' '));
   assert.equal(Number(calls[0]!.split(':')[1]), 2048, calls.join(' '));
+});
+
+test(`${DEFAULT_ARCH}: a fold through a blocked ingest session cuts its chunks at the blocked graph's maxTokens, its tails through ingest, and ends where the CPU's does`, async () => {
+  const g = real.graphs.ingest;
+  assert.ok(g);
+  // the ingest graph (exact for any call of up to 2048 tokens) stands in for a blocked graph of
+  // multiples of 128 up to 2048; the ingest graph itself is given a maxTokens of 512 so that the
+  // chunks can only be the blocked graph's
+  const m = {
+    ...real,
+    graphs: { ...real.graphs, ingest: { ...g, maxTokens: 512 }, ingestBlocked: { file: g.file, maxTokens: 2048, multipleOf: 128 } },
+  } as Manifest;
+  const calls: string[] = [];
+  const cpu = { step: logged(await openCpu(real.graphs.step.file), 'step', calls), prefill: await openCpu(real.graphs.prefill.file) };
+  const other = {
+    ...cpu,
+    ingest: logged(await openCpu(g.file), 'other.ingest', calls),
+    ingestBlocked: logged(await openCpu(g.file), 'other.blocked', calls),
+  };
+  const runner = ModelRunner.withJobs(
+    m,
+    { step: cpu, keystroke: cpu, ingest: other },
+    { step: 'cpu', keystroke: 'cpu', ingest: 'other' },
+    'test',
+  );
+  assert.deepEqual(runner.ingestChunk, {
+    graph: 'ingestBlocked',
+    file: g.file,
+    tokens: 2048,
+    provider: 'other',
+    multipleOf: 128,
+    tail: { graph: 'ingest', file: g.file, tokens: 512 },
+  });
+  const viaBlocked = await foldWith(runner, 'blocked');
+  // one file: whole 2048-token chunks, then its last one's multiples of 128, then the rest
+  const n = viaBlocked.tokens;
+  const last = n % 2048;
+  const tail = last % 128;
+  assert.deepEqual(calls, [
+    ...Array<string>(Math.floor(n / 2048)).fill('other.blocked:2048'),
+    ...(last - tail > 0 ? [`other.blocked:${last - tail}`] : []),
+    ...(tail > 1 ? [`other.ingest:${tail}`] : tail === 1 ? ['step:1'] : []),
+  ]);
+  const viaCpu = await (cpuFold ??= foldWith(undefined, 'cpu'));
+  assert.equal(viaCpu.tokens, n);
+  assertSameState(viaBlocked.state, viaCpu.state);
+
+  // a document's warm: checkpoints every 2048 tokens (the blocked graph's chunk), its chunks there
+  calls.length = 0;
+  const e = viaBlocked.e;
+  e.openDocument({ uri: 'file:///doc.md', path: 'doc.md', text: files[0]!.text, version: 1 });
+  const { fedTokens } = await e.warm('file:///doc.md', undefined, never);
+  assert.ok(fedTokens > 2048, `warm fed ${fedTokens} tokens`);
+  assert.equal(calls[0], 'other.blocked:2048', calls.join(' '));
+  assert.ok(
+    calls.every((c) => (/^other\.blocked:(\d+)$/.test(c) ? Number(c.split(':')[1]) % 128 === 0 : /^(other\.ingest:\d+|step:1)$/.test(c))),
+    calls.join(' '),
+  );
 });
