@@ -58,8 +58,9 @@ GRAPHS = {  # file -> (model mode, last position only)
 # where a call's fixed cost dwarfs its length (issue #17); the engine keeps prefill.onnx for the CPU.
 INGEST = "ingest.onnx"
 # With --ingest-blocked N (griffin): the ingest graph with its attention block by block, for calls of a
-# multiple of the window up to N tokens (manifest graphs.ingestBlocked, multipleOf = window). Not used by the
-# engine yet: for timing the graph on a GPU against ingest.onnx (graph_bench.mjs --cases ingestBlocked:N).
+# multiple of the window up to N tokens (manifest graphs.ingestBlocked, multipleOf = window). It needs
+# --ingest-chunk: the engine feeds each chunk's largest multiple of the window through it and the tail through
+# ingest.onnx (server/engine/model.ts).
 INGEST_BLOCKED = "ingest-blocked.onnx"
 
 
@@ -276,7 +277,7 @@ def main():
                          "accumulate more int8 error through deep stacks than trained ones (a 12-layer random griffin: 5.9e-2)")
     ap.add_argument("--ingest-blocked", type=int, default=0,
                     help="griffin: also export ingest-blocked.onnx, the ingest graph with block-by-block attention for "
-                         "calls of a multiple of the window up to N tokens (manifest graphs.ingestBlocked; for timing)")
+                         "calls of a multiple of the window up to N tokens (manifest graphs.ingestBlocked; needs --ingest-chunk)")
     ap.add_argument("--ingest-chunk", type=int, default=0,
                     help="also export ingest.onnx, the prefill graph exact for calls of up to N tokens (a power of two "
                          "above max_chunk; manifest graphs.ingest): the engine folds documents on a GPU with it")
@@ -308,6 +309,7 @@ def main():
             model.set_export_chunk(chunk)
             names.append(INGEST)
         if args.ingest_blocked:
+            assert args.ingest_chunk, "--ingest-blocked needs --ingest-chunk (the engine feeds the tails through ingest.onnx)"
             chunk, w = model.cfg.max_chunk, model.cfg.window
             assert args.ingest_blocked % w == 0, f"--ingest-blocked {args.ingest_blocked} must be a multiple of the window {w}"
             model.set_export_chunk(args.ingest_blocked)
