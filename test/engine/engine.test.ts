@@ -168,11 +168,17 @@ test("layouts: the model's measured layout by default; each forced layout starts
   const e = new Engine(() => {});
   await e.load(load);
   e.openDocument({ uri: 'file:///doc.ts', path: 'server/engine/model.ts', text, version: 1 });
-  const byDefault = await e.complete(req(60, 4), never);
+  // a code line from line 60 on, 4 characters into its code (model.ts changes: not a fixed position)
+  const lines = text.split('\n');
+  const line = lines.findIndex((l, i) => i >= 60 && l.trim().length >= 12);
+  const col = lines[line]!.search(/\S/) + 4;
+  const byDefault = await e.complete(req(line, col), never);
   assert.equal(byDefault.layout, JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).completion.layout);
   const r = Object.fromEntries(
     await Promise.all(
-      (['plain', 'fim', 'suffix-first'] as const).map(async (layout) => [layout, await e.complete(req(60, 4, { layout }), never)] as const),
+      (['plain', 'fim', 'suffix-first'] as const).map(
+        async (layout) => [layout, await e.complete(req(line, col, { layout }), never)] as const,
+      ),
     ),
   );
   for (const [layout, x] of Object.entries(r)) {
