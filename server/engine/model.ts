@@ -13,7 +13,7 @@
 import '../shared/noTelemetry'; // before onnxruntime-node: no telemetry, also when the engine runs in process
 import * as ort from 'onnxruntime-node';
 import { join } from 'node:path';
-import type { GraphCalls } from '../protocol/ipc';
+import type { GraphCalls, IngestChunk } from '../protocol/ipc';
 import type { ExecutionProviderSetting } from '../shared/settings';
 import { cancelled, modelCorrupt } from './errors';
 import { checkGraph, type Manifest } from './manifest';
@@ -173,21 +173,7 @@ const AUTO_MARGIN = 0.1;
 /** Prefill calls of at most this many tokens count as keystrokes; longer ones as ingestion. */
 export const KEYSTROKE_MAX_TOKENS = 64;
 
-/** How the ingest job feeds long inputs: which graph, in chunks of up to how many tokens, where. */
-export interface IngestChunk {
-  /** "ingestBlocked" (the manifest's graphs.ingestBlocked, its tails through `tail`), "ingest" (the
-   *  manifest's graphs.ingest; both on a provider other than the CPU only) or "prefill". */
-  graph: 'ingestBlocked' | 'ingest' | 'prefill';
-  file: string;
-  /** The graph's maxTokens: the longest chunk feed() gives it, and the engine's background chunk. */
-  tokens: number;
-  provider: string;
-  /** ingestBlocked: every call of it is a multiple of this many tokens. */
-  multipleOf?: number;
-  /** ingestBlocked: the graph that takes what is left of a chunk under multipleOf (its tail), in
-   *  calls of up to `tokens`. */
-  tail?: { graph: 'ingest' | 'prefill'; file: string; tokens: number };
-}
+export type { IngestChunk };
 
 /** Tokens between a document's checkpoints: the setting (workspace.checkpointInterval), or the ingest
  *  graph's chunk (the blocked ingest graph's where it runs) where the ingest job runs one (a GPU,

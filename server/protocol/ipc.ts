@@ -27,6 +27,23 @@ export interface LoadParams {
    *  (statewise.engine.gpuState). No effect on the CPU. */
   gpuState?: boolean;
 }
+
+/** How the ingest job feeds long inputs: which graph, in chunks of up to how many tokens, where. */
+export interface IngestChunk {
+  /** "ingestBlocked" (the manifest's graphs.ingestBlocked, its tails through `tail`), "ingest" (the
+   *  manifest's graphs.ingest; both on a provider other than the CPU only) or "prefill". */
+  graph: 'ingestBlocked' | 'ingest' | 'prefill';
+  file: string;
+  /** The graph's maxTokens: the longest chunk feed() gives it, and the engine's background chunk. */
+  tokens: number;
+  provider: string;
+  /** ingestBlocked: every call of it is a multiple of this many tokens. */
+  multipleOf?: number;
+  /** ingestBlocked: the graph that takes what is left of a chunk under multipleOf (its tail), in
+   *  calls of up to `tokens`. */
+  tail?: { graph: 'ingest' | 'prefill'; file: string; tokens: number };
+}
+
 export interface LoadResult {
   arch: string;
   modelName: string;
@@ -39,18 +56,8 @@ export interface LoadResult {
   /** `auto`: median ms per call, keyed "<provider>.<job>Ms" (and "<provider>.handoffMs": its device
    *  state brought to the CPU; "<provider>.ingestTokens": the tokens of its timed ingest call). */
   timings: Record<string, number>;
-  /** How the ingest job (folding, long prefill) feeds: the graph, its chunk length and provider
-   *  (the ingest graph on a provider other than the CPU where the manifest has one, else prefill;
-   *  the blocked ingest graph where the manifest has that too, its calls multiples of `multipleOf`,
-   *  the rest of a chunk through `tail`: model.ts IngestChunk). */
-  ingestChunk?: {
-    graph: 'ingestBlocked' | 'ingest' | 'prefill';
-    file: string;
-    tokens: number;
-    provider: string;
-    multipleOf?: number;
-    tail?: { graph: 'ingest' | 'prefill'; file: string; tokens: number };
-  };
+  /** How the ingest job (folding, long prefill) feeds (model.ts ingestChunkOf). */
+  ingestChunk?: IngestChunk;
   /** Tokens between a document's checkpoints: workspace.checkpointInterval, or the ingest graph's
    *  chunk (the blocked one's) where the ingest job runs one (model.ts checkpointEvery). */
   checkpointEvery?: number;
