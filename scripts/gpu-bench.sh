@@ -17,7 +17,9 @@
 # weights.json ({"weights-0.bin": bytes, ...}); on the device `node scripts/gpu-placement.mjs
 # --fill-weights DIR/griffin` writes deterministic weights of those sizes. Carry the kit's files but
 # ort-1.31.1.tar.xz (".devkit/node.xz", ".devkit/node_modules.tar.xz", ".devkit/gl", ".devkit/setup.sh"),
-# "dist" and DIR (~58 MiB with the tree), then `MODELS=DIR EPS=webgpu bash scripts/gpu-bench.sh run`.
+# "dist" and DIR (~58 MiB with the tree), then `MODELS=DIR EPS=webgpu bash scripts/gpu-bench.sh run`. Fill
+# the weights in every call that runs the bench: a carried DIR replaces the warm machine's copy, filled
+# weights and all.
 # Env for run: ARCH (default griffin), EPS (default "cpu auto webgpu"), SIZES (1000,10000,100000),
 # KEYSTROKES (10), PARTS (engine), LIMIT_S (seconds per CPU/auto bench, 120), LIMIT_GPU_S (webgpu, 330):
 # the three fit one 600 s device call. GPU_STATE (default on): --gpu-state for the benches, e.g.
