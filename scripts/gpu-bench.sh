@@ -17,9 +17,9 @@
 # weights.json ({"weights-0.bin": bytes, ...}); on the device `node scripts/gpu-placement.mjs
 # --fill-weights DIR/griffin` writes deterministic weights of those sizes. Carry the kit's files but
 # ort-1.31.1.tar.xz (".devkit/node.xz", ".devkit/node_modules.tar.xz", ".devkit/gl", ".devkit/setup.sh"),
-# "dist" and DIR (~58 MiB with the tree), then `MODELS=DIR EPS=webgpu bash scripts/gpu-bench.sh run`. Fill
-# the weights in every call that runs the bench: a carried DIR replaces the warm machine's copy, filled
-# weights and all.
+# "dist" and DIR (~58 MiB with the tree), then `MODELS=DIR EPS=webgpu bash scripts/gpu-bench.sh run`, which
+# fills them when DIR/ARCH has weights.json and no weights-0.bin (in every call: a carried DIR replaces the
+# warm machine's copy, filled weights and all).
 # Env for run: ARCH (default griffin), EPS (default "cpu auto webgpu"), SIZES (1000,10000,100000),
 # KEYSTROKES (10), PARTS (engine), LIMIT_S (seconds per CPU/auto bench, 120), LIMIT_GPU_S (webgpu, 330):
 # the three fit one 600 s device call. GPU_STATE (default on): --gpu-state for the benches, e.g.
@@ -68,6 +68,10 @@ run() {
   setup
   [ -f dist/cli.js ] || { echo "dist/ missing: carry dist" >&2; exit 1; }
   [ -f "$MODELS/$ARCH/manifest.json" ] || { echo "$MODELS/$ARCH missing: carry $MODELS" >&2; exit 1; }
+  # a folder carried without its weights (weights.json names their sizes): write them here, every call
+  if [ -f "$MODELS/$ARCH/weights.json" ] && [ ! -f "$MODELS/$ARCH/weights-0.bin" ]; then
+    node scripts/gpu-placement.mjs --fill-weights "$MODELS/$ARCH" >/dev/null
+  fi
   out=${OUT:-bench-results/gpu}; mkdir -p "$out"
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || echo "no nvidia-smi"
   files=()
