@@ -364,14 +364,9 @@ export class ModelRunner {
         // every time, a large state's upload (ALiBi uncapped: 769 MiB) would be timed as the job.
         let cur: State = r.zeroState();
         try {
-          const graphs: Record<MeasuredGraph, ort.InferenceSession | undefined> = {
-            step: s.step,
-            prefill: s.prefill,
-            ingest: s.ingest,
-            ingestBlocked: s.ingestBlocked,
-          };
+          // a measured graph is named as the pair's session of that name
           const call = async (g: MeasuredGraph, n: number) => {
-            const out = await r.run(graphs[g]!, ids(n), cur);
+            const out = await r.run(s[g]!, ids(n), cur);
             release(cur);
             cur = out.state;
           };
