@@ -278,6 +278,9 @@ def main():
     ap.add_argument("--ingest-blocked", type=int, default=0,
                     help="griffin: also export ingest-blocked.onnx, the ingest graph with block-by-block attention for "
                          "calls of a multiple of the window up to N tokens (manifest graphs.ingestBlocked; needs --ingest-chunk)")
+    ap.add_argument("--ingest-scan-chunk", type=int, default=0,
+                    help="griffin: ingest-blocked.onnx computes its recurrences in chunks of this many steps (scan_chunked, "
+                         "a divisor of the window) instead of the doubling scan")
     ap.add_argument("--ingest-chunk", type=int, default=0,
                     help="also export ingest.onnx, the prefill graph exact for calls of up to N tokens (a power of two "
                          "above max_chunk; manifest graphs.ingest): the engine folds documents on a GPU with it")
@@ -314,7 +317,11 @@ def main():
             assert args.ingest_blocked % w == 0, f"--ingest-blocked {args.ingest_blocked} must be a multiple of the window {w}"
             model.set_export_chunk(args.ingest_blocked)
             assert model.set_blocked_attention(True), f"{model.arch} has no attention to block"
+            if args.ingest_scan_chunk:
+                assert w % args.ingest_scan_chunk == 0, f"--ingest-scan-chunk {args.ingest_scan_chunk} must divide the window {w}"
+                assert model.set_chunked_scan(args.ingest_scan_chunk), f"{model.arch} has no recurrence to chunk"
             export_graph(model, INGEST_BLOCKED, os.path.join(tmp, INGEST_BLOCKED), state_names, t=2 * w)
+            model.set_chunked_scan(0)
             model.set_blocked_attention(False)
             model.set_export_chunk(chunk)
             names.append(INGEST_BLOCKED)

@@ -153,6 +153,16 @@ class LM(nn.Module):
                 block.mixer.blocked, found = on, True
         return found
 
+    def set_chunked_scan(self, chunk: int) -> bool:
+        """Export only: recurrences exported as scan_chunked with chunks of `chunk` steps (calls of a
+        multiple of it), 0 for the doubling scan. True when some layer has one."""
+        found = False
+        for block in self.layers:
+            lru = getattr(block.mixer, "lru", None)
+            if lru is not None and hasattr(lru, "scan_chunk"):
+                lru.scan_chunk, found = chunk, True
+        return found
+
     def param_count(self) -> dict:
         total = sum(p.numel() for p in self.parameters())
         emb = self.embed.weight.numel()

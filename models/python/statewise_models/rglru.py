@@ -14,7 +14,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .layers import causal_conv, gelu_tanh, up
-from .scan import doubling_stages, scan_auto, scan_doubling
+from .scan import doubling_stages, scan_auto, scan_chunked, scan_doubling
 
 CONV_WIDTH = 4
 LRU_C = 8.0
@@ -38,6 +38,7 @@ class BlockDiagonal(nn.Module):
 
 class RGLRU(nn.Module):
     _stages = 8  # doubling-scan stages of the export graph (set_export_chunk)
+    scan_chunk = 0  # export only: > 0 exports scan_chunked with chunks of this many steps (T a multiple of it)
 
     def __init__(self, d_rnn: int, blocks: int):
         super().__init__()
@@ -61,6 +62,8 @@ class RGLRU(nn.Module):
         a, b = self.coeffs(x)
         if mode == "step":  # T == 1
             h = a * h0.unsqueeze(1) + b
+        elif mode == "export" and self.scan_chunk:
+            h = scan_chunked(a, b, h0, self.scan_chunk, doubling_stages(2 ** self._stages // self.scan_chunk))
         elif mode == "export":
             h = scan_doubling(a, b, h0, self._stages)
         else:

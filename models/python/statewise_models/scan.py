@@ -4,6 +4,8 @@ Three implementations of the same function:
 - `scan_sequential`: the definition, a Python loop (reference for tests).
 - `scan_doubling`: log-depth doubling scan with static slices and concats; this is the form
   exported to ONNX (docs/models.md §8.2), valid for T <= 2**stages.
+- `scan_chunked`: decay matrices within chunks, a doubling scan between them; T a multiple of the
+  chunk (the GPU ingest graph).
 - `scan_triton`: a Triton kernel (sequential in time, parallel over batch x channels) with a
   hand-written backward pass, used for training.
 All take a, b of shape [B, T, D] (float32) and h0 of shape [B, D]; they return h of shape [B, T, D].
@@ -50,6 +52,29 @@ def scan_doubling(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor, stages: in
         beta = beta + alpha * beta_prev
         alpha = alpha * alpha_prev
     return beta + alpha * h0.unsqueeze(1)
+
+
+
+def scan_chunked(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor, chunk: int, stages: int) -> torch.Tensor:
+    """The same recurrence for T a multiple of `chunk`, in chunks of `chunk` steps (export only: the
+    ingest graph for a GPU, docs/models.md §8.2). Within a chunk, with A_t the sum of log a over the
+    chunk up to t, h_t = sum_{s<=t} exp(A_t - A_s) b_s + exp(A_t) H, where H is the state before the
+    chunk: one [chunk, chunk] decay matrix per chunk and channel instead of a scan over T. The states
+    between chunks are a doubling scan over T / chunk positions (`stages` stages: exact for up to
+    2**stages chunks). Every exponent is <= 0 (clamped before the mask zeroes s > t), so nothing
+    overflows; a decay that underflows float32 (log a < -69) is taken as 1e-30. Its largest tensor is
+    [T, chunk, D] (T * D * chunk floats), against the doubling scan's log2(T) passes over [T, D]."""
+    bsz, d = a.shape[0], a.shape[2]
+    la = torch.log(a.clamp(min=1e-30)).reshape(bsz, -1, chunk, d)  # [B, N, C, D]
+    cum = torch.cumsum(la, dim=2)  # A_t within the chunk
+    diff = cum.unsqueeze(3) - cum.unsqueeze(2)  # [B, N, C(t), C(s), D]: A_t - A_s
+    tril = torch.tril(torch.ones(chunk, chunk, dtype=a.dtype, device=a.device)).unsqueeze(-1)  # s <= t
+    decay = torch.exp(diff.clamp(max=0.0)) * tril
+    inner = (decay * b.reshape(bsz, -1, chunk, d).unsqueeze(2)).sum(3)  # [B, N, C, D]: from the zero state
+    whole = torch.exp(cum)  # decay from the chunk's start to t
+    states = scan_doubling(whole[:, :, -1], inner[:, :, -1], h0, stages)  # [B, N, D]: after each chunk
+    before = torch.cat([h0.unsqueeze(1), states[:, :-1]], dim=1)  # [B, N, D]: before each chunk
+    return (inner + whole * before.unsqueeze(2)).reshape(bsz, -1, d)
 
 
 if triton is not None:

@@ -3,7 +3,7 @@ The model's state contract: test_contract.py."""
 import pytest
 import torch
 
-from statewise_models.scan import doubling_stages, scan_doubling, scan_sequential, scan_triton
+from statewise_models.scan import doubling_stages, scan_chunked, scan_doubling, scan_sequential, scan_triton
 
 
 def rand_scan_inputs(b, t, d, device="cpu"):
@@ -23,6 +23,19 @@ def test_doubling_equals_sequential(t):
     # more stages than needed changes nothing (the exported graph has a fixed count)
     got8 = scan_doubling(a.double(), b.double(), h0.double(), 8)
     assert torch.allclose(got8, ref, atol=1e-10)
+
+
+@pytest.mark.parametrize("t,chunk", [(16, 16), (64, 8), (256, 16), (96, 32)])
+def test_chunked_equals_sequential(t, chunk):
+    a, b, h0 = rand_scan_inputs(2, t, 8)
+    a[0, 3, :4] = 0.0  # a decay that underflows: the log is clamped, the product stays ~0
+    a[1, 7:20] = 1.0  # no decay at all for a stretch
+    ref = scan_sequential(a.double(), b.double(), h0.double())
+    got = scan_chunked(a.double(), b.double(), h0.double(), chunk, doubling_stages(t // chunk))
+    assert torch.allclose(got, ref, atol=1e-10)
+    # float32, as exported: every exponent <= 0, so no inf or nan even with the strongest decays
+    got32 = scan_chunked(a, b, h0, chunk, doubling_stages(t // chunk))
+    assert torch.isfinite(got32).all() and torch.allclose(got32.double(), ref, atol=1e-4)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
