@@ -26,7 +26,7 @@ import onnx
 import torch
 from onnx import TensorProto, helper, numpy_helper
 
-from graph_fold import fold_shapes, op_counts, runtime_shape_nodes
+from graph_fold import drop_unfolded, fold_shapes, op_counts, runtime_shape_nodes
 from manifest_checksums import checksums as file_checksums
 from statewise_models import tokenizer as toklib
 from statewise_models.layers import fused_export
@@ -85,6 +85,8 @@ def export_graph(model, graph: str, path: str, state_names: list[str], t: int = 
     m = onnx.load(path)
     n0 = len(m.graph.node)
     fold_shapes(m)
+    # after folding: what a marked parameter feeds (layers.unfolded) stays for onnxruntime to fold at load
+    drop_unfolded(m)
     declare_outputs(m, model.cfg.vocab_size, last_only)
     onnx.save(m, path)
     left = runtime_shape_nodes(m)

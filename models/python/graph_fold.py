@@ -110,7 +110,8 @@ def _np_eval(node, vals: list) -> list | None:
 
 # com.microsoft ops whose outputs listed here have the shape of their first input (onnx's shape
 # inference does not know them): op -> output indices
-_SAME_SHAPE = {"FastGelu": (0,), "SkipSimplifiedLayerNormalization": (0, 3), "SimplifiedLayerNormalization": (0,)}
+_SAME_SHAPE = {"FastGelu": (0,), "SkipSimplifiedLayerNormalization": (0, 3), "SimplifiedLayerNormalization": (0,),
+               "Unfolded": (0,)}
 
 
 def _static_shapes(m: onnx.ModelProto, types: dict | None = None) -> dict[str, list]:
@@ -251,6 +252,26 @@ def fold_shapes(m: onnx.ModelProto, rounds: int = 50) -> onnx.ModelProto:
         if not _fold_once(m):
             break
     return m
+
+
+def drop_unfolded(m: onnx.ModelProto) -> int:
+    """Remove the statewise::Unfolded markers (layers.unfolded) after folding: their consumers read the
+    marked initializer directly, and the nodes between it and the first node that also reads run-time data
+    stay in the graph for onnxruntime to fold at session creation. Returns how many were removed."""
+    g = m.graph
+    marks = [n for n in g.node if n.domain == "statewise" and n.op_type == "Unfolded"]
+    rename = {n.output[0]: n.input[0] for n in marks}
+    for node in g.node:
+        for i, x in enumerate(node.input):
+            if x in rename:
+                node.input[i] = rename[x]
+    for n in marks:
+        g.node.remove(n)
+    if not any(n.domain == "statewise" for n in g.node):
+        keep = [o for o in m.opset_import if o.domain != "statewise"]
+        del m.opset_import[:]
+        m.opset_import.extend(keep)
+    return len(marks)
 
 
 def runtime_shape_nodes(m: onnx.ModelProto) -> list[str]:

@@ -62,6 +62,34 @@ def gelu_tanh(x: torch.Tensor) -> torch.Tensor:
 RMS_EPS = 1e-6
 
 
+class _Unfolded(torch.autograd.Function):
+    """Identity; exported as a statewise::Unfolded marker node that export_onnx.py removes after torch's
+    and graph_fold's constant folding, so the ops it feeds stay in the file as nodes over initializers."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.view_as(x)
+
+    @staticmethod
+    def symbolic(g, x):
+        y = g.op("statewise::Unfolded", x)
+        y.setType(x.type())
+        return y
+
+
+UNFOLDED_OP = "Unfolded"
+
+
+def unfolded(w: torch.Tensor) -> torch.Tensor:
+    """A parameter whose derived constants (a stacked or concatenated weight) should be computed by
+    onnxruntime's constant folding at session creation instead of being stored: the graph then reads
+    the stored parameter, which the other graphs share (weights-*.bin does not grow), and the
+    int8 quantizer, which only sees MatMul weights that are initializers, leaves the derived weight in
+    float. Identity outside a fused export."""
+    return _Unfolded.apply(w) if _fusing(w) else w
+
+
+
 def _rms_math(xf: torch.Tensor, gain: torch.Tensor) -> torch.Tensor:
     return xf / torch.sqrt((xf * xf).mean(-1, keepdim=True) + RMS_EPS) * gain
 
