@@ -201,6 +201,8 @@ def param_of(model: torch.nn.Module, node: onnx.NodeProto, name: str, c: Const, 
         return None
     if node.op_type == "MatMul" and node.input[1] != name:  # a weight is always the right operand
         return None
+    if node.op_type == "SkipSimplifiedLayerNormalization" and node.input[2] != name:  # the gain; the step
+        return None  # graph's first norm has a constant zero skip (layers.RMSNorm, single)
     pname, inverse = rule
     key = f"{path}.{pname}" if path else pname
     step = None if c.step is None else inverse(c.step)

@@ -75,6 +75,8 @@ class LocalMQA(nn.Module):
         return -self.slopes.to(dist.dtype).view(1, -1, 1, 1) * dist.clamp(min=0) - 1e4 * outside
 
     def forward(self, x, states, mode: str, fast: bool = False):
+        if mode == "step":
+            return self.forward_step(x, states)
         k_state, v_state, valid = states
         b = x.shape[0]
         q = self.q(x).reshape(b, -1, self.h, self.dh).transpose(1, 2)  # [B, H, T, dh]
@@ -107,6 +109,28 @@ class LocalMQA(nn.Module):
         w = self.w
         return self.out(y), [up(keys[:, -w:]), up(vals[:, -w:]), up(val[:, -w:])]
 
+
+    def forward_step(self, x, states):
+        """mode 'step' (T == 1): forward's function in fewer graph nodes (docs/models.md §8.3). The query is
+        one row per head, [B, H, dh], so no transpose; the shared key/value head broadcasts without an
+        unsqueeze; the band bias of the one query is a constant [1, H, W + 1] (every slot is in the band)
+        and only the valid mask is computed, from the state and a constant 1 for the new token."""
+        k_state, v_state, valid = states
+        b, w = x.shape[0], self.w
+        q = up(self.q(x).reshape(b, self.h, self.dh))  # [B, H, dh]
+        k_new, v_new = self.k(x), self.v(x)  # [B, 1, dh]
+        keys = torch.cat([k_state.to(k_new.dtype), k_new], dim=1)  # [B, W+1, dh]
+        vals = torch.cat([v_state.to(v_new.dtype), v_new], dim=1)
+        val = torch.cat([valid.to(q.dtype), torch.ones(b, 1, dtype=q.dtype, device=x.device)], dim=1)  # [B, W+1]
+        # the same constants as forward's at T == 1: query at W, keys at 0 .. W
+        qi = torch.full((1, 1), float(w), dtype=q.dtype, device=x.device)
+        kj = torch.arange(w + 1, device=x.device, dtype=q.dtype).unsqueeze(0)
+        band = self.band_bias(qi - kj).view(1, self.h, w + 1)
+        mask = (val - 1.0) * 1e4
+        bias = band + (mask if b == 1 else mask.unsqueeze(1))  # [B, H, W+1]
+        s = torch.matmul(q, up(keys).transpose(-1, -2)) / math.sqrt(self.dh) + bias
+        y = torch.matmul(torch.softmax(s, dim=-1), up(vals)).to(k_new.dtype)  # [B, H, dh]
+        return self.out(y.reshape(b, 1, self.h * self.dh)), [up(keys[:, -w:]), up(vals[:, -w:]), up(val[:, -w:])]
 
     def forward_blocked(self, q, keys, vals, val, ones):
         """The same attention for T a multiple of the window W, block by block: query block j (W queries)

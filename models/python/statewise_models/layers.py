@@ -77,9 +77,6 @@ class _Unfolded(torch.autograd.Function):
         return y
 
 
-UNFOLDED_OP = "Unfolded"
-
-
 def unfolded(w: torch.Tensor) -> torch.Tensor:
     """A parameter whose derived constants (a stacked or concatenated weight) should be computed by
     onnxruntime's constant folding at session creation instead of being stored: the graph then reads
@@ -87,7 +84,6 @@ def unfolded(w: torch.Tensor) -> torch.Tensor:
     int8 quantizer, which only sees MatMul weights that are initializers, leaves the derived weight in
     float. Identity outside a fused export."""
     return _Unfolded.apply(w) if _fusing(w) else w
-
 
 
 def _rms_math(xf: torch.Tensor, gain: torch.Tensor) -> torch.Tensor:
@@ -117,9 +113,14 @@ class RMSNorm(nn.Module):
         super().__init__()
         self.scale = nn.Parameter(torch.zeros(d))
 
-    def forward(self, x: torch.Tensor, skip: torch.Tensor | None = None):
+    def forward(self, x: torch.Tensor, skip: torch.Tensor | None = None, single: bool = False):
         """norm(x); with `skip`, the residual add first: (norm(skip + x), skip + x), one node when
-        exported fused (called through the module, so that the node keeps the norm's scope name)."""
+        exported fused (called through the module, so that the node keeps the norm's scope name).
+        `single` (the step graph, T == 1): norm(x) exported fused too, as the same node with a constant
+        zero skip (onnxruntime's SimplifiedLayerNormalization is registered in the onnx domain, which
+        onnx's checker refuses; a skip of any length T would need a zero tensor of shape T)."""
+        if single and skip is None and _fusing(x):
+            return _SkipRMSNorm.apply(x, torch.zeros_like(x), 1.0 + self.scale)[0]
         if skip is not None:
             if _fusing(x) and skip.dtype == x.dtype:
                 return _SkipRMSNorm.apply(x, skip, 1.0 + self.scale)

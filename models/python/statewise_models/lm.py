@@ -70,7 +70,7 @@ class Block(nn.Module):
             if self.mlp is not None:
                 x = x + self.mlp(self.norm2(x))
             return x, new
-        h, x = (self.norm1(x), x) if pending is None else self.norm1(pending, skip=x)
+        h, x = (self.norm1(x, single=mode == "step"), x) if pending is None else self.norm1(pending, skip=x)
         a, new = self.mixer(h, states, mode, fast)
         if self.mlp is None:
             return x, a, new
@@ -129,6 +129,12 @@ class LM(nn.Module):
             x, pending, new = block(x, state[pos : pos + block.n_states], mode, fast, pending)
             pos += block.n_states
             new_state += new
+        if mode == "step" and pending is not None and not hidden:
+            # T == 1: the last residual add and the final norm as one node (the norm is per position, so
+            # before the last-position slice, which then slices the logits)
+            x, _ = self.norm(pending, skip=x)
+            logits = tied_logits(x, self.embed.weight)
+            return (logits[:, -1] if last_only else logits), new_state
         if pending is not None:
             x = x + pending
         if last_only:

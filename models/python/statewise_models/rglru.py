@@ -13,7 +13,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .layers import causal_conv, gelu_tanh, up
+from .layers import causal_conv, gelu_tanh, unfolded, up
 from .scan import doubling_stages, scan_auto, scan_chunked, scan_doubling
 
 CONV_WIDTH = 4
@@ -58,11 +58,31 @@ class RGLRU(nn.Module):
         mult = torch.sqrt(torch.clamp(1.0 - torch.exp(2.0 * log_a), min=1e-8))
         return a, mult * gx * xf
 
+    def step_coeffs(self, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """coeffs for one token, u [B, D_rnn] -> (a, b) [B, D_rnn], the same function written for the step
+        graph in fewer nodes (docs/models.md §8.3): both block-diagonal gates as one batched matmul over
+        their stacked blocks [2, H, k, k] and one Sigmoid and Split, -c * softplus(p) a constant. The
+        stacked weight is built from the stored blocks by nodes over initializers only (layers.unfolded),
+        which onnxruntime folds at session creation."""
+        uf = up(u)
+        bsz, hb, k = uf.shape[0], self.gate_x.blocks, self.gate_x.k
+        w = torch.stack([unfolded(self.gate_x.w), unfolded(self.gate_a.w)]).to(uf.dtype)  # [2, H, k, k]
+        bias = torch.stack([self.gate_x.b, self.gate_a.b]).to(uf.dtype).view(2, hb, 1, k)
+        g = torch.sigmoid(torch.matmul(uf.reshape(bsz, 1, hb, 1, k), w) + bias)  # [B, 2, H, 1, k]
+        gx, ga = g.reshape(bsz, 2 * hb * k).chunk(2, dim=-1)
+        # log a = r * (-c * softplus(p)): the same float32 product as coeffs' (c = 8, a power of two), one Mul
+        # by a constant; a^2 as a * a instead of exp(2 log a) (one node fewer; float32 logits within 3e-5)
+        a = torch.exp(ga * (-LRU_C * F.softplus(self.a_param.to(uf.dtype))))
+        mult = torch.sqrt(torch.clamp(1.0 - a * a, min=1e-8))
+        return a, mult * gx * uf
+
     def forward(self, x: torch.Tensor, h0: torch.Tensor, mode: str) -> tuple[torch.Tensor, torch.Tensor]:
+        if mode == "step":  # T == 1, x [B, D_rnn] (RecurrentBlock.forward_step): h is the new state
+            a, b = self.step_coeffs(x)
+            h = a * h0.to(a.dtype) + b
+            return h, h
         a, b = self.coeffs(x)
-        if mode == "step":  # T == 1
-            h = a * h0.unsqueeze(1) + b
-        elif mode == "export" and self.scan_chunk:
+        if mode == "export" and self.scan_chunk:
             h = scan_chunked(a, b, h0, self.scan_chunk, doubling_stages(2 ** self._stages // self.scan_chunk))
         elif mode == "export":
             h = scan_doubling(a, b, h0, self._stages)
@@ -93,6 +113,8 @@ class RecurrentBlock(nn.Module):
         self.lru._stages = doubling_stages(max_chunk)
 
     def forward(self, x, states, mode: str, fast: bool = False):
+        if mode == "step":
+            return self.forward_step(x, states)
         conv_state, h0 = states
         y = gelu_tanh(self.linear_y(x))
         xb = self.linear_x(x)
@@ -107,3 +129,23 @@ class RecurrentBlock(nn.Module):
         h, h_last = self.lru(conv, h0, mode)
         out = self.linear_out((h.to(y.dtype)) * y)
         return out, [new_conv, h_last]
+
+    def forward_step(self, x, states):
+        """mode 'step' (T == 1): forward's function in fewer graph nodes (docs/models.md §8.3). The conv
+        bias is a fifth tap over a constant input of ones (one Concat, Mul and ReduceSum), the RG-LRU runs
+        on [B, D_rnn] (RGLRU.step_coeffs), so its h is the state output without a Gather and meets the
+        GeLU branch [B, 1, D_rnn] by broadcasting (batch 1, the step graph's)."""
+        conv_state, h0 = states
+        bsz = x.shape[0]
+        y = gelu_tanh(self.linear_y(x))
+        xb = self.linear_x(x)
+        ones = torch.ones(bsz, 1, self.d_rnn, dtype=xb.dtype, device=xb.device)
+        xc = torch.cat([conv_state.to(xb.dtype), xb, ones], dim=1)  # [B, 3 + 1 + 1, Dr]
+        w = torch.cat([unfolded(self.conv_w), self.conv_b.unsqueeze(0)], dim=0).to(xb.dtype)  # [5, Dr]
+        u = (xc * w).sum(1)  # [B, Dr]: conv + conv_b
+        # through the module: the step-only constants keep the lru's scope, where import_onnx.py looks
+        # for no parameter
+        h, _ = self.lru(u, h0, "step")  # [B, Dr]
+        hy = h if bsz == 1 else h.unsqueeze(1)
+        out = self.linear_out((hy if hy.dtype == y.dtype else hy.to(y.dtype)) * y)  # no Cast on the state output
+        return out, [up(xc[:, 1:CONV_WIDTH]), h]
