@@ -18,6 +18,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 
@@ -202,20 +203,51 @@ def check_ops(m: onnx.ModelProto, graph: str) -> list[str]:
     return ops
 
 
-def share_external(models: dict[str, onnx.ModelProto], out_dir: str) -> list[str]:
+def _tensor_key(raw: bytes, data_type: int, dims) -> str:
+    return hashlib.sha1(raw).hexdigest() + str(data_type) + str(list(dims))
+
+
+def weights_layout(folder: str) -> tuple[dict[str, tuple[str, int, int]], list[str], list[bytearray]]:
+    """An exported folder's weight files and where each of its graphs' external tensors lies in them
+    (share_external's table): an export that keeps them writes byte-identical weight files whenever
+    the weights are the same, however its graphs changed (a graph-only change then ships no new
+    weight binaries)."""
+    names = sorted((f for f in os.listdir(folder) if re.fullmatch(r"weights-\d+\.bin", f)), key=lambda f: int(f[8:-4]))
+    assert names == [f"weights-{i}.bin" for i in range(len(names))], f"{folder}: weight files {names}"
+    files = [bytearray(open(os.path.join(folder, f), "rb").read()) for f in names]
+    table: dict[str, tuple[str, int, int]] = {}
+    for g in sorted(f for f in os.listdir(folder) if f.endswith(".onnx")):
+        m = onnx.load(os.path.join(folder, g), load_external_data=False)
+        for init in m.graph.initializer:
+            if init.data_location != TensorProto.EXTERNAL:
+                continue
+            ext = {e.key: e.value for e in init.external_data}
+            loc, off, ln = ext["location"], int(ext.get("offset", 0)), int(ext["length"])
+            raw = bytes(files[names.index(loc)][off : off + ln])
+            table.setdefault(_tensor_key(raw, init.data_type, init.dims), (loc, off, ln))
+    return table, names, files
+
+
+def share_external(models: dict[str, onnx.ModelProto], out_dir: str, layout=None) -> list[str]:
     """Move every large initializer of every graph into shared weight files (each <= 24 MiB),
-    deduplicated by content, and point the graphs at them."""
+    deduplicated by content, and point the graphs at them. `layout` (weights_layout of an earlier
+    export) keeps that export's files and offsets byte for byte; the tensors it lacks go to new files
+    after them (weights-N.bin with the next N)."""
     table: dict[str, tuple[str, int, int]] = {}
     files: list[bytearray] = []
     names: list[str] = []
+    kept = 0  # files taken whole from `layout`: new tensors go to files after them
+    if layout is not None:
+        table, names, files = dict(layout[0]), list(layout[1]), [bytearray(b) for b in layout[2]]
+        kept = len(files)
     for m in models.values():
         for init in m.graph.initializer:
             raw = numpy_helper.to_array(init).tobytes()
             if len(raw) < 4096:
                 continue
-            key = hashlib.sha1(raw).hexdigest() + str(init.data_type) + str(list(init.dims))
+            key = _tensor_key(raw, init.data_type, init.dims)
             if key not in table:
-                if not files or len(files[-1]) + len(raw) > MAX_WEIGHT_FILE:
+                if len(files) == kept or len(files[-1]) + len(raw) > MAX_WEIGHT_FILE:
                     files.append(bytearray())
                     names.append(f"weights-{len(files) - 1}.bin")
                 buf = files[-1]
@@ -280,6 +312,9 @@ def main():
     ap.add_argument("--ingest-blocked", type=int, default=0,
                     help="griffin: also export ingest-blocked.onnx, the ingest graph with block-by-block attention for "
                          "calls of a multiple of the window up to N tokens (manifest graphs.ingestBlocked; needs --ingest-chunk)")
+    ap.add_argument("--weights-layout", default="",
+                    help="an exported folder (e.g. the shipped one) whose weight files and offsets to keep byte for byte; tensors it lacks go to new files: "
+                         "a graph-only change then writes byte-identical weights-*.bin")
     ap.add_argument("--ingest-scan-chunk", type=int, default=0,
                     help="griffin: ingest-blocked.onnx computes its recurrences in chunks of this many steps (scan_chunked, "
                          "a divisor of the window) instead of the doubling scan")
@@ -404,10 +439,14 @@ def main():
     ops = {g: check_ops(onnx.load(os.path.join(tmp, g)), g) for g in names}
     graphs = {g: quantize_nbits(onnx.load(os.path.join(tmp, g)), args.bits) for g in names}
     graphs = {g: fp16_storage(m) for g, m in graphs.items()}
+    layout = weights_layout(args.weights_layout) if args.weights_layout else None  # read before the out folder is cleared
     for f in os.listdir(args.out):
         if f.startswith("weights-") or f.endswith(".onnx"):
             os.remove(os.path.join(args.out, f))
-    weight_files = share_external(graphs, args.out)
+    weight_files = share_external(graphs, args.out, layout)
+    if layout is not None:
+        same = [w for w in weight_files if w in layout[1] and open(os.path.join(args.out, w), "rb").read() == bytes(layout[2][layout[1].index(w)])]
+        log(f"weights laid out as {args.weights_layout}: {same} byte-identical, {sorted(set(weight_files) - set(same))} changed or new")
     shutil.rmtree(tmp)
     for g in names:
         onnx.checker.check_model(os.path.join(args.out, g))

@@ -199,3 +199,41 @@ def test_shipped_weights_exact(arch, tmp_path):
     err = float(np.abs(got - ref).max() / np.abs(ref).max())
     print(f"{arch}: accuracy level 0 graph vs imported model: max |logit diff| / max |logit| {err:.2e}")
     assert err < 2e-4  # export_onnx.py's float32 graph-vs-torch tolerance (it measured ~1e-6)
+
+
+def test_weights_layout_keeps_an_earlier_exports_files(tmp_path):
+    """export_onnx --weights-layout: the same tensors in graphs listed in another order (as after a
+    graph-only change renames and reorders them) land in byte-identical weight files at the old
+    offsets; a tensor the old folder lacks is appended, the old bytes kept."""
+    first = tmp_path / "first"
+    first.mkdir()
+    export_folder("griffin", str(first))
+    layout = ex.weights_layout(str(first))
+    graphs = {g: onnx.load(os.path.join(first, g)) for g in reversed(ex.GRAPHS)}  # external data loaded
+    for m in graphs.values():
+        m.graph.initializer.reverse()
+    again = tmp_path / "again"
+    again.mkdir()
+    names = ex.share_external(graphs, str(again), layout)
+    assert names == layout[1]
+    for n in names:
+        assert (again / n).read_bytes() == (first / n).read_bytes()
+    # and without the layout the order follows the graphs: different bytes, same tensors
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    graphs = {g: onnx.load(os.path.join(first, g)) for g in reversed(ex.GRAPHS)}
+    for m in graphs.values():
+        m.graph.initializer.reverse()
+    ex.share_external(graphs, str(plain))
+    assert (plain / names[0]).read_bytes() != (first / names[0]).read_bytes()
+    # a tensor the old folder lacks goes to a new file; the old files stay byte-identical
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    graphs = {g: onnx.load(os.path.join(first, g)) for g in ex.GRAPHS}
+    new = onnx.numpy_helper.from_array(np.arange(4096, dtype=np.float32), "brand_new")
+    graphs["step.onnx"].graph.initializer.append(new)
+    more = ex.share_external(graphs, str(extra), layout)
+    assert more == names + [f"weights-{len(names)}.bin"]
+    for n in names:
+        assert (extra / n).read_bytes() == (first / n).read_bytes()
+    assert (extra / more[-1]).read_bytes() == np.arange(4096, dtype=np.float32).tobytes()
