@@ -2,7 +2,8 @@
 // one 600-token ingest call gives the last logits and the state that prefill gives in its chunks of
 // 256 (256 + 256 + 88), within the fixture's groupingTolerance (int8 kernels quantize activations per
 // call, so the grouping of tokens into calls moves results slightly). Every shipped model with an
-// ingest graph is checked; the engine opens it only on providers other than the CPU (model.ts).
+// ingest graph is checked; the engine opens it only on providers other than the CPU (model.ts). The same
+// for the blocked ingest graph (graphs.ingestBlocked: calls of a multiple of multipleOf).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
@@ -94,6 +95,60 @@ for (const arch of withIngest) {
       const a = once.state.get(s.name)!.data as Float32Array;
       const b = chunked.state.get(s.name)!.data as Float32Array;
       const err = relErr(a, b);
+      if (!(err < tol)) errs.push(`${s.name}: ${err}`);
+    }
+    assert.deepEqual(errs, [], `states beyond groupingTolerance ${tol}`);
+  });
+}
+
+const withBlocked = shippedArchs().filter((a) => readManifest(modelDir(a)).graphs.ingestBlocked !== undefined);
+
+test('the default model ships a blocked ingest graph to check', () => {
+  assert.ok(withBlocked.includes(DEFAULT_ARCH), `${DEFAULT_ARCH}'s manifest names graphs.ingestBlocked`);
+});
+
+for (const arch of withBlocked) {
+  test(`${arch}: blocked ingest calls (multiples of multipleOf) equal prefill in chunks, from the zero state and after it`, async (t) => {
+    const dir = modelDir(arch);
+    const m = readManifest(dir);
+    const g = m.graphs.ingestBlocked!;
+    const max = m.graphs.prefill.maxTokens;
+    const n = 3 * g.multipleOf; // 768 for griffin: three attention windows, several scan chunks
+    assert.ok(g.maxTokens >= n, `ingestBlocked.maxTokens ${g.maxTokens} covers the ${n}-token call`);
+    const fx = JSON.parse(readFileSync(join(dir, 'fixture.json'), 'utf8')) as { groupingTolerance?: number };
+    const tol = fx.groupingTolerance ?? 1e-3;
+    const open = (file: string) => ort.InferenceSession.create(join(dir, file), { executionProviders: ['cpu'] });
+    const prefill = await open(m.graphs.prefill.file);
+    const blocked = await open(g.file);
+    t.after(() => Promise.all([prefill.release(), blocked.release()]));
+    const tok = CodeTokenizer.fromFile(manifestFiles(dir, m).get(m.tokenizer)!);
+    const ids = tok.encode(readFileSync(join(REPO, 'README.md'), 'utf8')).slice(0, 2 * n);
+    assert.equal(ids.length, 2 * n);
+    const zero = () =>
+      new Map(m.state.map((s) => [s.name, new ort.Tensor('float32', new Float32Array(s.shape.reduce((a, b) => a * b, 1)), s.shape)]));
+
+    // two blocked calls in a row (the second starts from the first's state: a full window and a
+    // non-zero recurrence), against prefill over the same 2n tokens
+    const first = await call(m, blocked, ids.slice(0, n), zero());
+    const second = await call(m, blocked, ids.slice(n), first.state);
+    let chunked: Awaited<ReturnType<typeof call>> = { logits: new Float32Array(), state: zero() };
+    let afterFirst: Float32Array | undefined;
+    for (let i = 0; i < ids.length; i += max) {
+      chunked = await call(m, prefill, ids.slice(i, i + max), chunked.state);
+      if (i + max === n) afterFirst = chunked.logits.slice();
+    }
+    assert.ok(afterFirst, `prefill's chunks of ${max} end at ${n}`);
+    for (const [what, a, b] of [
+      ['logits after the first call', first.logits, afterFirst],
+      ['logits after the second call', second.logits, chunked.logits],
+    ] as const) {
+      const e = relErr(a, b);
+      assert.ok(e < tol, `${what}: relative error ${e} >= ${tol}`);
+      assert.equal(argmax(a), argmax(b), what);
+    }
+    const errs: string[] = [];
+    for (const s of m.state) {
+      const err = relErr(second.state.get(s.name)!.data as Float32Array, chunked.state.get(s.name)!.data as Float32Array);
       if (!(err < tol)) errs.push(`${s.name}: ${err}`);
     }
     assert.deepEqual(errs, [], `states beyond groupingTolerance ${tol}`);
