@@ -72,14 +72,15 @@ SMALL = {
 }
 
 
-@pytest.mark.parametrize("arch", ["hawk", "griffin"])
-def test_exported_graphs_are_gpu_shaped(arch, tmp_path):
+def export_small(arch, cfg, seed, out):
+    """A small random-weight model (non-trivial norms and biases) exported to out/ as every graph of
+    ex.GRAPHS, float32; returns the model and its state names."""
     torch = pytest.importorskip("torch")
     import export_onnx as ex
     from statewise_models.registry import make_model
 
-    torch.manual_seed(0)
-    model = make_model(arch, SMALL[arch]).eval()
+    torch.manual_seed(seed)
+    model = make_model(arch, cfg).eval()
     with torch.no_grad():
         for n, p in model.named_parameters():
             if p.dim() == 1 and not n.endswith("a_param"):
@@ -88,7 +89,16 @@ def test_exported_graphs_are_gpu_shaped(arch, tmp_path):
     names = [n for n, _ in model.state_spec()]
     with torch.no_grad():
         for g in ex.GRAPHS:
-            ex.export_graph(model, g, str(tmp_path / g), names)
+            ex.export_graph(model, g, str(out / g), names)
+    return model, names
+
+
+@pytest.mark.parametrize("arch", ["hawk", "griffin"])
+def test_exported_graphs_are_gpu_shaped(arch, tmp_path):
+    torch = pytest.importorskip("torch")
+    import export_onnx as ex
+
+    model, names = export_small(arch, SMALL[arch], 0, tmp_path)
     for g in ex.GRAPHS:
         m = onnx.load(str(tmp_path / g))
         ops = op_counts(m)
@@ -138,19 +148,8 @@ def test_griffin_step_graph_is_small_and_agrees_with_prefill(tmp_path):
     creation, and the same logits and states as the prefill and score graphs, token by token."""
     torch = pytest.importorskip("torch")
     import export_onnx as ex
-    from statewise_models.registry import make_model
 
-    torch.manual_seed(1)
-    model = make_model("griffin", GRIFFIN9).eval()
-    with torch.no_grad():
-        for n, p in model.named_parameters():
-            if p.dim() == 1 and not n.endswith("a_param"):
-                p.copy_(torch.randn(p.shape) * 0.1)
-    model.set_export_chunk(model.cfg.max_chunk)
-    names = [n for n, _ in model.state_spec()]
-    with torch.no_grad():
-        for g in ex.GRAPHS:
-            ex.export_graph(model, g, str(tmp_path / g), names)
+    model, names = export_small("griffin", GRIFFIN9, 1, tmp_path)
     step = onnx.load(str(tmp_path / "step.onnx"))
     ops = op_counts(step)
     assert len(step.graph.node) <= STEP_NODES_MAX, (len(step.graph.node), ops)
