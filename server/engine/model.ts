@@ -12,6 +12,7 @@
 // arriving mid-chunk for ~0.6 s.
 import '../shared/noTelemetry'; // before onnxruntime-node: no telemetry, also when the engine runs in process
 import * as ort from 'onnxruntime-node';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { GraphCalls, IngestChunk } from '../protocol/ipc';
 import type { ExecutionProviderSetting } from '../shared/settings';
@@ -31,6 +32,7 @@ import {
   type MeasureOptions,
 } from './providerSessions';
 import { sessionDownloader } from './gpuDownload';
+import { intraOpThreads } from './threads';
 import { machineProbe, missingPrerequisite } from './providerPrereq';
 import {
   adopt,
@@ -72,7 +74,7 @@ async function createSession(
     graphOptimizationLevel: 'all',
     interOpNumThreads: 1,
   };
-  if (threads > 0) opts.intraOpNumThreads = threads;
+  opts.intraOpNumThreads = intraOpThreads(threads, availableParallelism());
   if (outputLocations) opts.preferredOutputLocation = outputLocations;
   const session = await ort.InferenceSession.create(join(dir, file), opts);
   if (outputLocations) {

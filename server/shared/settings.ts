@@ -75,7 +75,8 @@ export const SETTINGS = [
     minimum: 0,
     maximum: 64,
     scope: 'machine',
-    description: 'CPU threads for the engine; 0 lets onnxruntime choose.',
+    description:
+      "CPU threads for each onnxruntime session of the engine; 0 picks half the cores, 1 to 4 (measured faster than onnxruntime's one per core for these small models).",
   },
   {
     key: 'engine.maxMemoryMB',
