@@ -89,10 +89,7 @@ class LocalMQA(nn.Module):
         val = torch.cat([valid.to(ones.dtype), ones], dim=1)  # [B, W+T]
         if self.blocked and mode == "export":
             return self.forward_blocked(q, keys, vals, val, ones)
-        if mode == "step":  # T == 1: every distance is a constant of the graph
-            pos = torch.zeros(1, 1, dtype=up(ones).dtype, device=x.device)
-        else:
-            pos = torch.cumsum(up(ones[:1]), dim=1) - 1.0  # [1, T]: 0 .. T-1, exact in float32
+        pos = torch.cumsum(up(ones[:1]), dim=1) - 1.0  # [1, T]: 0 .. T-1, exact in float32 (mode "step": forward_step)
         # distance from query i (at index W+i) to key j; visible when 0 <= d <= W
         qi = pos.transpose(0, 1) + float(self.w)  # [T, 1]
         kj = torch.cat([torch.arange(self.w, device=x.device, dtype=pos.dtype).unsqueeze(0), pos + float(self.w)], dim=1)  # [1, W+T]

@@ -120,11 +120,7 @@ class RecurrentBlock(nn.Module):
         xb = self.linear_x(x)
         xc = torch.cat([conv_state.to(xb.dtype), xb], dim=1)  # [B, T+3, Dr]
         w = self.conv_w.to(xb.dtype)
-        if mode == "step":
-            conv = (xc * w.unsqueeze(0)).sum(1, keepdim=True)
-        else:
-            conv = causal_conv(xc, w)
-        conv = conv + self.conv_b.to(xb.dtype)
+        conv = causal_conv(xc, w) + self.conv_b.to(xb.dtype)
         new_conv = up(xc[:, -(CONV_WIDTH - 1) :])
         h, h_last = self.lru(conv, h0, mode)
         out = self.linear_out((h.to(y.dtype)) * y)
