@@ -50,6 +50,35 @@ async function call(
   };
 }
 
+/** The model's own tolerance for regrouping tokens into calls (fixture.json), and a CPU session of a graph. */
+function groupingTolerance(dir: string): number {
+  const fx = JSON.parse(readFileSync(join(dir, 'fixture.json'), 'utf8')) as { groupingTolerance?: number };
+  return fx.groupingTolerance ?? 1e-3;
+}
+const openCpu = (dir: string, file: string) => ort.InferenceSession.create(join(dir, file), { executionProviders: ['cpu'] });
+
+/** The first n tokens of this repository's README under the model's own tokenizer: real text. */
+function readmeIds(dir: string, m: Manifest, n: number): number[] {
+  const tok = CodeTokenizer.fromFile(manifestFiles(dir, m).get(m.tokenizer)!);
+  const ids = tok.encode(readFileSync(join(REPO, 'README.md'), 'utf8')).slice(0, n);
+  assert.equal(ids.length, n);
+  return ids;
+}
+
+function zeroState(m: Manifest): Map<string, ort.Tensor> {
+  return new Map(m.state.map((s) => [s.name, new ort.Tensor('float32', new Float32Array(s.shape.reduce((a, b) => a * b, 1)), s.shape)]));
+}
+
+/** Every state tensor of `a` within `tol` (relative) of `b`'s. */
+function assertStatesClose(m: Manifest, a: Map<string, ort.Tensor>, b: Map<string, ort.Tensor>, tol: number): void {
+  const errs: string[] = [];
+  for (const s of m.state) {
+    const err = relErr(a.get(s.name)!.data as Float32Array, b.get(s.name)!.data as Float32Array);
+    if (!(err < tol)) errs.push(`${s.name}: ${err}`);
+  }
+  assert.deepEqual(errs, [], `states beyond groupingTolerance ${tol}`);
+}
+
 const withIngest = shippedArchs().filter((a) => readManifest(modelDir(a)).graphs.ingest !== undefined);
 
 test('the default model ships an ingest graph to check', () => {
@@ -64,22 +93,14 @@ for (const arch of withIngest) {
     const max = m.graphs.prefill.maxTokens;
     assert.ok(g.maxTokens >= TOKENS, `ingest.maxTokens ${g.maxTokens} covers the ${TOKENS}-token call`);
     assert.ok(max < TOKENS, `prefill (${max}) needs several chunks`);
-    const fx = JSON.parse(readFileSync(join(dir, 'fixture.json'), 'utf8')) as { groupingTolerance?: number };
-    const tol = fx.groupingTolerance ?? 1e-3;
-    const open = (file: string) => ort.InferenceSession.create(join(dir, file), { executionProviders: ['cpu'] });
-    const prefill = await open(m.graphs.prefill.file);
-    const ingest = await open(g.file);
+    const tol = groupingTolerance(dir);
+    const prefill = await openCpu(dir, m.graphs.prefill.file);
+    const ingest = await openCpu(dir, g.file);
     t.after(() => Promise.all([prefill.release(), ingest.release()]));
+    const ids = readmeIds(dir, m, TOKENS);
 
-    // real text, under the model's own tokenizer
-    const tok = CodeTokenizer.fromFile(manifestFiles(dir, m).get(m.tokenizer)!);
-    const ids = tok.encode(readFileSync(join(REPO, 'README.md'), 'utf8')).slice(0, TOKENS);
-    assert.equal(ids.length, TOKENS);
-    const zero = () =>
-      new Map(m.state.map((s) => [s.name, new ort.Tensor('float32', new Float32Array(s.shape.reduce((a, b) => a * b, 1)), s.shape)]));
-
-    const once = await call(m, ingest, ids, zero());
-    let chunked: Awaited<ReturnType<typeof call>> = { logits: new Float32Array(), state: zero() };
+    const once = await call(m, ingest, ids, zeroState(m));
+    let chunked: Awaited<ReturnType<typeof call>> = { logits: new Float32Array(), state: zeroState(m) };
     const sizes: number[] = [];
     for (let i = 0; i < ids.length; i += max) {
       sizes.push(Math.min(max, ids.length - i));
@@ -87,17 +108,10 @@ for (const arch of withIngest) {
     }
     if (max === 256) assert.deepEqual(sizes, [256, 256, 88]);
 
-    const errs: string[] = [];
     const e = relErr(once.logits, chunked.logits);
     assert.ok(e < tol, `logits: relative error ${e} >= ${tol}`);
     assert.equal(argmax(once.logits), argmax(chunked.logits));
-    for (const s of m.state) {
-      const a = once.state.get(s.name)!.data as Float32Array;
-      const b = chunked.state.get(s.name)!.data as Float32Array;
-      const err = relErr(a, b);
-      if (!(err < tol)) errs.push(`${s.name}: ${err}`);
-    }
-    assert.deepEqual(errs, [], `states beyond groupingTolerance ${tol}`);
+    assertStatesClose(m, once.state, chunked.state, tol);
   });
 }
 
@@ -115,23 +129,17 @@ for (const arch of withBlocked) {
     const max = m.graphs.prefill.maxTokens;
     const n = 3 * g.multipleOf; // 768 for griffin: three attention windows, several scan chunks
     assert.ok(g.maxTokens >= n, `ingestBlocked.maxTokens ${g.maxTokens} covers the ${n}-token call`);
-    const fx = JSON.parse(readFileSync(join(dir, 'fixture.json'), 'utf8')) as { groupingTolerance?: number };
-    const tol = fx.groupingTolerance ?? 1e-3;
-    const open = (file: string) => ort.InferenceSession.create(join(dir, file), { executionProviders: ['cpu'] });
-    const prefill = await open(m.graphs.prefill.file);
-    const blocked = await open(g.file);
+    const tol = groupingTolerance(dir);
+    const prefill = await openCpu(dir, m.graphs.prefill.file);
+    const blocked = await openCpu(dir, g.file);
     t.after(() => Promise.all([prefill.release(), blocked.release()]));
-    const tok = CodeTokenizer.fromFile(manifestFiles(dir, m).get(m.tokenizer)!);
-    const ids = tok.encode(readFileSync(join(REPO, 'README.md'), 'utf8')).slice(0, 2 * n);
-    assert.equal(ids.length, 2 * n);
-    const zero = () =>
-      new Map(m.state.map((s) => [s.name, new ort.Tensor('float32', new Float32Array(s.shape.reduce((a, b) => a * b, 1)), s.shape)]));
+    const ids = readmeIds(dir, m, 2 * n);
 
     // two blocked calls in a row (the second starts from the first's state: a full window and a
     // non-zero recurrence), against prefill over the same 2n tokens
-    const first = await call(m, blocked, ids.slice(0, n), zero());
+    const first = await call(m, blocked, ids.slice(0, n), zeroState(m));
     const second = await call(m, blocked, ids.slice(n), first.state);
-    let chunked: Awaited<ReturnType<typeof call>> = { logits: new Float32Array(), state: zero() };
+    let chunked: Awaited<ReturnType<typeof call>> = { logits: new Float32Array(), state: zeroState(m) };
     let afterFirst: Float32Array | undefined;
     for (let i = 0; i < ids.length; i += max) {
       chunked = await call(m, prefill, ids.slice(i, i + max), chunked.state);
@@ -146,11 +154,6 @@ for (const arch of withBlocked) {
       assert.ok(e < tol, `${what}: relative error ${e} >= ${tol}`);
       assert.equal(argmax(a), argmax(b), what);
     }
-    const errs: string[] = [];
-    for (const s of m.state) {
-      const err = relErr(second.state.get(s.name)!.data as Float32Array, chunked.state.get(s.name)!.data as Float32Array);
-      if (!(err < tol)) errs.push(`${s.name}: ${err}`);
-    }
-    assert.deepEqual(errs, [], `states beyond groupingTolerance ${tol}`);
+    assertStatesClose(m, second.state, chunked.state, tol);
   });
 }
