@@ -14,7 +14,7 @@ import { listCheckpoints, loadCheckpoint, saveCheckpoint } from './persist';
 import { ask, type AskHost, type OnPartial } from './ask';
 import { CheckpointStore, StreamHash } from './checkpoints';
 import { EngineDocument, fileHeader } from './document';
-import { FoldStore, foldPlan, provisionalFiles, provisionalKey, type FoldCheckpoint } from './folds';
+import { FoldStore, foldRunChars, foldRuns, provisionalFiles, provisionalKey, runPlan, type FoldCheckpoint } from './folds';
 import { badRequest, cancelled, modelCorrupt, notLoaded } from './errors';
 import { checksumMap, verifyChecksums } from './integrity';
 import type {
@@ -284,7 +284,9 @@ export class Engine {
    * Folds `p.files` into the root state, incrementally: each file boundary has a chain key (the
    * paths and content hashes of the files up to it, seeded by the model); the longest prefix with a
    * checkpoint (in memory, else in persistDir) is restored and only the files after it are folded.
-   * Checkpoints are kept per foldPlan under the fold byte cap and persisted in persistDir.
+   * The files are fed in runs (folds.ts foldRuns: on a GPU, consecutive small files as one token
+   * stream of about an ingest chunk or more; on the CPU, file by file) with a checkpoint possible at
+   * each run's end; they are kept per runPlan under the fold byte cap and persisted in persistDir.
    *
    * When that clean fold would re-fold many files besides the changed ones (a save of an early file
    * moves it to the end of the order), the changed files are first folded on top of the current
@@ -318,6 +320,11 @@ export class Engine {
     const keys = [foldSeed(modelId, m.version)];
     p.files.forEach((f, i) => keys.push(nextFoldKey(keys[i]!, f.path, shas[i]!)));
     const content = new Map(p.files.map((f, i) => [f.path, shas[i]!]));
+    const runEnds = foldRuns(
+      p.files.map((f) => f.text.length),
+      foldRunChars(model.ingestChunk),
+    );
+    const plan = runPlan(runEnds, Math.floor(this.folds.cap / Math.max(1, m.stateBytes)));
     if (p.rebuild) {
       this.folds.clear();
       const dir = p.persistDir;
@@ -332,13 +339,11 @@ export class Engine {
       // Nothing foldable changed: no fold, no rewrite (only a first save where none was made yet).
       const root = this.root;
       if (p.persistDir && root.persistedTo !== p.persistDir) {
-        await this.persistFolds(p.persistDir, keys, modelId, true);
+        await this.persistFolds(p.persistDir, keys, plan, modelId, true);
         root.persistedTo = p.persistDir;
       }
       return { ...this.summary(this.root), restored: n > 0, refoldedFiles: 0, restoredFiles: n };
     }
-    const slots = Math.floor(this.folds.cap / Math.max(1, m.stateBytes));
-    const plan = foldPlan(n, slots);
     const planKeys = new Set([...plan].map((i) => keys[i]!));
 
     // The longest prefix of the chain with a checkpoint: in memory, else on disk.
@@ -369,13 +374,15 @@ export class Engine {
       if (base && onTop) {
         let pstate = retain(base.state);
         try {
-          let ptokens = 0;
-          for (const i of onTop) {
-            const r = await this.foldFile(loaded, p.files[i]!, pstate, stop);
-            release(pstate);
-            pstate = r.state;
-            ptokens += r.tokens;
-          }
+          const r = await this.foldFiles(
+            loaded,
+            onTop.map((i) => p.files[i]!),
+            pstate,
+            stop,
+          );
+          release(pstate);
+          pstate = r.state;
+          const ptokens = r.tokens;
           if (stop()) throw badRequest('workspace build superseded');
           const seen = new Map(base.content);
           for (const i of onTop) seen.set(p.files[i]!.path, shas[i]!);
@@ -408,16 +415,21 @@ export class Engine {
       }
 
       let lastPersist = performance.now();
-      for (let i = start; i < n; i++) {
-        const r = await this.foldFile(loaded, p.files[i]!, state, stop);
+      // run by run from `start` (a run's end, unless the runs moved since that checkpoint was made:
+      // then the first run is cut short at the next end)
+      let r0 = runEnds.findIndex((e) => e > start);
+      for (let i = start; i < n; r0++) {
+        const end = runEnds[r0]!;
+        const r = await this.foldFiles(loaded, p.files.slice(i, end), state, stop);
         release(state);
         state = r.state;
         tokens += r.tokens;
-        if (plan.has(i + 1)) this.folds.put({ key: keys[i + 1]!, files: i + 1, tokens, state }, planKeys);
-        progress(i + 1, n, tokens);
+        i = end;
+        if (plan.has(i)) this.folds.put({ key: keys[i]!, files: i, tokens, state }, planKeys);
+        progress(i, n, tokens);
         // A long first fold: keep what is folded so far on disk, in case the editor closes mid-way.
-        if (p.persistDir && i + 1 < n && performance.now() - lastPersist > PERSIST_EVERY_MS) {
-          await this.persistFolds(p.persistDir, keys.slice(0, i + 2), modelId, false);
+        if (p.persistDir && i < n && performance.now() - lastPersist > PERSIST_EVERY_MS) {
+          await this.persistFolds(p.persistDir, keys.slice(0, i + 1), plan, modelId, false);
           lastPersist = performance.now();
         }
       }
@@ -438,7 +450,7 @@ export class Engine {
       this.folds.retainOnly(planKeys);
       this.updateDocumentCap();
       if (p.persistDir) {
-        await this.persistFolds(p.persistDir, keys, modelId, true);
+        await this.persistFolds(p.persistDir, keys, plan, modelId, true);
         root.persistedTo = p.persistDir;
       }
       this.log(
@@ -451,15 +463,16 @@ export class Engine {
     }
   }
 
-  /** Folds one file (its `<|file|>path` header, then its text) into `state` (lent), in background
-   *  chunks that yield to foreground requests. The state returned is the caller's to release. */
-  private async foldFile(
+  /** Folds files (each its `<|file|>path` header, then its text) into `state` (lent) as one token
+   *  stream, in background chunks that yield to foreground requests. The state returned is the
+   *  caller's to release. */
+  private async foldFiles(
     { m, model, tok }: { m: Manifest; model: ModelRunner; tok: CodeTokenizer },
-    f: { path: string; text: string },
+    files: readonly { path: string; text: string }[],
     state: State,
     stop: ShouldStop,
   ): Promise<{ state: State; tokens: number }> {
-    const ids = [...fileHeader(m.specialTokens.file, tok, f.path), ...tok.encode(f.text)];
+    const ids = files.flatMap((f) => [...fileHeader(m.specialTokens.file, tok, f.path), ...tok.encode(f.text)]);
     let cur = retain(state);
     try {
       for (let at = 0; at < ids.length;) {
@@ -492,16 +505,23 @@ export class Engine {
 
   /**
    * Writes the fold checkpoints of chain `keys` held in memory that are not on disk yet; with
-   * `prune`, deletes the persisted ones that are neither in memory nor on the chain's plan.
+   * `prune`, deletes the persisted ones that are neither in memory nor on the chain's `plan` (file
+   * boundaries).
    */
-  private persistFolds(dir: string, keys: readonly string[], modelId: string, prune: boolean): Promise<void> {
+  private persistFolds(dir: string, keys: readonly string[], plan: ReadonlySet<number>, modelId: string, prune: boolean): Promise<void> {
     // one writer at a time: a build's prune must not race another build's writes
-    const run = this.diskQueue.then(() => this.persistFoldsNow(dir, keys, modelId, prune));
+    const run = this.diskQueue.then(() => this.persistFoldsNow(dir, keys, plan, modelId, prune));
     this.diskQueue = run;
     return run;
   }
 
-  private async persistFoldsNow(dir: string, keys: readonly string[], modelId: string, prune: boolean): Promise<void> {
+  private async persistFoldsNow(
+    dir: string,
+    keys: readonly string[],
+    plan: ReadonlySet<number>,
+    modelId: string,
+    prune: boolean,
+  ): Promise<void> {
     const m = this.manifest!;
     try {
       const onDisk = await listCheckpoints(dir, (s) => this.log('warn', s));
@@ -531,8 +551,7 @@ export class Engine {
         }
         if (!prune) return;
         // Earlier boundaries of this chain restored from disk stay on disk, if the plan keeps them.
-        const plan = foldPlan(keys.length - 1, Math.floor(this.folds.cap / Math.max(1, m.stateBytes)));
-        for (const i of plan) if (onDisk.has(keys[i]!)) keep.add(keys[i]!);
+        for (const i of plan) if (i < keys.length && onDisk.has(keys[i]!)) keep.add(keys[i]!);
         await pruneCheckpoints(dir, keep);
       } finally {
         for (const cp of held.values()) release(cp.state);

@@ -1,7 +1,8 @@
 // Fold checkpoints: the workspace state after each of the first i files of the fold, keyed by the
 // file list's chain key (server/shared/fingerprint.ts foldChainKeys), so a new file list restores
 // the longest prefix it shares with what was folded before and folds only the files after it.
-// Kept in memory under a byte cap; which boundaries are kept is decided by foldPlan.
+// Kept in memory under a byte cap; which boundaries are kept is decided by foldPlan over the fold's
+// runs (foldRuns: on a GPU, consecutive small files are fed as one stream, with a checkpoint at its end).
 //
 // A save of an early file moves it to the end of the fold order, so the clean fold re-folds every
 // file after its old place. Until that is done, a provisional root (the changed files folded on top
@@ -12,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { nextFoldKey } from '../shared/fingerprint';
 import { release, retain } from './deviceState';
-import { type State, stateBytes } from './model';
+import { type IngestChunk, type State, stateBytes } from './model';
 
 export interface FoldCheckpoint {
   /** Chain key of the files folded into the state. */
@@ -44,6 +45,42 @@ export function foldPlan(n: number, slots: number): Set<number> {
   const span = n - tail; // boundaries 1..span are left for the spread
   for (let j = 1; j <= spread; j++) keep.add(Math.max(1, Math.round((j * span) / (spread + 1))));
   return keep;
+}
+
+/** Characters per token the fold's runs assume: a run of foldRunChars characters holds at least the
+ *  ingest chunk's tokens for code of up to 4 characters a token (this repository's sources: 3.2). */
+export const RUN_CHARS_PER_TOKEN = 4;
+
+/** How many characters of consecutive files the fold feeds as one token stream (a run) before it
+ *  ends the run with a checkpoint: 0 (every file its own run) where the ingest job runs prefill (the
+ *  CPU: a call's cost grows with its length, and small calls let keystrokes in between); else the
+ *  ingest graph's chunk (the blocked one's where it runs) in characters, so that a GPU's calls are
+ *  long instead of one or two per small file. */
+export function foldRunChars(c: IngestChunk): number {
+  return c.graph === 'prefill' ? 0 : c.tokens * RUN_CHARS_PER_TOKEN;
+}
+
+/**
+ * The fold's runs, as the file boundaries (1..n) where each ends: from file 0, a run closes once its
+ * files hold at least `runChars` characters, and at n. A pure function of the sizes, so a file list
+ * that shares a prefix with an earlier one shares its run ends up to there (where its checkpoints are).
+ */
+export function foldRuns(chars: readonly number[], runChars: number): number[] {
+  const ends: number[] = [];
+  let inRun = 0;
+  chars.forEach((c, i) => {
+    inRun += c;
+    if (inRun >= runChars || i === chars.length - 1) {
+      ends.push(i + 1);
+      inRun = 0;
+    }
+  });
+  return ends;
+}
+
+/** The file boundaries that keep a checkpoint: foldPlan over the runs' ends. */
+export function runPlan(ends: readonly number[], slots: number): Set<number> {
+  return new Set([...foldPlan(ends.length, slots)].map((k) => ends[k - 1]!));
 }
 
 interface Entry {

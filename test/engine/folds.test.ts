@@ -5,9 +5,12 @@ import * as ort from 'onnxruntime-node';
 import {
   FoldStore,
   foldPlan,
+  foldRunChars,
+  foldRuns,
   PROVISIONAL_MIN_EXTRA_CHARS,
   provisionalFiles,
   provisionalKey,
+  runPlan,
   type FoldCheckpoint,
 } from '../../server/engine/folds';
 import { contentHash, foldChainKeys } from '../../server/shared/fingerprint';
@@ -34,6 +37,32 @@ test('foldPlan: every boundary when they fit; else the last ones and some spread
     const plan = foldPlan(n, slots);
     assert.ok(plan.size <= slots && plan.has(n) && [...plan].every((i) => i >= 1 && i <= n), `${n}/${slots}`);
   }
+});
+
+test('foldRuns: a run closes once it holds runChars characters, and at the end; 0 gives every file its own run', () => {
+  assert.deepEqual(foldRuns([100, 200, 300], 0), [1, 2, 3]);
+  assert.deepEqual(foldRuns([400, 700, 100, 900, 50, 20], 1000), [2, 4, 6]);
+  assert.deepEqual(foldRuns([5000, 10, 10], 1000), [1, 3], 'a large file closes its run alone; the rest end at n');
+  assert.deepEqual(foldRuns([], 1000), []);
+  // a prefix shared with another list has the same run ends up to where the two differ
+  const a = foldRuns([300, 300, 500, 200, 900, 100, 100], 800);
+  const b = foldRuns([300, 300, 500, 200, 900, 10, 2000, 5], 800);
+  assert.deepEqual(a.slice(0, 2), b.slice(0, 2));
+});
+
+test('runPlan: foldPlan over the run ends, as file boundaries; foldRunChars: 0 on prefill, else the chunk in characters', () => {
+  const ends = foldRuns(
+    Array.from({ length: 100 }, () => 250),
+    1000,
+  );
+  assert.equal(ends.length, 25);
+  assert.deepEqual(sorted(runPlan(ends, 100)), ends, 'every run end when they fit');
+  const three = sorted(runPlan(ends, 3));
+  assert.equal(three.length, 3);
+  assert.ok(three.every((i) => ends.includes(i)) && three.includes(100), three.join(','));
+  assert.deepEqual(sorted(runPlan([1, 2, 3, 4, 5], 10)), sorted(foldPlan(5, 10)));
+  assert.equal(foldRunChars({ graph: 'prefill', file: 'prefill.onnx', tokens: 256, provider: 'cpu' }), 0);
+  assert.equal(foldRunChars({ graph: 'ingest', file: 'ingest.onnx', tokens: 2048, provider: 'webgpu' }), 8192);
 });
 
 function cp(key: string, floats: number): FoldCheckpoint {

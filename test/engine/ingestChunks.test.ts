@@ -25,6 +25,7 @@ import {
   type IngestChunk,
 } from '../../server/engine/model';
 import type { GraphPair } from '../../server/engine/providerSessions';
+import { foldRunChars, foldRuns, RUN_CHARS_PER_TOKEN } from '../../server/engine/folds';
 import { cpuLoad } from '../helpers/engineRequests';
 import { never } from '../helpers/fold';
 import { DEFAULT_ARCH, modelDir, REPO } from '../helpers/models';
@@ -576,8 +577,8 @@ const openCpu = (file: string) => ort.InferenceSession.create(join(dir, file), {
 type EngineInside = { model: ModelRunner; root?: { state: ReadonlyMap<string, ort.Tensor> } };
 
 /** An engine loaded on the CPU whose model is then `runner` (its own released), or its own CPU
- *  runner when none is given; `files` folded as the workspace. */
-async function foldWith(runner: ModelRunner | undefined, tag: string) {
+ *  runner when none is given; `ws` folded as the workspace. */
+async function foldWith(runner: ModelRunner | undefined, tag: string, ws: typeof files = files) {
   const e = new Engine(() => {});
   await e.load(cpuLoad(dir, { checkpointInterval: 256 }));
   const x = e as unknown as EngineInside;
@@ -587,8 +588,8 @@ async function foldWith(runner: ModelRunner | undefined, tag: string) {
     await own.release();
   }
   cleanups.push(() => x.model.release());
-  const w = await e.setWorkspace({ fingerprint: `f-${tag}`, files }, never, () => {});
-  return { e, tokens: w.tokens, state: x.root!.state };
+  const w = await e.setWorkspace({ fingerprint: `f-${tag}`, files: ws }, never, () => {});
+  return { e, w, tokens: w.tokens, state: x.root!.state };
 }
 const cleanups: (() => Promise<void>)[] = [];
 test.after(async () => {
@@ -710,4 +711,59 @@ test(`${DEFAULT_ARCH}: a fold through a blocked ingest session cuts its chunks a
     calls.every((c) => (/^other\.blocked:(\d+)$/.test(c) ? Number(c.split(':')[1]) % 128 === 0 : /^(other\.ingest:\d+|step:1)$/.test(c))),
     calls.join(' '),
   );
+});
+
+test(`${DEFAULT_ARCH}: with an ingest session small files are folded in runs (one token stream each, a checkpoint at its end); an edit re-folds from the run before it`, async () => {
+  const g = real.graphs.ingest!;
+  const calls: string[] = [];
+  const prefill = await openCpu(real.graphs.prefill.file);
+  const cpu = { step: await openCpu(real.graphs.step.file), prefill };
+  const other = { ...cpu, ingest: logged(await openCpu(g.file), 'other.ingest', calls) };
+  const runner = ModelRunner.withJobs(
+    real,
+    { step: cpu, keystroke: cpu, ingest: other },
+    { step: 'cpu', keystroke: 'cpu', ingest: 'other' },
+    'test',
+  );
+  const runChars = foldRunChars(runner.ingestChunk);
+  assert.equal(runChars, g.maxTokens * RUN_CHARS_PER_TOKEN);
+  // 30 small files of 300 to 900 characters cut from the README: about 18k characters, three runs
+  const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+  let at = 0;
+  const small = Array.from({ length: 30 }, (_, i) => {
+    const size = 300 + ((i * 137) % 600);
+    const text = readme.slice(at, at + size);
+    at += size;
+    return { path: `docs/part${i}.md`, text };
+  });
+  const ends = foldRuns(
+    small.map((f) => f.text.length),
+    runChars,
+  );
+  assert.ok(ends.length >= 2 && ends.length <= 4, `runs end at ${ends.join(',')}`);
+
+  const viaRuns = await foldWith(runner, 'runs', small);
+  assert.ok(
+    calls.every((c) => c.startsWith('other.ingest:')),
+    calls.join(' '),
+  );
+  assert.ok(calls.length <= 2 * ends.length, `${calls.length} calls for ${ends.length} runs of ${small.length} files: ${calls.join(' ')}`);
+  assert.equal(viaRuns.e.info().foldCheckpoints, ends.length, 'one checkpoint per run end');
+  const viaCpu = await foldWith(undefined, 'cpu-files', small);
+  assert.equal(viaCpu.e.info().foldCheckpoints, small.length, 'on the CPU: a checkpoint per file, as before');
+  assert.equal(viaRuns.tokens, viaCpu.tokens);
+  assertSameState(viaRuns.state, viaCpu.state);
+
+  // an edit of a file inside the second run: restored from the end of the first, the rest re-folded,
+  // and the root where a fresh CPU fold of the new list ends
+  const k = ends[0]! + 1;
+  const edited = small.map((f, i) => (i === k ? { ...f, text: `${f.text}\nan added line\n` } : f));
+  calls.length = 0;
+  const w = await viaRuns.e.setWorkspace({ fingerprint: 'f-runs-edited', files: edited }, never, () => {});
+  assert.equal(w.restoredFiles, ends[0]);
+  assert.equal(w.refoldedFiles, small.length - ends[0]!);
+  assert.ok(calls.length <= 2 * (ends.length - 1), calls.join(' '));
+  const fresh = await foldWith(undefined, 'cpu-edited', edited);
+  assert.equal(w.tokens, fresh.tokens);
+  assertSameState((viaRuns.e as unknown as EngineInside).root!.state, fresh.state);
 });
