@@ -2,7 +2,8 @@
 // MODEL_DIR/weights.json) with small deterministic values of each tensor's type, so graphs that travel
 // to a GPU machine without their weights still run: floats in ±0.03 (scales 0.002..0.01), 8-bit weights
 // spread around 128, zero points 128; other types (integers that may be indices or shapes) stay zero.
-import { readFileSync, writeFileSync } from 'node:fs';
+// A weights file that weights.json does not name but that is in MODEL_DIR is real and left as it is.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { externalTensors } from './onnx-external.mjs';
 
@@ -34,6 +35,7 @@ export function fillWeights(dir) {
       if (seen.has(key)) continue;
       seen.add(key);
       const buf = bufs[t.file];
+      if (!buf && sizes[t.file] === undefined && existsSync(join(dir, t.file))) continue; // a real file carried along
       if (!buf || t.offset + t.length > buf.length) throw new Error(`${t.name}: ${t.file} ${t.offset}+${t.length} outside the file`);
       const v = buf.subarray(t.offset, t.offset + t.length);
       const scale = /scale/i.test(t.name);
