@@ -51,3 +51,27 @@ test('the stream decoder holds back split UTF-8 sequences', () => {
   assert.equal(d.text, '日本語 😀 ok');
   assert.ok(!d.text.includes('\ufffd'));
 });
+
+test('the Split + ByteLevel fast path (pieces cached as split) gives the generic pre-tokenizer’s ids', () => {
+  const json = JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')) as { pre_tokenizer: { pretokenizers: unknown[] } };
+  const [split, byteLevel] = json.pre_tokenizer.pretokenizers;
+  // the same two stages, nested so that the fast path does not recognise them
+  const generic = new CodeTokenizer({
+    ...json,
+    pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Sequence', pretokenizers: [split] }, byteLevel] },
+  });
+  const hasStages = (t: CodeTokenizer) => (t as unknown as { stages?: unknown }).stages !== undefined;
+  assert.ok(hasStages(tok), 'the shipped tokenizer takes the fast path');
+  assert.ok(!hasStages(generic));
+  const repo = join(__dirname, '..', '..');
+  const samples = [
+    ...fixture.cases.map((c) => c.text),
+    readFileSync(join(repo, 'server', 'engine', 'engine.ts'), 'utf8'),
+    readFileSync(join(repo, 'README.md'), 'utf8'),
+    'naïve café — “quotes” 日本語 😀 \u0000\u0007 \r\n\t  x',
+  ];
+  for (const text of samples) {
+    // twice: the second from the cache
+    for (let r = 0; r < 2; r++) assert.deepEqual(tok.encode(text), generic.encode(text), JSON.stringify(text.slice(0, 60)));
+  }
+});
