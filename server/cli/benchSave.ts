@@ -195,6 +195,9 @@ export interface SaveBenchReport {
   /** From spawning the server to ready with the first workspace state (nothing persisted yet). */
   firstIndexMs: number;
   firstIndex: WorkspaceState;
+  /** Where the first index's time went: each status change and server log line until then, in ms
+   *  from spawning the server (the "skipped" lines of the scan left out). */
+  firstIndexTimeline: { ms: number; event: string }[];
   cases: SaveCase[];
   ignored: IgnoredCase[];
   /** What the server runs (statewise/info after the first index). */
@@ -250,6 +253,13 @@ export async function runSaveBench(io: CliIO, opts: SaveBenchOptions, log: (line
     await client.waitReady('the first workspace state', INDEX_TIMEOUT_MS, () => indexedSince(client, 0));
     const firstIndexMs = round1(client.statuses[client.statuses.length - 1]!.at - client.startedAt);
     const firstIndex = parseStateLines(client.logsMatching(STATE_LINE).map((l) => l.value));
+    const firstIndexTimeline = [
+      ...client.statuses.map((st) => ({ at: st.at, event: `status ${st.value.state}${st.value.message ? `: ${st.value.message}` : ''}` })),
+      ...client.logs.filter((l) => !l.value.startsWith('workspace: skipped')).map((l) => ({ at: l.at, event: l.value })),
+    ]
+      .filter((e) => e.at <= client.statuses[client.statuses.length - 1]!.at)
+      .sort((a, b) => a.at - b.at)
+      .map((e) => ({ ms: round1(e.at - client.startedAt), event: e.event }));
     const info = await client.info();
     const server = { arch: info.arch, ep: info.ep, epReason: info.epReason, providers: info.providers, devices: devicesOf(info.providers) };
     log(
@@ -337,6 +347,7 @@ export async function runSaveBench(io: CliIO, opts: SaveBenchOptions, log: (line
       watcherRegistered,
       firstIndexMs,
       firstIndex,
+      firstIndexTimeline,
       cases,
       ignored,
       server,
