@@ -14,9 +14,11 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FileChangeType } from 'vscode-languageserver-protocol/node';
 import { isMinifiedName, isTextFileName } from '../lsp/workspace/filetypes';
+import type { GraphCalls } from '../protocol/ipc';
 import type { JobProviders } from '../protocol/lsp';
 import type { Architecture, ExecutionProviderSetting } from '../shared/settings';
 import { devicesOf, jobsText } from './benchDevice';
+import { graphCallsText } from './benchGraphCalls';
 import { formatTable, ms, round1 } from './benchStats';
 import { benchSource, documentOf } from './benchText';
 import { benchSettings, serverEnv } from './benchLsp';
@@ -198,6 +200,8 @@ export interface SaveBenchReport {
   /** Where the first index's time went: each status change and server log line until then, in ms
    *  from spawning the server (the "skipped" lines of the scan left out). */
   firstIndexTimeline: { ms: number; event: string }[];
+  /** The model's graph calls since it loaded, read right after the first index (its fold's calls). */
+  firstIndexGraphCalls?: GraphCalls;
   cases: SaveCase[];
   ignored: IgnoredCase[];
   /** What the server runs (statewise/info after the first index). */
@@ -261,9 +265,10 @@ export async function runSaveBench(io: CliIO, opts: SaveBenchOptions, log: (line
       .sort((a, b) => a.at - b.at)
       .map((e) => ({ ms: round1(e.at - client.startedAt), event: e.event }));
     const info = await client.info();
+    const firstIndexGraphCalls = info.engine?.graphCalls;
     const server = { arch: info.arch, ep: info.ep, epReason: info.epReason, providers: info.providers, devices: devicesOf(info.providers) };
     log(
-      `bench save: ${info.arch} on ${jobsText(info.ep, info.providers)} (${info.epReason}); first index ${Math.round(firstIndexMs)} ms: ${firstIndex.lines.join(' | ')}`,
+      `bench save: ${info.arch} on ${jobsText(info.ep, info.providers)} (${info.epReason}); first index ${Math.round(firstIndexMs)} ms: ${firstIndex.lines.join(' | ')}${firstIndexGraphCalls && firstIndex.engineMs !== undefined ? ` | ${graphCallsText(firstIndexGraphCalls, firstIndex.engineMs)}` : ''}`,
     );
     const watcherRegistered = client.registrations.some((r) => r.method === 'workspace/didChangeWatchedFiles');
     if (!watcherRegistered) log('bench save: the server registered no file watcher; sending workspace/didChangeWatchedFiles anyway');
@@ -348,6 +353,7 @@ export async function runSaveBench(io: CliIO, opts: SaveBenchOptions, log: (line
       firstIndexMs,
       firstIndex,
       firstIndexTimeline,
+      ...(firstIndexGraphCalls ? { firstIndexGraphCalls } : {}),
       cases,
       ignored,
       server,

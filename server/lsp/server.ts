@@ -240,6 +240,7 @@ export function createServer(connection: Connection, options: ServerOptions): St
       const e = await engine.request('info', {});
       info.engine = { pid: engine.pid ?? 0, rssBytes: e.rssBytes, stateCacheBytes: e.stateCacheBytes, restarts: engine.restarts };
       if (e.stateOverCap) info.engine.stateOverCap = e.stateOverCap;
+      if (e.graphCalls) info.engine.graphCalls = e.graphCalls;
     } catch (err) {
       log.warn(`engine info failed: ${(err as Error).message}`);
     }

@@ -2,7 +2,7 @@
 // client may use these methods too. Ghost text itself is the standard textDocument/inlineCompletion.
 // Direction: ⬅️ server → client notification, ↩️ client → server request.
 
-import type { EngineAskResult, StateOverCap } from './ipc';
+import type { EngineAskResult, GraphCalls, StateOverCap } from './ipc';
 
 export type ServerState = 'loading' | 'indexing' | 'ready' | 'slow' | 'error' | 'disabled';
 
@@ -71,7 +71,15 @@ export interface InfoResult {
   epReason?: string;
   providers?: JobProviders;
   workspace?: { files: number; tokens: number; bytes: number; restored: boolean };
-  engine?: { pid: number; rssBytes: number; stateCacheBytes: number; restarts: number; stateOverCap?: StateOverCap };
+  engine?: {
+    pid: number;
+    rssBytes: number;
+    stateCacheBytes: number;
+    restarts: number;
+    stateOverCap?: StateOverCap;
+    /** The model's graph calls per job since it loaded. */
+    graphCalls?: GraphCalls;
+  };
 }
 
 /** ⬅️ `statewise/log`: one line per completion request, for the output channel. */
