@@ -318,6 +318,9 @@ def main():
     ap.add_argument("--ingest-scan-chunk", type=int, default=0,
                     help="griffin: ingest-blocked.onnx computes its recurrences in chunks of this many steps (scan_chunked, "
                          "a divisor of the window) instead of the doubling scan")
+    ap.add_argument("--ingest-scan-outer", type=int, default=0,
+                    help="griffin, with --ingest-scan-chunk C: the states between chunks computed in chunks of this many chunks too "
+                         "(scan_chunked's outer; C times it must divide the window), leaving the doubling scan fewer stages")
     ap.add_argument("--ingest-chunk", type=int, default=0,
                     help="also export ingest.onnx, the prefill graph exact for calls of up to N tokens (a power of two "
                          "above max_chunk; manifest graphs.ingest): the engine folds documents on a GPU with it")
@@ -356,7 +359,12 @@ def main():
             assert model.set_blocked_attention(True), f"{model.arch} has no attention to block"
             if args.ingest_scan_chunk:
                 assert w % args.ingest_scan_chunk == 0, f"--ingest-scan-chunk {args.ingest_scan_chunk} must divide the window {w}"
-                assert model.set_chunked_scan(args.ingest_scan_chunk), f"{model.arch} has no recurrence to chunk"
+                outer = args.ingest_scan_outer
+                assert w % (args.ingest_scan_chunk * max(1, outer)) == 0, \
+                    f"--ingest-scan-chunk {args.ingest_scan_chunk} times --ingest-scan-outer {outer} must divide the window {w}"
+                assert model.set_chunked_scan(args.ingest_scan_chunk, outer), f"{model.arch} has no recurrence to chunk"
+            else:
+                assert not args.ingest_scan_outer, "--ingest-scan-outer needs --ingest-scan-chunk"
             export_graph(model, INGEST_BLOCKED, os.path.join(tmp, INGEST_BLOCKED), state_names, t=2 * w)
             model.set_chunked_scan(0)
             model.set_blocked_attention(False)

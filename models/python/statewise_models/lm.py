@@ -159,14 +159,15 @@ class LM(nn.Module):
                 block.mixer.blocked, found = on, True
         return found
 
-    def set_chunked_scan(self, chunk: int) -> bool:
+    def set_chunked_scan(self, chunk: int, outer: int = 0) -> bool:
         """Export only: recurrences exported as scan_chunked with chunks of `chunk` steps (calls of a
-        multiple of it), 0 for the doubling scan. True when some layer has one."""
+        multiple of it; `outer` > 0: the chunks' states in chunks of `outer` chunks too), 0 for the
+        doubling scan. True when some layer has one."""
         found = False
         for block in self.layers:
             lru = getattr(block.mixer, "lru", None)
             if lru is not None and hasattr(lru, "scan_chunk"):
-                lru.scan_chunk, found = chunk, True
+                lru.scan_chunk, lru.scan_outer, found = chunk, outer, True
         return found
 
     def param_count(self) -> dict:

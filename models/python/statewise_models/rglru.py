@@ -39,6 +39,7 @@ class BlockDiagonal(nn.Module):
 class RGLRU(nn.Module):
     _stages = 8  # doubling-scan stages of the export graph (set_export_chunk)
     scan_chunk = 0  # export only: > 0 exports scan_chunked with chunks of this many steps (T a multiple of it)
+    scan_outer = 0  # export only, with scan_chunk: > 0 chunks the chunks' states too (scan_chunked's `outer`)
 
     def __init__(self, d_rnn: int, blocks: int):
         super().__init__()
@@ -83,7 +84,8 @@ class RGLRU(nn.Module):
             return h, h
         a, b = self.coeffs(x)
         if mode == "export" and self.scan_chunk:
-            h = scan_chunked(a, b, h0, self.scan_chunk, doubling_stages(2 ** self._stages // self.scan_chunk))
+            span = self.scan_chunk * max(1, self.scan_outer)
+            h = scan_chunked(a, b, h0, self.scan_chunk, doubling_stages(2 ** self._stages // span), self.scan_outer)
         elif mode == "export":
             h = scan_doubling(a, b, h0, self._stages)
         else:

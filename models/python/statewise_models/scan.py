@@ -4,8 +4,8 @@ Three implementations of the same function:
 - `scan_sequential`: the definition, a Python loop (reference for tests).
 - `scan_doubling`: log-depth doubling scan with static slices and concats; this is the form
   exported to ONNX (docs/models.md §8.2), valid for T <= 2**stages.
-- `scan_chunked`: decay matrices within chunks, a doubling scan between them; T a multiple of the
-  chunk (the GPU ingest graph).
+- `scan_chunked`: decay matrices within chunks, a doubling scan between them (or decay matrices again
+  over the chunks' states, then the doubling scan); T a multiple of the chunk (the GPU ingest graph).
 - `scan_triton`: a Triton kernel (sequential in time, parallel over batch x channels) with a
   hand-written backward pass, used for training.
 All take a, b of shape [B, T, D] (float32) and h0 of shape [B, D]; they return h of shape [B, T, D].
@@ -55,7 +55,7 @@ def scan_doubling(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor, stages: in
 
 
 
-def scan_chunked(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor, chunk: int, stages: int) -> torch.Tensor:
+def scan_chunked(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor, chunk: int, stages: int, outer: int = 0) -> torch.Tensor:
     """The same recurrence for T a multiple of `chunk`, in chunks of `chunk` steps (export only: the
     ingest graph for a GPU, docs/models.md §8.2). Within a chunk, with A_t the sum of log a over the
     chunk up to t, h_t = sum_{s<=t} exp(A_t - A_s) b_s + exp(A_t) H, where H is the state before the
@@ -63,7 +63,12 @@ def scan_chunked(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor, chunk: int,
     between chunks are a doubling scan over T / chunk positions (`stages` stages: exact for up to
     2**stages chunks). Every exponent is <= 0 (clamped before the mask zeroes s > t), so nothing
     overflows; a decay that underflows float32 (log a < -69) is taken as 1e-30. Its largest tensor is
-    [T, chunk, D] (T * D * chunk floats), against the doubling scan's log2(T) passes over [T, D]."""
+    [T, chunk, D] (T * D * chunk floats), against the doubling scan's log2(T) passes over [T, D].
+
+    `outer` > 0: the states between chunks are themselves a recurrence (each chunk's total decay and
+    its sum from the zero state), computed the same way in chunks of `outer` chunks, so the doubling
+    scan (`stages`) runs over T / (chunk * outer) positions: a GPU graph with fewer, larger nodes
+    (7 nodes a doubling stage). T a multiple of chunk * outer."""
     bsz, d = a.shape[0], a.shape[2]
     la = torch.log(a.clamp(min=1e-30)).reshape(bsz, -1, chunk, d)  # [B, N, C, D]
     cum = torch.cumsum(la, dim=2)  # A_t within the chunk
@@ -72,7 +77,10 @@ def scan_chunked(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor, chunk: int,
     decay = torch.exp(diff.clamp(max=0.0)) * tril
     inner = (decay * b.reshape(bsz, -1, chunk, d).unsqueeze(2)).sum(3)  # [B, N, C, D]: from the zero state
     whole = torch.exp(cum)  # decay from the chunk's start to t
-    states = scan_doubling(whole[:, :, -1], inner[:, :, -1], h0, stages)  # [B, N, D]: after each chunk
+    if outer:
+        states = scan_chunked(whole[:, :, -1], inner[:, :, -1], h0, outer, stages)  # [B, N, D]: after each chunk
+    else:
+        states = scan_doubling(whole[:, :, -1], inner[:, :, -1], h0, stages)
     before = torch.cat([h0.unsqueeze(1), states[:, :-1]], dim=1)  # [B, N, D]: before each chunk
     return (inner + whole * before.unsqueeze(2)).reshape(bsz, -1, d)
 

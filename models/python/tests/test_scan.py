@@ -38,6 +38,19 @@ def test_chunked_equals_sequential(t, chunk):
     assert torch.isfinite(got32).all() and torch.allclose(got32.double(), ref, atol=1e-4)
 
 
+@pytest.mark.parametrize("t,chunk,outer", [(64, 8, 8), (256, 8, 32), (96, 4, 3), (32, 4, 8)])
+def test_chunked_with_outer_chunks_equals_sequential(t, chunk, outer):
+    a, b, h0 = rand_scan_inputs(2, t, 8)
+    a[0, 3, :4] = 0.0
+    a[1, 7:20] = 1.0
+    ref = scan_sequential(a.double(), b.double(), h0.double())
+    stages = doubling_stages(max(2, t // (chunk * outer)))
+    got = scan_chunked(a.double(), b.double(), h0.double(), chunk, stages, outer)
+    assert torch.allclose(got, ref, atol=1e-10)
+    got32 = scan_chunked(a, b, h0, chunk, stages, outer)
+    assert torch.isfinite(got32).all() and torch.allclose(got32.double(), ref, atol=1e-4)
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 @pytest.mark.parametrize("t,d", [(1, 8), (37, 200), (512, 256)])
 def test_triton_scan_forward_backward(t, d):
