@@ -255,13 +255,14 @@ export async function runSaveBench(io: CliIO, opts: SaveBenchOptions, log: (line
   try {
     // Ready comes once right after the model loads, before the first build starts: wait for a build.
     await client.waitReady('the first workspace state', INDEX_TIMEOUT_MS, () => indexedSince(client, 0));
-    const firstIndexMs = round1(client.statuses[client.statuses.length - 1]!.at - client.startedAt);
+    const readyAt = client.statuses[client.statuses.length - 1]!.at;
+    const firstIndexMs = round1(readyAt - client.startedAt);
     const firstIndex = parseStateLines(client.logsMatching(STATE_LINE).map((l) => l.value));
     const firstIndexTimeline = [
       ...client.statuses.map((st) => ({ at: st.at, event: `status ${st.value.state}${st.value.message ? `: ${st.value.message}` : ''}` })),
       ...client.logs.filter((l) => !l.value.startsWith('workspace: skipped')).map((l) => ({ at: l.at, event: l.value })),
     ]
-      .filter((e) => e.at <= client.statuses[client.statuses.length - 1]!.at)
+      .filter((e) => e.at <= readyAt)
       .sort((a, b) => a.at - b.at)
       .map((e) => ({ ms: round1(e.at - client.startedAt), event: e.event }));
     const info = await client.info();

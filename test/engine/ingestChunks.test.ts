@@ -589,7 +589,7 @@ async function foldWith(runner: ModelRunner | undefined, tag: string, ws: typeof
   }
   cleanups.push(() => x.model.release());
   const w = await e.setWorkspace({ fingerprint: `f-${tag}`, files: ws }, never, () => {});
-  return { e, w, tokens: w.tokens, state: x.root!.state };
+  return { e, tokens: w.tokens, state: x.root!.state };
 }
 const cleanups: (() => Promise<void>)[] = [];
 test.after(async () => {
@@ -613,19 +613,24 @@ function assertSameState(a: ReadonlyMap<string, ort.Tensor>, b: ReadonlyMap<stri
   }
 }
 
-test(`${DEFAULT_ARCH}: a workspace fold through an ingest session runs 2048-token chunks and ends where the CPU's does`, async () => {
-  assert.ok(real.graphs.ingest, `${DEFAULT_ARCH} (the default model) ships an ingest graph`);
-  const calls: string[] = [];
-  // CPU sessions stand for a GPU provider "other" that has the ingest graph open; prefill is shared
+/** CPU sessions standing for a GPU provider "other" that has the ingest graph open (prefill shared):
+ *  a runner whose ingest job runs there, every prefill and ingest call logged in `calls`. */
+async function ingestRunner(calls: string[]): Promise<ModelRunner> {
   const prefill = logged(await openCpu(real.graphs.prefill.file), 'prefill', calls);
   const cpu = { step: await openCpu(real.graphs.step.file), prefill };
-  const other = { ...cpu, ingest: logged(await openCpu(real.graphs.ingest.file), 'other.ingest', calls) };
-  const runner = ModelRunner.withJobs(
+  const other = { ...cpu, ingest: logged(await openCpu(real.graphs.ingest!.file), 'other.ingest', calls) };
+  return ModelRunner.withJobs(
     real,
     { step: cpu, keystroke: cpu, ingest: other },
     { step: 'cpu', keystroke: 'cpu', ingest: 'other' },
     'test',
   );
+}
+
+test(`${DEFAULT_ARCH}: a workspace fold through an ingest session runs 2048-token chunks and ends where the CPU's does`, async () => {
+  assert.ok(real.graphs.ingest, `${DEFAULT_ARCH} (the default model) ships an ingest graph`);
+  const calls: string[] = [];
+  const runner = await ingestRunner(calls);
   assert.equal(runner.ingestChunk.tokens, real.graphs.ingest.maxTokens);
 
   const viaIngest = await foldWith(runner, 'ingest');
@@ -716,15 +721,7 @@ test(`${DEFAULT_ARCH}: a fold through a blocked ingest session cuts its chunks a
 test(`${DEFAULT_ARCH}: with an ingest session small files are folded in runs (one token stream each, a checkpoint at its end); an edit re-folds from the run before it`, async () => {
   const g = real.graphs.ingest!;
   const calls: string[] = [];
-  const prefill = await openCpu(real.graphs.prefill.file);
-  const cpu = { step: await openCpu(real.graphs.step.file), prefill };
-  const other = { ...cpu, ingest: logged(await openCpu(g.file), 'other.ingest', calls) };
-  const runner = ModelRunner.withJobs(
-    real,
-    { step: cpu, keystroke: cpu, ingest: other },
-    { step: 'cpu', keystroke: 'cpu', ingest: 'other' },
-    'test',
-  );
+  const runner = await ingestRunner(calls);
   const runChars = foldRunChars(runner.ingestChunk);
   assert.equal(runChars, g.maxTokens * RUN_CHARS_PER_TOKEN);
   // 30 small files of 300 to 900 characters cut from the README: about 18k characters, three runs
