@@ -51,13 +51,21 @@ export function foldPlan(n: number, slots: number): Set<number> {
  *  ingest chunk's tokens for code of up to 4 characters a token (this repository's sources: 3.2). */
 export const RUN_CHARS_PER_TOKEN = 4;
 
+/** Ingest chunks a run holds at least, on a GPU. A run costs its full chunks plus one or two calls
+ *  for its remainder (a shorter blocked call, a tail under its multipleOf), and on WebGPU a call's
+ *  cost is mostly fixed (one H100, griffin: ~26 ms a call plus ~3 µs a token). This repository's
+ *  sources (326k tokens) in runs of at least 1 / 2 / 4 / 8 chunks of 8,192 tokens: 86 / 61 / 50 / 46
+ *  calls, 2.4 / 1.9 / 1.8 / 1.7-1.9 s; as one stream 41 calls, 1.7 s. Four keeps a checkpoint every
+ *  ~40k tokens, so an edit re-folds at most about that much from the run before it. */
+export const RUN_CHUNKS = 4;
+
 /** How many characters of consecutive files the fold feeds as one token stream (a run) before it
  *  ends the run with a checkpoint: 0 (every file its own run) where the ingest job runs prefill (the
- *  CPU: a call's cost grows with its length, and small calls let keystrokes in between); else the
- *  ingest graph's chunk (the blocked one's where it runs) in characters, so that a GPU's calls are
- *  long instead of one or two per small file. */
+ *  CPU: a call's cost grows with its length, and small calls let keystrokes in between); else
+ *  RUN_CHUNKS of the ingest graph's chunk (the blocked one's where it runs) in characters, so that a
+ *  GPU's calls are few and long instead of one or two per small file. */
 export function foldRunChars(c: IngestChunk): number {
-  return c.graph === 'prefill' ? 0 : c.tokens * RUN_CHARS_PER_TOKEN;
+  return c.graph === 'prefill' ? 0 : c.tokens * RUN_CHARS_PER_TOKEN * RUN_CHUNKS;
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   FoldStore,
   foldPlan,
   foldRunChars,
+  RUN_CHUNKS,
   foldRuns,
   PROVISIONAL_MIN_EXTRA_CHARS,
   provisionalFiles,
@@ -50,7 +51,7 @@ test('foldRuns: a run closes once it holds runChars characters, and at the end; 
   assert.deepEqual(a.slice(0, 2), b.slice(0, 2));
 });
 
-test('runPlan: foldPlan over the run ends, as file boundaries; foldRunChars: 0 on prefill, else the chunk in characters', () => {
+test('runPlan: foldPlan over the run ends, as file boundaries; foldRunChars: 0 on prefill, else RUN_CHUNKS chunks in characters', () => {
   const ends = foldRuns(
     Array.from({ length: 100 }, () => 250),
     1000,
@@ -62,7 +63,7 @@ test('runPlan: foldPlan over the run ends, as file boundaries; foldRunChars: 0 o
   assert.ok(three.every((i) => ends.includes(i)) && three.includes(100), three.join(','));
   assert.deepEqual(sorted(runPlan([1, 2, 3, 4, 5], 10)), sorted(foldPlan(5, 10)));
   assert.equal(foldRunChars({ graph: 'prefill', file: 'prefill.onnx', tokens: 256, provider: 'cpu' }), 0);
-  assert.equal(foldRunChars({ graph: 'ingest', file: 'ingest.onnx', tokens: 2048, provider: 'webgpu' }), 8192);
+  assert.equal(foldRunChars({ graph: 'ingest', file: 'ingest.onnx', tokens: 2048, provider: 'webgpu' }), 2048 * 4 * RUN_CHUNKS);
 });
 
 function cp(key: string, floats: number): FoldCheckpoint {
