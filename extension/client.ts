@@ -26,6 +26,8 @@ export function createClient(
     initializationOptions: {
       // Workspace storage keeps one workspace's state apart from another's; global storage without a folder.
       storagePath: (context.storageUri ?? context.globalStorageUri).fsPath,
+      // what is the machine's rather than a workspace's: auto's choice of providers
+      globalStoragePath: context.globalStorageUri.fsPath,
       extensionPath: context.extensionPath,
       settings,
       // Workspace Trust: an untrusted workspace's files are not read into the model state.

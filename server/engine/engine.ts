@@ -17,6 +17,7 @@ import { EngineDocument, fileHeader } from './document';
 import { FoldStore, foldRunChars, foldRuns, provisionalFiles, provisionalKey, runPlan, type FoldCheckpoint } from './folds';
 import { badRequest, cancelled, modelCorrupt, notLoaded } from './errors';
 import { checksumMap, verifyChecksums } from './integrity';
+import { loadKey, readRecord, RECORD_FORMAT, recordFile, writeRecord, type AutoRecord } from './autoRecord';
 import type {
   CompleteParams,
   CompleteResult,
@@ -214,12 +215,30 @@ export class Engine {
     if (tok.vocabSize > manifest.vocabSize) {
       throw badRequest(`tokenizer has ${tok.vocabSize} tokens but manifest.json says vocabSize ${manifest.vocabSize}`);
     }
-    const model = await ModelRunner.load(p.modelDir, manifest, p.ep, p.threads, (s) => this.log('info', s), { gpuState: p.gpuState });
+    const record = p.ep === 'auto' && p.recordDir ? await this.autoRecordFor(p, p.recordDir, manifest) : undefined;
+    const model = await ModelRunner.load(p.modelDir, manifest, p.ep, p.threads, (s) => this.log('info', s), {
+      gpuState: p.gpuState,
+      recorded: record?.recorded,
+    });
     try {
       await checkFirstLogits(p.modelDir, model, manifest);
     } catch (e) {
       await model.release().catch(() => {});
       throw e;
+    }
+    // a choice this load timed is kept for the next one
+    if (record && model.autoChoice && !model.autoChoice.timedAt) {
+      const r: AutoRecord = {
+        format: RECORD_FORMAT,
+        key: record.key,
+        timedAt: new Date().toISOString(),
+        providers: { ...model.providers },
+        reason: model.autoChoice.reason,
+        timings: model.timings,
+      };
+      await writeRecord(record.file, r).catch((e: Error) =>
+        this.log('warn', `could not keep auto's choice in ${record.file}: ${e.message}`),
+      );
     }
     const old = this.model;
     this.manifest = manifest;
@@ -260,6 +279,17 @@ export class Engine {
       verified: integrity.verified,
       integrity: integrity.note,
     };
+  }
+
+  /** The record of auto's choice for this model, settings and machine (autoRecord.ts): where it is,
+   *  its key, and the record itself where one is usable (else why not, logged). */
+  private async autoRecordFor(p: LoadParams, dir: string, m: Manifest): Promise<{ file: string; key: string; recorded?: AutoRecord }> {
+    const key = loadKey(p, m, ortVersion());
+    const file = recordFile(dir, m.architecture);
+    const r = await readRecord(file, key);
+    if ('record' in r) return { file, key, recorded: r.record };
+    this.log('info', `auto: no kept choice to use (${file}: ${r.why}); timing the providers`);
+    return { file, key };
   }
 
   private need(): { m: Manifest; model: ModelRunner; tok: CodeTokenizer } {
@@ -943,4 +973,9 @@ export class Engine {
       ...(this.model ? { graphCalls: this.model.graphCalls() } : {}),
     };
   }
+}
+
+/** onnxruntime-node's version (part of auto's record key). */
+export function ortVersion(): string {
+  return ort.env.versions?.node ?? 'unknown';
 }

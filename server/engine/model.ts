@@ -33,6 +33,7 @@ import {
 } from './providerSessions';
 import { sessionDownloader } from './gpuDownload';
 import { intraOpThreads } from './threads';
+import { RECORD_MAX_AGE_MS, type AutoRecord } from './autoRecord';
 import { machineProbe, missingPrerequisite } from './providerPrereq';
 import {
   adopt,
@@ -255,6 +256,9 @@ export class ModelRunner {
     readonly epReason: string,
     readonly timings: Record<string, number> = {},
     readonly selection?: Selection,
+    /** `auto` with more than the CPU open: the choice's reason, and when it was timed where it came
+     *  from a record (autoRecord.ts) instead of this load's timing. */
+    readonly autoChoice?: { reason: string; timedAt?: string },
   ) {
     this.ep = providerSummary(providers);
     this.stateLocations = Object.fromEntries(
@@ -298,7 +302,7 @@ export class ModelRunner {
     setting: ExecutionProviderSetting,
     threads: number,
     log: (s: string) => void,
-    opts: { gpuState?: boolean } = {},
+    opts: { gpuState?: boolean; recorded?: AutoRecord } = {},
   ): Promise<ModelRunner> {
     const open = (ep: string): Promise<Sessions> => {
       const where = opts.gpuState !== false && DEVICE_STATE_PROVIDERS.has(ep) ? deviceOutputLocations(m) : undefined;
@@ -314,18 +318,33 @@ export class ModelRunner {
     if (setting === 'cpu') return ModelRunner.on(m, cpu, 'cpu', 'cpu requested');
     const opened = new Map<string, Sessions>([['cpu', cpu]]);
     const failed: Record<string, string> = {};
-    for (const ep of setting === 'auto' ? AUTO_CANDIDATES : [setting]) {
-      const missing = missingPrerequisite(ep, machineProbe);
-      if (missing !== undefined) {
-        failed[ep] = missing;
-        continue;
+    const openEach = async (eps: readonly string[]) => {
+      for (const ep of eps) {
+        const missing = missingPrerequisite(ep, machineProbe);
+        if (missing !== undefined) {
+          failed[ep] = missing;
+          continue;
+        }
+        try {
+          opened.set(ep, await open(ep));
+        } catch (e) {
+          failed[ep] = shortError(e);
+        }
       }
-      try {
-        opened.set(ep, await open(ep));
-      } catch (e) {
-        failed[ep] = shortError(e);
+    };
+    // `auto` with a record of an earlier timed load (autoRecord.ts): only the providers it names
+    const rec = setting === 'auto' ? opts.recorded : undefined;
+    if (rec) {
+      const named = new Set(Object.values(rec.providers));
+      const foreign = [...named].filter((ep) => ep !== 'cpu' && !AUTO_CANDIDATES.includes(ep));
+      if (foreign.length === 0) {
+        await openEach(AUTO_CANDIDATES.filter((ep) => named.has(ep)));
+        if ([...named].every((ep) => opened.has(ep))) return ModelRunner.pick(m, opened, failed, log, MEASURE_DEFAULTS.reps, rec);
       }
+      const why = [...named].filter((ep) => !opened.has(ep)).map((ep) => `${ep}: ${failed[ep] ?? 'not a provider auto tries'}`);
+      log(`auto: the choice timed ${rec.timedAt} is not kept (${why.join('; ')}); timing the providers again`);
     }
+    await openEach((setting === 'auto' ? AUTO_CANDIDATES : [setting]).filter((ep) => !opened.has(ep) && failed[ep] === undefined));
     if (setting !== 'auto') {
       if (failed[setting] !== undefined) {
         const reason = `${setting} requested but unavailable (${failed[setting]}); cpu runs every job`;
@@ -339,14 +358,31 @@ export class ModelRunner {
   }
 
   /** `auto` once the providers are open: times each job on each (when more than the CPU opened),
-   *  keeps the chosen sessions and releases the rest. `opened` must hold 'cpu'. */
+   *  keeps the chosen sessions and releases the rest. `opened` must hold 'cpu'. With `recorded` (an
+   *  earlier timed load's choice, autoRecord.ts) whose every provider is open, nothing is timed: each
+   *  job gets the recorded provider. */
   static async pick(
     m: Manifest,
     opened: ReadonlyMap<string, Sessions>,
     failed: Record<string, string>,
     log: (s: string) => void,
     reps = MEASURE_DEFAULTS.reps,
+    recorded?: AutoRecord,
   ): Promise<ModelRunner> {
+    if (recorded && JOBS.every((j) => opened.has(recorded.providers[j]))) {
+      const providers = { ...recorded.providers };
+      const { jobs } = await assignSessions(opened, providers, (ep, e) => log(`releasing the ${ep} sessions failed: ${shortError(e)}`));
+      const until = new Date(Date.parse(recorded.timedAt) + RECORD_MAX_AGE_MS).toISOString();
+      const reason = ModelRunner.withChunks(
+        `${recorded.reason} [timed ${recorded.timedAt}; kept until ${until} or a change of model, onnxruntime, settings or machine]`,
+        ingestChunkOf(m, jobs, providers.ingest),
+      );
+      log(reason);
+      return new ModelRunner(m, jobs, providers, reason, recorded.timings, undefined, {
+        reason: recorded.reason,
+        timedAt: recorded.timedAt,
+      });
+    }
     const max = m.graphs.prefill.maxTokens;
     const o: MeasureOptions = { reps, ingestTokens: max, keystrokeTokens: Math.min(MEASURE_DEFAULTS.keystrokeTokens, max) };
     const tokens: Record<Job, number> = { step: 1, keystroke: o.keystrokeTokens, ingest: o.ingestTokens };
@@ -402,7 +438,7 @@ export class ModelRunner {
       opened.size > 1
         ? { reps: o.reps, margin: AUTO_MARGIN, tokens, ingestTokens: choice.jobs.ingest.tokens, samples, handoffs, failed: choice.failed }
         : undefined;
-    return new ModelRunner(m, jobs, providers, reason, timings, selection);
+    return new ModelRunner(m, jobs, providers, reason, timings, selection, opened.size > 1 ? { reason: choice.reason } : undefined);
   }
 
   zeroState(): State {

@@ -21,7 +21,9 @@ export interface LoadedModel {
 
 export type LoadListener = (model: LoadedModel) => void;
 
-export function loadParamsFor(settings: Settings, dir: string): LoadParams {
+/** The engine's load request for `settings` and the model folder `dir`; `recordDir` where auto's choice
+ *  is kept between loads (LoadParams.recordDir). */
+export function loadParamsFor(settings: Settings, dir: string, recordDir?: string): LoadParams {
   return {
     modelDir: dir,
     ep: settings['engine.executionProvider'],
@@ -29,6 +31,7 @@ export function loadParamsFor(settings: Settings, dir: string): LoadParams {
     maxStateMB: settings['engine.maxMemoryMB'],
     checkpointInterval: settings['workspace.checkpointInterval'],
     gpuState: settings['engine.gpuState'],
+    ...(recordDir ? { recordDir } : {}),
   };
 }
 
@@ -42,6 +45,8 @@ export class ModelManager {
   private pendingLoad: Promise<void> = Promise.resolve();
   /** Architecture of the latest `apply`. */
   private arch = '';
+  /** Where auto's choice is kept between loads (set from the client's storage at initialize). */
+  recordDir: string | undefined;
 
   constructor(
     private readonly engine: EngineLike,
@@ -78,7 +83,7 @@ export class ModelManager {
     const arch = settings['model.architecture'];
     this.arch = arch;
     const folder = findModelFolder(modelsDir, arch);
-    const params = loadParamsFor(settings, folder.dir);
+    const params = loadParamsFor(settings, folder.dir, this.recordDir);
     const key = JSON.stringify([folder.ok, params]);
     if (!force && key === this.wantedKey) return this.pendingLoad;
     this.wantedKey = key;

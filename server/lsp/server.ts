@@ -10,6 +10,7 @@ import {
   type InitializeParams,
   type InitializeResult,
 } from 'vscode-languageserver/node';
+import * as path from 'node:path';
 import type { EngineLike } from './engineClient';
 import type { Timers } from './completion/debounce';
 import {
@@ -48,6 +49,8 @@ export interface ServerOptions {
 interface InitOptions {
   settings?: unknown;
   storagePath?: string;
+  /** The extension's global storage: what outlives a workspace (auto's choice of providers). */
+  globalStoragePath?: string;
   trusted?: boolean;
 }
 
@@ -130,6 +133,9 @@ export function createServer(connection: Connection, options: ServerOptions): St
       storagePath: typeof init.storagePath === 'string' && init.storagePath !== '' ? init.storagePath : undefined,
       trusted: init.trusted !== false,
     };
+    // auto's choice of providers is the machine's: the global storage where the client has one
+    const storage = [init.globalStoragePath, init.storagePath].find((s): s is string => typeof s === 'string' && s !== '');
+    model.recordDir = storage ? path.join(storage, 'auto-choice') : undefined;
     const caps = params.capabilities;
     settings.canPull = caps.workspace?.configuration === true;
     canRegisterConfiguration = caps.workspace?.didChangeConfiguration?.dynamicRegistration === true;

@@ -26,6 +26,10 @@ export interface LoadParams {
   /** Keep the state on the GPU between model calls where the provider can (WebGPU); default on
    *  (statewise.engine.gpuState). No effect on the CPU. */
   gpuState?: boolean;
+  /** With `ep` "auto": the folder of the records of earlier timed loads (server/engine/autoRecord.ts),
+   *  so a load on the same machine with the same model and settings opens only the providers that won
+   *  and times nothing; absent, every auto load times its providers. */
+  recordDir?: string;
 }
 
 /** How the ingest job feeds long inputs: which graph, in chunks of up to how many tokens, where. */
