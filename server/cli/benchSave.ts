@@ -204,6 +204,12 @@ export interface SaveBenchReport {
   firstIndexGraphCalls?: GraphCalls;
   cases: SaveCase[];
   ignored: IgnoredCase[];
+  /** After the cases, a new server on the same storagePath (the workspace reopened): from spawning it
+   *  to ready with its workspace state, which it restores from the persisted checkpoints; its model
+   *  load uses auto's choice kept by the first (server/engine/autoRecord.ts). */
+  reopenMs?: number;
+  reopen?: WorkspaceState;
+  reopenTimeline?: { ms: number; event: string }[];
   /** What the server runs (statewise/info after the first index). */
   server: { arch?: string; ep?: string; epReason?: string; providers?: JobProviders; devices: Record<string, string> };
 }
@@ -220,6 +226,23 @@ export function transitions(states: string[]): { started: number; finished: numb
 }
 
 const INDEX_TIMEOUT_MS = 3_600_000;
+
+/** A new server's first workspace state: ms from spawning it to ready, the state's log lines, and
+ *  where the time went (every status change and server log line until then, the scan's "skipped"
+ *  lines left out). Ready comes once right after the model loads, before the first build starts, so
+ *  this waits for a build. */
+async function firstIndexOf(client: LspClient): Promise<{ ms: number; state: WorkspaceState; timeline: { ms: number; event: string }[] }> {
+  await client.waitReady('the first workspace state', INDEX_TIMEOUT_MS, () => indexedSince(client, 0));
+  const readyAt = client.statuses[client.statuses.length - 1]!.at;
+  const timeline = [
+    ...client.statuses.map((st) => ({ at: st.at, event: `status ${st.value.state}${st.value.message ? `: ${st.value.message}` : ''}` })),
+    ...client.logs.filter((l) => !l.value.startsWith('workspace: skipped')).map((l) => ({ at: l.at, event: l.value })),
+  ]
+    .filter((e) => e.at <= readyAt)
+    .sort((a, b) => a.at - b.at)
+    .map((e) => ({ ms: round1(e.at - client.startedAt), event: e.event }));
+  return { ms: round1(readyAt - client.startedAt), state: parseStateLines(client.logsMatching(STATE_LINE).map((l) => l.value)), timeline };
+}
 
 /** Whether a build ran since status number `from`: an indexing status came after it (ready is checked by waitReady). */
 function indexedSince(client: LspClient, from: number): boolean {
@@ -244,27 +267,18 @@ export async function runSaveBench(io: CliIO, opts: SaveBenchOptions, log: (line
   const settings = benchSettings(opts.arch, opts.ep);
   log(`bench save: workspace of ${files.length} files (${fromRepository} from this repository, ${bytes} bytes) in ${root}`);
 
-  const client = await LspClient.start({
-    serverJs: path.join(io.bundleDir, 'server.js'),
-    env: serverEnv(io, opts.modelsDir),
-    settings,
-    root,
-    storagePath,
-    trusted: true,
-  });
+  const start = () =>
+    LspClient.start({
+      serverJs: path.join(io.bundleDir, 'server.js'),
+      env: serverEnv(io, opts.modelsDir),
+      settings,
+      root,
+      storagePath,
+      trusted: true,
+    });
+  let client = await start();
   try {
-    // Ready comes once right after the model loads, before the first build starts: wait for a build.
-    await client.waitReady('the first workspace state', INDEX_TIMEOUT_MS, () => indexedSince(client, 0));
-    const readyAt = client.statuses[client.statuses.length - 1]!.at;
-    const firstIndexMs = round1(readyAt - client.startedAt);
-    const firstIndex = parseStateLines(client.logsMatching(STATE_LINE).map((l) => l.value));
-    const firstIndexTimeline = [
-      ...client.statuses.map((st) => ({ at: st.at, event: `status ${st.value.state}${st.value.message ? `: ${st.value.message}` : ''}` })),
-      ...client.logs.filter((l) => !l.value.startsWith('workspace: skipped')).map((l) => ({ at: l.at, event: l.value })),
-    ]
-      .filter((e) => e.at <= readyAt)
-      .sort((a, b) => a.at - b.at)
-      .map((e) => ({ ms: round1(e.at - client.startedAt), event: e.event }));
+    const { ms: firstIndexMs, state: firstIndex, timeline: firstIndexTimeline } = await firstIndexOf(client);
     const info = await client.info();
     const firstIndexGraphCalls = info.engine?.graphCalls;
     const server = { arch: info.arch, ep: info.ep, epReason: info.epReason, providers: info.providers, devices: devicesOf(info.providers) };
@@ -334,11 +348,17 @@ export async function runSaveBench(io: CliIO, opts: SaveBenchOptions, log: (line
       if (c.started > c.finished)
         await client.waitReady('ready after an ignored file', INDEX_TIMEOUT_MS, () => indexedSince(client, statusFrom));
     }
+    // The workspace reopened: a new server on the same storage (persisted fold checkpoints, auto's
+    // kept choice of providers)
+    await client.stop();
+    client = await start();
+    const { ms: reopenMs, state: reopen, timeline: reopenTimeline } = await firstIndexOf(client);
+    log(`bench save: reopened (a new server, the same storage) ready after ${Math.round(reopenMs)} ms: ${reopen.lines.join(' | ')}`);
     return {
       method:
         'the bundled server over stdio with the workspace folder as rootUri/workspaceFolders, trusted, workspace.persist on and ' +
         'a fresh storagePath, settings otherwise default; a save = append a line to the file on disk, then workspace/didChangeWatchedFiles ' +
-        '(Changed) for it; readyMs = from that notification to the ready status that ends the rebuild (indexing → ready), so it ' +
+        '(Changed) for it; after the cases the workspace is reopened: a new server on the same storagePath, reopenMs from spawning it to its first ready state; readyMs = from that notification to the ready status that ends the rebuild (indexing → ready), so it ' +
         'includes workspace.rebuildDelayMs; upToDateMs = from that notification until completions use a state with the edit: the ' +
         'engine\'s "workspace state provisional" log line (the changed file folded on top of the old root while the clean fold runs ' +
         'in the background), else readyMs; rebuildMs = from the first indexing status to ready; folded = files the engine folded, as its ' +
@@ -357,6 +377,9 @@ export async function runSaveBench(io: CliIO, opts: SaveBenchOptions, log: (line
       ...(firstIndexGraphCalls ? { firstIndexGraphCalls } : {}),
       cases,
       ignored,
+      reopenMs,
+      reopen,
+      reopenTimeline,
       server,
     };
   } finally {
@@ -391,6 +414,21 @@ export function saveTable(r: SaveBenchReport): string {
       String(c.state.tokens ?? '-'),
       folded(c.state),
     ]),
+    ...(r.reopenMs !== undefined && r.reopen
+      ? [
+          [
+            'reopen (same storage)',
+            `${r.workspace.files} files`,
+            ms(r.reopenMs),
+            ms(r.reopenMs),
+            '-',
+            '-',
+            String(r.reopen.files ?? '-'),
+            String(r.reopen.tokens ?? '-'),
+            folded(r.reopen),
+          ],
+        ]
+      : []),
   ];
   const ignored = r.ignored.map((c) => `${c.path}: ${c.started} rebuilds started, ${c.finished} finished in ${c.windowMs / 1000} s`);
   return [formatTable(head, rows), `ignored changes: ${ignored.join('; ')}`].join('\n');
