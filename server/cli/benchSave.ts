@@ -391,18 +391,20 @@ export async function runSaveBench(io: CliIO, opts: SaveBenchOptions, log: (line
 export function saveTable(r: SaveBenchReport): string {
   const head = ['event', 'file', 'up to date ms', 'ready ms', 'debounce', 'rebuild ms', 'files', 'tokens', 'folded'];
   const folded = (s: WorkspaceState): string => (s.folded === undefined ? '?' : String(s.folded));
+  // a server's first workspace state: from spawning it to ready
+  const index = (event: string, readyMs: number, s: WorkspaceState): string[] => [
+    event,
+    `${r.workspace.files} files`,
+    ms(readyMs),
+    ms(readyMs),
+    '-',
+    '-',
+    String(s.files ?? '-'),
+    String(s.tokens ?? '-'),
+    folded(s),
+  ];
   const rows: string[][] = [
-    [
-      'first index',
-      `${r.workspace.files} files`,
-      ms(r.firstIndexMs),
-      ms(r.firstIndexMs),
-      '-',
-      '-',
-      String(r.firstIndex.files ?? '-'),
-      String(r.firstIndex.tokens ?? '-'),
-      folded(r.firstIndex),
-    ],
+    index('first index', r.firstIndexMs, r.firstIndex),
     ...r.cases.map((c) => [
       `save, ${c.name}`,
       c.path,
@@ -414,21 +416,7 @@ export function saveTable(r: SaveBenchReport): string {
       String(c.state.tokens ?? '-'),
       folded(c.state),
     ]),
-    ...(r.reopenMs !== undefined && r.reopen
-      ? [
-          [
-            'reopen (same storage)',
-            `${r.workspace.files} files`,
-            ms(r.reopenMs),
-            ms(r.reopenMs),
-            '-',
-            '-',
-            String(r.reopen.files ?? '-'),
-            String(r.reopen.tokens ?? '-'),
-            folded(r.reopen),
-          ],
-        ]
-      : []),
+    ...(r.reopenMs !== undefined && r.reopen ? [index('reopen (same storage)', r.reopenMs, r.reopen)] : []),
   ];
   const ignored = r.ignored.map((c) => `${c.path}: ${c.started} rebuilds started, ${c.finished} finished in ${c.windowMs / 1000} s`);
   return [formatTable(head, rows), `ignored changes: ${ignored.join('; ')}`].join('\n');

@@ -6,7 +6,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { benchOptions } from '../../server/cli/bench';
 import { engineTable, ingestFeedText, type BenchRow } from '../../server/cli/benchEngine';
 import { ratiosOf, type SessionRow } from '../../server/cli/benchLsp';
-import { parseStateLines, planWorkspace, progressTotalOf, transitions } from '../../server/cli/benchSave';
+import { parseStateLines, planWorkspace, progressTotalOf, saveTable, transitions, type SaveBenchReport } from '../../server/cli/benchSave';
 import { formatTable, ms, percentile, ratio, stats } from '../../server/cli/benchStats';
 import {
   advance,
@@ -220,6 +220,27 @@ test('bench save: the workspace plan, the state log lines, rebuilds from statuse
   assert.deepEqual(transitions(['ready']), { started: 0, finished: 0 });
   assert.equal(progressTotalOf(['indexing 0% (scanning files)', 'indexing 50% (1/2 files)', 'indexing 100% (2/2 files)']), 2);
   assert.equal(progressTotalOf(['indexing 0% (scanning files)']), undefined);
+});
+
+test('bench save table: the first index, each save, then the reopened workspace where it was measured', () => {
+  const state = parseStateLines(['workspace state: 3 files, 900 tokens, 3000 bytes, 3 folded, 0 restored in 40 ms']);
+  const reopened = parseStateLines(['workspace state: 3 files, 900 tokens, 3000 bytes, 0 folded, 3 restored in 8 ms']);
+  const r: SaveBenchReport = {
+    method: '',
+    workspace: { files: 3, bytes: 3000, fromRepository: 3, synthetic: 0, rebuildDelayMs: 2000 },
+    watcherRegistered: true,
+    firstIndexMs: 7841,
+    firstIndex: state,
+    firstIndexTimeline: [],
+    cases: [],
+    ignored: [],
+    server: { devices: {} },
+  };
+  const rows = (t: string) => t.split('\n').filter((l) => /first index|reopen/.test(l));
+  assert.equal(rows(saveTable(r)).length, 1);
+  const withReopen = rows(saveTable({ ...r, reopenMs: 1360, reopen: reopened }));
+  assert.equal(withReopen.length, 2);
+  assert.match(withReopen[1]!, /reopen \(same storage\)\s+3 files\s+1360\s+1360\s+-\s+-\s+3\s+900\s+0$/);
 });
 
 test('bench engine table: a state column only when the state was on the GPU or gpuState on and off are compared', () => {
