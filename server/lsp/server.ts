@@ -46,6 +46,11 @@ export interface ServerOptions {
   now?: () => number;
 }
 
+/** An initialization option that names a path: a non-empty string, else undefined. */
+function nonEmpty(s: unknown): string | undefined {
+  return typeof s === 'string' && s !== '' ? s : undefined;
+}
+
 interface InitOptions {
   settings?: unknown;
   storagePath?: string;
@@ -130,11 +135,11 @@ export function createServer(connection: Connection, options: ServerOptions): St
     const ws: WorkspaceInfo = {
       root: roots[0],
       rootUri: folders[0]?.uri,
-      storagePath: typeof init.storagePath === 'string' && init.storagePath !== '' ? init.storagePath : undefined,
+      storagePath: nonEmpty(init.storagePath),
       trusted: init.trusted !== false,
     };
     // auto's choice of providers is the machine's: the global storage where the client has one
-    const storage = [init.globalStoragePath, init.storagePath].find((s): s is string => typeof s === 'string' && s !== '');
+    const storage = nonEmpty(init.globalStoragePath) ?? ws.storagePath;
     model.recordDir = storage ? path.join(storage, 'auto-choice') : undefined;
     const caps = params.capabilities;
     settings.canPull = caps.workspace?.configuration === true;
