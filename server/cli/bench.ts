@@ -20,7 +20,7 @@ import { modelsDirOf } from './session';
 
 export const BENCH_USAGE =
   'statewise bench [--only engine,lsp,save] [--out FILE] [--quick] [--sizes 1000,10000,100000] [--keystrokes N] ' +
-  `[--long-line-bytes N] [--long-line-keystrokes N] [--workspace-files N] [--gpu-state on,off] [--max-memory-mb N] ${sharedUsage('arch', 'ep', 'models')}`;
+  `[--long-line-bytes N] [--long-line-keystrokes N] [--workspace-files N] [--global-storage DIR] [--gpu-state on,off] [--max-memory-mb N] ${sharedUsage('arch', 'ep', 'models')}`;
 
 export const BENCH_PARTS = ['engine', 'lsp', 'save'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
@@ -40,6 +40,8 @@ export interface BenchOptions {
   longLineBytes: number;
   longLineKeystrokes: number;
   workspaceFiles: number;
+  /** --global-storage: the save part's server global storage (auto's kept choice); default a fresh one. */
+  globalStorage?: string;
   /** --gpu-state: statewise.engine.gpuState for the engine part, each value in its own engine, in
    *  order (on,off compares keeping the state on the GPU with copying it back, in one run). */
   gpuState: boolean[];
@@ -82,6 +84,7 @@ export function benchOptions(args: string[]): BenchOptions {
       'long-line-bytes': { type: 'string' },
       'long-line-keystrokes': { type: 'string' },
       'workspace-files': { type: 'string' },
+      'global-storage': { type: 'string' },
       'gpu-state': { type: 'string' },
       'max-memory-mb': { type: 'string' },
       ...sharedOptions('arch', 'ep', 'models'),
@@ -108,6 +111,7 @@ export function benchOptions(args: string[]): BenchOptions {
     longLineBytes: integer('long-line-bytes', values['long-line-bytes'], 0) ?? (quick ? 10_000 : 100_000),
     longLineKeystrokes: integer('long-line-keystrokes', values['long-line-keystrokes'], 1) ?? 3,
     workspaceFiles: integer('workspace-files', values['workspace-files'], 1) ?? (quick ? 40 : 250),
+    globalStorage: values['global-storage'] === undefined ? undefined : path.resolve(values['global-storage']),
     gpuState,
     maxMemoryMB: memoryOption(values['max-memory-mb']),
     // the language server's settings take only the architectures it knows
@@ -185,7 +189,11 @@ export async function benchCommand(args: string[], io: CliIO): Promise<number> {
         `language server over stdio (${r.server.arch} on ${onWhat(r.server.ep, r.server.providers, r.server.devices)}), ms from inlineCompletion request to response\n${lspTable(r)}`,
       );
     } else {
-      const r = await runSaveBench(io, { workspaceFiles: opts.workspaceFiles, arch: opts.arch, ep: opts.ep, modelsDir }, log);
+      const r = await runSaveBench(
+        io,
+        { workspaceFiles: opts.workspaceFiles, globalStorage: opts.globalStorage, arch: opts.arch, ep: opts.ep, modelsDir },
+        log,
+      );
       report.save = r;
       tables.push(
         `save → ready (${r.server.arch ?? opts.arch} on ${onWhat(r.server.ep, r.server.providers, r.server.devices)}) in a workspace of ${r.workspace.files} files (${r.workspace.bytes} bytes; workspace.rebuildDelayMs ${r.workspace.rebuildDelayMs})\n${saveTable(r)}`,

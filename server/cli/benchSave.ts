@@ -30,6 +30,11 @@ export interface SaveBenchOptions {
   arch: Architecture;
   ep: ExecutionProviderSetting;
   modelsDir: string;
+  /** The server's global storage, where `auto` keeps its choice of providers (VS Code's globalStorageUri).
+   *  Default: a fresh folder beside the workspace, so the first index times the providers and the reopen
+   *  reads the kept choice; a folder from an earlier run makes the first index a start on a machine that
+   *  has timed them before. */
+  globalStorage?: string;
   /** How long to watch for rebuilds after an ignored file changes. */
   ignoredWindowMs?: number;
   /** Keep the temporary workspace (for a look afterwards). */
@@ -261,6 +266,8 @@ export async function runSaveBench(io: CliIO, opts: SaveBenchOptions, log: (line
   const root = path.join(tmp, 'workspace');
   const storagePath = path.join(tmp, 'storage');
   mkdirSync(storagePath, { recursive: true });
+  const globalStoragePath = opts.globalStorage ?? path.join(tmp, 'global');
+  mkdirSync(globalStoragePath, { recursive: true });
   writeWorkspace(root, files);
   const bytes = files.reduce((n, f) => n + Buffer.byteLength(f.text), 0);
   const fromRepository = files.filter((f) => !f.path.startsWith('gen/')).length;
@@ -274,6 +281,7 @@ export async function runSaveBench(io: CliIO, opts: SaveBenchOptions, log: (line
       settings,
       root,
       storagePath,
+      globalStoragePath,
       trusted: true,
     });
   let client = await start();

@@ -47,6 +47,8 @@ export interface LspClientOptions {
   root?: string;
   /** initializationOptions.storagePath: where the server persists the workspace state. */
   storagePath?: string;
+  /** initializationOptions.globalStoragePath: the machine's storage (auto's kept choice of providers). */
+  globalStoragePath?: string;
   trusted?: boolean;
 }
 
@@ -114,6 +116,7 @@ export class LspClient {
       },
       initializationOptions: {
         storagePath: opts.storagePath,
+        globalStoragePath: opts.globalStoragePath,
         extensionPath: undefined,
         settings: opts.settings,
         trusted: opts.trusted !== false,

@@ -28,7 +28,10 @@ Usage:
       Latency in three parts (--only picks): engine: one keystroke at the end of ~1k/10k/100k-token
       documents on the engine alone, without and with a workspace; lsp: typing sessions (new line,
       mid-line, end of line) through the language server over stdio as an editor drives it, and one
-      long line; save: time to ready after saving a file in a workspace of --workspace-files N files.
+      long line; save: time to ready after saving a file in a workspace of --workspace-files N files,
+      then the workspace reopened (--global-storage DIR: the server's global storage, where auto keeps
+      its choice of providers; a folder from an earlier run makes the first index a start that times
+      nothing).
       Prints a table per part and writes JSON (default bench-results/bench.json).
   ${EVAL_USAGE}
       bpb: bits per byte of the files under the model (each file from the zero state behind its path

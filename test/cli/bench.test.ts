@@ -2,6 +2,7 @@
 // save part's workspace plan and how it reads the server's log lines and statuses.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { benchOptions } from '../../server/cli/bench';
 import { engineTable, ingestFeedText, type BenchRow } from '../../server/cli/benchEngine';
@@ -144,6 +145,8 @@ test('bench options: defaults, --quick, --only, and bad values', () => {
   assert.ok(q.workspaceFiles < 250);
   const o = benchOptions(['--only', 'lsp', '--sizes', '1000', '--keystrokes', '3', '--long-line-bytes', '0', '--workspace-files', '12']);
   assert.deepEqual([o.sizes, o.lspKeystrokes, o.engineKeystrokes, o.longLineBytes, o.workspaceFiles], [[1000], 3, 3, 0, 12]);
+  assert.equal(o.globalStorage, undefined);
+  assert.equal(benchOptions(['--global-storage', 'gs']).globalStorage, path.resolve('gs'));
   for (const bad of [
     ['--only', 'gpu'],
     ['--keystrokes', 'x'],
