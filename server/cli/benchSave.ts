@@ -14,9 +14,11 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FileChangeType } from 'vscode-languageserver-protocol/node';
 import { isMinifiedName, isTextFileName } from '../lsp/workspace/filetypes';
+import { orderByRelevance } from '../lsp/workspace/order';
+import { scanWorkspace } from '../lsp/workspace/scan';
 import type { GraphCalls } from '../protocol/ipc';
 import type { JobProviders } from '../protocol/lsp';
-import type { Architecture, ExecutionProviderSetting } from '../shared/settings';
+import type { Architecture, ExecutionProviderSetting, Settings } from '../shared/settings';
 import { devicesOf, jobsText } from './benchDevice';
 import { graphCallsText } from './benchGraphCalls';
 import { formatTable, ms, round1 } from './benchStats';
@@ -254,6 +256,13 @@ function indexedSince(client: LspClient, from: number): boolean {
   return client.statuses.slice(from).some((s) => s.value.state === 'indexing');
 }
 
+/** The workspace files the server folds, in fold order (oldest first): its own scan and its choice
+ *  under workspace.maxTotalBytes with no document open (server/lsp/indexer.ts). */
+export async function foldedFiles(root: string, settings: Settings): Promise<string[]> {
+  const scan = await scanWorkspace(root, { maxFileBytes: settings['workspace.maxFileBytes'] }, () => {});
+  return orderByRelevance(scan.files, { now: Date.now() }, settings['workspace.maxTotalBytes']).kept.map((f) => f.path);
+}
+
 function sinceIndex<T>(list: Timed<T>[], from: number): Timed<T>[] {
   return list.slice(from);
 }
@@ -296,7 +305,9 @@ export async function runSaveBench(io: CliIO, opts: SaveBenchOptions, log: (line
     const watcherRegistered = client.registrations.some((r) => r.method === 'workspace/didChangeWatchedFiles');
     if (!watcherRegistered) log('bench save: the server registered no file watcher; sending workspace/didChangeWatchedFiles anyway');
 
-    const byAge = files.map((f) => f.path).filter((p) => /\.(ts|js|mjs)$/.test(p));
+    // the oldest and newest code files of those the server folds: the workspace may be over
+    // workspace.maxTotalBytes, and a file left out of the fold would fold only itself when saved
+    const byAge = (await foldedFiles(root, settings)).filter((p) => /\.(ts|js|mjs)$/.test(p));
     const cases: SaveCase[] = [];
     for (const [name, rel] of [
       ['most recently modified file', byAge[byAge.length - 1]!],

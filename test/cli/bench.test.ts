@@ -2,12 +2,15 @@
 // save part's workspace plan and how it reads the server's log lines and statuses.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { defaultSettings } from '../../server/shared/settings';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { benchOptions } from '../../server/cli/bench';
 import { engineTable, ingestFeedText, type BenchRow } from '../../server/cli/benchEngine';
 import { ratiosOf, type SessionRow } from '../../server/cli/benchLsp';
-import { parseStateLines, planWorkspace, progressTotalOf, saveTable, transitions, type SaveBenchReport } from '../../server/cli/benchSave';
+import { foldedFiles, parseStateLines, planWorkspace, progressTotalOf, saveTable, transitions, type SaveBenchReport } from '../../server/cli/benchSave';
 import { formatTable, ms, percentile, ratio, stats } from '../../server/cli/benchStats';
 import {
   advance,
@@ -223,6 +226,24 @@ test('bench save: the workspace plan, the state log lines, rebuilds from statuse
   assert.deepEqual(transitions(['ready']), { started: 0, finished: 0 });
   assert.equal(progressTotalOf(['indexing 0% (scanning files)', 'indexing 50% (1/2 files)', 'indexing 100% (2/2 files)']), 2);
   assert.equal(progressTotalOf(['indexing 0% (scanning files)']), undefined);
+});
+
+test('bench save: the files it saves are among those the server folds, oldest first, under maxTotalBytes', async () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'statewise-folded-'));
+  try {
+    const now = Date.now() / 1000;
+    // a.ts oldest … d.ts newest, 1,000 bytes each; a cap of 2,500 bytes keeps the newest two
+    ['a.ts', 'b.ts', 'c.ts', 'd.ts'].forEach((name, i) => {
+      mkdirSync(path.join(root, 'src'), { recursive: true });
+      writeFileSync(path.join(root, 'src', name), 'x'.repeat(999) + '\n');
+      utimesSync(path.join(root, 'src', name), now - 100 + i, now - 100 + i);
+    });
+    const settings = { ...defaultSettings(), 'workspace.maxTotalBytes': 2500 };
+    assert.deepEqual(await foldedFiles(root, settings), ['src/c.ts', 'src/d.ts']);
+    assert.deepEqual(await foldedFiles(root, defaultSettings()), ['src/a.ts', 'src/b.ts', 'src/c.ts', 'src/d.ts']);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test('bench save table: the first index, each save, then the reopened workspace where it was measured', () => {
