@@ -10,7 +10,15 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { benchOptions } from '../../server/cli/bench';
 import { engineTable, ingestFeedText, type BenchRow } from '../../server/cli/benchEngine';
 import { ratiosOf, type SessionRow } from '../../server/cli/benchLsp';
-import { foldedFiles, parseStateLines, planWorkspace, progressTotalOf, saveTable, transitions, type SaveBenchReport } from '../../server/cli/benchSave';
+import {
+  foldedFiles,
+  parseStateLines,
+  planWorkspace,
+  progressTotalOf,
+  saveTable,
+  transitions,
+  type SaveBenchReport,
+} from '../../server/cli/benchSave';
 import { formatTable, ms, percentile, ratio, stats } from '../../server/cli/benchStats';
 import {
   advance,
