@@ -21,13 +21,17 @@ import { checkGraph, type Manifest } from './manifest';
 import { chooseProviders, JOBS, median, providerSummary, type Job, type ProviderTimings } from './providerChoice';
 import {
   assignSessions,
+  isFullPair,
   MEASURE_DEFAULTS,
   measureJobs,
   pairSessions,
   releasePair,
   shortError,
   type GraphPair,
+  type IngestGraphs,
+  type JobSessions,
   type MeasuredGraph,
+  type ProviderSessions,
   type Releasable,
   type MeasureOptions,
 } from './providerSessions';
@@ -55,6 +59,8 @@ export type State = ReadonlyMap<string, ort.Tensor>;
 export { stateBytes } from './deviceState';
 
 type Sessions = GraphPair<ort.InferenceSession>;
+type Opened = ProviderSessions<ort.InferenceSession>;
+type Jobs = JobSessions<ort.InferenceSession>;
 
 /** Where a session puts its outputs: every state output on the device, the logits (and any other
  *  output: onnxruntime keeps an output it is not told about on the CPU) read back. Asking for every
@@ -109,35 +115,80 @@ export async function openSessions<S extends Releasable & GraphMeta>(
   }
   const g = m.graphs.ingest;
   if (ep === 'cpu' || !g) return { step, prefill };
-  /** `file` opened and checked as graph `name`, or undefined where that fails (released, `why` logged). */
-  const optional = async (file: string, name: string, why: (e: unknown) => string): Promise<S | undefined> => {
-    let s: S | undefined;
-    try {
-      s = await create(file);
-      checkGraphOf(m, name, s);
-      return s;
-    } catch (e) {
-      await s?.release().catch(() => {});
-      log(why(e));
-      return undefined;
-    }
-  };
   const b = m.graphs.ingestBlocked;
-  const ingest = await optional(
-    g.file,
-    'ingest',
-    (e) =>
+  const ingest = await openChecked(m, 'ingest', g.file, create, (e) =>
+    log(
       `${ep}: the ingest graph ${g.file} did not open (${shortError(e)}); ${ep} ingests with ${m.graphs.prefill.file} in chunks of up to ${m.graphs.prefill.maxTokens} tokens${b ? ` (${b.file}, whose tails need ${g.file}, is not opened)` : ''}`,
+    ),
   );
   if (!ingest) return { step, prefill };
-  if (!b) return { step, prefill, ingest };
-  const ingestBlocked = await optional(
-    b.file,
-    'ingestBlocked',
-    (e) =>
-      `${ep}: the blocked ingest graph ${b.file} did not open (${shortError(e)}); ${ep} ingests with ${g.file} in chunks of up to ${g.maxTokens} tokens`,
-  );
+  const ingestBlocked = await openBlocked(m, ep, log, create);
   return ingestBlocked ? { step, prefill, ingest, ingestBlocked } : { step, prefill, ingest };
+}
+
+/**
+ * The ingest graphs alone, for a provider that `auto`'s kept choice gives the ingest job and no other
+ * (creating a WebGPU session costs 0.3–0.9 s; its step and prefill graphs would be released unused):
+ * the manifest's ingest graph, which must open (else this throws, nothing left open), then its
+ * blocked ingest graph where it has one (left out where it does not open, logged, as openSessions).
+ */
+export async function openIngestGraphs<S extends Releasable & GraphMeta>(
+  m: Manifest,
+  ep: string,
+  log: (s: string) => void,
+  create: (file: string) => Promise<S>,
+): Promise<IngestGraphs<S>> {
+  const g = m.graphs.ingest;
+  if (!g) throw new Error(`${ep}: the manifest names no ingest graph`);
+  let failure: unknown;
+  const ingest = await openChecked(m, 'ingest', g.file, create, (e) => (failure = e));
+  if (!ingest) throw failure;
+  const ingestBlocked = await openBlocked(m, ep, log, create);
+  return ingestBlocked ? { ingest, ingestBlocked } : { ingest };
+}
+
+/** `file` opened and checked as graph `name`, or undefined where that fails (released, `failed` told). */
+async function openChecked<S extends Releasable & GraphMeta>(
+  m: Manifest,
+  name: 'ingest' | 'ingestBlocked',
+  file: string,
+  create: (file: string) => Promise<S>,
+  failed: (e: unknown) => void,
+): Promise<S | undefined> {
+  let s: S | undefined;
+  try {
+    s = await create(file);
+    checkGraphOf(m, name, s);
+    return s;
+  } catch (e) {
+    await s?.release().catch(() => {});
+    failed(e);
+    return undefined;
+  }
+}
+
+/** The manifest's blocked ingest graph on `ep`, or undefined where it has none or it does not open (logged). */
+function openBlocked<S extends Releasable & GraphMeta>(
+  m: Manifest,
+  ep: string,
+  log: (s: string) => void,
+  create: (file: string) => Promise<S>,
+): Promise<S | undefined> {
+  const b = m.graphs.ingestBlocked;
+  const g = m.graphs.ingest;
+  if (!b || !g) return Promise.resolve(undefined);
+  return openChecked(m, 'ingestBlocked', b.file, create, (e) =>
+    log(
+      `${ep}: the blocked ingest graph ${b.file} did not open (${shortError(e)}); ${ep} ingests with ${g.file} in chunks of up to ${g.maxTokens} tokens`,
+    ),
+  );
+}
+
+/** `ep`'s full pair in `opened` (only a kept choice opens a provider's ingest graphs alone). */
+function fullPairOf(opened: ReadonlyMap<string, ProviderSessions<ort.InferenceSession>>, ep: string): Sessions {
+  const s = opened.get(ep);
+  if (!s || !isFullPair(s)) throw new Error(`${ep}: not every graph is open`);
+  return s;
 }
 
 /** What checkGraph reads of a session: its inputs' and outputs' names and shapes. */
@@ -203,7 +254,7 @@ export function backgroundChunkTokens(c: IngestChunk, prefillMax: number, msSinc
 /** The ingest job's chunks on `provider`: the blocked ingest graph where that job's sessions have it
  *  open (its tails through the ingest graph), else the ingest graph where they have that (never on
  *  the CPU), else prefill's. */
-function ingestChunkOf(m: Manifest, jobs: Record<Job, Sessions>, provider: string): IngestChunk {
+function ingestChunkOf(m: Manifest, jobs: Jobs, provider: string): IngestChunk {
   const ingest = jobs.ingest.ingest && m.graphs.ingest;
   const g = ingest || m.graphs.prefill;
   const plain = { graph: ingest ? ('ingest' as const) : ('prefill' as const), file: g.file, tokens: g.maxTokens };
@@ -250,7 +301,7 @@ export class ModelRunner {
 
   private constructor(
     readonly manifest: Manifest,
-    private readonly jobs: Record<Job, Sessions>,
+    private readonly jobs: Jobs,
     /** The provider of each job: step = decode steps, keystroke = short prefill, ingest = long prefill. */
     readonly providers: Record<Job, string>,
     readonly epReason: string,
@@ -262,7 +313,11 @@ export class ModelRunner {
   ) {
     this.ep = providerSummary(providers);
     this.stateLocations = Object.fromEntries(
-      JOBS.map((j) => [j, isDeviceSession(jobs[j].step) && isDeviceSession(jobs[j].prefill) ? 'gpu-buffer' : 'cpu']),
+      JOBS.map((j) => {
+        const s = jobs[j];
+        const device = isFullPair(s) ? isDeviceSession(s.step) && isDeviceSession(s.prefill) : isDeviceSession(s.ingest);
+        return [j, device ? 'gpu-buffer' : 'cpu'];
+      }),
     ) as StateLocations;
     this.ingestChunk = ingestChunkOf(manifest, jobs, providers.ingest);
   }
@@ -273,7 +328,7 @@ export class ModelRunner {
   }
 
   /** A runner over sessions opened elsewhere, each job on its provider's pair (tests). */
-  static withJobs(m: Manifest, jobs: Record<Job, Sessions>, providers: Record<Job, string>, reason: string): ModelRunner {
+  static withJobs(m: Manifest, jobs: Jobs, providers: Record<Job, string>, reason: string): ModelRunner {
     return new ModelRunner(m, jobs, providers, reason);
   }
 
@@ -304,10 +359,11 @@ export class ModelRunner {
     log: (s: string) => void,
     opts: { gpuState?: boolean; recorded?: AutoRecord } = {},
   ): Promise<ModelRunner> {
-    const open = (ep: string): Promise<Sessions> => {
+    const creator = (ep: string) => {
       const where = opts.gpuState !== false && DEVICE_STATE_PROVIDERS.has(ep) ? deviceOutputLocations(m) : undefined;
-      return openSessions(m, ep, log, (file) => createSession(dir, file, ep, threads, where));
+      return (file: string) => createSession(dir, file, ep, threads, where);
     };
+    const open = (ep: string): Promise<Sessions> => openSessions(m, ep, log, creator(ep));
     let cpu: Sessions;
     try {
       cpu = await open('cpu');
@@ -316,9 +372,11 @@ export class ModelRunner {
     }
     for (const [name, s] of Object.entries(cpu)) if (s) checkGraphOf(m, name, s);
     if (setting === 'cpu') return ModelRunner.on(m, cpu, 'cpu', 'cpu requested');
-    const opened = new Map<string, Sessions>([['cpu', cpu]]);
+    const opened = new Map<string, Opened>([['cpu', cpu]]);
     const failed: Record<string, string> = {};
-    const openEach = async (eps: readonly string[]) => {
+    /** Opens each provider: where `ingestAlone` says so its ingest graphs alone, and every graph
+     *  where those do not open (logged). */
+    const openEach = async (eps: readonly string[], ingestAlone: (ep: string) => boolean = () => false) => {
       for (const ep of eps) {
         const missing = missingPrerequisite(ep, machineProbe);
         if (missing !== undefined) {
@@ -326,6 +384,14 @@ export class ModelRunner {
           continue;
         }
         try {
+          if (ingestAlone(ep)) {
+            try {
+              opened.set(ep, await openIngestGraphs(m, ep, log, creator(ep)));
+              continue;
+            } catch (e) {
+              log(`${ep}: its ingest graphs alone did not open (${shortError(e)}); opening all its graphs`);
+            }
+          }
           opened.set(ep, await open(ep));
         } catch (e) {
           failed[ep] = shortError(e);
@@ -338,11 +404,23 @@ export class ModelRunner {
       const named = new Set(Object.values(rec.providers));
       const foreign = [...named].filter((ep) => ep !== 'cpu' && !AUTO_CANDIDATES.includes(ep));
       if (foreign.length === 0) {
-        await openEach(AUTO_CANDIDATES.filter((ep) => named.has(ep)));
+        // a provider the record gives the ingest job alone needs its ingest graphs alone
+        const ingestAlone = (ep: string) =>
+          m.graphs.ingest !== undefined && JOBS.every((j) => (j === 'ingest') === (rec.providers[j] === ep));
+        await openEach(
+          AUTO_CANDIDATES.filter((ep) => named.has(ep)),
+          ingestAlone,
+        );
         if ([...named].every((ep) => opened.has(ep))) return ModelRunner.pick(m, opened, failed, log, MEASURE_DEFAULTS.reps, rec);
       }
       const why = [...named].filter((ep) => !opened.has(ep)).map((ep) => `${ep}: ${failed[ep] ?? 'not a provider auto tries'}`);
       log(`auto: the choice timed ${rec.timedAt} is not kept (${why.join('; ')}); timing the providers again`);
+      // timing needs every graph of each provider: one opened for its ingest graphs alone opens again
+      for (const [ep, s] of [...opened]) {
+        if (isFullPair(s)) continue;
+        opened.delete(ep);
+        await releasePair(s).catch(() => {});
+      }
     }
     await openEach((setting === 'auto' ? AUTO_CANDIDATES : [setting]).filter((ep) => !opened.has(ep) && failed[ep] === undefined));
     if (setting !== 'auto') {
@@ -352,7 +430,7 @@ export class ModelRunner {
         return ModelRunner.on(m, cpu, 'cpu', reason);
       }
       await releasePair(cpu).catch(() => {});
-      return ModelRunner.on(m, opened.get(setting)!, setting, `${setting} requested; it runs every job`);
+      return ModelRunner.on(m, fullPairOf(opened, setting), setting, `${setting} requested; it runs every job`);
     }
     return ModelRunner.pick(m, opened, failed, log);
   }
@@ -363,7 +441,7 @@ export class ModelRunner {
    *  job gets the recorded provider. */
   static async pick(
     m: Manifest,
-    opened: ReadonlyMap<string, Sessions>,
+    opened: ReadonlyMap<string, Opened>,
     failed: Record<string, string>,
     log: (s: string) => void,
     reps = MEASURE_DEFAULTS.reps,
@@ -390,7 +468,8 @@ export class ModelRunner {
     const samples: Record<string, Record<Job, number[]>> = {};
     const handoffs: Record<string, number[]> = {};
     if (opened.size > 1) {
-      for (const [ep, s] of opened) {
+      for (const ep of opened.keys()) {
+        const s = fullPairOf(opened, ep);
         const r = ModelRunner.on(m, s, ep, '');
         // the ingest job as it will run: on the ingest graph (the blocked one where the provider has
         // it) at its chunk length, a multiple of the blocked graph's multipleOf
@@ -549,7 +628,8 @@ export class ModelRunner {
       if (n >= c.multipleOf) return { n, sess: s.ingestBlocked };
     }
     const g = c.tail ?? c;
-    return { n: Math.min(left, g.tokens), sess: g.graph === 'ingest' && s.ingest ? s.ingest : s.prefill };
+    // ingest graphs opened alone always hold the ingest graph (openIngestGraphs)
+    return { n: Math.min(left, g.tokens), sess: (g.graph === 'ingest' && s.ingest) || !isFullPair(s) ? s.ingest! : s.prefill };
   }
 
   private scoreSession?: Promise<ort.InferenceSession>;

@@ -18,6 +18,29 @@ export interface GraphPair<S extends Releasable = Releasable> {
   ingestBlocked?: S;
 }
 
+/** A provider opened for the ingest job alone (`auto` keeping a choice that gives it no other job,
+ *  model.ts): its ingest graph, and its blocked ingest graph where it has that. */
+export interface IngestGraphs<S extends Releasable = Releasable> {
+  ingest: S;
+  ingestBlocked?: S;
+}
+
+/** What a provider opened: every graph, or the ingest graphs alone. */
+export type ProviderSessions<S extends Releasable = Releasable> = GraphPair<S> | IngestGraphs<S>;
+
+/** Each job's sessions: decode steps and keystrokes need a provider's full pair, the ingest job
+ *  its ingest graphs at least. */
+export interface JobSessions<S extends Releasable = Releasable> {
+  step: GraphPair<S>;
+  keystroke: GraphPair<S>;
+  ingest: ProviderSessions<S>;
+}
+
+/** Whether a provider opened every graph (not the ingest graphs alone). */
+export function isFullPair<S extends Releasable>(p: ProviderSessions<S>): p is GraphPair<S> {
+  return 'step' in p;
+}
+
 /** A graph call of the measurement: the step graph (1 token), prefill, ingest or ingestBlocked (n tokens). */
 export type MeasuredGraph = 'step' | 'prefill' | 'ingest' | 'ingestBlocked';
 
@@ -71,16 +94,21 @@ export async function measureJobs(
 /** Gives each job its provider's pair and releases every opened pair no job uses. A release that
  *  fails is reported through `onError`, never thrown: the chosen sessions are already in hand. */
 export async function assignSessions<S extends Releasable>(
-  opened: ReadonlyMap<string, GraphPair<S>>,
+  opened: ReadonlyMap<string, ProviderSessions<S>>,
   providers: Record<Job, string>,
   onError: (provider: string, e: unknown) => void = () => {},
-): Promise<{ jobs: Record<Job, GraphPair<S>>; released: string[] }> {
-  const jobs = {} as Record<Job, GraphPair<S>>;
-  for (const job of JOBS) {
+): Promise<{ jobs: JobSessions<S>; released: string[] }> {
+  const pairOf = (job: Job): ProviderSessions<S> => {
     const pair = opened.get(providers[job]);
     if (!pair) throw new Error(`no sessions opened for ${providers[job]} (${job})`);
-    jobs[job] = pair;
-  }
+    return pair;
+  };
+  const full = (job: Job): GraphPair<S> => {
+    const pair = pairOf(job);
+    if (!isFullPair(pair)) throw new Error(`${providers[job]} opened its ingest graphs alone, not the graphs ${job} needs`);
+    return pair;
+  };
+  const jobs: JobSessions<S> = { step: full('step'), keystroke: full('keystroke'), ingest: pairOf('ingest') };
   const used = new Set(JOBS.map((j) => providers[j]));
   const released: string[] = [];
   for (const [provider, pair] of opened) {
@@ -91,13 +119,14 @@ export async function assignSessions<S extends Releasable>(
   return { jobs, released };
 }
 
-/** Every session of a provider's pair, each once: step, prefill, and ingest and ingestBlocked where open. */
-export function pairSessions<S extends Releasable>(pair: GraphPair<S>): S[] {
-  return [pair.step, pair.prefill, ...(pair.ingest ? [pair.ingest] : []), ...(pair.ingestBlocked ? [pair.ingestBlocked] : [])];
+/** Every session a provider opened: step and prefill where open, ingest and ingestBlocked where open. */
+export function pairSessions<S extends Releasable>(pair: ProviderSessions<S>): S[] {
+  const full = isFullPair(pair) ? [pair.step, pair.prefill] : [];
+  return [...full, ...(pair.ingest ? [pair.ingest] : []), ...(pair.ingestBlocked ? [pair.ingestBlocked] : [])];
 }
 
 /** Releases a provider's sessions, its ingest sessions too; every release is tried, the first error thrown. */
-export async function releasePair(pair: GraphPair): Promise<void> {
+export async function releasePair(pair: ProviderSessions): Promise<void> {
   const all = new Set<Releasable>(pairSessions(pair));
   const results = await Promise.allSettled([...all].map((s) => s.release()));
   const bad = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -21,10 +21,17 @@ import {
   KEYSTROKE_MAX_TOKENS,
   KEYSTROKE_QUIET_MS,
   ModelRunner,
+  openIngestGraphs,
   openSessions,
   type IngestChunk,
 } from '../../server/engine/model';
-import type { GraphPair } from '../../server/engine/providerSessions';
+import {
+  assignSessions,
+  pairSessions,
+  type GraphPair,
+  type IngestGraphs,
+  type ProviderSessions,
+} from '../../server/engine/providerSessions';
 import { foldRunChars, foldRuns, RUN_CHARS_PER_TOKEN, RUN_CHUNKS } from '../../server/engine/folds';
 import { cpuLoad } from '../helpers/engineRequests';
 import { never } from '../helpers/fold';
@@ -514,6 +521,95 @@ test('openSessions: a blocked ingest graph that fails to open or does not match 
   assert.deepEqual(noIngest.logs, [
     'webgpu: the ingest graph ingest.onnx did not open (cannot open ingest.onnx); webgpu ingests with prefill.onnx in chunks of up to 256 tokens (ingest-blocked.onnx, whose tails need ingest.onnx, is not opened)',
   ]);
+});
+
+test('openIngestGraphs: the ingest graphs alone (a kept choice gives the provider nothing else); ingest must open, blocked may fail', async () => {
+  const open = async (m: Manifest, fail: (file: string) => boolean = () => false) => {
+    const created: FakeSession[] = [];
+    const logs: string[] = [];
+    const calls: string[] = [];
+    const p = openIngestGraphs(
+      m,
+      'webgpu',
+      (s) => logs.push(s),
+      async (file) => {
+        if (fail(file)) throw new Error(`cannot open ${file}`);
+        const s = new FakeSession(`webgpu.${file}`, calls);
+        created.push(s);
+        return s;
+      },
+    );
+    return { p, created, logs };
+  };
+  const b = await open(blockedManifest);
+  const g = await b.p;
+  assert.deepEqual(
+    b.created.map((s) => s.name),
+    ['webgpu.ingest.onnx', 'webgpu.ingest-blocked.onnx'],
+    'no step or prefill graph',
+  );
+  assert.deepEqual([g.ingest.name, g.ingestBlocked!.name], ['webgpu.ingest.onnx', 'webgpu.ingest-blocked.onnx']);
+  assert.deepEqual(b.logs, []);
+  // the blocked graph failing: left out, logged, ingest kept
+  const nb = await open(blockedManifest, (file) => file === 'ingest-blocked.onnx');
+  assert.equal((await nb.p).ingestBlocked, undefined);
+  assert.match(nb.logs[0]!, /^webgpu: the blocked ingest graph ingest-blocked\.onnx did not open \(cannot open ingest-blocked\.onnx\)/);
+  // the ingest graph failing (or not matching the manifest): throws, nothing opened or left open
+  const ni = await open(blockedManifest, (file) => file === 'ingest.onnx');
+  await assert.rejects(ni.p, /cannot open ingest\.onnx/);
+  assert.deepEqual(ni.created, []);
+  const m = { ...blockedManifest, state: [{ ...blockedManifest.state[0]!, input: 'other_in' }] } as Manifest;
+  const wrong = await open(m);
+  await assert.rejects(wrong.p, /ingest: the graph has no input "other_in"/);
+  assert.deepEqual(
+    wrong.created.map((s) => s.released),
+    [1],
+  );
+  // a manifest without an ingest graph has nothing to open alone
+  const { ingest: _, ingestBlocked: __, ...graphs } = blockedManifest.graphs;
+  await assert.rejects((await open({ ...blockedManifest, graphs } as Manifest)).p, /names no ingest graph/);
+});
+
+test('the ingest job on a provider opened for its ingest graphs alone: its chunks, its calls, release', async () => {
+  const calls: string[] = [];
+  const cpu = pair('cpu', calls, false);
+  const gpu = { ingest: new FakeSession('webgpu.ingest', calls), ingestBlocked: new FakeSession('webgpu.ingestBlocked', calls) };
+  const r = ModelRunner.withJobs(
+    blockedManifest,
+    { step: asOrt(cpu), keystroke: asOrt(cpu), ingest: gpu as unknown as IngestGraphs<ort.InferenceSession> },
+    { step: 'cpu', keystroke: 'cpu', ingest: 'webgpu' },
+    'test',
+  );
+  assert.equal(r.ingestChunk.graph, 'ingestBlocked');
+  assert.deepEqual((await feedCalls(r, calls, 2048 + 1024 + 40, { background: true })).calls, [
+    `webgpu.ingestBlocked:${2048 + 1024}`,
+    'webgpu.ingest:40',
+  ]);
+  // keystrokes and steps stay on the CPU pair
+  assert.deepEqual((await feedCalls(r, calls, 16)).calls, ['cpu.prefill:16']);
+  await r.release();
+  assert.deepEqual(
+    [cpu.step, cpu.prefill, gpu.ingest, gpu.ingestBlocked].map((s) => s.released),
+    [1, 1, 1, 1],
+  );
+});
+
+test('assignSessions: steps and keystrokes need a full pair; a provider with its ingest graphs alone can take the ingest job only', async () => {
+  const calls: string[] = [];
+  const cpu = pair('cpu', calls, false);
+  const alone = { ingest: new FakeSession('webgpu.ingest', calls) };
+  const opened = new Map<string, ProviderSessions<FakeSession>>([
+    ['cpu', cpu],
+    ['webgpu', alone],
+  ]);
+  const { jobs, released } = await assignSessions(opened, { step: 'cpu', keystroke: 'cpu', ingest: 'webgpu' });
+  assert.equal(jobs.ingest, alone);
+  assert.deepEqual(released, []);
+  await assert.rejects(
+    assignSessions(opened, { step: 'webgpu', keystroke: 'cpu', ingest: 'webgpu' }),
+    /webgpu opened its ingest graphs alone, not the graphs step needs/,
+  );
+  assert.deepEqual(pairSessions(alone), [alone.ingest]);
 });
 
 test('auto with a blocked ingest graph on one provider: timed there at its maxTokens, per token, named in the reason', async () => {
