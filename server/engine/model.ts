@@ -185,7 +185,7 @@ function openBlocked<S extends Releasable & GraphMeta>(
 }
 
 /** `ep`'s full pair in `opened` (only a kept choice opens a provider's ingest graphs alone). */
-function fullPairOf(opened: ReadonlyMap<string, ProviderSessions<ort.InferenceSession>>, ep: string): Sessions {
+function fullPairOf(opened: ReadonlyMap<string, Opened>, ep: string): Sessions {
   const s = opened.get(ep);
   if (!s || !isFullPair(s)) throw new Error(`${ep}: not every graph is open`);
   return s;
