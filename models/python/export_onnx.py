@@ -335,6 +335,7 @@ def main():
             p.copy_(p.half().float())
     model.set_export_chunk(model.cfg.max_chunk)
     spec = model.state_spec()
+    windows = model.state_windows()
     state_names = [n for n, _ in spec]
 
     os.makedirs(args.out, exist_ok=True)
@@ -523,7 +524,14 @@ def main():
         "inputs": {"tokens": "input_ids"},
         "outputs": {"logits": "logits"},
         "state": [
-            {"name": n, "input": f"state_in.{n}", "output": f"state_out.{n}", "shape": [1, *shape], "dtype": "float32"}
+            {
+                "name": n,
+                "input": f"state_in.{n}",
+                "output": f"state_out.{n}",
+                "shape": [1, *shape],
+                "dtype": "float32",
+                **({"window": windows[n]} if n in windows else {}),
+            }
             for n, shape in spec
         ],
         "stateBytes": int(sum(4 * int(np.prod(shape)) for _, shape in spec)),

@@ -23,6 +23,11 @@
 // onnxruntime-node 1.30 / 1.31 implement no download of a 'gpu-buffer' tensor (its getData() throws a
 // C string from native code, which aborts the process), so model.ts installs one that runs the tensors
 // through an identity graph on the GPU session's provider with outputs on the CPU (gpuDownload.ts).
+// Parts: a state whose shift-register caches are partly filled (stateWindows.ts) can carry the parts
+// a download need bring back (setParts, model.ts); toCpu checks each part against its mask once the
+// state is on the CPU and brings back whole any entry whose filled slots the part did not hold.
+
+import { filledSlots, type Part, type WindowPart } from './stateWindows';
 
 /** What this file needs of a tensor: onnxruntime's Tensor, or a test's stand-in. */
 export interface StateTensorLike {
@@ -55,7 +60,7 @@ interface Record_ {
 }
 const tracked = new WeakMap<AnyState, Record_>();
 const released = new WeakSet<AnyState>();
-const stats = { live: 0, bytes: 0, adopted: 0, disposed: 0 };
+const stats = { live: 0, bytes: 0, adopted: 0, disposed: 0, partial: 0, partialMisses: 0 };
 
 const BYTES_PER_ELEMENT: Record<string, number> = { float32: 4, float16: 2, int64: 8, int32: 4, int8: 1, uint8: 1, bool: 1 };
 
@@ -149,8 +154,12 @@ export async function holding<S extends AnyState, T>(s: S, fn: (s: S) => Promise
 }
 
 /** Brings device tensors to the CPU: the CPU tensors in the same order. It may return the same tensor
- *  objects, downloaded in place (tensor.getData), or new ones (the originals are then disposed). */
-export type Downloader = (tensors: readonly StateTensorLike[]) => Promise<readonly StateTensorLike[]>;
+ *  objects, downloaded in place (tensor.getData), or new ones (the originals are then disposed). With
+ *  `parts`, it may bring back only parts[i]'s slots of tensor i, the slots before them zeros. */
+export type Downloader = (
+  tensors: readonly StateTensorLike[],
+  parts?: readonly (Part | undefined)[],
+) => Promise<readonly StateTensorLike[]>;
 
 /** The tensors' own download (getData), in place: for tensors whose download works (tests' stand-ins).
  *  onnxruntime-node's 'gpu-buffer' tensors abort the process on it: model.ts installs gpuDownload's. */
@@ -170,6 +179,55 @@ export function installDownloader(d: Downloader): Downloader {
 }
 
 const downloads = new WeakMap<AnyState, Promise<void>>();
+const partsOf = new WeakMap<AnyState, ReadonlyMap<string, WindowPart>>();
+
+/** The parts of its entries a download of `s` need bring back (the filled slots of its shift-register
+ *  caches, stateWindows.partsWorthIt); none: the whole state. */
+export function setParts(s: AnyState, parts: ReadonlyMap<string, WindowPart> | undefined): void {
+  if (parts) partsOf.set(s, parts);
+  else partsOf.delete(s);
+}
+
+/** Downloads `before` (entries `names` of `s`), each with its part where `parts` has one; a part whose
+ *  mask, once downloaded, says more filled slots than it held is brought back whole instead, and so
+ *  is everything where the download with parts fails. */
+async function downloadParts(
+  s: AnyState,
+  names: readonly string[],
+  before: readonly StateTensorLike[],
+  parts: ReadonlyMap<string, WindowPart> | undefined,
+): Promise<StateTensorLike[]> {
+  const ps = names.map((k) => parts?.get(k));
+  if (!ps.some((p) => p !== undefined)) return [...(await downloader(before))];
+  stats.partial++;
+  let after: StateTensorLike[];
+  try {
+    after = [...(await downloader(before, ps))];
+  } catch {
+    // a provider that cannot run the slice graph still runs the identity graph
+    stats.partialMisses++;
+    return [...(await downloader(before))];
+  }
+  const cpuTensor = (k: string) => {
+    const i = names.indexOf(k);
+    return i >= 0 ? after[i] : s.get(k);
+  };
+  const short = ps.flatMap((p, i) => {
+    if (!p) return [];
+    const mask = cpuTensor(p.valid);
+    const n = mask && onCpu(mask) ? filledSlots(mask.data as ArrayLike<number>) : undefined;
+    return n !== undefined && n <= p.keep ? [] : [i];
+  });
+  if (short.length > 0) {
+    stats.partialMisses++;
+    const whole = await downloader(short.map((i) => before[i]!));
+    short.forEach((i, j) => {
+      if (after[i] !== before[i]) after[i]!.dispose();
+      after[i] = whole[j]!;
+    });
+  }
+  return after;
+}
 
 /** Brings a state's device tensors to the CPU, in place: the state's entries become CPU tensors (the
  *  device copies freed), every holder seeing them from then on. Concurrent calls share one download.
@@ -182,7 +240,7 @@ export async function toCpu<S extends AnyState>(s: S): Promise<S> {
     if (names.length === 0) return s;
     p = (async () => {
       const before = names.map((k) => s.get(k)!);
-      const after = await downloader(before);
+      const after = await downloadParts(s, names, before, partsOf.get(s));
       if (after.length !== before.length) throw new Error(`a download returned ${after.length} tensors for ${before.length}`);
       // a State is read-only to its users; this file owns its location (see the header)
       const entries = s as unknown as Map<string, StateTensorLike>;
@@ -232,8 +290,16 @@ export function isDeviceSession(session: object): boolean {
   return deviceSessions.has(session);
 }
 
-/** Counted states in GPU memory now and their bytes, and how many were counted and disposed in all
- *  (leak checks in tests, info()). */
-export function deviceStateStats(): { live: number; bytes: number; adopted: number; disposed: number } {
+/** Counted states in GPU memory now and their bytes, how many were counted and disposed in all (leak
+ *  checks in tests, info()), and how many downloads carried parts, and in how many a part fell short
+ *  or the download with parts failed (the entries then came back whole). */
+export function deviceStateStats(): {
+  live: number;
+  bytes: number;
+  adopted: number;
+  disposed: number;
+  partial: number;
+  partialMisses: number;
+} {
   return { ...stats };
 }

@@ -15,6 +15,9 @@ export interface StateSpec {
   output: string;
   shape: number[];
   dtype: 'float32';
+  /** A shift-register cache (stateWindows.ts): its slots lie along `axis` (shape[axis] = W), the filled
+   *  ones last; `valid` names the state entry, shape [1, W], that is 1.0 on the filled slots. */
+  window?: { valid: string; axis: number };
 }
 export interface GraphSpec {
   file: string;
@@ -149,6 +152,7 @@ export function readManifest(dir: string): Manifest {
     }
     if (s.dtype !== 'float32') fail(dir, `state ${quoted(s.name)} has dtype ${quoted(s.dtype)}; only float32 is supported`);
   }
+  for (const s of m.state) if (s.window !== undefined) checkWindow(dir, m.state, s);
   for (const k of REQUIRED_SPECIAL) {
     if (!Number.isInteger(m.specialTokens?.[k])) fail(dir, `lacks special token "${k}"`);
   }
@@ -161,6 +165,19 @@ export function readManifest(dir: string): Manifest {
   manifestFiles(dir, m, realDir);
   checksumMap(dir, m.checksums);
   return m;
+}
+
+/** A state entry's window: a mask entry [1, W] with no window of its own, W the entry's slot axis. */
+function checkWindow(dir: string, state: readonly StateSpec[], s: StateSpec): void {
+  const w = s.window;
+  const where = `state ${quoted(s.name)}: window`;
+  if (typeof w !== 'object' || w === null || Array.isArray(w)) fail(dir, `${where} must be an object {valid, axis}`);
+  if (!Number.isInteger(w.axis) || w.axis < 1 || w.axis >= s.shape.length)
+    fail(dir, `${where}.axis ${quoted(w.axis)} must be an axis of [${s.shape.join(',')}] after the batch axis`);
+  const mask = state.find((e) => e.name === w.valid);
+  if (!mask) fail(dir, `${where}.valid ${quoted(w.valid)} names no state entry`);
+  if (mask.window !== undefined || mask.shape.length !== 2 || mask.shape[0] !== 1 || mask.shape[1] !== s.shape[w.axis])
+    fail(dir, `${where}.valid ${quoted(w.valid)} must be a state entry of shape [1, ${s.shape[w.axis]}] with no window`);
 }
 
 interface ValueMeta {

@@ -36,6 +36,8 @@ import {
   type MeasureOptions,
 } from './providerSessions';
 import { sessionDownloader } from './gpuDownload';
+import { sessionUploader, type Uploader } from './gpuUpload';
+import { advanced, filledSlots, partsWorthIt, windowedEntries, type WindowedEntry } from './stateWindows';
 import { intraOpThreads } from './threads';
 import { RECORD_MAX_AGE_MS, type AutoRecord } from './autoRecord';
 import { machineProbe, missingPrerequisite } from './providerPrereq';
@@ -49,6 +51,7 @@ import {
   markDeviceSession,
   release,
   retain,
+  setParts,
   toCpu,
 } from './deviceState';
 
@@ -199,14 +202,53 @@ function checkGraphOf(m: Manifest, name: string, s: GraphMeta): void {
 }
 
 const downloaders = new Set<string>();
+/** Carries the filled slots of a CPU state's shift-register caches to `ep`'s device sessions (gpuUpload.ts). */
+let deviceUploader: Uploader | undefined;
 
 /** Device states of `ep` come back to the CPU through an identity session on `ep` (gpuDownload.ts):
- *  onnxruntime-node's own download of a 'gpu-buffer' tensor aborts the process. */
+ *  onnxruntime-node's own download of a 'gpu-buffer' tensor aborts the process. CPU states whose
+ *  shift-register caches are mostly empty go to them through a pad session on `ep` (gpuUpload.ts). */
 function useSessionDownloads(ep: string): void {
   if (downloaders.has(ep)) return;
   if (downloaders.size > 0) throw new Error(`device states on ${ep} and ${[...downloaders].join(', ')}: one download path only`);
   downloaders.add(ep);
   installDownloader(sessionDownloader(ep));
+  deviceUploader = sessionUploader(ep);
+}
+
+/** Why partial uploads stopped, where the pad graph failed (then onnxruntime uploads states whole). */
+let uploadFailure: string | undefined;
+
+/** The pad graph's failure, if any (info, tests). */
+export function partialUploadFailure(): string | undefined {
+  return uploadFailure;
+}
+
+/** Sets how CPU states' shift-register caches reach device sessions (one for the process; tests give a
+ *  fake GPU's). Returns the one it replaces. */
+export function installUploader(u: Uploader | undefined): Uploader | undefined {
+  const prev = deviceUploader;
+  deviceUploader = u;
+  return prev;
+}
+
+/** Filled slots per mask entry of each state a model call returned (its input's, advanced by the
+ *  call's tokens): a device state's masks cannot be read without a download. */
+const filledOf = new WeakMap<State, ReadonlyMap<string, number>>();
+
+/** The filled slots of `state`'s shift-register caches, per mask entry: as counted by the model calls
+ *  that made it, else read from masks on the CPU; a mask on the device with no count is left out. */
+export function filledCounts(state: State, windows: readonly WindowedEntry[]): ReadonlyMap<string, number> {
+  const known = filledOf.get(state);
+  if (known) return known;
+  const out = new Map<string, number>();
+  for (const w of windows) {
+    const mask = state.get(w.valid);
+    if (out.has(w.valid) || !mask || mask.location !== 'cpu') continue;
+    const n = filledSlots(mask.data as Float32Array);
+    if (n !== undefined) out.set(w.valid, n);
+  }
+  return out;
 }
 
 /** Where each job's state lives between calls: "gpu-buffer" when its sessions keep it on the device. */
@@ -297,6 +339,8 @@ export class ModelRunner {
    *  open, else the ingest graph's where it has that, else prefill's. feed() uses it, and the engine
    *  cuts its background chunks to it. */
   readonly ingestChunk: IngestChunk;
+  /** The manifest's shift-register caches: a transfer carries their filled slots only (stateWindows.ts). */
+  private readonly windows: readonly WindowedEntry[];
   private readonly calls: GraphCalls = { step: zeroCalls(), keystroke: zeroCalls(), ingest: zeroCalls() };
 
   private constructor(
@@ -320,6 +364,7 @@ export class ModelRunner {
       }),
     ) as StateLocations;
     this.ingestChunk = ingestChunkOf(manifest, jobs, providers.ingest);
+    this.windows = windowedEntries(manifest);
   }
 
   /** `reason`, and how the ingest job chunks where it uses the ingest graph (or the blocked one). */
@@ -528,7 +573,9 @@ export class ModelRunner {
 
   /** One graph call; logits of the last position, or of every position ([T, V]) with `allLogits`.
    *  `state` is lent (held for the call); the state returned is the caller's (deviceState.ts). A
-   *  session that does not keep states on the device is given CPU copies of device tensors. */
+   *  session that does not keep states on the device is given CPU copies of device tensors; one that
+   *  does is given a CPU state's mostly empty shift-register caches as their filled slots, padded on
+   *  the device (uploadParts). A device state returned carries the parts its download needs. */
   private async run(
     sess: ort.InferenceSession,
     ids: readonly number[],
@@ -537,8 +584,10 @@ export class ModelRunner {
   ): Promise<{ logits: Float32Array; state: State }> {
     return holding(state, async () => {
       const m = this.manifest;
-      if (!isDeviceSession(sess)) await toCpu(state);
+      const device = isDeviceSession(sess);
+      if (!device) await toCpu(state);
       assertLive(state, 'a model call');
+      const filled = filledCounts(state, this.windows);
       const feeds: Record<string, ort.Tensor> = {
         [m.inputs.tokens]: new ort.Tensor(
           'int64',
@@ -546,14 +595,50 @@ export class ModelRunner {
           [1, ids.length],
         ),
       };
-      for (const s of m.state) feeds[s.input] = state.get(s.name)!;
-      const out = await sess.run(feeds);
+      const padded = device ? await this.uploadParts(state, filled) : new Map<string, ort.Tensor>();
+      for (const s of m.state) feeds[s.input] = padded.get(s.name) ?? state.get(s.name)!;
+      let out: ort.InferenceSession.OnnxValueMapType;
+      try {
+        out = await sess.run(feeds);
+      } finally {
+        for (const t of padded.values()) t.dispose();
+      }
       const next = new Map<string, ort.Tensor>();
       for (const s of m.state) next.set(s.name, out[s.output]);
       adopt(next);
+      if (this.windows.length > 0) {
+        const after = advanced(filled, ids.length, this.windows);
+        filledOf.set(next, after);
+        if (device) setParts(next, partsWorthIt(this.windows, after));
+      }
       const lg = out[m.outputs.logits].data as Float32Array;
       return { logits: !allLogits && lg.length > m.vocabSize ? lg.subarray(lg.length - m.vocabSize) : lg, state: next };
     });
+  }
+
+  /** For a device session: the shift-register caches of `state` that are on the CPU, as device tensors
+   *  padded from their filled slots (the caller disposes them), where that saves enough
+   *  (stateWindows.partsWorthIt); else none, and onnxruntime uploads the state whole. */
+  private async uploadParts(state: State, filled: ReadonlyMap<string, number>): Promise<Map<string, ort.Tensor>> {
+    const none = new Map<string, ort.Tensor>();
+    if (!deviceUploader || this.windows.some((w) => state.get(w.name)?.location !== 'cpu')) return none;
+    const parts = partsWorthIt(this.windows, filled);
+    if (!parts) return none;
+    const names = [...parts.keys()];
+    try {
+      const tensors = await deviceUploader(
+        names.map((k) => {
+          const t = state.get(k)!;
+          return { data: t.data as Float32Array, dims: t.dims, part: parts.get(k)! };
+        }),
+      );
+      return new Map(names.map((k, i) => [k, tensors[i]!]));
+    } catch (e) {
+      // a provider that cannot run the pad graph: onnxruntime uploads states whole from now on
+      uploadFailure ??= shortError(e);
+      deviceUploader = undefined;
+      return none;
+    }
   }
 
   /** One decode step. The state returned is the caller's to release. */

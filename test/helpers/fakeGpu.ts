@@ -5,7 +5,9 @@
 // a session wrapper reads (a freed one throws: a use after release).
 import * as ort from 'onnxruntime-node';
 import { markDeviceSession, type Downloader } from '../../server/engine/deviceState';
+import type { Uploader } from '../../server/engine/gpuUpload';
 import type { Manifest } from '../../server/engine/manifest';
+import { padTail, sliceTail, type Part } from '../../server/engine/stateWindows';
 
 export interface FakeBuffer {
   readonly id: number;
@@ -63,20 +65,51 @@ export class FakeGpu {
   /** Calls of the downloader() below. */
   downloaderCalls = 0;
 
+  /** Floats that crossed between the CPU and the fake GPU through downloader() and uploader(): in
+   *  whole tensors, and in parts (a shift-register cache's filled slots), with the floats parts left out. */
+  moved = { whole: 0, parts: 0, partsLeftOut: 0 };
+
   /** A Downloader as the product's (gpuDownload.ts) behaves: new CPU tensors with the values, the GPU
-   *  tensors left for toCpu to dispose. Reading a freed buffer throws. */
+   *  tensors left for toCpu to dispose; with parts, only a part's slots come back, zeros before them.
+   *  Reading a freed buffer throws. */
   downloader(): Downloader {
-    return async (tensors) => {
+    return async (tensors, parts) => {
       this.downloaderCalls++;
       await new Promise((r) => setImmediate(r)); // a session call takes a turn of the event loop
-      return tensors.map((t) => {
+      return tensors.map((t, i) => {
         const buf = (t as unknown as { fakeBuffer?: FakeBuffer }).fakeBuffer;
         if (!buf) throw new Error(`a ${t.location} tensor that is not a fake GPU tensor`);
         if (buf.freed) throw new Error(`fake gpu buffer ${buf.id}: downloaded after it was freed`);
         buf.downloads++;
-        return new ort.Tensor('float32', buf.data.slice(), t.dims);
+        return new ort.Tensor('float32', this.carried(buf.data, t.dims, parts?.[i]), t.dims);
       });
     };
+  }
+
+  /** What a transfer of `data` delivers: a copy, or with a part its slots and zeros before them. */
+  private carried(data: Float32Array, dims: readonly number[], p: Part | undefined): Float32Array {
+    if (!p) {
+      this.moved.whole += data.length;
+      return data.slice();
+    }
+    const part = sliceTail(data, dims, p);
+    this.moved.parts += part.length;
+    this.moved.partsLeftOut += data.length - part.length;
+    return padTail(part, dims, p);
+  }
+
+  /** Calls of the uploader() below. */
+  uploaderCalls = 0;
+
+  /** An Uploader as the product's (gpuUpload.ts) behaves: each part's slots, zeros before them, in a
+   *  new fake GPU tensor (the caller disposes it). */
+  uploader(): Uploader {
+    const up = async (uploads: Parameters<Uploader>[0]) => {
+      this.uploaderCalls++;
+      await new Promise((r) => setImmediate(r));
+      return uploads.map((u) => this.tensor(this.carried(u.data, u.dims, u.part), u.dims));
+    };
+    return Object.assign(up, { release: async () => {} });
   }
 
   /** Buffers not freed yet. */

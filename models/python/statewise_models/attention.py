@@ -140,6 +140,9 @@ class AlibiAttention(nn.Module):
         self.out = nn.Linear(d, d, bias=False)
         self.register_buffer("slopes", torch.tensor(alibi_slopes(n_heads), dtype=torch.float32), persistent=False)
 
+    # shift registers: the slots of k and v (axis 1 here), filled last, marked by "valid" (lm.state_windows)
+    window_slots = {"k": 1, "v": 1}
+
     def state_shapes(self) -> list[tuple[str, list[int]]]:
         return [("k", [self.h, self.window, self.dh]), ("v", [self.h, self.window, self.dh]), ("valid", [self.window])]
 

@@ -64,6 +64,9 @@ class LocalMQA(nn.Module):
         # of `window` tokens
         self.blocked = False
 
+    # shift registers: the slots of k and v (axis 0 here), filled last, marked by "valid" (lm.state_windows)
+    window_slots = {"k": 0, "v": 0}
+
     def state_shapes(self):
         return [("k", [self.w, self.dh]), ("v", [self.w, self.dh]), ("valid", [self.w])]
 

@@ -113,6 +113,16 @@ class LM(nn.Module):
     def state_spec(self) -> list[tuple[str, list[int]]]:
         return [(f"{i}.{name}", shape) for i, block in enumerate(self.layers) for name, shape in block.mixer.state_shapes()]
 
+    def state_windows(self) -> dict[str, dict]:
+        """The manifest's `window` of each shift-register cache entry (its slot axis, batch axis
+        included, and its mask entry): from the mixers that declare `window_slots` (name -> slot axis
+        of its shape without the batch axis; the mask is the mixer's "valid")."""
+        out = {}
+        for i, block in enumerate(self.layers):
+            for name, axis in getattr(block.mixer, "window_slots", {}).items():
+                out[f"{i}.{name}"] = {"valid": f"{i}.valid", "axis": axis + 1}
+        return out
+
     def init_state(self, batch: int, device=None) -> list[torch.Tensor]:
         return [torch.zeros(batch, *shape, device=device) for _, shape in self.state_spec()]
 

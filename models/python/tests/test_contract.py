@@ -171,3 +171,31 @@ def test_griffin_blocked_attention_is_the_same_attention(prefix):
     assert_states_equal(ref_state, got_state)
     assert torch.allclose(ref2, got2, atol=1e-9)
     assert not small_model("hawk").set_blocked_attention(True), "hawk has no attention to block"
+
+
+# Architectures whose state holds shift-register caches (lm.state_windows; the manifest's `window`).
+WINDOWED = {"griffin", "based", "alibi"}
+
+
+@pytest.mark.parametrize("arch", CASES)
+def test_windows_fill_from_the_end(arch):
+    """The engine carries only a window's filled slots between the CPU and a GPU (server/engine/
+    stateWindows.ts): after n tokens from the zero state the mask is 1 on exactly the last min(n, W)
+    slots and every slot before them is still zero in each windowed entry."""
+    m = small_model(arch)
+    wins = m.state_windows()
+    names = [n for n, _ in m.state_spec()]
+    assert bool(wins) == (VARIANTS.get(arch, (arch,))[0] in WINDOWED), wins
+    for n in (1, 3, 11):
+        toks = torch.randint(0, V, (1, n))
+        with torch.no_grad():
+            _, st = m(toks, [x.double() for x in m.init_state(1)], mode="export", last_only=True)
+        for name, w in wins.items():
+            mask = st[names.index(w["valid"])][0]
+            slots = mask.shape[0]
+            filled = min(n, slots)
+            assert mask.tolist() == [0.0] * (slots - filled) + [1.0] * filled, (name, n)
+            x = st[names.index(name)]
+            assert x.shape[w["axis"]] == slots, name
+            assert not x.narrow(w["axis"], 0, slots - filled).any(), (name, n)
+            assert x.narrow(w["axis"], slots - filled, filled).any(), (name, n)
