@@ -4,15 +4,15 @@
 // provider here (CI has no GPU); the real ALiBi model's graphs keeping the invariant the transfers
 // rely on (after n tokens the last min(n, W) slots are filled, the rest still zeros); and the engine's
 // runner with ALiBi's state on a fake GPU, its transfers carrying parts and its results the CPU's.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { adopt, deviceStateStats, installDownloader, release, setParts, toCpu } from '../../server/engine/deviceState';
+import { adopt, deviceStateStats, installDownloader, release, setParts, toCpu, type Downloader } from '../../server/engine/deviceState';
 import { downloadModel, sessionDownloader } from '../../server/engine/gpuDownload';
-import { padsFor, sessionUploader } from '../../server/engine/gpuUpload';
+import { padsFor, sessionUploader, type Uploader } from '../../server/engine/gpuUpload';
 import { readManifest, type Manifest } from '../../server/engine/manifest';
 import { filledCounts, installUploader, ModelRunner, partialUploadFailure, type State } from '../../server/engine/model';
 import {
@@ -224,17 +224,34 @@ async function alibiCpu() {
   return { step: await open(alibi.graphs.step.file), prefill: await open(alibi.graphs.prefill.file) };
 }
 
+/** The real ALiBi graphs on the CPU, every job (the reference a fake GPU's results must equal). */
+async function cpuRunner(t: TestContext): Promise<ModelRunner> {
+  const c = await alibiCpu();
+  const r = ModelRunner.withJobs(alibi, { step: c, keystroke: c, ingest: c }, { step: 'cpu', keystroke: 'cpu', ingest: 'cpu' }, 'cpu');
+  t.after(() => r.release());
+  return r;
+}
+
+/** ALiBi's CPU graphs seen as GPU sessions on `gpu` (fakeGpu.ts). */
+async function fakeGpuPair(gpu: FakeGpu) {
+  const inner = await alibiCpu();
+  return { step: fakeGpuSession(inner.step, alibi, gpu), prefill: fakeGpuSession(inner.prefill, alibi, gpu) };
+}
+
+/** Installs `down` and `up` as the process's transfers for the test, the previous ones back after it. */
+function installTransfers(t: TestContext, down: Downloader, up: Uploader): void {
+  const prevDown = installDownloader(down);
+  const prevUp = installUploader(up);
+  t.after(() => {
+    installDownloader(prevDown);
+    installUploader(prevUp);
+  });
+}
+
 const ids = (n: number, from = 100) => Array.from({ length: n }, (_, i) => from + ((i * 37) % 3000));
 
 test("the real ALiBi graphs: after n tokens a cache's last n slots are filled and the rest still zeros", async (t) => {
-  const cpu = await alibiCpu();
-  const r = ModelRunner.withJobs(
-    alibi,
-    { step: cpu, keystroke: cpu, ingest: cpu },
-    { step: 'cpu', keystroke: 'cpu', ingest: 'cpu' },
-    'test',
-  );
-  t.after(() => r.release());
+  const r = await cpuRunner(t);
   const w = windowedEntries(alibi);
   let st: State = r.zeroState();
   let n = 0;
@@ -262,23 +279,10 @@ test("the real ALiBi graphs: after n tokens a cache's last n slots are filled an
 
 test("the runner: ALiBi's state crosses to and from a (fake) GPU as its filled slots, the results the CPU's", async (t) => {
   const gpu = new FakeGpu();
-  const prevDown = installDownloader(gpu.downloader());
-  const prevUp = installUploader(gpu.uploader());
-  t.after(() => {
-    installDownloader(prevDown);
-    installUploader(prevUp);
-  });
-  const ref = await alibiCpu();
-  const refRunner = ModelRunner.withJobs(
-    alibi,
-    { step: ref, keystroke: ref, ingest: ref },
-    { step: 'cpu', keystroke: 'cpu', ingest: 'cpu' },
-    'ref',
-  );
-  t.after(() => refRunner.release());
+  installTransfers(t, gpu.downloader(), gpu.uploader());
+  const refRunner = await cpuRunner(t);
   // ingest and keystrokes on the "GPU", decode steps on the CPU (auto's split)
-  const inner = await alibiCpu();
-  const g = { step: fakeGpuSession(inner.step, alibi, gpu), prefill: fakeGpuSession(inner.prefill, alibi, gpu) };
+  const g = await fakeGpuPair(gpu);
   const c = await alibiCpu();
   const checked = { step: checkedCpuSession(c.step, gpu), prefill: checkedCpuSession(c.prefill, gpu) };
   const r = ModelRunner.withJobs(
@@ -349,24 +353,22 @@ test('toCpu: a part whose mask says more filled slots than it holds comes back w
 test('a provider that cannot run the slice or pad graph: states cross whole, the results the same', async (t) => {
   const gpu = new FakeGpu();
   const real = gpu.downloader();
-  // the download with parts fails, the whole one works
-  const prevDown = installDownloader(async (tensors, parts) => {
-    if (parts) throw new Error('Slice: not implemented here');
-    return real(tensors);
-  });
+  // the download with parts fails, the whole one works; the pad graph fails
   const failing = Object.assign(
     async () => {
       throw new Error('Pad: not implemented here');
     },
     { release: async () => {} },
   );
-  const prevUp = installUploader(failing);
-  t.after(() => {
-    installDownloader(prevDown);
-    installUploader(prevUp);
-  });
-  const inner = await alibiCpu();
-  const g = { step: fakeGpuSession(inner.step, alibi, gpu), prefill: fakeGpuSession(inner.prefill, alibi, gpu) };
+  installTransfers(
+    t,
+    async (tensors, parts) => {
+      if (parts) throw new Error('Slice: not implemented here');
+      return real(tensors);
+    },
+    failing,
+  );
+  const g = await fakeGpuPair(gpu);
   const r = ModelRunner.withJobs(
     alibi,
     { step: g, keystroke: g, ingest: g },
@@ -374,14 +376,7 @@ test('a provider that cannot run the slice or pad graph: states cross whole, the
     'test',
   );
   t.after(() => r.release());
-  const ref = await alibiCpu();
-  const refRunner = ModelRunner.withJobs(
-    alibi,
-    { step: ref, keystroke: ref, ingest: ref },
-    { step: 'cpu', keystroke: 'cpu', ingest: 'cpu' },
-    'ref',
-  );
-  t.after(() => refRunner.release());
+  const refRunner = await cpuRunner(t);
   const before = deviceStateStats();
   const a = await r.feed(ids(40), r.zeroState());
   const b = await refRunner.feed(ids(40), refRunner.zeroState());
