@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs, readdirSync, readFileSync, statSync } from 'node:fs';
 import { arch, availableParallelism, cpus, platform } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Manifest } from './manifest';
 import { JOBS, type Job } from './providerChoice';
 import { intraOpThreads } from './threads';
@@ -180,10 +180,27 @@ export async function readRecord(file: string, key: string, now = Date.now()): P
   return parseRecord(text, key, now);
 }
 
-/** Writes the record: a temporary file renamed over the old one. Throws what the disk says. */
+/** A temporary file of a write older than this was left by an engine killed mid-write. */
+const STALE_TEMP_MS = 60_000;
+
+/** Removes `file`'s temporary files that no write is still using (older than STALE_TEMP_MS). */
+async function removeStaleTemps(file: string, now = Date.now()): Promise<void> {
+  const dir = join(file, '..');
+  const prefix = `${basename(file)}.`;
+  for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const p = join(dir, name);
+    const st = await fs.stat(p).catch(() => undefined);
+    if (st && now - st.mtimeMs > STALE_TEMP_MS) await fs.rm(p, { force: true }).catch(() => {});
+  }
+}
+
+/** Writes the record: a temporary file renamed over the old one (and temporary files an engine killed
+ *  mid-write left, removed). Throws what the disk says. */
 export async function writeRecord(file: string, r: AutoRecord): Promise<void> {
   const dir = join(file, '..');
   await fs.mkdir(dir, { recursive: true });
+  await removeStaleTemps(file);
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     await fs.writeFile(temp, `${JSON.stringify(r, null, 1)}\n`);

@@ -2,9 +2,9 @@
 // that uses it (no provider timed) or times again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import {
   loadKey,
@@ -104,6 +104,21 @@ test('writeRecord then readRecord: the same record; no file, a folder in its pla
   mkdirSync(odd);
   const r = await readRecord(odd, 'k1', now);
   assert.ok('why' in r && /unreadable \(EISDIR\)/.test(r.why), JSON.stringify(r));
+});
+
+test('writeRecord: temporary files an engine killed mid-write left are removed; one a write may still use stays', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'statewise-record-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = recordFile(dir, 'griffin');
+  const stale = `${file}.4242.0badc0de.tmp`;
+  const fresh = `${file}.4243.00c0ffee.tmp`;
+  const other = join(dir, 'hawk.json.4244.00000000.tmp');
+  for (const f of [stale, fresh, other]) writeFileSync(f, '{');
+  const old = new Date(Date.now() - 5 * 60_000);
+  utimesSync(stale, old, old);
+  utimesSync(other, old, old);
+  await writeRecord(file, good());
+  assert.deepEqual(readdirSync(dir).sort(), ['griffin.json', basename(fresh), basename(other)].sort());
 });
 
 test('machineIdentity: the CPU, and on Linux the DRM cards and the NVIDIA driver the system lists', () => {
