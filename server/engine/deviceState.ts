@@ -169,12 +169,15 @@ export const inPlaceDownloader: Downloader = async (tensors) => {
 };
 
 let downloader: Downloader = inPlaceDownloader;
+/** A download with parts failed once: every download since is whole (until installDownloader). */
+let partsFailed = false;
 
 /** Sets how device tensors come back to the CPU (one for the process: model.ts, when it opens a
  *  session that keeps states on the device). Returns the one it replaces. */
 export function installDownloader(d: Downloader): Downloader {
   const prev = downloader;
   downloader = d;
+  partsFailed = false;
   return prev;
 }
 
@@ -198,13 +201,14 @@ async function downloadParts(
   parts: ReadonlyMap<string, WindowPart> | undefined,
 ): Promise<StateTensorLike[]> {
   const ps = names.map((k) => parts?.get(k));
-  if (!ps.some((p) => p !== undefined)) return [...(await downloader(before))];
+  if (partsFailed || !ps.some((p) => p !== undefined)) return [...(await downloader(before))];
   stats.partial++;
   let after: StateTensorLike[];
   try {
     after = [...(await downloader(before, ps))];
   } catch {
-    // a provider that cannot run the slice graph still runs the identity graph
+    // a provider that cannot run the slice graph still runs the identity graph: whole from now on
+    partsFailed = true;
     stats.partialMisses++;
     return [...(await downloader(before))];
   }

@@ -360,10 +360,14 @@ test('a provider that cannot run the slice or pad graph: states cross whole, the
     },
     { release: async () => {} },
   );
+  let tries = 0;
   installTransfers(
     t,
     async (tensors, parts) => {
-      if (parts) throw new Error('Slice: not implemented here');
+      if (parts) {
+        tries++;
+        throw new Error('Slice: not implemented here');
+      }
       return real(tensors);
     },
     failing,
@@ -386,6 +390,11 @@ test('a provider that cannot run the slice or pad graph: states cross whole, the
   await toCpu(a.state);
   assert.deepEqual([...(a.state.get('4.k')!.data as Float32Array)], [...(b.state.get('4.k')!.data as Float32Array)]);
   assert.equal(deviceStateStats().partialMisses, before.partialMisses + 1);
+  // the next download does not try parts again
+  const c = await r.feed(ids(20, 9), a.state);
+  await toCpu(c.state);
+  assert.equal(tries, 1);
   release(a.state);
+  release(c.state);
   assert.equal(gpu.live().length, 0);
 });
