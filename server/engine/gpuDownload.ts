@@ -8,6 +8,7 @@
 // list of element types and sliced entries), so they need no file and fit any model's state.
 import * as ort from 'onnxruntime-node';
 import type { Downloader, StateTensorLike } from './deviceState';
+import { graphSessions } from './graphSessions';
 import { onnxModel, type Node, type Value } from './onnxProto';
 import { padTail, partDims, type Part } from './stateWindows';
 
@@ -44,7 +45,7 @@ const i64 = (v: number) => new ort.Tensor('int64', BigInt64Array.from([BigInt(v)
  *  entry i brings back only parts[i]'s last `keep` slots (float32 only) and comes back whole, zeros
  *  before them. */
 export function sessionDownloader(ep: string): Downloader & { release(): Promise<void> } {
-  const sessions = new Map<string, Promise<ort.InferenceSession>>();
+  const sessions = graphSessions<string>(ep);
   const download = async (
     tensors: readonly StateTensorLike[],
     parts?: readonly (Part | undefined)[],
@@ -53,15 +54,7 @@ export function sessionDownloader(ep: string): Downloader & { release(): Promise
     for (const [i, e] of entries.entries())
       if (e.sliced && e.type !== 'float32') throw new Error(`a part of a ${e.type} tensor (state entry ${i}): only float32`);
     const key = entries.map((e) => (e.sliced ? `${e.type}/part` : e.type)).join(',');
-    let s = sessions.get(key);
-    if (!s) {
-      s = ort.InferenceSession.create(downloadModel(entries), {
-        executionProviders: ep === 'cpu' ? ['cpu'] : [ep as 'webgpu', 'cpu'],
-        graphOptimizationLevel: 'disabled',
-      });
-      sessions.set(key, s);
-      s.catch(() => sessions.delete(key));
-    }
+    const s = sessions.get(key, () => downloadModel(entries));
     const feeds: Record<string, ort.Tensor> = {};
     tensors.forEach((t, i) => {
       feeds[`in${i}`] = t as unknown as ort.Tensor;
@@ -81,11 +74,5 @@ export function sessionDownloader(ep: string): Downloader & { release(): Promise
       return new ort.Tensor('float32', padTail(o.data as Float32Array, t.dims, p), [...t.dims]);
     });
   };
-  return Object.assign(download, {
-    async release() {
-      const all = [...sessions.values()];
-      sessions.clear();
-      await Promise.all(all.map(async (p) => (await p).release().catch(() => {})));
-    },
-  });
+  return Object.assign(download, { release: () => sessions.release() });
 }

@@ -6,6 +6,7 @@
 // one more, CPU-located output: a session whose every output is a 'gpu-buffer' aborts the process in
 // onnxruntime-node 1.30 / 1.31 (scripts/gpu-state-repro.mjs, variant gpu-all-noread).
 import * as ort from 'onnxruntime-node';
+import { graphSessions } from './graphSessions';
 import { onnxModel, type Node, type Value } from './onnxProto';
 import { partDims, sliceTail, type Part } from './stateWindows';
 
@@ -44,19 +45,12 @@ export function padsFor(dims: readonly number[], p: Part): bigint[] {
 /** An Uploader running pad graphs on `ep` (one session per number of entries), outputs on the device
  *  (`location`: 'gpu-buffer'; the CPU in tests). */
 export function sessionUploader(ep: string, location: 'gpu-buffer' | 'cpu' = 'gpu-buffer'): Uploader {
-  const sessions = new Map<number, Promise<ort.InferenceSession>>();
+  const sessions = graphSessions<number>(ep);
   const upload = async (uploads: readonly Upload[]): Promise<ort.Tensor[]> => {
     const n = uploads.length;
-    let s = sessions.get(n);
-    if (!s) {
-      s = ort.InferenceSession.create(padModel(n), {
-        executionProviders: ep === 'cpu' ? ['cpu'] : [ep as 'webgpu', 'cpu'],
-        graphOptimizationLevel: 'disabled',
-        preferredOutputLocation: { tock: 'cpu', ...Object.fromEntries(uploads.map((_, i) => [`out${i}`, location])) },
-      });
-      sessions.set(n, s);
-      s.catch(() => sessions.delete(n));
-    }
+    const s = sessions.get(n, () => padModel(n), {
+      preferredOutputLocation: { tock: 'cpu', ...Object.fromEntries(uploads.map((_, i) => [`out${i}`, location])) },
+    });
     const feeds: Record<string, ort.Tensor> = { tick: new ort.Tensor('float32', new Float32Array(1), [1]) };
     uploads.forEach((u, i) => {
       feeds[`p${i}`] = new ort.Tensor('float32', sliceTail(u.data, u.dims, u.part), partDims(u.dims, u.part));
@@ -65,11 +59,5 @@ export function sessionUploader(ep: string, location: 'gpu-buffer' | 'cpu' = 'gp
     const out = await (await s).run(feeds);
     return uploads.map((_, i) => out[`out${i}`]!);
   };
-  return Object.assign(upload, {
-    async release() {
-      const all = [...sessions.values()];
-      sessions.clear();
-      await Promise.all(all.map(async (p) => (await p).release().catch(() => {})));
-    },
-  });
+  return Object.assign(upload, { release: () => sessions.release() });
 }
