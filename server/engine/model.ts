@@ -37,7 +37,7 @@ import {
 } from './providerSessions';
 import { sessionDownloader } from './gpuDownload';
 import { sessionUploader, type Uploader } from './gpuUpload';
-import { advanced, filledSlots, partsWorthIt, windowedEntries, type WindowedEntry } from './stateWindows';
+import { advanced, filledSlots, partsWorthIt, windowedEntries, windowsWorthCounting, type WindowedEntry } from './stateWindows';
 import { intraOpThreads } from './threads';
 import { RECORD_MAX_AGE_MS, type AutoRecord } from './autoRecord';
 import { machineProbe, missingPrerequisite } from './providerPrereq';
@@ -339,7 +339,8 @@ export class ModelRunner {
    *  open, else the ingest graph's where it has that, else prefill's. feed() uses it, and the engine
    *  cuts its background chunks to it. */
   readonly ingestChunk: IngestChunk;
-  /** The manifest's shift-register caches: a transfer carries their filled slots only (stateWindows.ts). */
+  /** The manifest's shift-register caches where a transfer of their filled slots alone can pay
+   *  (stateWindows.windowsWorthCounting); none for a model whose windows are small. */
   private readonly windows: readonly WindowedEntry[];
   private readonly calls: GraphCalls = { step: zeroCalls(), keystroke: zeroCalls(), ingest: zeroCalls() };
 
@@ -364,7 +365,7 @@ export class ModelRunner {
       }),
     ) as StateLocations;
     this.ingestChunk = ingestChunkOf(manifest, jobs, providers.ingest);
-    this.windows = windowedEntries(manifest);
+    this.windows = windowsWorthCounting(windowedEntries(manifest));
   }
 
   /** `reason`, and how the ingest job chunks where it uses the ingest graph (or the blocked one). */

@@ -89,6 +89,14 @@ export function partsWorthIt(
   return saved >= minBytes ? parts : undefined;
 }
 
+/** `entries` where carrying only their filled slots can ever save enough (at the zero state, the most it
+ *  saves), else none: a runner counts filled slots on every call only for models where that pays
+ *  (ALiBi, not Griffin's or Based's small windows). */
+export function windowsWorthCounting(entries: readonly WindowedEntry[], minBytes = PARTIAL_MIN_BYTES): readonly WindowedEntry[] {
+  const empty = new Map(entries.map((e) => [e.valid, 0]));
+  return partsWorthIt(entries, empty, minBytes) ? entries : [];
+}
+
 /** Row-major layout around `axis`: outer blocks, slots, inner elements per slot. */
 function around(dims: readonly number[], axis: number): { outer: number; slots: number; inner: number } {
   if (!Number.isInteger(axis) || axis < 0 || axis >= dims.length) throw new Error(`axis ${axis} is not an axis of [${dims.join(',')}]`);

@@ -23,6 +23,7 @@ import {
   partsWorthIt,
   sliceTail,
   windowedEntries,
+  windowsWorthCounting,
   type WindowedEntry,
 } from '../../server/engine/stateWindows';
 import { checkedCpuSession, fakeGpuSession, FakeGpu } from '../helpers/fakeGpu';
@@ -119,6 +120,13 @@ test('partsWorthIt: the filled slots (one at least) where that saves enough; unk
     partsWorthIt(windowedEntries(readManifest(modelDir('griffin'))), new Map(['2', '5', '8'].map((l) => [`${l}.valid`, 0]))),
     undefined,
   );
+});
+
+test('windowsWorthCounting: ALiBi counts its caches; griffin and based, whose windows never save 1 MiB, none', () => {
+  assert.equal(windowsWorthCounting(windowedEntries(alibi)).length, 16);
+  assert.deepEqual(windowsWorthCounting(windowedEntries(readManifest(modelDir('griffin')))), []);
+  assert.deepEqual(windowsWorthCounting(windowedEntries(readManifest(modelDir('based')))), []);
+  assert.deepEqual(windowsWorthCounting([]), []);
 });
 
 test('advanced: min(W, n + tokens) per known mask', () => {
