@@ -12,7 +12,7 @@ import { buildCompletionRequest } from '../lsp/completion/request';
 import type { EngineClient } from '../lsp/engineClient';
 import { manifestFiles, readManifest } from '../engine/manifest';
 import { CodeTokenizer } from '../engine/tokenizer';
-import type { CompleteResult, GraphCalls, LoadResult } from '../protocol/ipc';
+import type { CompleteResult, GraphCalls, LoadResult, PartialTransfers } from '../protocol/ipc';
 import { defaultSettings, type ExecutionProviderSetting } from '../shared/settings';
 import type { JobProviders } from '../protocol/lsp';
 import { devicesOf, jobsText } from './benchDevice';
@@ -57,6 +57,7 @@ export interface BenchRow {
   gpuState?: 'on' | 'off';
   stateLocation?: string;
   gpuStates?: number;
+  partialTransfers?: PartialTransfers;
   /** The graph calls that fed the document (warm), and those that folded the workspace (where it was
    *  folded, not restored): their ms beside warmMs / the fold's show what the graphs cost. */
   fedGraphCalls?: GraphCalls;
@@ -179,6 +180,7 @@ async function runOne(
     stateCacheBytes: info.stateCacheBytes,
     checkpoints: info.checkpoints,
     ...(info.gpuStates !== undefined ? { gpuStates: info.gpuStates } : {}),
+    ...(info.partialTransfers ? { partialTransfers: info.partialTransfers } : {}),
     ...(fedGraphCalls ? { fedGraphCalls } : {}),
   };
 }

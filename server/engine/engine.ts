@@ -36,7 +36,7 @@ import type {
 } from '../protocol/ipc';
 import { ASK_CONTEXTS } from '../protocol/ipc';
 import { manifestFiles, readManifest, type Manifest } from './manifest';
-import { backgroundChunkTokens, checkpointEvery, ModelRunner, stateLocationSummary, type State } from './model';
+import { backgroundChunkTokens, checkpointEvery, ModelRunner, partialUploadFailure, stateLocationSummary, type State } from './model';
 import { deviceStateStats, release, retain, stateTensors } from './deviceState';
 import { score } from './score';
 import { decode } from './decode';
@@ -92,10 +92,16 @@ export function cursorLineWindow(line: string, character: number): { text: strin
 }
 type Log = (level: 'info' | 'warn' | 'error', msg: string) => void;
 
-/** info()'s count of the states on the GPU; nothing when none was ever made (the CPU). */
-function gpuStateInfo(): { gpuStates?: number; gpuStateBytes?: number } {
+/** info()'s count of the states on the GPU and of their partial transfers; nothing when none was ever
+ *  made (the CPU). */
+export function gpuStateInfo(): Pick<InfoResult, 'gpuStates' | 'gpuStateBytes' | 'partialTransfers'> {
   const s = deviceStateStats();
-  return s.adopted > 0 ? { gpuStates: s.live, gpuStateBytes: s.bytes } : {};
+  const upFailed = partialUploadFailure();
+  const partial =
+    s.partial > 0 || upFailed
+      ? { partialTransfers: { downloads: s.partial, downloadsWhole: s.partialMisses, ...(upFailed ? { uploadFailure: upFailed } : {}) } }
+      : {};
+  return s.adopted > 0 ? { gpuStates: s.live, gpuStateBytes: s.bytes, ...partial } : partial;
 }
 
 /**

@@ -219,7 +219,7 @@ function useSessionDownloads(ep: string): void {
 /** Why partial uploads stopped, where the pad graph failed (then onnxruntime uploads states whole). */
 let uploadFailure: string | undefined;
 
-/** The pad graph's failure, if any (tests: nothing else reads it yet). */
+/** The pad graph's failure, if any (info().partialTransfers). */
 export function partialUploadFailure(): string | undefined {
   return uploadFailure;
 }

@@ -282,6 +282,12 @@ export interface GraphCallStats {
 /** Per job: step = decode steps, keystroke = short prefill, ingest = long prefill / the ingest graph. */
 export type GraphCalls = Record<'step' | 'keystroke' | 'ingest', GraphCallStats>;
 
+export interface PartialTransfers {
+  downloads: number;
+  downloadsWhole: number;
+  uploadFailure?: string;
+}
+
 export interface InfoResult {
   arch?: string;
   ep?: string;
@@ -296,6 +302,10 @@ export interface InfoResult {
    *  and never were (the CPU). */
   gpuStates?: number;
   gpuStateBytes?: number;
+  /** States that crossed between the CPU and the GPU as their caches' filled slots (ALiBi): downloads
+   *  with parts, those where a part fell short or the slice graph failed (brought back whole), and why
+   *  uploads with parts stopped, if they did. Absent where no state ever crossed that way. */
+  partialTransfers?: PartialTransfers;
   workspace?: WorkspaceResult & { fingerprint: string };
   stateOverCap?: StateOverCap;
   /** The loaded model's graph calls so far (absent before a model loads): a bench takes the difference

@@ -14,6 +14,7 @@ import { adopt, deviceStateStats, installDownloader, release, setParts, toCpu, t
 import { downloadModel, sessionDownloader } from '../../server/engine/gpuDownload';
 import { padsFor, sessionUploader, type Uploader } from '../../server/engine/gpuUpload';
 import { readManifest, type Manifest } from '../../server/engine/manifest';
+import { gpuStateInfo } from '../../server/engine/engine';
 import { filledCounts, installUploader, ModelRunner, partialUploadFailure, type State } from '../../server/engine/model';
 import {
   advanced,
@@ -402,6 +403,11 @@ test('a provider that cannot run the slice or pad graph: states cross whole, the
   const c = await r.feed(ids(20, 9), a.state);
   await toCpu(c.state);
   assert.equal(tries, 1);
+  // what info() reports (the bench records it): the fallbacks and why
+  const info = gpuStateInfo().partialTransfers;
+  assert.match(info?.uploadFailure ?? '', /Pad: not implemented here/);
+  assert.equal(info?.downloadsWhole, deviceStateStats().partialMisses);
+  assert.ok((info?.downloads ?? 0) >= (info?.downloadsWhole ?? 0));
   release(a.state);
   release(c.state);
   assert.equal(gpu.live().length, 0);
