@@ -35,6 +35,12 @@ export interface WindowPart extends Part {
  *  below it the extra inputs are not worth a separate graph (griffin's windows are 64 KiB a tensor). */
 export const PARTIAL_MIN_BYTES = 1 << 20;
 
+/** ... and at least this share of the windowed entries' bytes. On one H100 (WebGPU, ALiBi's 16 caches of
+ *  2,048 slots, scripts/gpu-transfer-bench.mjs) parts were faster with 16 and 1,024 slots filled (down
+ *  29 vs 69 ms, 71 vs 80; up 75 vs 107, 139 vs 161) and slower with 2,000 (down 88 vs 75, up 150 vs 141):
+ *  the slice and pad graphs cost more than the bytes they skip once the caches are mostly full. */
+export const PARTIAL_MIN_SHARE = 0.5;
+
 /** The manifest's windowed entries (readManifest has checked them). */
 export function windowedEntries(m: Pick<Manifest, 'state'>): WindowedEntry[] {
   const out: WindowedEntry[] = [];
@@ -69,24 +75,28 @@ export function advanced(filled: ReadonlyMap<string, number>, tokens: number, en
 }
 
 /** The parts a transfer carries, per windowed entry, where together they save at least
- *  PARTIAL_MIN_BYTES; undefined where a mask's count is unknown or the saving is smaller. */
+ *  PARTIAL_MIN_BYTES and PARTIAL_MIN_SHARE of the entries' bytes; undefined where a mask's count is
+ *  unknown or the saving is smaller. */
 export function partsWorthIt(
   entries: readonly WindowedEntry[],
   filled: ReadonlyMap<string, number>,
   minBytes = PARTIAL_MIN_BYTES,
+  minShare = PARTIAL_MIN_SHARE,
 ): Map<string, WindowPart> | undefined {
   if (entries.length === 0) return undefined;
   const parts = new Map<string, WindowPart>();
   let saved = 0;
+  let total = 0;
   for (const e of entries) {
     const n = filled.get(e.valid);
     if (n === undefined) return undefined;
     // at least one slot: a graph over an empty tensor is a corner case GPU providers may not take
     const keep = Math.max(1, n);
     saved += (e.slots - keep) * e.slotBytes;
+    total += e.slots * e.slotBytes;
     parts.set(e.name, { axis: e.axis, keep, valid: e.valid });
   }
-  return saved >= minBytes ? parts : undefined;
+  return saved >= minBytes && saved >= minShare * total ? parts : undefined;
 }
 
 /** `entries` where carrying only their filled slots can ever save enough (at the zero state, the most it

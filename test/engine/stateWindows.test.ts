@@ -107,11 +107,14 @@ test('partsWorthIt: the filled slots (one at least) where that saves enough; unk
   assert.deepEqual(p.get('3.v'), { axis: 2, keep: 100, valid: '3.valid' });
   assert.equal(partsWorthIt(w, all(0))!.get('0.k')!.keep, 1, 'an empty cache carries one slot');
   assert.equal(partsWorthIt(w, all(2048)), undefined, 'a full cache: nothing to save');
-  // 16 entries of 1,536 bytes a slot: at least 43 slots left out (1,056,768 bytes) save 1 MiB
-  assert.equal(partsWorthIt(w, all(2047)), undefined, 'saving 24 KiB is not worth it');
+  // half the bytes at least: 1,024 of 2,048 slots filled, not 1,025
+  assert.ok(partsWorthIt(w, all(1024)));
+  assert.equal(partsWorthIt(w, all(1025)), undefined, 'the caches mostly full: whole is faster');
+  // without the share: 16 entries of 1,536 bytes a slot, at least 43 slots left out (1,056,768 bytes) save 1 MiB
+  assert.equal(partsWorthIt(w, all(2047), PARTIAL_MIN_BYTES, 0), undefined, 'saving 24 KiB is not worth it');
   const n = 2048 - Math.ceil(PARTIAL_MIN_BYTES / (16 * 1536));
-  assert.ok(partsWorthIt(w, all(n)));
-  assert.equal(partsWorthIt(w, all(n + 1)), undefined);
+  assert.ok(partsWorthIt(w, all(n), PARTIAL_MIN_BYTES, 0));
+  assert.equal(partsWorthIt(w, all(n + 1), PARTIAL_MIN_BYTES, 0), undefined);
   const some = all(5);
   some.delete('7.valid');
   assert.equal(partsWorthIt(w, some), undefined, 'a mask whose count is unknown');
