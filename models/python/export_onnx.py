@@ -17,6 +17,7 @@ import argparse
 import base64
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
@@ -321,6 +322,10 @@ def main():
     ap.add_argument("--ingest-scan-outer", type=int, default=0,
                     help="griffin, with --ingest-scan-chunk C: the states between chunks computed in chunks of this many chunks too "
                          "(scan_chunked's outer; C times it must divide the window), leaving the doubling scan fewer stages")
+    ap.add_argument("--ingest-scan-sums", default="",
+                    help="griffin: ingest-blocked.onnx computes its recurrences as running sums within chunks of these "
+                         "many steps at each level, e.g. 8,8,4 (scan_cumsum: no tensor larger than [T, D]; their product must "
+                         "divide the window), instead of --ingest-scan-chunk's decay matrices")
     ap.add_argument("--ingest-chunk", type=int, default=0,
                     help="also export ingest.onnx, the prefill graph exact for calls of up to N tokens (a power of two "
                          "above max_chunk; manifest graphs.ingest): the engine folds documents on a GPU with it")
@@ -358,7 +363,12 @@ def main():
             assert args.ingest_blocked % w == 0, f"--ingest-blocked {args.ingest_blocked} must be a multiple of the window {w}"
             model.set_export_chunk(args.ingest_blocked)
             assert model.set_blocked_attention(True), f"{model.arch} has no attention to block"
-            if args.ingest_scan_chunk:
+            sums = tuple(int(x) for x in args.ingest_scan_sums.split(",") if x)
+            if sums:
+                assert not args.ingest_scan_chunk, "--ingest-scan-sums and --ingest-scan-chunk are two forms of one scan: one of them"
+                assert w % math.prod(sums) == 0, f"the product of --ingest-scan-sums {sums} must divide the window {w}"
+                assert model.set_cumsum_scan(sums), f"{model.arch} has no recurrence to chunk"
+            elif args.ingest_scan_chunk:
                 assert w % args.ingest_scan_chunk == 0, f"--ingest-scan-chunk {args.ingest_scan_chunk} must divide the window {w}"
                 outer = args.ingest_scan_outer
                 assert w % (args.ingest_scan_chunk * max(1, outer)) == 0, \
@@ -368,6 +378,7 @@ def main():
                 assert not args.ingest_scan_outer, "--ingest-scan-outer needs --ingest-scan-chunk"
             export_graph(model, INGEST_BLOCKED, os.path.join(tmp, INGEST_BLOCKED), state_names, t=2 * w)
             model.set_chunked_scan(0)
+            model.set_cumsum_scan(())
             model.set_blocked_attention(False)
             model.set_export_chunk(chunk)
             names.append(INGEST_BLOCKED)

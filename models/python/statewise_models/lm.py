@@ -180,6 +180,16 @@ class LM(nn.Module):
                 lru.scan_chunk, lru.scan_outer, found = chunk, outer, True
         return found
 
+    def set_cumsum_scan(self, chunks: tuple[int, ...]) -> bool:
+        """Export only: recurrences exported as scan_cumsum with these chunks (calls of a multiple of
+        their product), () for none. True when some layer has one."""
+        found = False
+        for block in self.layers:
+            lru = getattr(block.mixer, "lru", None)
+            if lru is not None and hasattr(lru, "scan_sums"):
+                lru.scan_sums, found = tuple(chunks), True
+        return found
+
     def param_count(self) -> dict:
         total = sum(p.numel() for p in self.parameters())
         emb = self.embed.weight.numel()

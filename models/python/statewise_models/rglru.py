@@ -14,7 +14,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .layers import causal_conv, gelu_tanh, unfolded, up
-from .scan import doubling_stages, scan_auto, scan_chunked, scan_doubling
+from .scan import doubling_stages, scan_auto, scan_chunked, scan_cumsum, scan_doubling
 
 CONV_WIDTH = 4
 LRU_C = 8.0
@@ -40,6 +40,7 @@ class RGLRU(nn.Module):
     _stages = 8  # doubling-scan stages of the export graph (set_export_chunk)
     scan_chunk = 0  # export only: > 0 exports scan_chunked with chunks of this many steps (T a multiple of it)
     scan_outer = 0  # export only, with scan_chunk: > 0 chunks the chunks' states too (scan_chunked's `outer`)
+    scan_sums: tuple[int, ...] = ()  # export only: scan_cumsum with these chunks (T a multiple of their product)
 
     def __init__(self, d_rnn: int, blocks: int):
         super().__init__()
@@ -83,7 +84,10 @@ class RGLRU(nn.Module):
             h = a * h0.to(a.dtype) + b
             return h, h
         a, b = self.coeffs(x)
-        if mode == "export" and self.scan_chunk:
+        if mode == "export" and self.scan_sums:
+            span = math.prod(self.scan_sums)
+            h = scan_cumsum(a, b, h0, self.scan_sums, doubling_stages(max(2, 2 ** self._stages // span)))
+        elif mode == "export" and self.scan_chunk:
             span = self.scan_chunk * max(1, self.scan_outer)
             h = scan_chunked(a, b, h0, self.scan_chunk, doubling_stages(2 ** self._stages // span), self.scan_outer)
         elif mode == "export":

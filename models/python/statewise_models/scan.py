@@ -6,6 +6,8 @@ Three implementations of the same function:
   exported to ONNX (docs/models.md §8.2), valid for T <= 2**stages.
 - `scan_chunked`: decay matrices within chunks, a doubling scan between them (or decay matrices again
   over the chunks' states, then the doubling scan); T a multiple of the chunk (the GPU ingest graph).
+- `scan_cumsum`: running sums within chunks of a few steps, the chunks' states the same way in turn, a
+  doubling scan over what is left: every tensor [T, D] or smaller (the GPU ingest graph, form cumsum).
 - `scan_triton`: a Triton kernel (sequential in time, parallel over batch x channels) with a
   hand-written backward pass, used for training.
 All take a, b of shape [B, T, D] (float32) and h0 of shape [B, D]; they return h of shape [B, T, D].
@@ -81,6 +83,33 @@ def scan_chunked(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor, chunk: int,
         states = scan_chunked(whole[:, :, -1], inner[:, :, -1], h0, outer, stages)  # [B, N, D]: after each chunk
     else:
         states = scan_doubling(whole[:, :, -1], inner[:, :, -1], h0, stages)
+    before = torch.cat([h0.unsqueeze(1), states[:, :-1]], dim=1)  # [B, N, D]: before each chunk
+    return (inner + whole * before.unsqueeze(2)).reshape(bsz, -1, d)
+
+
+# scan_cumsum: within a chunk of C steps exp(-A_t) <= e^CUMSUM_MAX_EXP (finite in float32, max ~3.4e38)
+# because each log a is floored at -CUMSUM_MAX_EXP / C. A decay below that floor (e^-10 for C = 8) is
+# taken as the floor: what that changes is a contribution already scaled by less than the floor.
+CUMSUM_MAX_EXP = 80.0
+
+
+def scan_cumsum(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor, chunks: tuple[int, ...], stages: int) -> torch.Tensor:
+    """The same recurrence, T a multiple of the product of `chunks` (export only: the GPU ingest graph,
+    docs/models.md §8.2). Within a chunk of C = chunks[0] steps, with A_t the sum of log a over the chunk
+    up to t, h_t = exp(A_t) * (H + sum_{s<=t} exp(-A_s) b_s), H the state before the chunk: two running
+    sums (CumSum) over [T, D] instead of scan_chunked's [T, C, D] decay matrices. The states between
+    chunks are the same recurrence over T / C positions (each chunk's total decay and its sum from the
+    zero state), computed with chunks[1:], and a doubling scan of `stages` stages where none are left.
+    log a is floored at -CUMSUM_MAX_EXP / C so that exp(-A_t) cannot overflow (exact where no decay is
+    below it: for C = 8, e^-10; the chunks' totals at the next levels pass it more often)."""
+    if not chunks:
+        return scan_doubling(a, b, h0, stages)
+    c = chunks[0]
+    bsz, d = a.shape[0], a.shape[2]
+    cum = torch.cumsum(torch.log(a.clamp(min=math.exp(-CUMSUM_MAX_EXP / c))).reshape(bsz, -1, c, d), dim=2)
+    whole = torch.exp(cum)  # [B, N, C, D]: decay from the chunk's start to t, >= e^-80
+    inner = whole * torch.cumsum(b.reshape(bsz, -1, c, d) * whole.reciprocal(), dim=2)  # from the zero state
+    states = scan_cumsum(whole[:, :, -1], inner[:, :, -1], h0, chunks[1:], stages)  # [B, N, D]: after each chunk
     before = torch.cat([h0.unsqueeze(1), states[:, :-1]], dim=1)  # [B, N, D]: before each chunk
     return (inner + whole * before.unsqueeze(2)).reshape(bsz, -1, d)
 

@@ -1,9 +1,19 @@
 """Hawk's scans: the doubling scan (export) and the Triton scan (training) equal the sequential one.
 The model's state contract: test_contract.py."""
+import math
+
 import pytest
 import torch
 
-from statewise_models.scan import doubling_stages, scan_chunked, scan_doubling, scan_sequential, scan_triton
+from statewise_models.scan import (
+    CUMSUM_MAX_EXP,
+    doubling_stages,
+    scan_chunked,
+    scan_cumsum,
+    scan_doubling,
+    scan_sequential,
+    scan_triton,
+)
 
 
 def rand_scan_inputs(b, t, d, device="cpu"):
@@ -49,6 +59,56 @@ def test_chunked_with_outer_chunks_equals_sequential(t, chunk, outer):
     assert torch.allclose(got, ref, atol=1e-10)
     got32 = scan_chunked(a, b, h0, chunk, stages, outer)
     assert torch.isfinite(got32).all() and torch.allclose(got32.double(), ref, atol=1e-4)
+
+
+def floor_error_bound(a, b, h0, chunks):
+    """How far the floors of scan_cumsum may move h (0 where no decay passes them): each chunk's decays
+    at each level, below e^-80/C, taken as the floor; every changed contribution was scaled by less."""
+    ref = scan_sequential(a.double(), b.double(), h0.double())
+    bound, la = 0.0, a.double().log()
+    for c in chunks:
+        la = la.reshape(la.shape[0], -1, c, la.shape[2])
+        if (la < -CUMSUM_MAX_EXP / c).any():
+            bound += math.exp(-CUMSUM_MAX_EXP / c) * (ref.abs().max().item() + h0.abs().max().item()) * la.shape[1] * c
+        la = la.clamp(min=-CUMSUM_MAX_EXP / c).sum(2, keepdim=True).squeeze(2)
+    return ref, bound
+
+
+@pytest.mark.parametrize("t,chunks", [(8, (8,)), (64, (8,)), (256, (8, 8, 4)), (96, (4, 8)), (24, (2, 3))])
+def test_cumsum_equals_sequential(t, chunks):
+    a, b, h0 = rand_scan_inputs(2, t, 8)
+    a[1, 7:20] = 1.0  # no decay at all for a stretch
+    n = t
+    for c in chunks:
+        n //= c
+    stages = doubling_stages(max(2, n))
+    ref, bound = floor_error_bound(a, b, h0, chunks)
+    got = scan_cumsum(a.double(), b.double(), h0.double(), chunks, stages)
+    assert (got - ref).abs().max().item() <= bound + 1e-10, bound
+    got32 = scan_cumsum(a, b, h0, chunks, stages)
+    assert torch.isfinite(got32).all() and (got32.double() - ref).abs().max().item() <= bound + 1e-4
+
+
+def test_cumsum_is_exact_where_no_decay_passes_the_floor():
+    a, b, h0 = rand_scan_inputs(2, 64, 8)
+    a = a.clamp(min=0.3)  # log a >= -1.2: 8 steps >= -9.6, above the second level's floor of -10
+    ref, bound = floor_error_bound(a, b, h0, (8, 8))
+    assert bound == 0.0
+    got = scan_cumsum(a.double(), b.double(), h0.double(), (8, 8), 1)
+    assert torch.allclose(got, ref, atol=1e-10)
+
+
+def test_cumsum_floors_the_strongest_decays():
+    """A decay below e^-10 (here 0, and e^-30 for a whole chunk) is taken as e^-10 in chunks of 8: still
+    finite in float32 (exp(-A) <= e^80 in a chunk), and what changes is scaled by < 4.5e-5."""
+    a, b, h0 = rand_scan_inputs(2, 64, 8)
+    a[0, 3, :4] = 0.0
+    a[1, 8:16] = math.exp(-30.0)
+    ref = scan_sequential(a.double(), b.double(), h0.double())
+    got32 = scan_cumsum(a, b, h0, (8,), doubling_stages(8))
+    assert torch.isfinite(got32).all()
+    err = (got32.double() - ref).abs().max().item()
+    assert 1e-7 < err < math.exp(-10.0) * (ref.abs().max().item() + b.abs().max().item()) * 8, err  # moved, and not far
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
