@@ -173,6 +173,29 @@ def test_griffin_blocked_attention_is_the_same_attention(prefix):
     assert not small_model("hawk").set_blocked_attention(True), "hawk has no attention to block"
 
 
+@pytest.mark.parametrize("arch", ["hawk", "griffin"])
+def test_cumsum_scan_is_the_same_recurrence(arch):
+    """export_onnx.py --ingest-scan-sums: the RG-LRU as running sums within chunks (scan_cumsum) computes
+    what the doubling scan does, from the zero state and on from a call's state (float64: no decay here
+    passes the floor)."""
+    m = small_model(arch)
+    toks = torch.randint(0, V, (2, 48))
+    st0 = [x.double() for x in m.init_state(2)]
+    with torch.no_grad():
+        ref, ref_state = m(toks, st0, mode="export", last_only=False)
+        ref2, _ = m(toks[:, :16], ref_state, mode="export", last_only=True)
+        assert m.set_cumsum_scan((4, 2, 2))
+        try:
+            got, got_state = m(toks, st0, mode="export", last_only=False)
+            got2, _ = m(toks[:, :16], got_state, mode="export", last_only=True)
+        finally:
+            m.set_cumsum_scan(())
+    assert torch.allclose(ref, got, atol=1e-9), (ref - got).abs().max()
+    assert_states_equal(ref_state, got_state)
+    assert torch.allclose(ref2, got2, atol=1e-9)
+    assert not small_model("alibi").set_cumsum_scan((4,)), "alibi has no recurrence"
+
+
 # Architectures whose state holds shift-register caches (lm.state_windows; the manifest's `window`).
 WINDOWED = {"griffin", "based", "alibi"}
 
