@@ -1,6 +1,6 @@
 """Diagonal linear recurrence h_t = a_t * h_{t-1} + b_t over the time axis.
 
-Three implementations of the same function:
+Implementations of the same function:
 - `scan_sequential`: the definition, a Python loop (reference for tests).
 - `scan_doubling`: log-depth doubling scan with static slices and concats; this is the form
   exported to ONNX (docs/models.md §8.2), valid for T <= 2**stages.
